@@ -1,0 +1,38 @@
+//! The signal path of each Lathe plugin, one type per plugin.
+//!
+//! Until a plugin's own DSP lands (see the project's issues), its core is [`PassThrough`]: the
+//! chain then applies only the shared trims, sanitising and bypass of [`PluginChain`]. The type
+//! names are final, so the plugins and the CLI already drive the type they will keep.
+
+use crate::chain::{Core, PluginChain};
+
+/// A core that leaves the signal unchanged and adds no latency.
+#[derive(Debug, Default, Clone)]
+pub struct PassThrough;
+
+impl Core for PassThrough {
+    type Settings = ();
+
+    fn new(_max_channels: usize, _sample_rate_hz: f64) -> Self {
+        PassThrough
+    }
+    fn set_sample_rate(&mut self, _sample_rate_hz: f64) {}
+    fn reset(&mut self) {}
+    fn set_settings(&mut self, _settings: &()) {}
+    fn latency(&self) -> u32 {
+        0
+    }
+    fn max_latency(&self) -> u32 {
+        0
+    }
+    fn process(&mut self, _main: &mut [&mut [f32]], _sidechain: Option<&[&[f32]]>) {}
+}
+
+/// Lathe Channel Strip's signal path (trims and bypass only, until its DSP lands).
+pub type ChannelStrip = PluginChain<PassThrough>;
+/// Lathe Bus Compressor's signal path (trims and bypass only, until its DSP lands).
+pub type BusCompressor = PluginChain<PassThrough>;
+/// Lathe Limiter's signal path (trims and bypass only, until its DSP lands).
+pub type MasteringLimiter = PluginChain<PassThrough>;
+/// Lathe Reference's signal path (trims and bypass only, until its DSP lands).
+pub type ReferenceMatch = PluginChain<PassThrough>;

@@ -1,0 +1,78 @@
+//! Small numeric helpers shared by all processors: decibel conversions and input sanitising.
+
+/// Converts decibels to a linear amplitude factor. `-inf` dB gives `0.0`.
+#[inline]
+pub fn db_to_gain(db: f32) -> f32 {
+    if db == f32::NEG_INFINITY {
+        0.0
+    } else {
+        10f32.powf(db / 20.0)
+    }
+}
+
+/// Converts a linear amplitude factor to decibels. Zero (or less) gives `-inf`.
+#[inline]
+pub fn gain_to_db(gain: f32) -> f32 {
+    if gain > 0.0 {
+        20.0 * gain.log10()
+    } else {
+        f32::NEG_INFINITY
+    }
+}
+
+/// Makes a sample safe to feed into recursive DSP: NaN and ±Inf become silence, and so do
+/// subnormals (they would only slow filters down and are far below any audible level).
+///
+/// Hosts do send NaN/Inf (broken upstream plugins, uninitialised buffers); without this a single
+/// bad sample would latch every filter and envelope downstream forever.
+#[inline]
+pub fn sanitize(x: f32) -> f32 {
+    if x.is_finite() && x.abs() >= f32::MIN_POSITIVE {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// Applies [`sanitize`] to every sample of a block.
+pub fn sanitize_block(channels: &mut [&mut [f32]]) {
+    for ch in channels.iter_mut() {
+        for x in ch.iter_mut() {
+            *x = sanitize(*x);
+        }
+    }
+}
+
+/// The largest absolute sample value in a block (0.0 for an empty block).
+pub fn block_peak(channels: &[&mut [f32]]) -> f32 {
+    channels
+        .iter()
+        .flat_map(|ch| ch.iter())
+        .fold(0.0f32, |acc, &x| acc.max(x.abs()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn db_round_trip() {
+        for db in [-60.0f32, -6.0, 0.0, 6.0, 24.0] {
+            assert!((gain_to_db(db_to_gain(db)) - db).abs() < 1e-4);
+        }
+        assert_eq!(db_to_gain(0.0), 1.0);
+        assert!((db_to_gain(-6.0206) - 0.5).abs() < 1e-5);
+        assert_eq!(db_to_gain(f32::NEG_INFINITY), 0.0);
+        assert_eq!(gain_to_db(0.0), f32::NEG_INFINITY);
+    }
+
+    #[test]
+    fn sanitize_replaces_non_finite_and_subnormal() {
+        assert_eq!(sanitize(f32::NAN), 0.0);
+        assert_eq!(sanitize(f32::INFINITY), 0.0);
+        assert_eq!(sanitize(f32::NEG_INFINITY), 0.0);
+        assert_eq!(sanitize(1e-39), 0.0);
+        assert_eq!(sanitize(-0.25), -0.25);
+        assert_eq!(sanitize(f32::MIN_POSITIVE), f32::MIN_POSITIVE);
+    }
+}

@@ -1,0 +1,63 @@
+//! Input/output trims and bypass: the parameters every Lathe plugin has.
+
+use crate::formatters::{s2v_number, v2s_decimals};
+use lathe_dsp::IoSettings;
+use nice_plug::prelude::*;
+
+/// Trims and bypass. Nest this into a plugin's parameters with a plain `#[nested]` (no prefix),
+/// so the IDs stay `input_gain`, `output_gain` and `bypass`.
+#[derive(Params)]
+pub struct IoParams {
+    /// Gain before the processing, in dB.
+    #[id = "input_gain"]
+    pub input_gain: FloatParam,
+    /// Gain after the processing, in dB.
+    #[id = "output_gain"]
+    pub output_gain: FloatParam,
+    /// Host-flagged bypass: output = input delayed by the latency, crossfaded click-free.
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+}
+
+impl IoParams {
+    /// Trims with the given input gain range in dB (e.g. -24..24 for a trim, 0..24 for a
+    /// limiter's drive); the output trim is always -24..+24 dB.
+    pub fn new(input_name: &str, input_min_db: f32, input_max_db: f32) -> Self {
+        Self {
+            input_gain: db_param(input_name, input_min_db, input_max_db),
+            output_gain: db_param("Output Gain", -24.0, 24.0),
+            bypass: BoolParam::new("Bypass", false).make_bypass(),
+        }
+    }
+
+    /// The DSP settings these parameters describe.
+    pub fn settings(&self) -> IoSettings {
+        IoSettings {
+            input_gain_db: self.input_gain.value(),
+            output_gain_db: self.output_gain.value(),
+            bypass: self.bypass.value(),
+        }
+    }
+}
+
+impl Default for IoParams {
+    fn default() -> Self {
+        Self::new("Input Gain", -24.0, 24.0)
+    }
+}
+
+/// A dB parameter with 0.01 dB steps, default 0 dB (or the nearest bound).
+pub fn db_param(name: &str, min_db: f32, max_db: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        0.0f32.clamp(min_db, max_db),
+        FloatRange::Linear {
+            min: min_db,
+            max: max_db,
+        },
+    )
+    .with_step_size(0.01)
+    .with_unit(" dB")
+    .with_value_to_string(v2s_decimals(2))
+    .with_string_to_value(s2v_number())
+}

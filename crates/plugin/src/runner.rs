@@ -1,0 +1,106 @@
+//! Drives a `lathe-dsp` chain from nice-plug's process callback.
+
+use crate::meters::IoMeters;
+use lathe_dsp::chain::{ChainSettings, Core, MAX_CHANNELS};
+use lathe_dsp::{PluginChain, Processor};
+use nice_plug::prelude::*;
+
+/// Owns a plugin's chain between `activate` and `deactivate` and reports latency to the host.
+pub struct ChainRunner<C: Core> {
+    chain: Option<PluginChain<C>>,
+    reported_latency: u32,
+}
+
+impl<C: Core> Default for ChainRunner<C> {
+    fn default() -> Self {
+        Self {
+            chain: None,
+            reported_latency: 0,
+        }
+    }
+}
+
+impl<C: Core> ChainRunner<C> {
+    /// (Re)creates the chain for the layout and sample rate, applies the current settings, and
+    /// reports the resulting latency. Called from `Plugin::activate` (allocation is allowed).
+    pub fn activate<P: Plugin>(
+        &mut self,
+        layout: &AudioIOLayout,
+        config: &BufferConfig,
+        settings: &ChainSettings<C::Settings>,
+        context: &mut impl ActivateContext<P>,
+    ) -> bool {
+        let channels = layout
+            .main_output_channels
+            .map_or(0, |c| c.get() as usize)
+            .max(layout.main_input_channels.map_or(0, |c| c.get() as usize));
+        if channels == 0 || channels > MAX_CHANNELS || !(config.sample_rate > 0.0) {
+            return false;
+        }
+        let sample_rate = config.sample_rate as f64;
+        let rebuild = match &self.chain {
+            Some(chain) => chain.max_channels() != channels,
+            None => true,
+        };
+        if rebuild {
+            self.chain = Some(PluginChain::new(channels, sample_rate));
+        }
+        let chain = self.chain.as_mut().expect("chain created above");
+        if chain.sample_rate_hz() != sample_rate {
+            chain.set_sample_rate(sample_rate);
+        }
+        chain.reset();
+        chain.set_settings(settings);
+        self.reported_latency = chain.latency();
+        context.set_latency_samples(self.reported_latency);
+        true
+    }
+
+    /// Clears the chain's signal state (host reset, transport start/stop).
+    pub fn reset(&mut self) {
+        if let Some(chain) = &mut self.chain {
+            chain.reset();
+        }
+    }
+
+    /// The chain, once activated.
+    pub fn chain(&self) -> Option<&PluginChain<C>> {
+        self.chain.as_ref()
+    }
+
+    /// Applies settings, processes the buffer in place with an optional sidechain, updates the
+    /// meters and tells the host if the latency changed.
+    pub fn process<P: Plugin>(
+        &mut self,
+        settings: &ChainSettings<C::Settings>,
+        buffer: &mut Buffer,
+        sidechain: Option<&Buffer>,
+        meters: &IoMeters,
+        context: &mut impl ProcessContext<P>,
+    ) -> ProcessStatus {
+        let Some(chain) = self.chain.as_mut() else {
+            return ProcessStatus::Error("process called before activate");
+        };
+        chain.set_settings(settings);
+        let latency = chain.latency();
+        if latency != self.reported_latency {
+            self.reported_latency = latency;
+            context.set_latency_samples(latency);
+        }
+        match sidechain.filter(|sc| sc.channels() > 0) {
+            Some(sc) => {
+                let mut key: [&[f32]; MAX_CHANNELS] = Default::default();
+                let slices = sc.as_slice_immutable();
+                let n = slices.len().min(MAX_CHANNELS);
+                for (k, s) in key.iter_mut().zip(slices.iter()) {
+                    *k = s;
+                }
+                chain.process_with_sidechain(buffer.as_slice(), Some(&key[..n]));
+            }
+            None => chain.process_with_sidechain(buffer.as_slice(), None),
+        }
+        meters.input.raise(chain.input_peak());
+        meters.output.raise(chain.output_peak());
+        ProcessStatus::Normal
+    }
+}

@@ -1,0 +1,16 @@
+//! Shared egui widgets and theme for the Lathe plugin editors.
+//!
+//! Widgets bind directly to nice-plug parameters through a [`ParamSetter`], so every gesture is
+//! reported to the host as one automation gesture (begin, set..., end).
+
+#![warn(missing_docs)]
+
+mod app;
+mod theme;
+mod widgets;
+
+pub use app::{EDITOR_HEIGHT, EDITOR_WIDTH, ShellApp, create_editor, io_panel};
+pub use theme::{ACCENT, BACKGROUND, METER_GREEN, METER_RED, METER_YELLOW, TEXT, apply_theme};
+pub use widgets::{MeterBallistics, knob, peak_meter, toggle};
+
+pub use nice_plug::prelude::ParamSetter;

@@ -1,0 +1,5 @@
+//! Lathe Bus Compressor as a standalone application (used for editor screenshots).
+
+fn main() {
+    nice_plug::nice_export_standalone::<lathe_bus_compressor::LatheBusCompressor>();
+}

@@ -1,0 +1,118 @@
+//! Lathe Channel Strip: Filters, EQ, gate, compressor, de-esser, saturation and width for every track.
+//!
+//! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::plugins::ChannelStrip`],
+//! which is the whole signal path (the `lathe` CLI drives the same type). Until the plugin's own
+//! DSP lands (issue #5), that path applies the input/output trims and the
+//! latency-compensated bypass only.
+
+use lathe_dsp::plugins::PassThrough;
+use lathe_plugin::{ChainRunner, IoMeters};
+use nice_plug::prelude::*;
+use nice_plug_egui::EguiEditor;
+use std::sync::Arc;
+
+mod editor;
+mod params;
+
+pub use params::ChannelStripParams;
+
+/// The Lathe Channel Strip plugin.
+pub struct LatheChannelStrip {
+    params: Arc<ChannelStripParams>,
+    meters: Arc<IoMeters>,
+    runner: ChainRunner<PassThrough>,
+}
+
+impl Default for LatheChannelStrip {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(ChannelStripParams::default()),
+            meters: Arc::new(IoMeters::default()),
+            runner: ChainRunner::default(),
+        }
+    }
+}
+
+impl Plugin for LatheChannelStrip {
+    const NAME: &'static str = "Lathe Channel Strip";
+    const VENDOR: &'static str = lathe_plugin::VENDOR;
+    const URL: &'static str = lathe_plugin::URL;
+    const EMAIL: &'static str = lathe_plugin::EMAIL;
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = EguiEditor<lathe_ui::ShellApp<ChannelStripParams>>;
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.meters.clone())
+    }
+
+    fn activate(
+        &mut self,
+        audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.runner.activate(
+            audio_io_layout,
+            buffer_config,
+            &self.params.settings(),
+            context,
+        )
+    }
+
+    fn reset(&mut self) {
+        self.runner.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        self.runner.process(
+            &self.params.settings(),
+            buffer,
+            None,
+            &self.meters,
+            context,
+        )
+    }
+}
+
+impl ClapPlugin for LatheChannelStrip {
+    const CLAP_ID: &'static str = "audio.lathe.channel-strip";
+    const CLAP_DESCRIPTION: Option<&'static str> = Some("Filters, EQ, gate, compressor, de-esser, saturation and width for every track");
+    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::AudioEffect, ClapFeature::Stereo, ClapFeature::Mono, ClapFeature::Mixing, ClapFeature::Equalizer, ClapFeature::Compressor, ClapFeature::Filter, ClapFeature::Gate, ClapFeature::Deesser, ClapFeature::Distortion];
+}
+
+impl Vst3Plugin for LatheChannelStrip {
+    const VST3_CLASS_ID: [u8; 16] = *b"LatheChanStrip01";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Eq, Vst3SubCategory::Dynamics];
+}
+
+nice_export_clap!(LatheChannelStrip);
+nice_export_vst3!(LatheChannelStrip);

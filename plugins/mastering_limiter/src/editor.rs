@@ -1,0 +1,20 @@
+//! Lathe Limiter's editor.
+
+use crate::LimiterParams;
+use lathe_plugin::IoMeters;
+use lathe_ui::ShellApp;
+use nice_plug_egui::EguiEditor;
+use std::sync::Arc;
+
+pub(crate) fn create(
+    params: Arc<LimiterParams>,
+    meters: Arc<IoMeters>,
+) -> Option<EguiEditor<ShellApp<LimiterParams>>> {
+    lathe_ui::create_editor(
+        params,
+        |p| &p.io,
+        meters,
+        "Lathe Limiter",
+        "This build applies the input and output trims and bypass only;\nits processing arrives in a coming release.",
+    )
+}

@@ -1,0 +1,20 @@
+//! Lathe Reference's editor.
+
+use crate::ReferenceParams;
+use lathe_plugin::IoMeters;
+use lathe_ui::ShellApp;
+use nice_plug_egui::EguiEditor;
+use std::sync::Arc;
+
+pub(crate) fn create(
+    params: Arc<ReferenceParams>,
+    meters: Arc<IoMeters>,
+) -> Option<EguiEditor<ShellApp<ReferenceParams>>> {
+    lathe_ui::create_editor(
+        params,
+        |p| &p.io,
+        meters,
+        "Lathe Reference",
+        "This build applies the input and output trims and bypass only;\nits processing arrives in a coming release.",
+    )
+}

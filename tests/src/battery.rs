@@ -1,0 +1,482 @@
+//! The conformance battery, following `../shared/standards/host-conformance.md`. Each check takes
+//! a factory that makes a fresh, loaded (inactive) instance, so checks that need two instances
+//! (state round trips) can have them. Checks panic with a message naming the plugin and what
+//! went wrong.
+
+use crate::signals::{block_pattern, is_clean, noise_channels};
+use crate::{Expected, ParamInfo, TestHost};
+use rand::{Rng, SeedableRng};
+
+/// Sample rates every plugin must activate and process at (standard and odd ones).
+pub const SAMPLE_RATES: &[f64] = &[
+    8000.0, 22050.0, 44100.0, 48000.0, 88200.0, 96000.0, 192000.0, 384000.0, 1234.5678,
+    12345.678, 45678.901, 123456.78,
+];
+
+/// Maximum block size announced at activation in most checks.
+pub const MAX_BLOCK: usize = 4096;
+
+fn sidechain_for(p: &Expected, len: usize) -> Option<Vec<Vec<f32>>> {
+    p.sidechain.then(|| noise_channels(2, len, 99))
+}
+
+/// Processes `input` through the host in blocks following `pattern` (cycled), filling every
+/// output with a NaN canary first and checking each block was fully written and clean.
+pub fn run_blocks<H: TestHost>(
+    host: &mut H,
+    p: &Expected,
+    input: &[Vec<f32>],
+    pattern: &[usize],
+) -> Vec<Vec<f32>> {
+    let channels = input.len();
+    let len = input[0].len();
+    let mut output = vec![vec![0.0f32; len]; channels];
+    let sc_all = sidechain_for(p, len);
+    let mut pos = 0;
+    let mut i = 0;
+    while pos < len {
+        let n = pattern[i % pattern.len()].min(len - pos);
+        i += 1;
+        let block_in: Vec<Vec<f32>> = input.iter().map(|c| c[pos..pos + n].to_vec()).collect();
+        let sc: Option<Vec<Vec<f32>>> = sc_all
+            .as_ref()
+            .map(|s| s.iter().map(|c| c[pos..pos + n].to_vec()).collect());
+        let mut block_out = vec![vec![f32::NAN; n]; channels];
+        assert!(
+            host.process(&block_in, &mut block_out, sc.as_deref()),
+            "{}: process failed on a block of {n}",
+            p.name
+        );
+        for (c, ch) in block_out.iter().enumerate() {
+            for (j, &x) in ch.iter().enumerate() {
+                assert!(
+                    is_clean(x),
+                    "{}: output ch {c} sample {} of a {n}-sample block is {x} (unwritten, \
+                     non-finite or subnormal)",
+                    p.name,
+                    pos + j
+                );
+            }
+            output[c][pos..pos + n].copy_from_slice(ch);
+        }
+        pos += n;
+    }
+    output
+}
+
+fn param_by_name<'a>(params: &'a [ParamInfo], name: &str) -> &'a ParamInfo {
+    params
+        .iter()
+        .find(|i| i.name == name)
+        .unwrap_or_else(|| panic!("no parameter named {name}"))
+}
+
+/// Host-side value for display text, e.g. "+6 dB".
+fn value_for<H: TestHost>(host: &mut H, param: &ParamInfo, text: &str) -> f64 {
+    host.text_to_value(param.id, text)
+        .unwrap_or_else(|| panic!("'{text}' not accepted for {}", param.name))
+}
+
+/// Descriptor and feature consistency.
+pub fn check_descriptor<H: TestHost>(host: &H, p: &Expected, main_categories: &[&str]) {
+    let d = host.descriptor();
+    assert_eq!(d.name, p.name);
+    assert_eq!(d.vendor, "Lathe Audio");
+    assert!(!d.version.is_empty(), "{}: empty version", p.name);
+    assert!(
+        d.version.split('.').all(|part| part.parse::<u32>().is_ok()),
+        "{}: version '{}' is not dotted decimals",
+        p.name,
+        d.version
+    );
+    assert!(
+        d.features.iter().any(|f| main_categories.contains(&f.as_str())),
+        "{}: no main category among {:?}",
+        p.name,
+        d.features
+    );
+    let mut unique = d.features.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), d.features.len(), "{}: duplicate features {:?}", p.name, d.features);
+}
+
+/// Parameters: names, ranges, defaults, exactly one bypass, the shared IDs present.
+pub fn check_params<H: TestHost>(host: &mut H, p: &Expected) {
+    let params = host.params();
+    assert!(!params.is_empty());
+    let mut ids: Vec<u32> = params.iter().map(|i| i.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), params.len(), "{}: duplicate parameter ids", p.name);
+    for info in &params {
+        assert!(!info.name.is_empty());
+        assert!(info.min < info.max, "{}: {} has an empty range", p.name, info.name);
+        assert!(
+            (info.min..=info.max).contains(&info.default),
+            "{}: {} default out of range",
+            p.name,
+            info.name
+        );
+        let value = host.get_param(info.id);
+        assert!(
+            (value - info.default).abs() <= 1e-6 * (info.max - info.min),
+            "{}: {} starts at {value}, not its default {}",
+            p.name,
+            info.name,
+            info.default
+        );
+    }
+    let bypass: Vec<_> = params.iter().filter(|i| i.is_bypass).collect();
+    assert_eq!(bypass.len(), 1, "{}: exactly one bypass parameter", p.name);
+    for name in ["Input Gain", "Output Gain", "Bypass"] {
+        param_by_name(&params, name);
+    }
+}
+
+/// value -> text -> value round trips at min, max, default and random values.
+pub fn check_text_round_trip<H: TestHost>(host: &mut H, p: &Expected) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    for info in host.params() {
+        let span = info.max - info.min;
+        let mut values = vec![info.min, info.max, info.default];
+        values.extend((0..10).map(|_| rng.random_range(info.min..=info.max)));
+        for v in values {
+            let v = if info.stepped { v.round() } else { v };
+            let text = host
+                .value_to_text(info.id, v)
+                .unwrap_or_else(|| panic!("{}: no text for {} = {v}", p.name, info.name));
+            assert!(!text.is_empty());
+            let back = host.text_to_value(info.id, &text).unwrap_or_else(|| {
+                panic!("{}: text '{text}' of {} does not parse back", p.name, info.name)
+            });
+            assert!(
+                (back - v).abs() <= span * 1e-3,
+                "{}: {} {v} -> '{text}' -> {back}",
+                p.name,
+                info.name
+            );
+            let again = host.value_to_text(info.id, back).expect("text");
+            assert_eq!(text, again, "{}: {} text not stable", p.name, info.name);
+        }
+        // Garbage is refused rather than mapped somewhere.
+        assert!(
+            host.text_to_value(info.id, "not a number").is_none() || info.stepped,
+            "{}: {} accepted garbage text",
+            p.name,
+            info.name
+        );
+    }
+}
+
+/// Activation and processing at every sample rate in [`SAMPLE_RATES`].
+pub fn check_sample_rates<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    let input = noise_channels(channels, 3000, 11);
+    for &sr in SAMPLE_RATES {
+        assert!(host.activate(sr, MAX_BLOCK, channels), "{}: activate at {sr} Hz", p.name);
+        run_blocks(host, p, &input, &[1024]);
+    }
+    host.deactivate();
+}
+
+/// Block sizes 1, 17, 64, 512, 2027, 4096 and random ones: every sample written and clean, and
+/// the output identical to processing the same signal in one block of the maximum size.
+pub fn check_block_sizes_and_invariance<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    let params = host.params();
+    let input_gain = param_by_name(&params, "Input Gain").clone();
+    let output_gain = param_by_name(&params, "Output Gain").clone();
+    let len = 40_000;
+    let input = noise_channels(channels, len, 3);
+    let mut reference: Option<Vec<Vec<f32>>> = None;
+    let big = [MAX_BLOCK];
+    let patterns: Vec<Vec<usize>> = vec![
+        big.to_vec(),
+        vec![1],
+        vec![17],
+        vec![64],
+        vec![512],
+        vec![2027],
+        block_pattern(17),
+    ];
+    for pattern in &patterns {
+        // Non-default settings so the trims do real work.
+        let g = value_for(host, &input_gain, "3.5");
+        host.set_param(input_gain.id, g);
+        let g = value_for(host, &output_gain, "-2.25");
+        host.set_param(output_gain.id, g);
+        assert!(host.activate(48_000.0, MAX_BLOCK, channels));
+        let out = run_blocks(host, p, &input, pattern);
+        match &reference {
+            None => reference = Some(out),
+            Some(r) => {
+                for c in 0..channels {
+                    for i in 0..len {
+                        assert!(
+                            (out[c][i] - r[c][i]).abs() <= 1e-6,
+                            "{}: blocks {:?} differ from one block at ch {c} sample {i}: {} vs {}",
+                            p.name,
+                            &pattern[..pattern.len().min(4)],
+                            out[c][i],
+                            r[c][i]
+                        );
+                    }
+                }
+            }
+        }
+    }
+    host.deactivate();
+}
+
+/// The trims do what they say, measured through the host.
+pub fn check_trims<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    let params = host.params();
+    let input_gain = param_by_name(&params, "Input Gain").clone();
+    let output_gain = param_by_name(&params, "Output Gain").clone();
+    let in_db = if p.name == "Lathe Limiter" { 6.0 } else { -6.0 };
+    let v = value_for(host, &input_gain, &format!("{in_db}"));
+    host.set_param(input_gain.id, v);
+    let v = value_for(host, &output_gain, "-12");
+    host.set_param(output_gain.id, v);
+    assert!(host.activate(48_000.0, 1024, channels));
+    let input = noise_channels(channels, 8192, 8);
+    let out = run_blocks(host, p, &input, &[1024]);
+    let latency = host.latency() as usize;
+    let expected_gain = 10f32.powf((in_db as f32 - 12.0) / 20.0);
+    for c in 0..channels {
+        for i in 2048..8192 {
+            let expected = input[c][i - latency] * expected_gain;
+            assert!(
+                (out[c][i] - expected).abs() <= 1e-5,
+                "{}: trims give {} instead of {expected} at {i}",
+                p.name,
+                out[c][i]
+            );
+        }
+    }
+    host.deactivate();
+}
+
+/// The reported latency equals the delay of an impulse.
+pub fn check_latency<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    assert!(host.activate(48_000.0, 512, channels));
+    let latency = host.latency() as usize;
+    let len = 8192 + latency;
+    let mut input = vec![vec![0.0f32; len]; channels];
+    for ch in input.iter_mut() {
+        ch[1000] = 0.5;
+    }
+    let out = run_blocks(host, p, &input, &[512]);
+    for ch in &out {
+        let peak = ch
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .map(|(i, _)| i)
+            .unwrap();
+        assert_eq!(
+            peak,
+            1000 + latency,
+            "{}: impulse came out at {peak}, reported latency {latency}",
+            p.name
+        );
+    }
+    host.deactivate();
+}
+
+/// Bypass: output = input delayed by the reported latency; the parameter persists in state.
+pub fn check_bypass<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    let params = host.params();
+    let bypass = params.iter().find(|i| i.is_bypass).expect("bypass").clone();
+    let output_gain = param_by_name(&params, "Output Gain").clone();
+    // With a trim that would change the signal, bypass must still give the input.
+    let v = value_for(host, &output_gain, "-12");
+    host.set_param(output_gain.id, v);
+    host.set_param(bypass.id, bypass.max);
+    assert!(host.activate(48_000.0, 1024, channels));
+    let input = noise_channels(channels, 10_000, 21);
+    let out = run_blocks(host, p, &input, &[700]);
+    let latency = host.latency() as usize;
+    for c in 0..channels {
+        for i in latency..10_000 {
+            assert_eq!(
+                out[c][i],
+                input[c][i - latency],
+                "{}: bypassed output differs from the input at {i}",
+                p.name
+            );
+        }
+    }
+    assert!((host.get_param(bypass.id) - bypass.max).abs() < 1e-9);
+    let state = host.save_state().expect("save");
+    host.deactivate();
+    host.set_param(bypass.id, bypass.min);
+    assert!(host.load_state(&state, usize::MAX));
+    assert!(
+        (host.get_param(bypass.id) - bypass.max).abs() < 1e-9,
+        "{}: bypass did not persist",
+        p.name
+    );
+}
+
+/// Random parameter sets x 5 blocks; values read back; output clean.
+pub fn check_param_fuzz<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    let params = host.params();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1234);
+    assert!(host.activate(48_000.0, 512, channels));
+    let input = noise_channels(channels, 512 * 5, 4);
+    for _ in 0..50 {
+        let mut set = Vec::new();
+        for info in &params {
+            let mut v = match rng.random_range(0..4) {
+                0 => info.min,
+                1 => info.max,
+                _ => rng.random_range(info.min..=info.max),
+            };
+            if info.stepped {
+                v = v.round();
+            }
+            host.set_param(info.id, v);
+            set.push((info.clone(), v));
+        }
+        run_blocks(host, p, &input, &[512]);
+        for (info, v) in set {
+            let got = host.get_param(info.id);
+            assert!(
+                (got - v).abs() <= (info.max - info.min) * 1e-3,
+                "{}: {} set to {v}, reads {got}",
+                p.name,
+                info.name
+            );
+        }
+    }
+    host.deactivate();
+}
+
+/// Save -> new instance -> load gives the same values and byte-identical re-saved state; loading
+/// works when the host hands over a few bytes per read; state loaded before activation and
+/// while active is really used by the DSP.
+pub fn check_state_round_trip<H: TestHost>(make: &dyn Fn() -> H, p: &Expected) {
+    let channels = p.layouts[0];
+    let mut a = make();
+    let params = a.params();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(77);
+    for info in params.iter().filter(|i| !i.is_bypass) {
+        let mut v = rng.random_range(info.min..=info.max);
+        if info.stepped {
+            v = v.round();
+        }
+        a.set_param(info.id, v);
+    }
+    let saved = a.save_state().expect("save state");
+    assert!(!saved.is_empty());
+    let values: Vec<f64> = params.iter().map(|i| a.get_param(i.id)).collect();
+
+    for chunk in [usize::MAX, 7, 1] {
+        let mut b = make();
+        assert!(b.load_state(&saved, chunk), "{}: load (chunks of {chunk})", p.name);
+        for (info, v) in params.iter().zip(&values) {
+            let got = b.get_param(info.id);
+            assert!(
+                (got - v).abs() <= 1e-9 * (info.max - info.min).max(1.0),
+                "{}: {} is {got} after load, saved {v}",
+                p.name,
+                info.name
+            );
+        }
+        let resaved = b.save_state().expect("re-save");
+        assert_eq!(resaved, saved, "{}: re-saved state differs", p.name);
+    }
+
+    // The DSP uses loaded state: loaded before activation, and while active.
+    let input = noise_channels(channels, 4096, 31);
+    let mut reference = make();
+    assert!(reference.load_state(&saved, usize::MAX));
+    assert!(reference.activate(48_000.0, 1024, channels));
+    let expected = run_blocks(&mut reference, p, &input, &[1024]);
+    let mut active = make();
+    assert!(active.activate(48_000.0, 1024, channels));
+    run_blocks(&mut active, p, &input, &[1024]);
+    assert!(active.load_state(&saved, usize::MAX));
+    active.reset();
+    let got = run_blocks(&mut active, p, &input, &[1024]);
+    assert_eq!(got, expected, "{}: state loaded while active is not in effect", p.name);
+}
+
+/// Empty and random (1 MB) states are refused without a crash; the instance keeps working and
+/// keeps its values.
+pub fn check_corrupt_state<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    let params = host.params();
+    let before: Vec<f64> = params.iter().map(|i| host.get_param(i.id)).collect();
+    assert!(!host.load_state(&[], usize::MAX), "{}: empty state accepted", p.name);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    for _ in 0..3 {
+        let junk: Vec<u8> = (0..1 << 20).map(|_| rng.random()).collect();
+        assert!(!host.load_state(&junk, usize::MAX), "{}: random state accepted", p.name);
+    }
+    // Truncated real state.
+    let good = host.save_state().expect("save");
+    assert!(!host.load_state(&good[..good.len() / 2], usize::MAX), "{}: truncated state accepted", p.name);
+    let after: Vec<f64> = params.iter().map(|i| host.get_param(i.id)).collect();
+    assert_eq!(before, after, "{}: refused state changed values", p.name);
+    assert!(host.activate(44_100.0, 512, channels));
+    run_blocks(host, p, &noise_channels(channels, 2048, 1), &[512]);
+    host.deactivate();
+}
+
+/// Reset and reactivation at another rate keep working; output after reset does not depend on
+/// what came before.
+pub fn check_reset_reactivate<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    let input = noise_channels(channels, 4096, 2);
+    assert!(host.activate(48_000.0, 1024, channels));
+    let first = run_blocks(host, p, &input, &[1024]);
+    host.reset();
+    let second = run_blocks(host, p, &input, &[1024]);
+    assert_eq!(first, second, "{}: output after reset depends on history", p.name);
+    assert!(host.activate(96_000.0, 256, channels));
+    run_blocks(host, p, &input, &[256]);
+    assert!(host.activate(44_100.0, 2048, channels));
+    run_blocks(host, p, &input, &[2048, 1]);
+    host.deactivate();
+}
+
+/// NaN/Inf input: the output is finite again within one block. Denormal input gives no
+/// subnormal output.
+pub fn check_bad_input<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    assert!(host.activate(48_000.0, 512, channels));
+    let sc = sidechain_for(p, 512);
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let input = vec![vec![bad; 512]; channels];
+        let mut out = vec![vec![0.0f32; 512]; channels];
+        assert!(host.process(&input, &mut out, sc.as_deref()));
+        // The block after must be clean (run_blocks asserts that).
+        run_blocks(host, p, &noise_channels(channels, 512, 6), &[512]);
+    }
+    let tiny = vec![vec![1e-39f32; 4096]; channels];
+    run_blocks(host, p, &tiny, &[512]);
+    host.deactivate();
+}
+
+/// A zero-length process call (parameter flush) succeeds and applies its events.
+pub fn check_zero_length_block<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    let params = host.params();
+    let output_gain = param_by_name(&params, "Output Gain").clone();
+    assert!(host.activate(48_000.0, 512, channels));
+    let v = value_for(host, &output_gain, "-3");
+    host.set_param(output_gain.id, v);
+    let empty = vec![Vec::<f32>::new(); channels];
+    let mut out = vec![Vec::<f32>::new(); channels];
+    let sc = p.sidechain.then(|| vec![Vec::<f32>::new(); 2]);
+    assert!(host.process(&empty, &mut out, sc.as_deref()), "{}: zero-length process", p.name);
+    assert!((host.get_param(output_gain.id) - v).abs() < 1e-9, "{}: flush not applied", p.name);
+    host.deactivate();
+}

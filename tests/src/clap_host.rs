@@ -1,0 +1,442 @@
+//! A minimal but real CLAP host built on `clack-host`: enough of the host side (params, state,
+//! latency, log, main-thread callbacks) for the conformance battery.
+
+use crate::{Descriptor, ParamInfo, TestHost};
+use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
+use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
+use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
+use clack_extensions::params::{
+    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
+    ParamInfoFlags, ParamRescanFlags, PluginParams,
+};
+use clack_extensions::state::{HostState, HostStateImpl, PluginState};
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+use clack_host::utils::Cookie;
+use std::ffi::CString;
+use std::io::Read;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+/// Host state shared between threads.
+#[derive(Default)]
+pub struct Shared {
+    params: OnceLock<Option<PluginParams>>,
+    state: OnceLock<Option<PluginState>>,
+    latency: OnceLock<Option<PluginLatency>>,
+    audio_ports: OnceLock<Option<PluginAudioPorts>>,
+    callback_requested: AtomicBool,
+    restart_requested: AtomicBool,
+    /// Number of `params.rescan` calls with the VALUES flag (state load must trigger one).
+    pub value_rescans: AtomicU32,
+    /// Number of `latency.changed` calls.
+    pub latency_changes: AtomicU32,
+}
+
+impl<'a> SharedHandler<'a> for Shared {
+    fn initializing(&self, instance: InitializingPluginHandle<'a>) {
+        let _ = self.params.set(instance.get_extension());
+        let _ = self.state.set(instance.get_extension());
+        let _ = self.latency.set(instance.get_extension());
+        let _ = self.audio_ports.set(instance.get_extension());
+    }
+    fn request_restart(&self) {
+        self.restart_requested.store(true, Ordering::SeqCst);
+    }
+    fn request_process(&self) {}
+    fn request_callback(&self) {
+        self.callback_requested.store(true, Ordering::SeqCst);
+    }
+}
+
+impl HostLogImpl for Shared {
+    fn log(&self, severity: LogSeverity, message: &str) {
+        if matches!(severity, LogSeverity::Error | LogSeverity::Fatal) {
+            eprintln!("[plugin {severity}] {message}");
+        }
+    }
+}
+
+impl HostParamsImplShared for Shared {
+    fn request_flush(&self) {}
+}
+
+/// Main-thread host state.
+pub struct MainThread<'a> {
+    shared: &'a Shared,
+}
+
+impl<'a> MainThreadHandler<'a> for MainThread<'a> {}
+
+impl HostParamsImplMainThread for MainThread<'_> {
+    fn rescan(&self, flags: ParamRescanFlags) {
+        if flags.contains(ParamRescanFlags::VALUES) || flags.contains(ParamRescanFlags::ALL) {
+            self.shared.value_rescans.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    fn clear(&self, _param_id: ClapId, _flags: ParamClearFlags) {}
+}
+
+impl HostLatencyImpl for MainThread<'_> {
+    fn changed(&self) {
+        self.shared.latency_changes.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl HostStateImpl for MainThread<'_> {
+    fn mark_dirty(&self) {}
+}
+
+/// The host type.
+pub struct LatheTestHost;
+
+impl HostHandlers for LatheTestHost {
+    type Shared<'a> = Shared;
+    type MainThread<'a> = MainThread<'a>;
+    type AudioProcessor<'a> = ();
+
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder
+            .register::<HostLog>()
+            .register::<HostParams>()
+            .register::<HostLatency>()
+            .register::<HostState>();
+    }
+}
+
+/// One plugin instance loaded from a `.clap` file.
+pub struct ClapTestHost {
+    descriptor: Descriptor,
+    // Field order matters: the processor and instance must drop before the entry.
+    processor: Option<StartedPluginAudioProcessor<LatheTestHost>>,
+    instance: PluginInstance<LatheTestHost>,
+    pending: Vec<ParamValueEvent>,
+    channels: usize,
+    _entry: PluginEntry,
+}
+
+impl ClapTestHost {
+    /// Loads the plugin with the given CLAP id from a `.clap` file and instantiates it.
+    pub fn load(path: &Path, id: &str) -> Self {
+        // SAFETY: the bundle is one of ours, built from this workspace.
+        let entry = unsafe { PluginEntry::load(path) }.expect("load the CLAP entry");
+        let factory = entry.get_plugin_factory().expect("plugin factory");
+        let descriptors: Vec<_> = factory.plugin_descriptors().collect();
+        assert_eq!(descriptors.len(), 1, "one plugin per bundle");
+        let d = &descriptors[0];
+        let text = |s: Option<&std::ffi::CStr>| {
+            s.map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let descriptor = Descriptor {
+            id: text(d.id()),
+            name: text(d.name()),
+            vendor: text(d.vendor()),
+            version: text(d.version()),
+            features: d
+                .features()
+                .map(|f| f.to_string_lossy().into_owned())
+                .collect(),
+        };
+        let host_info =
+            HostInfo::new("Lathe conformance", "Lathe Audio", "https://example.invalid", "0.1.0")
+                .expect("host info");
+        let id_c = CString::new(id).expect("id");
+        let instance = PluginInstance::<LatheTestHost>::new(
+            |_| Shared::default(),
+            |shared| MainThread { shared },
+            &entry,
+            &id_c,
+            &host_info,
+        )
+        .expect("instantiate plugin");
+        let mut host = Self {
+            descriptor,
+            processor: None,
+            instance,
+            pending: Vec::new(),
+            channels: 2,
+            _entry: entry,
+        };
+        host.pump_main_thread();
+        host
+    }
+
+    /// Runs pending main-thread callbacks the plugin requested.
+    pub fn pump_main_thread(&mut self) {
+        let requested = self
+            .instance
+            .access_shared_handler(|h| h.callback_requested.swap(false, Ordering::SeqCst));
+        if requested {
+            self.instance.call_on_main_thread_callback();
+        }
+    }
+
+    /// How often the plugin asked the host to rescan parameter values.
+    pub fn value_rescans(&mut self) -> u32 {
+        self.pump_main_thread();
+        self.instance
+            .access_shared_handler(|h| h.value_rescans.load(Ordering::SeqCst))
+    }
+
+    /// How often the plugin told the host its latency changed.
+    pub fn latency_changes(&mut self) -> u32 {
+        self.pump_main_thread();
+        self.instance
+            .access_shared_handler(|h| h.latency_changes.load(Ordering::SeqCst))
+    }
+
+    /// Channel counts of the audio ports: (inputs, outputs).
+    pub fn audio_ports(&mut self) -> (Vec<u32>, Vec<u32>) {
+        let ext = self
+            .instance
+            .access_shared_handler(|h| *h.audio_ports.get().expect("initialized"))
+            .expect("audio-ports extension");
+        let handle = self.instance.plugin_handle();
+        let mut buffer = AudioPortInfoBuffer::new();
+        let mut list = |is_input| {
+            (0..ext.count(&handle, is_input))
+                .map(|i| {
+                    ext.get(&handle, i, is_input, &mut buffer)
+                        .expect("port info")
+                        .channel_count
+                })
+                .collect::<Vec<u32>>()
+        };
+        (list(true), list(false))
+    }
+
+    fn params_ext(&self) -> PluginParams {
+        self.instance
+            .access_shared_handler(|h| *h.params.get().expect("initialized"))
+            .expect("params extension")
+    }
+
+    fn state_ext(&self) -> PluginState {
+        self.instance
+            .access_shared_handler(|h| *h.state.get().expect("initialized"))
+            .expect("state extension")
+    }
+
+    fn flush_inactive(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let params = self.params_ext();
+        let mut buffer = EventBuffer::new();
+        for e in self.pending.drain(..) {
+            buffer.push(&e);
+        }
+        let mut out = EventBuffer::new();
+        if let Some(mut handle) = self.instance.inactive_plugin_handle() {
+            params.flush(
+                &mut handle,
+                &InputEvents::from_buffer(&buffer),
+                &mut OutputEvents::from_buffer(&mut out),
+            );
+        }
+    }
+}
+
+impl TestHost for ClapTestHost {
+    fn descriptor(&self) -> Descriptor {
+        self.descriptor.clone()
+    }
+
+    fn params(&mut self) -> Vec<ParamInfo> {
+        let ext = self.params_ext();
+        let handle = self.instance.plugin_handle();
+        let mut buffer = ParamInfoBuffer::new();
+        (0..ext.count(&handle))
+            .map(|i| {
+                let info = ext.get_info(&handle, i, &mut buffer).expect("param info");
+                ParamInfo {
+                    id: info.id.get(),
+                    name: String::from_utf8_lossy(info.name).into_owned(),
+                    min: info.min_value,
+                    max: info.max_value,
+                    default: info.default_value,
+                    stepped: info.flags.contains(ParamInfoFlags::IS_STEPPED),
+                    is_bypass: info.flags.contains(ParamInfoFlags::IS_BYPASS),
+                }
+            })
+            .collect()
+    }
+
+    fn set_param(&mut self, id: u32, value: f64) {
+        self.pending.push(ParamValueEvent::new(
+            0,
+            ClapId::new(id),
+            Pckn::match_all(),
+            value,
+            Cookie::empty(),
+        ));
+        if self.processor.is_none() {
+            self.flush_inactive();
+        }
+    }
+
+    fn get_param(&mut self, id: u32) -> f64 {
+        let ext = self.params_ext();
+        ext.get_value(&self.instance.plugin_handle(), ClapId::new(id))
+            .expect("param value")
+    }
+
+    fn value_to_text(&mut self, id: u32, value: f64) -> Option<String> {
+        let ext = self.params_ext();
+        let mut buf = [0u8; 256];
+        ext.value_to_text(&self.instance.plugin_handle(), ClapId::new(id), value, &mut buf)
+            .ok()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+
+    fn text_to_value(&mut self, id: u32, text: &str) -> Option<f64> {
+        let ext = self.params_ext();
+        let c = CString::new(text).ok()?;
+        ext.text_to_value(&self.instance.plugin_handle(), ClapId::new(id), &c)
+    }
+
+    fn save_state(&mut self) -> Option<Vec<u8>> {
+        let ext = self.state_ext();
+        let mut out = Vec::new();
+        ext.save(&self.instance.plugin_handle(), &mut out).ok()?;
+        Some(out)
+    }
+
+    fn load_state(&mut self, bytes: &[u8], chunk: usize) -> bool {
+        let ext = self.state_ext();
+        let mut reader = ChunkedReader {
+            data: bytes,
+            chunk: chunk.max(1),
+        };
+        let ok = ext
+            .load(&self.instance.plugin_handle(), &mut reader)
+            .is_ok();
+        self.pump_main_thread();
+        ok
+    }
+
+    fn activate(&mut self, sample_rate: f64, max_block: usize, channels: usize) -> bool {
+        self.deactivate();
+        self.channels = channels;
+        let config = PluginAudioConfiguration {
+            sample_rate,
+            min_frames_count: 1,
+            max_frames_count: max_block as u32,
+        };
+        let Ok(stopped) = self.instance.activate(|_, _| (), config) else {
+            return false;
+        };
+        match stopped.start_processing() {
+            Ok(started) => {
+                self.processor = Some(started);
+                self.pump_main_thread();
+                true
+            }
+            Err(e) => {
+                self.instance.deactivate(e.into_stopped_processor());
+                false
+            }
+        }
+    }
+
+    fn deactivate(&mut self) {
+        if let Some(p) = self.processor.take() {
+            self.instance.deactivate(p.stop_processing());
+        }
+        self.flush_inactive();
+        self.pump_main_thread();
+    }
+
+    fn latency(&mut self) -> u32 {
+        self.pump_main_thread();
+        let ext = self
+            .instance
+            .access_shared_handler(|h| *h.latency.get().expect("initialized"));
+        match ext {
+            Some(ext) => ext.get(&self.instance.plugin_handle()),
+            None => 0,
+        }
+    }
+
+    fn process(
+        &mut self,
+        inputs: &[Vec<f32>],
+        outputs: &mut [Vec<f32>],
+        sidechain: Option<&[Vec<f32>]>,
+    ) -> bool {
+        let Some(processor) = self.processor.as_mut() else {
+            return false;
+        };
+        let mut events = EventBuffer::new();
+        for e in self.pending.drain(..) {
+            events.push(&e);
+        }
+        let mut in_copy: Vec<Vec<f32>> = inputs.to_vec();
+        let mut sc_copy: Vec<Vec<f32>> = sidechain.map(|s| s.to_vec()).unwrap_or_default();
+        let mut in_ports = AudioPorts::with_capacity(in_copy.len() + sc_copy.len(), 2);
+        let mut out_ports = AudioPorts::with_capacity(outputs.len(), 1);
+        let mut port_list = vec![AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(
+                in_copy.iter_mut().map(|b| InputChannel::variable(b)),
+            ),
+        }];
+        if sidechain.is_some() {
+            port_list.push(AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_input_only(
+                    sc_copy.iter_mut().map(|b| InputChannel::variable(b)),
+                ),
+            });
+        }
+        let input_audio = in_ports.with_input_buffers(port_list);
+        let mut output_audio = out_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(
+                outputs.iter_mut().map(|b| b.as_mut_slice()),
+            ),
+        }]);
+        let mut out_events = EventBuffer::new();
+        let ok = processor
+            .process(
+                &input_audio,
+                &mut output_audio,
+                &InputEvents::from_buffer(&events),
+                &mut OutputEvents::from_buffer(&mut out_events),
+                None,
+                None,
+            )
+            .is_ok();
+        self.pump_main_thread();
+        ok
+    }
+
+    fn reset(&mut self) {
+        if let Some(p) = self.processor.as_mut() {
+            p.reset();
+        }
+    }
+}
+
+impl Drop for ClapTestHost {
+    fn drop(&mut self) {
+        self.deactivate();
+    }
+}
+
+/// A reader that hands over at most `chunk` bytes per read, like hosts that stream state.
+struct ChunkedReader<'a> {
+    data: &'a [u8],
+    chunk: usize,
+}
+
+impl Read for ChunkedReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.chunk).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}

@@ -1,0 +1,187 @@
+//! Lathe's host-side conformance suite.
+//!
+//! Loads the built bundles in `target/bundled/` through real host APIs (CLAP through
+//! `clack-host`, VST3 through its COM interfaces with the `vst3` crate) and runs the battery in
+//! `battery.rs`, which follows `../shared/standards/host-conformance.md`. Both hosts implement
+//! [`TestHost`], so every check runs identically against both formats.
+//!
+//! The bundles are built by `cargo xtask bundle-all --release` (the README's test command,
+//! `cargo xtask test`, does that first).
+
+pub mod battery;
+pub mod clap_host;
+pub mod signals;
+pub mod vst3_host;
+
+use std::path::PathBuf;
+
+/// What a plugin must say about itself; the identities are permanent.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected {
+    /// Bundle and display name.
+    pub name: &'static str,
+    /// CLAP plugin id.
+    pub clap_id: &'static str,
+    /// VST3 class id (16 ASCII bytes).
+    pub vst3_cid: [u8; 16],
+    /// CLAP features the descriptor must contain.
+    pub clap_features: &'static [&'static str],
+    /// VST3 subcategories (pipe-separated string must contain each).
+    pub vst3_subcategories: &'static [&'static str],
+    /// Main channel counts the plugin accepts.
+    pub layouts: &'static [usize],
+    /// Whether the plugin has a stereo sidechain input port.
+    pub sidechain: bool,
+}
+
+/// The four plugins of the suite.
+pub const PLUGINS: &[Expected] = &[
+    Expected {
+        name: "Lathe Channel Strip",
+        clap_id: "audio.lathe.channel-strip",
+        vst3_cid: *b"LatheChanStrip01",
+        clap_features: &["audio-effect", "stereo", "mono", "equalizer", "compressor"],
+        vst3_subcategories: &["Fx", "EQ", "Dynamics"],
+        layouts: &[2, 1],
+        sidechain: false,
+    },
+    Expected {
+        name: "Lathe Bus Compressor",
+        clap_id: "audio.lathe.bus-compressor",
+        vst3_cid: *b"LatheBusComp0001",
+        clap_features: &["audio-effect", "stereo", "compressor"],
+        vst3_subcategories: &["Fx", "Dynamics"],
+        layouts: &[2],
+        sidechain: true,
+    },
+    Expected {
+        name: "Lathe Limiter",
+        clap_id: "audio.lathe.limiter",
+        vst3_cid: *b"LatheLimiter0001",
+        clap_features: &["audio-effect", "stereo", "mono", "limiter", "mastering"],
+        vst3_subcategories: &["Fx", "Dynamics", "Mastering"],
+        layouts: &[2, 1],
+        sidechain: false,
+    },
+    Expected {
+        name: "Lathe Reference",
+        clap_id: "audio.lathe.reference",
+        vst3_cid: *b"LatheReference01",
+        clap_features: &["audio-effect", "stereo", "analyzer"],
+        vst3_subcategories: &["Fx", "Analyzer"],
+        layouts: &[2],
+        sidechain: false,
+    },
+];
+
+/// The directory holding the built bundles.
+pub fn bundled_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("bundled")
+}
+
+/// Path of a plugin's `.clap` file; panics with instructions when it has not been built.
+pub fn clap_path(p: &Expected) -> PathBuf {
+    let path = bundled_dir().join(format!("{}.clap", p.name));
+    assert!(
+        path.exists(),
+        "{} is missing: build the bundles with `cargo xtask bundle-all --release` \
+         (or run the whole suite with `cargo xtask test`)",
+        path.display()
+    );
+    path
+}
+
+/// Path of the shared library inside a plugin's `.vst3` bundle.
+pub fn vst3_path(p: &Expected) -> PathBuf {
+    let bundle = bundled_dir().join(format!("{}.vst3", p.name));
+    let arch = if cfg!(target_arch = "aarch64") {
+        "aarch64-linux"
+    } else {
+        "x86_64-linux"
+    };
+    let path = bundle
+        .join("Contents")
+        .join(arch)
+        .join(format!("{}.so", p.name));
+    assert!(
+        path.exists(),
+        "{} is missing: build the bundles with `cargo xtask bundle-all --release` \
+         (or run the whole suite with `cargo xtask test`)",
+        path.display()
+    );
+    path
+}
+
+/// A parameter as the host sees it. Values are in the host API's own units (CLAP: the plugin's
+/// declared range; VST3: normalized 0..1).
+#[derive(Debug, Clone)]
+pub struct ParamInfo {
+    /// Host-side id.
+    pub id: u32,
+    /// Display name.
+    pub name: String,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Default value.
+    pub default: f64,
+    /// Whether the value is discrete (stepped).
+    pub stepped: bool,
+    /// Whether the host is told this is the bypass parameter.
+    pub is_bypass: bool,
+}
+
+/// Descriptor as read through the host API.
+#[derive(Debug, Clone)]
+pub struct Descriptor {
+    /// Plugin id (CLAP id, or the VST3 class id as ASCII).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Vendor.
+    pub vendor: String,
+    /// Version string.
+    pub version: String,
+    /// CLAP features or VST3 subcategories.
+    pub features: Vec<String>,
+}
+
+/// The operations the battery needs from a host. All buffers are planar f32.
+pub trait TestHost {
+    /// Descriptor as the factory reports it.
+    fn descriptor(&self) -> Descriptor;
+    /// The parameters.
+    fn params(&mut self) -> Vec<ParamInfo>;
+    /// Sets a parameter (takes effect at the next process call, or immediately when inactive).
+    fn set_param(&mut self, id: u32, value: f64);
+    /// Reads a parameter's current value.
+    fn get_param(&mut self, id: u32) -> f64;
+    /// Value to display text.
+    fn value_to_text(&mut self, id: u32, value: f64) -> Option<String>;
+    /// Display text to value.
+    fn text_to_value(&mut self, id: u32, text: &str) -> Option<f64>;
+    /// Saves the state; `None` if the plugin refused.
+    fn save_state(&mut self) -> Option<Vec<u8>>;
+    /// Loads a state; `false` if the plugin refused it. `chunk` bounds how many bytes each read
+    /// hands over (hosts that stream state in small pieces).
+    fn load_state(&mut self, bytes: &[u8], chunk: usize) -> bool;
+    /// Activates for a sample rate, maximum block size and main channel count.
+    fn activate(&mut self, sample_rate: f64, max_block: usize, channels: usize) -> bool;
+    /// Deactivates.
+    fn deactivate(&mut self);
+    /// The latency the plugin reports.
+    fn latency(&mut self) -> u32;
+    /// Processes one block out of place. `sidechain` is fed to the aux input if present.
+    fn process(
+        &mut self,
+        inputs: &[Vec<f32>],
+        outputs: &mut [Vec<f32>],
+        sidechain: Option<&[Vec<f32>]>,
+    ) -> bool;
+    /// Resets the plugin (CLAP `reset`, VST3 `setProcessing(false/true)`).
+    fn reset(&mut self);
+}

@@ -1,0 +1,447 @@
+//! A minimal but real VST3 host over the COM interfaces (`vst3` crate): factory and class info,
+//! IComponent/IAudioProcessor/IEditController, bus arrangements (mono, stereo, sidechain),
+//! processing with raw bus buffers (in place and out of place), state through an `IBStream`
+//! implemented here, and parameters through the edit controller.
+
+#![allow(non_snake_case)]
+
+use crate::{Descriptor, ParamInfo, TestHost};
+use std::cell::RefCell;
+use std::ffi::{CStr, c_char, c_void};
+use std::path::Path;
+use std::ptr;
+use vst3::Steinberg::Vst::{
+    AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, IAudioProcessor,
+    IAudioProcessorTrait, IComponent, IComponentTrait, IEditController, IEditControllerTrait,
+    MediaTypes_, ParameterInfo, ParameterInfo_::ParameterFlags_, ProcessData, ProcessModes_,
+    ProcessSetup, SpeakerArr, SpeakerArrangement, SymbolicSampleSizes_,
+};
+use vst3::Steinberg::{
+    FUnknown, IBStream, IBStream_::IStreamSeekMode_, IBStreamTrait, IPluginBaseTrait,
+    IPluginFactory, IPluginFactory2, IPluginFactory2Trait, IPluginFactoryTrait, PClassInfo,
+    PClassInfo2, TChar, int32, int64, kInvalidArgument, kResultFalse, kResultOk, tresult,
+};
+use vst3::{Class, ComPtr, ComWrapper};
+
+/// An in-memory `IBStream` that hands over at most `chunk` bytes per read.
+pub struct MemoryStream {
+    data: RefCell<Vec<u8>>,
+    pos: RefCell<usize>,
+    chunk: usize,
+}
+
+impl MemoryStream {
+    fn new(data: Vec<u8>, chunk: usize) -> Self {
+        Self {
+            data: RefCell::new(data),
+            pos: RefCell::new(0),
+            chunk: chunk.max(1),
+        }
+    }
+}
+
+impl Class for MemoryStream {
+    type Interfaces = (IBStream,);
+}
+
+impl IBStreamTrait for MemoryStream {
+    unsafe fn read(&self, buffer: *mut c_void, numBytes: int32, numBytesRead: *mut int32) -> tresult {
+        if buffer.is_null() || numBytes < 0 {
+            return kInvalidArgument;
+        }
+        let data = self.data.borrow();
+        let mut pos = self.pos.borrow_mut();
+        let n = (numBytes as usize).min(self.chunk).min(data.len() - *pos);
+        unsafe {
+            ptr::copy_nonoverlapping(data.as_ptr().add(*pos), buffer as *mut u8, n);
+            if !numBytesRead.is_null() {
+                *numBytesRead = n as int32;
+            }
+        }
+        *pos += n;
+        kResultOk
+    }
+
+    unsafe fn write(&self, buffer: *mut c_void, numBytes: int32, numBytesWritten: *mut int32) -> tresult {
+        if buffer.is_null() || numBytes < 0 {
+            return kInvalidArgument;
+        }
+        let mut data = self.data.borrow_mut();
+        let mut pos = self.pos.borrow_mut();
+        let bytes = unsafe { std::slice::from_raw_parts(buffer as *const u8, numBytes as usize) };
+        let end = *pos + bytes.len();
+        if data.len() < end {
+            data.resize(end, 0);
+        }
+        data[*pos..end].copy_from_slice(bytes);
+        *pos = end;
+        if !numBytesWritten.is_null() {
+            unsafe { *numBytesWritten = numBytes };
+        }
+        kResultOk
+    }
+
+    unsafe fn seek(&self, pos: int64, mode: int32, result: *mut int64) -> tresult {
+        let len = self.data.borrow().len() as i64;
+        let mut p = self.pos.borrow_mut();
+        let new = match mode as u32 {
+            IStreamSeekMode_::kIBSeekSet => pos,
+            IStreamSeekMode_::kIBSeekCur => *p as i64 + pos,
+            IStreamSeekMode_::kIBSeekEnd => len + pos,
+            _ => return kInvalidArgument,
+        };
+        if new < 0 {
+            return kResultFalse;
+        }
+        *p = (new as usize).min(len as usize);
+        if !result.is_null() {
+            unsafe { *result = *p as i64 };
+        }
+        kResultOk
+    }
+
+    unsafe fn tell(&self, pos: *mut int64) -> tresult {
+        if pos.is_null() {
+            return kInvalidArgument;
+        }
+        unsafe { *pos = *self.pos.borrow() as i64 };
+        kResultOk
+    }
+}
+
+fn utf16_to_string(s: &[TChar]) -> String {
+    let end = s.iter().position(|&c| c == 0).unwrap_or(s.len());
+    String::from_utf16_lossy(&s[..end].iter().map(|&c| c as u16).collect::<Vec<_>>())
+}
+
+fn cstr_field(s: &[c_char]) -> String {
+    let bytes: Vec<u8> = s.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// One plugin instance loaded from a `.vst3` bundle's shared library.
+pub struct Vst3TestHost {
+    descriptor: Descriptor,
+    component: ComPtr<IComponent>,
+    processor: ComPtr<IAudioProcessor>,
+    controller: ComPtr<IEditController>,
+    active: bool,
+    channels: usize,
+    has_sidechain: bool,
+    _factory: ComPtr<IPluginFactory>,
+    _library: libloading::Library,
+}
+
+impl Vst3TestHost {
+    /// Loads the module, reads the class info and instantiates the plugin's audio module class.
+    pub fn load(path: &Path, cid: [u8; 16]) -> Self {
+        // SAFETY: the bundle is one of ours, built from this workspace.
+        unsafe {
+            let library = libloading::Library::new(path).expect("load VST3 module");
+            if let Ok(entry) =
+                library.get::<unsafe extern "system" fn(*mut c_void) -> bool>(b"ModuleEntry")
+            {
+                assert!(entry(ptr::null_mut()), "ModuleEntry failed");
+            }
+            let get_factory = library
+                .get::<unsafe extern "system" fn() -> *mut IPluginFactory>(b"GetPluginFactory")
+                .expect("GetPluginFactory");
+            let factory = ComPtr::from_raw(get_factory()).expect("factory");
+
+            let count = factory.countClasses();
+            assert_eq!(count, 1, "one class per module");
+            let mut info: PClassInfo = std::mem::zeroed();
+            assert_eq!(factory.getClassInfo(0, &mut info), kResultOk);
+            let class_cid: [u8; 16] = std::mem::transmute(info.cid);
+            assert_eq!(class_cid, cid, "class id");
+            assert_eq!(cstr_field(&info.category), "Audio Module Class");
+
+            let factory2 = factory.cast::<IPluginFactory2>().expect("IPluginFactory2");
+            let mut info2: PClassInfo2 = std::mem::zeroed();
+            assert_eq!(factory2.getClassInfo2(0, &mut info2), kResultOk);
+            let descriptor = Descriptor {
+                id: String::from_utf8_lossy(&class_cid).into_owned(),
+                name: cstr_field(&info2.name),
+                vendor: cstr_field(&info2.vendor),
+                version: cstr_field(&info2.version),
+                features: cstr_field(&info2.subCategories)
+                    .split('|')
+                    .map(str::to_owned)
+                    .collect(),
+            };
+
+            let mut obj: *mut c_void = ptr::null_mut();
+            let iid: [c_char; 16] = std::mem::transmute(<IComponent as vst3::Interface>::IID);
+            let cid_c: [c_char; 16] = std::mem::transmute(cid);
+            assert_eq!(
+                factory.createInstance(cid_c.as_ptr(), iid.as_ptr(), &mut obj),
+                kResultOk,
+                "createInstance"
+            );
+            let component = ComPtr::from_raw(obj as *mut IComponent).expect("component");
+            assert_eq!(component.initialize(ptr::null_mut::<FUnknown>()), kResultOk);
+            let processor = component.cast::<IAudioProcessor>().expect("IAudioProcessor");
+            let controller = component
+                .cast::<IEditController>()
+                .expect("single-component IEditController");
+            let has_sidechain =
+                component.getBusCount(MediaTypes_::kAudio as i32, BusDirections_::kInput as i32)
+                    > 1;
+            Self {
+                descriptor,
+                component,
+                processor,
+                controller,
+                active: false,
+                channels: 2,
+                has_sidechain,
+                _factory: factory,
+                _library: library,
+            }
+        }
+    }
+
+    /// Whether the plugin accepts a main layout with `channels` channels (1 or 2).
+    pub fn set_layout(&mut self, channels: usize) -> bool {
+        let arr: SpeakerArrangement = if channels == 1 {
+            SpeakerArr::kMono
+        } else {
+            SpeakerArr::kStereo
+        };
+        let mut inputs = vec![arr];
+        if self.has_sidechain {
+            inputs.push(SpeakerArr::kStereo);
+        }
+        let mut outputs = vec![arr];
+        unsafe {
+            self.processor.setBusArrangements(
+                inputs.as_mut_ptr(),
+                inputs.len() as i32,
+                outputs.as_mut_ptr(),
+                outputs.len() as i32,
+            ) == kResultOk
+        }
+    }
+
+    /// Processes in place: the same buffers serve as input and output.
+    pub fn process_in_place(&mut self, buffers: &mut [Vec<f32>]) -> bool {
+        let n = buffers.first().map_or(0, |b| b.len());
+        let mut ptrs: Vec<*mut f32> = buffers.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        let mut sc: Vec<Vec<f32>> = vec![vec![0.0; n]; 2];
+        let mut sc_ptrs: Vec<*mut f32> = sc.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        let mut out_ptrs = ptrs.clone();
+        self.raw_process(n, &mut ptrs, &mut sc_ptrs, &mut out_ptrs)
+    }
+
+    fn raw_process(
+        &mut self,
+        n: usize,
+        ins: &mut [*mut f32],
+        sc: &mut [*mut f32],
+        outs: &mut [*mut f32],
+    ) -> bool {
+        let mut input_buses = vec![AudioBusBuffers {
+            numChannels: ins.len() as i32,
+            silenceFlags: 0,
+            __field0: AudioBusBuffers__type0 {
+                channelBuffers32: ins.as_mut_ptr(),
+            },
+        }];
+        if self.has_sidechain {
+            input_buses.push(AudioBusBuffers {
+                numChannels: sc.len() as i32,
+                silenceFlags: 0,
+                __field0: AudioBusBuffers__type0 {
+                    channelBuffers32: sc.as_mut_ptr(),
+                },
+            });
+        }
+        let mut output_buses = [AudioBusBuffers {
+            numChannels: outs.len() as i32,
+            silenceFlags: 0,
+            __field0: AudioBusBuffers__type0 {
+                channelBuffers32: outs.as_mut_ptr(),
+            },
+        }];
+        let mut data = ProcessData {
+            processMode: ProcessModes_::kRealtime as i32,
+            symbolicSampleSize: SymbolicSampleSizes_::kSample32 as i32,
+            numSamples: n as i32,
+            numInputs: input_buses.len() as i32,
+            numOutputs: 1,
+            inputs: input_buses.as_mut_ptr(),
+            outputs: output_buses.as_mut_ptr(),
+            inputParameterChanges: ptr::null_mut(),
+            outputParameterChanges: ptr::null_mut(),
+            inputEvents: ptr::null_mut(),
+            outputEvents: ptr::null_mut(),
+            processContext: ptr::null_mut(),
+        };
+        unsafe { self.processor.process(&mut data) == kResultOk }
+    }
+
+    fn to_host_id(&self, index: i32) -> ParameterInfo {
+        unsafe {
+            let mut info: ParameterInfo = std::mem::zeroed();
+            assert_eq!(self.controller.getParameterInfo(index, &mut info), kResultOk);
+            info
+        }
+    }
+}
+
+impl TestHost for Vst3TestHost {
+    fn descriptor(&self) -> Descriptor {
+        self.descriptor.clone()
+    }
+
+    fn params(&mut self) -> Vec<ParamInfo> {
+        let count = unsafe { self.controller.getParameterCount() };
+        (0..count)
+            .map(|i| {
+                let info = self.to_host_id(i);
+                ParamInfo {
+                    id: info.id,
+                    name: utf16_to_string(&info.title),
+                    min: 0.0,
+                    max: 1.0,
+                    default: info.defaultNormalizedValue,
+                    stepped: false,
+                    is_bypass: info.flags & ParameterFlags_::kIsBypass as i32 != 0,
+                }
+            })
+            .collect()
+    }
+
+    fn set_param(&mut self, id: u32, value: f64) {
+        unsafe {
+            self.controller.setParamNormalized(id, value);
+        }
+    }
+
+    fn get_param(&mut self, id: u32) -> f64 {
+        unsafe { self.controller.getParamNormalized(id) }
+    }
+
+    fn value_to_text(&mut self, id: u32, value: f64) -> Option<String> {
+        let mut s: [TChar; 128] = [0; 128];
+        let r = unsafe { self.controller.getParamStringByValue(id, value, &mut s) };
+        (r == kResultOk).then(|| utf16_to_string(&s))
+    }
+
+    fn text_to_value(&mut self, id: u32, text: &str) -> Option<f64> {
+        let mut wide: Vec<TChar> = text.encode_utf16().map(|c| c as TChar).collect();
+        wide.push(0);
+        let mut value = 0.0;
+        let r = unsafe {
+            self.controller
+                .getParamValueByString(id, wide.as_mut_ptr(), &mut value)
+        };
+        (r == kResultOk).then_some(value)
+    }
+
+    fn save_state(&mut self) -> Option<Vec<u8>> {
+        let stream = ComWrapper::new(MemoryStream::new(Vec::new(), usize::MAX));
+        let ptr = stream.to_com_ptr::<IBStream>()?;
+        let r = unsafe { self.component.getState(ptr.as_ptr()) };
+        (r == kResultOk).then(|| stream.data.borrow().clone())
+    }
+
+    fn load_state(&mut self, bytes: &[u8], chunk: usize) -> bool {
+        let stream = ComWrapper::new(MemoryStream::new(bytes.to_vec(), chunk));
+        let Some(ptr) = stream.to_com_ptr::<IBStream>() else {
+            return false;
+        };
+        unsafe { self.component.setState(ptr.as_ptr()) == kResultOk }
+    }
+
+    fn activate(&mut self, sample_rate: f64, max_block: usize, channels: usize) -> bool {
+        self.deactivate();
+        self.channels = channels;
+        if !self.set_layout(channels) {
+            return false;
+        }
+        let mut setup = ProcessSetup {
+            processMode: ProcessModes_::kRealtime as i32,
+            symbolicSampleSize: SymbolicSampleSizes_::kSample32 as i32,
+            maxSamplesPerBlock: max_block as i32,
+            sampleRate: sample_rate,
+        };
+        unsafe {
+            if self.processor.setupProcessing(&mut setup) != kResultOk {
+                return false;
+            }
+            if self.has_sidechain {
+                self.component.activateBus(
+                    MediaTypes_::kAudio as i32,
+                    BusDirections_::kInput as i32,
+                    1,
+                    1,
+                );
+            }
+            if self.component.setActive(1) != kResultOk {
+                return false;
+            }
+            self.processor.setProcessing(1);
+        }
+        self.active = true;
+        true
+    }
+
+    fn deactivate(&mut self) {
+        if self.active {
+            unsafe {
+                self.processor.setProcessing(0);
+                self.component.setActive(0);
+            }
+            self.active = false;
+        }
+    }
+
+    fn latency(&mut self) -> u32 {
+        unsafe { self.processor.getLatencySamples() }
+    }
+
+    fn process(
+        &mut self,
+        inputs: &[Vec<f32>],
+        outputs: &mut [Vec<f32>],
+        sidechain: Option<&[Vec<f32>]>,
+    ) -> bool {
+        let n = inputs.first().map_or(0, |b| b.len());
+        let mut in_copy: Vec<Vec<f32>> = inputs.to_vec();
+        let mut sc_copy: Vec<Vec<f32>> = sidechain
+            .map(|s| s.to_vec())
+            .unwrap_or_else(|| vec![vec![0.0; n]; 2]);
+        let mut ins: Vec<*mut f32> = in_copy.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        let mut sc: Vec<*mut f32> = sc_copy.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        let mut outs: Vec<*mut f32> = outputs.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        let ok = self.raw_process(n, &mut ins, &mut sc, &mut outs);
+        // Out-of-place processing must leave the inputs untouched.
+        assert_eq!(in_copy, inputs, "{}: input buffers modified", self.descriptor.name);
+        ok
+    }
+
+    fn reset(&mut self) {
+        unsafe {
+            self.processor.setProcessing(0);
+            self.processor.setProcessing(1);
+        }
+    }
+}
+
+impl Drop for Vst3TestHost {
+    fn drop(&mut self) {
+        self.deactivate();
+        unsafe {
+            self.component.terminate();
+        }
+    }
+}
+
+/// Reads a NUL-terminated C string (for diagnostics).
+pub fn c_string(ptr: *const c_char) -> String {
+    if ptr.is_null() {
+        return String::new();
+    }
+    unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
+}

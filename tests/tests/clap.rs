@@ -1,0 +1,140 @@
+//! The conformance battery against the four `.clap` bundles, through `clack-host`.
+
+use lathe_conformance::battery::*;
+use lathe_conformance::clap_host::ClapTestHost;
+use lathe_conformance::{Expected, PLUGINS, TestHost, clap_path};
+
+/// CLAP's main plugin categories.
+const MAIN_CATEGORIES: &[&str] = &["audio-effect", "instrument", "note-effect", "analyzer", "note-detector"];
+
+fn load(p: &Expected) -> ClapTestHost {
+    ClapTestHost::load(&clap_path(p), p.clap_id)
+}
+
+fn each(check: impl Fn(&mut ClapTestHost, &Expected)) {
+    for p in PLUGINS {
+        let mut host = load(p);
+        check(&mut host, p);
+    }
+}
+
+#[test]
+fn descriptor_and_features() {
+    each(|host, p| {
+        check_descriptor(host, p, MAIN_CATEGORIES);
+        let d = host.descriptor();
+        assert_eq!(d.id, p.clap_id);
+        for f in p.clap_features {
+            assert!(d.features.iter().any(|x| x == f), "{}: feature {f} missing", p.name);
+        }
+    });
+}
+
+#[test]
+fn audio_ports() {
+    each(|host, p| {
+        let (inputs, outputs) = host.audio_ports();
+        assert_eq!(outputs, vec![p.layouts[0] as u32], "{}: outputs", p.name);
+        let expected_inputs: Vec<u32> = if p.sidechain {
+            vec![2, 2]
+        } else {
+            vec![p.layouts[0] as u32]
+        };
+        assert_eq!(inputs, expected_inputs, "{}: inputs", p.name);
+    });
+}
+
+#[test]
+fn parameters() {
+    each(check_params);
+}
+
+#[test]
+fn value_text_round_trip() {
+    each(check_text_round_trip);
+}
+
+#[test]
+fn sample_rates() {
+    each(check_sample_rates);
+}
+
+#[test]
+fn block_sizes_and_invariance() {
+    each(check_block_sizes_and_invariance);
+}
+
+#[test]
+fn trims() {
+    each(check_trims);
+}
+
+#[test]
+fn latency_equals_impulse_delay() {
+    each(check_latency);
+}
+
+#[test]
+fn bypass() {
+    each(check_bypass);
+}
+
+#[test]
+fn parameter_fuzz() {
+    each(check_param_fuzz);
+}
+
+#[test]
+fn state_round_trip() {
+    for p in PLUGINS {
+        check_state_round_trip(&|| load(p), p);
+    }
+}
+
+#[test]
+fn state_load_asks_host_to_rescan_values() {
+    for p in PLUGINS {
+        let mut a = load(p);
+        let saved = a.save_state().expect("save");
+        let mut b = load(p);
+        let before = b.value_rescans();
+        assert!(b.load_state(&saved, usize::MAX));
+        assert!(b.value_rescans() > before, "{}: no rescan after state load", p.name);
+    }
+}
+
+#[test]
+fn corrupt_state_is_refused() {
+    each(check_corrupt_state);
+}
+
+#[test]
+fn reset_and_reactivate() {
+    each(check_reset_reactivate);
+}
+
+#[test]
+fn nan_inf_and_denormal_input() {
+    each(check_bad_input);
+}
+
+#[test]
+fn zero_length_block() {
+    each(check_zero_length_block);
+}
+
+#[test]
+fn sidechain_connected_or_not() {
+    for p in PLUGINS.iter().filter(|p| p.sidechain) {
+        let mut host = load(p);
+        assert!(host.activate(48_000.0, 512, 2));
+        let input = lathe_conformance::signals::noise_channels(2, 512, 1);
+        let mut out = vec![vec![0.0f32; 512]; 2];
+        // With a key, and with the aux port present but silent.
+        let key = lathe_conformance::signals::noise_channels(2, 512, 2);
+        assert!(host.process(&input, &mut out, Some(&key)));
+        let silent = vec![vec![0.0f32; 512]; 2];
+        assert!(host.process(&input, &mut out, Some(&silent)));
+        assert!(out.iter().flatten().all(|x| x.is_finite()));
+    }
+}

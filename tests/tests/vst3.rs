@@ -1,0 +1,141 @@
+//! The conformance battery against the four `.vst3` bundles, through the VST3 COM interfaces.
+
+use lathe_conformance::battery::*;
+use lathe_conformance::signals::noise_channels;
+use lathe_conformance::vst3_host::Vst3TestHost;
+use lathe_conformance::{Expected, PLUGINS, TestHost, vst3_path};
+
+/// A VST3 effect's main category.
+const MAIN_CATEGORIES: &[&str] = &["Fx", "Instrument", "Analyzer"];
+
+fn load(p: &Expected) -> Vst3TestHost {
+    Vst3TestHost::load(&vst3_path(p), p.vst3_cid)
+}
+
+fn each(check: impl Fn(&mut Vst3TestHost, &Expected)) {
+    for p in PLUGINS {
+        let mut host = load(p);
+        check(&mut host, p);
+    }
+}
+
+#[test]
+fn class_info_and_subcategories() {
+    each(|host, p| {
+        check_descriptor(host, p, MAIN_CATEGORIES);
+        let d = host.descriptor();
+        assert_eq!(d.id.as_bytes(), &p.vst3_cid);
+        for s in p.vst3_subcategories {
+            assert!(d.features.iter().any(|x| x == s), "{}: subcategory {s} missing in {:?}", p.name, d.features);
+        }
+    });
+}
+
+#[test]
+fn bus_arrangements() {
+    each(|host, p| {
+        for channels in [1usize, 2] {
+            let accepted = host.set_layout(channels);
+            assert_eq!(
+                accepted,
+                p.layouts.contains(&channels),
+                "{}: {channels}-channel arrangement",
+                p.name
+            );
+        }
+        // Every accepted layout really processes.
+        for &channels in p.layouts {
+            assert!(host.activate(48_000.0, 512, channels));
+            run_blocks(host, p, &noise_channels(channels, 2048, 3), &[512]);
+        }
+        host.deactivate();
+    });
+}
+
+#[test]
+fn in_place_equals_out_of_place() {
+    each(|host, p| {
+        let channels = p.layouts[0];
+        let input = noise_channels(channels, 4096, 12);
+        assert!(host.activate(48_000.0, 1024, channels));
+        let expected = run_blocks(host, p, &input, &[1024]);
+        host.reset();
+        let mut buffers = input.clone();
+        for start in (0..4096).step_by(1024) {
+            let mut block: Vec<Vec<f32>> = buffers.iter().map(|c| c[start..start + 1024].to_vec()).collect();
+            assert!(host.process_in_place(&mut block));
+            for (c, b) in block.iter().enumerate() {
+                buffers[c][start..start + 1024].copy_from_slice(b);
+            }
+        }
+        assert_eq!(buffers, expected, "{}: in-place output differs", p.name);
+        host.deactivate();
+    });
+}
+
+#[test]
+fn parameters() {
+    each(check_params);
+}
+
+#[test]
+fn value_text_round_trip() {
+    each(check_text_round_trip);
+}
+
+#[test]
+fn sample_rates() {
+    each(check_sample_rates);
+}
+
+#[test]
+fn block_sizes_and_invariance() {
+    each(check_block_sizes_and_invariance);
+}
+
+#[test]
+fn trims() {
+    each(check_trims);
+}
+
+#[test]
+fn latency_equals_impulse_delay() {
+    each(check_latency);
+}
+
+#[test]
+fn bypass() {
+    each(check_bypass);
+}
+
+#[test]
+fn parameter_fuzz() {
+    each(check_param_fuzz);
+}
+
+#[test]
+fn state_round_trip() {
+    for p in PLUGINS {
+        check_state_round_trip(&|| load(p), p);
+    }
+}
+
+#[test]
+fn corrupt_state_is_refused() {
+    each(check_corrupt_state);
+}
+
+#[test]
+fn reset_and_reactivate() {
+    each(check_reset_reactivate);
+}
+
+#[test]
+fn nan_inf_and_denormal_input() {
+    each(check_bad_input);
+}
+
+#[test]
+fn zero_length_block() {
+    each(check_zero_length_block);
+}

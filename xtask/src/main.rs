@@ -1,0 +1,233 @@
+//! `cargo xtask`: Lathe's build helper.
+//!
+//! - `bundle-all [cargo args]`: builds all four plugins as `.clap` and `.vst3` bundles into
+//!   `target/bundled/` (names from `bundler.toml`).
+//! - `install` / `uninstall`: copies the bundles to `~/.clap` and `~/.vst3`, or removes them.
+//! - `screenshot PLUGIN [OUT.png]`: renders a plugin's editor under Xvfb to a PNG.
+//! - `test`: bundles the suite in release and runs every test of the workspace against it.
+//! - anything else is passed to `nice_plug_xtask` (e.g. `bundle <package> --release`).
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// (package, bundle name, short name for the command line)
+const PLUGINS: &[(&str, &str, &str)] = &[
+    ("lathe-channel-strip", "Lathe Channel Strip", "channel-strip"),
+    ("lathe-bus-compressor", "Lathe Bus Compressor", "bus-compressor"),
+    ("lathe-limiter", "Lathe Limiter", "limiter"),
+    ("lathe-reference", "Lathe Reference", "reference"),
+];
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let Some(command) = args.next() else {
+        print_usage();
+        bail!("missing command");
+    };
+    let rest: Vec<String> = args.collect();
+    nice_plug_xtask::chdir_workspace_root()?;
+    match command.as_str() {
+        "bundle-all" => bundle_all(&rest),
+        "install" => install(),
+        "uninstall" => uninstall(),
+        "screenshot" => screenshot(&rest),
+        "test" => test(&rest),
+        "help" | "--help" | "-h" => {
+            print_usage();
+            Ok(())
+        }
+        _ => nice_plug_xtask::main_with_args("cargo xtask", std::iter::once(command).chain(rest)),
+    }
+}
+
+fn print_usage() {
+    eprintln!(
+        "Usage:
+  cargo xtask bundle-all [--release]      build all plugins as .clap and .vst3 into target/bundled/
+  cargo xtask install                     copy the bundles to ~/.clap and ~/.vst3
+  cargo xtask uninstall                   remove them from ~/.clap and ~/.vst3
+  cargo xtask screenshot PLUGIN [OUT.png] PNG of a plugin's editor (needs xvfb, imagemagick,
+                                          libasound2-dev, libjack-jackd2-dev); PLUGIN is one of
+                                          channel-strip, bus-compressor, limiter, reference
+  cargo xtask test                        bundle in release, then run the whole test suite
+  cargo xtask <anything else>             passed to nice-plug's xtask (e.g. bundle <pkg> --release)"
+    );
+}
+
+fn bundle_all(extra: &[String]) -> Result<()> {
+    let mut args = vec!["bundle".to_owned()];
+    for (package, _, _) in PLUGINS {
+        args.push("-p".to_owned());
+        args.push((*package).to_owned());
+    }
+    args.extend(extra.iter().cloned());
+    nice_plug_xtask::main_with_args("cargo xtask", args)
+}
+
+fn bundled_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("bundled")
+}
+
+fn home() -> Result<PathBuf> {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .context("HOME is not set")
+}
+
+fn install() -> Result<()> {
+    let bundled = bundled_dir();
+    let home = home()?;
+    for (_, name, _) in PLUGINS {
+        for (ext, dest) in [("clap", ".clap"), ("vst3", ".vst3")] {
+            let src = bundled.join(format!("{name}.{ext}"));
+            if !src.exists() {
+                bail!(
+                    "{} is missing: run `cargo xtask bundle-all --release` first",
+                    src.display()
+                );
+            }
+            let dest_dir = home.join(dest);
+            std::fs::create_dir_all(&dest_dir)?;
+            let dst = dest_dir.join(format!("{name}.{ext}"));
+            remove_path(&dst)?;
+            copy_recursively(&src, &dst)?;
+            println!("installed {}", dst.display());
+        }
+    }
+    Ok(())
+}
+
+fn uninstall() -> Result<()> {
+    let home = home()?;
+    for (_, name, _) in PLUGINS {
+        for (ext, dest) in [("clap", ".clap"), ("vst3", ".vst3")] {
+            let dst = home.join(dest).join(format!("{name}.{ext}"));
+            if dst.exists() {
+                remove_path(&dst)?;
+                println!("removed {}", dst.display());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn remove_path(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        std::fs::remove_dir_all(path)?;
+    } else if path.exists() {
+        std::fs::remove_file(path)?;
+    }
+    Ok(())
+}
+
+fn copy_recursively(src: &Path, dst: &Path) -> Result<()> {
+    if src.is_dir() {
+        std::fs::create_dir_all(dst)?;
+        for entry in std::fs::read_dir(src)? {
+            let entry = entry?;
+            copy_recursively(&entry.path(), &dst.join(entry.file_name()))?;
+        }
+    } else {
+        std::fs::copy(src, dst)
+            .with_context(|| format!("copying {} to {}", src.display(), dst.display()))?;
+    }
+    Ok(())
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not run {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn test(extra: &[String]) -> Result<()> {
+    bundle_all(&["--release".to_owned()])?;
+    run(Command::new("cargo")
+        .args(["test", "--workspace", "--release"])
+        .args(extra))
+}
+
+fn screenshot(args: &[String]) -> Result<()> {
+    let Some(short) = args.first() else {
+        bail!("usage: cargo xtask screenshot PLUGIN [OUT.png]");
+    };
+    let Some((package, _, short)) = PLUGINS.iter().find(|(p, n, s)| s == short || p == short || n == short)
+    else {
+        bail!("unknown plugin '{short}'");
+    };
+    let out = args
+        .get(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(format!("docs/screenshots/{short}.png")));
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    for tool in ["Xvfb", "import"] {
+        if Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .stdout(Stdio::null())
+            .status()
+            .map(|s| !s.success())
+            .unwrap_or(true)
+        {
+            bail!(
+                "`{tool}` not found: install the packages xvfb and imagemagick (and \
+                 libasound2-dev libjack-jackd2-dev for the standalone build)"
+            );
+        }
+    }
+    let bin = format!("{package}-standalone");
+    run(Command::new("cargo").args([
+        "build",
+        "--release",
+        "-p",
+        package,
+        "--features",
+        "standalone",
+        "--bin",
+        &bin,
+    ]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"));
+    let exe = target.join("release").join(&bin);
+
+    let display = ":87";
+    let mut xvfb = Command::new("Xvfb")
+        .args([display, "-screen", "0", "420x300x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting Xvfb")?;
+    std::thread::sleep(Duration::from_secs(1));
+    let result = (|| -> Result<()> {
+        let mut app = Command::new(&exe)
+            .args(["--backend", "dummy"])
+            .env("DISPLAY", display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", exe.display()))?;
+        std::thread::sleep(Duration::from_secs(4));
+        let shot = run(Command::new("import")
+            .args(["-display", display, "-window", "root"])
+            .arg(&out));
+        let _ = app.kill();
+        let _ = app.wait();
+        shot
+    })();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    result?;
+    println!("wrote {}", out.display());
+    Ok(())
+}
