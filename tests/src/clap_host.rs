@@ -12,7 +12,6 @@ use clack_extensions::params::{
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
-use clack_host::utils::Cookie;
 use std::ffi::CString;
 use std::io::Read;
 use std::path::Path;
@@ -257,7 +256,7 @@ impl TestHost for ClapTestHost {
                     min: info.min_value,
                     max: info.max_value,
                     default: info.default_value,
-                    stepped: info.flags.contains(ParamInfoFlags::IS_STEPPED),
+                    step: info.flags.contains(ParamInfoFlags::IS_STEPPED).then_some(1.0),
                     is_bypass: info.flags.contains(ParamInfoFlags::IS_BYPASS),
                 }
             })
@@ -270,7 +269,6 @@ impl TestHost for ClapTestHost {
             ClapId::new(id),
             Pckn::match_all(),
             value,
-            Cookie::empty(),
         ));
         if self.processor.is_none() {
             self.flush_inactive();
@@ -315,6 +313,10 @@ impl TestHost for ClapTestHost {
             .is_ok();
         self.pump_main_thread();
         ok
+    }
+
+    fn partial_state_reads(&self) -> bool {
+        true
     }
 
     fn activate(&mut self, sample_rate: f64, max_block: usize, channels: usize) -> bool {
@@ -377,21 +379,18 @@ impl TestHost for ClapTestHost {
         let mut sc_copy: Vec<Vec<f32>> = sidechain.map(|s| s.to_vec()).unwrap_or_default();
         let mut in_ports = AudioPorts::with_capacity(in_copy.len() + sc_copy.len(), 2);
         let mut out_ports = AudioPorts::with_capacity(outputs.len(), 1);
-        let mut port_list = vec![AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_input_only(
-                in_copy.iter_mut().map(|b| InputChannel::variable(b)),
-            ),
-        }];
+        let mut ports: Vec<&mut Vec<Vec<f32>>> = vec![&mut in_copy];
         if sidechain.is_some() {
-            port_list.push(AudioPortBuffer {
+            ports.push(&mut sc_copy);
+        }
+        let input_audio = in_ports.with_input_buffers(ports.into_iter().map(|port| {
+            AudioPortBuffer {
                 latency: 0,
                 channels: AudioPortBufferType::f32_input_only(
-                    sc_copy.iter_mut().map(|b| InputChannel::variable(b)),
+                    port.iter_mut().map(|b| InputChannel::variable(b)),
                 ),
-            });
-        }
-        let input_audio = in_ports.with_input_buffers(port_list);
+            }
+        }));
         let mut output_audio = out_ports.with_output_buffers([AudioPortBuffer {
             latency: 0,
             channels: AudioPortBufferType::f32_output_only(

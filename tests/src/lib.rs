@@ -129,10 +129,21 @@ pub struct ParamInfo {
     pub max: f64,
     /// Default value.
     pub default: f64,
-    /// Whether the value is discrete (stepped).
-    pub stepped: bool,
+    /// Spacing of the value grid for discrete parameters, in host units (CLAP: 1.0; VST3:
+    /// 1/stepCount); `None` for continuous ones.
+    pub step: Option<f64>,
     /// Whether the host is told this is the bypass parameter.
     pub is_bypass: bool,
+}
+
+impl ParamInfo {
+    /// Snaps a value to the parameter's grid (identity for continuous parameters).
+    pub fn snap(&self, v: f64) -> f64 {
+        match self.step {
+            Some(step) => ((v - self.min) / step).round() * step + self.min,
+            None => v,
+        }
+    }
 }
 
 /// Descriptor as read through the host API.
@@ -169,6 +180,10 @@ pub trait TestHost {
     /// Loads a state; `false` if the plugin refused it. `chunk` bounds how many bytes each read
     /// hands over (hosts that stream state in small pieces).
     fn load_state(&mut self, bytes: &[u8], chunk: usize) -> bool;
+    /// Whether this plugin format's state loading must cope with streams that return fewer
+    /// bytes than asked for (CLAP: yes, clap-validator checks it; VST3 hosts hand over the
+    /// whole stream).
+    fn partial_state_reads(&self) -> bool;
     /// Activates for a sample rate, maximum block size and main channel count.
     fn activate(&mut self, sample_rate: f64, max_block: usize, channels: usize) -> bool;
     /// Deactivates.

@@ -13,13 +13,15 @@ use std::ptr;
 use vst3::Steinberg::Vst::{
     AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, IAudioProcessor,
     IAudioProcessorTrait, IComponent, IComponentTrait, IEditController, IEditControllerTrait,
+    IParamValueQueue, IParamValueQueueTrait, IParameterChanges, IParameterChangesTrait, ParamID,
+    ParamValue,
     MediaTypes_, ParameterInfo, ParameterInfo_::ParameterFlags_, ProcessData, ProcessModes_,
-    ProcessSetup, SpeakerArr, SpeakerArrangement, SymbolicSampleSizes_,
+    ProcessSetup, SpeakerArr, SpeakerArrangement, SymbolicSampleSizes_, TChar,
 };
 use vst3::Steinberg::{
     FUnknown, IBStream, IBStream_::IStreamSeekMode_, IBStreamTrait, IPluginBaseTrait,
     IPluginFactory, IPluginFactory2, IPluginFactory2Trait, IPluginFactoryTrait, PClassInfo,
-    PClassInfo2, TChar, int32, int64, kInvalidArgument, kResultFalse, kResultOk, tresult,
+    PClassInfo2, int32, int64, kInvalidArgument, kResultFalse, kResultOk, tresult,
 };
 use vst3::{Class, ComPtr, ComWrapper};
 
@@ -109,6 +111,64 @@ impl IBStreamTrait for MemoryStream {
     }
 }
 
+/// One parameter's automation points for a block.
+struct ParamQueue {
+    id: ParamID,
+    points: Vec<(i32, f64)>,
+}
+
+impl Class for ParamQueue {
+    type Interfaces = (IParamValueQueue,);
+}
+
+impl IParamValueQueueTrait for ParamQueue {
+    unsafe fn getParameterId(&self) -> ParamID {
+        self.id
+    }
+    unsafe fn getPointCount(&self) -> int32 {
+        self.points.len() as int32
+    }
+    unsafe fn getPoint(&self, index: int32, sampleOffset: *mut int32, value: *mut ParamValue) -> tresult {
+        match self.points.get(index as usize) {
+            Some(&(offset, v)) if !sampleOffset.is_null() && !value.is_null() => {
+                unsafe {
+                    *sampleOffset = offset;
+                    *value = v;
+                }
+                kResultOk
+            }
+            _ => kInvalidArgument,
+        }
+    }
+    unsafe fn addPoint(&self, _sampleOffset: int32, _value: ParamValue, _index: *mut int32) -> tresult {
+        kResultFalse
+    }
+}
+
+/// The parameter changes a host sends with one process call.
+struct ParamChanges {
+    queues: Vec<ComWrapper<ParamQueue>>,
+}
+
+impl Class for ParamChanges {
+    type Interfaces = (IParameterChanges,);
+}
+
+impl IParameterChangesTrait for ParamChanges {
+    unsafe fn getParameterCount(&self) -> int32 {
+        self.queues.len() as int32
+    }
+    unsafe fn getParameterData(&self, index: int32) -> *mut IParamValueQueue {
+        self.queues
+            .get(index as usize)
+            .and_then(|q| q.as_com_ref::<IParamValueQueue>())
+            .map_or(ptr::null_mut(), |r| r.as_ptr())
+    }
+    unsafe fn addParameterData(&self, _id: *const ParamID, _index: *mut int32) -> *mut IParamValueQueue {
+        ptr::null_mut()
+    }
+}
+
 fn utf16_to_string(s: &[TChar]) -> String {
     let end = s.iter().position(|&c| c == 0).unwrap_or(s.len());
     String::from_utf16_lossy(&s[..end].iter().map(|&c| c as u16).collect::<Vec<_>>())
@@ -126,6 +186,7 @@ pub struct Vst3TestHost {
     processor: ComPtr<IAudioProcessor>,
     controller: ComPtr<IEditController>,
     active: bool,
+    pending: Vec<(ParamID, f64)>,
     channels: usize,
     has_sidechain: bool,
     _factory: ComPtr<IPluginFactory>,
@@ -193,6 +254,7 @@ impl Vst3TestHost {
                 processor,
                 controller,
                 active: false,
+                pending: Vec::new(),
                 channels: 2,
                 has_sidechain,
                 _factory: factory,
@@ -263,6 +325,16 @@ impl Vst3TestHost {
                 channelBuffers32: outs.as_mut_ptr(),
             },
         }];
+        let changes = ComWrapper::new(ParamChanges {
+            queues: self
+                .pending
+                .drain(..)
+                .map(|(id, v)| ComWrapper::new(ParamQueue { id, points: vec![(0, v)] }))
+                .collect(),
+        });
+        let changes_ptr = changes
+            .as_com_ref::<IParameterChanges>()
+            .map_or(ptr::null_mut(), |r| r.as_ptr());
         let mut data = ProcessData {
             processMode: ProcessModes_::kRealtime as i32,
             symbolicSampleSize: SymbolicSampleSizes_::kSample32 as i32,
@@ -271,7 +343,7 @@ impl Vst3TestHost {
             numOutputs: 1,
             inputs: input_buses.as_mut_ptr(),
             outputs: output_buses.as_mut_ptr(),
-            inputParameterChanges: ptr::null_mut(),
+            inputParameterChanges: changes_ptr,
             outputParameterChanges: ptr::null_mut(),
             inputEvents: ptr::null_mut(),
             outputEvents: ptr::null_mut(),
@@ -305,7 +377,7 @@ impl TestHost for Vst3TestHost {
                     min: 0.0,
                     max: 1.0,
                     default: info.defaultNormalizedValue,
-                    stepped: false,
+                    step: (info.stepCount > 0).then(|| 1.0 / info.stepCount as f64),
                     is_bypass: info.flags & ParameterFlags_::kIsBypass as i32 != 0,
                 }
             })
@@ -313,8 +385,13 @@ impl TestHost for Vst3TestHost {
     }
 
     fn set_param(&mut self, id: u32, value: f64) {
+        // Like a real host: the controller learns the value at once; while processing, the
+        // processor gets it through the next process call's parameter changes.
         unsafe {
             self.controller.setParamNormalized(id, value);
+        }
+        if self.active {
+            self.pending.push((id, value));
         }
     }
 
@@ -352,6 +429,10 @@ impl TestHost for Vst3TestHost {
             return false;
         };
         unsafe { self.component.setState(ptr.as_ptr()) == kResultOk }
+    }
+
+    fn partial_state_reads(&self) -> bool {
+        false
     }
 
     fn activate(&mut self, sample_rate: f64, max_block: usize, channels: usize) -> bool {
@@ -416,8 +497,9 @@ impl TestHost for Vst3TestHost {
         let mut sc: Vec<*mut f32> = sc_copy.iter_mut().map(|b| b.as_mut_ptr()).collect();
         let mut outs: Vec<*mut f32> = outputs.iter_mut().map(|b| b.as_mut_ptr()).collect();
         let ok = self.raw_process(n, &mut ins, &mut sc, &mut outs);
-        // Out-of-place processing must leave the inputs untouched.
-        assert_eq!(in_copy, inputs, "{}: input buffers modified", self.descriptor.name);
+        // Out-of-place processing must leave the inputs untouched (bitwise, so NaN input counts).
+        let bits = |b: &[Vec<f32>]| -> Vec<u32> { b.iter().flatten().map(|x| x.to_bits()).collect() };
+        assert_eq!(bits(&in_copy), bits(inputs), "{}: input buffers modified", self.descriptor.name);
         ok
     }
 

@@ -138,3 +138,27 @@ fn sidechain_connected_or_not() {
         assert!(out.iter().flatten().all(|x| x.is_finite()));
     }
 }
+
+/// A host thread that used a plugin may exit after the plugin library was unloaded; that must
+/// not crash the host (thread-local destructors in unloaded code did, before `-z nodelete`).
+#[test]
+fn thread_exit_after_unload_does_not_crash() {
+    for p in PLUGINS {
+        let path = clap_path(p);
+        for _ in 0..3 {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut host = ClapTestHost::load(&path, p.clap_id);
+                assert!(host.activate(48_000.0, 256, p.layouts[0]));
+                let input = lathe_conformance::signals::noise_channels(p.layouts[0], 256, 1);
+                let mut out = vec![vec![0.0f32; 256]; p.layouts[0]];
+                let sc = p.sidechain.then(|| input.clone());
+                assert!(host.process(&input, &mut out, sc.as_deref()));
+                drop(host);
+                // The entry is gone (last reference dropped) before this thread exits.
+            })
+            .join()
+            .expect("host thread");
+        }
+    }
+}
