@@ -9,8 +9,8 @@ use rand::{Rng, SeedableRng};
 
 /// Sample rates every plugin must activate and process at (standard and odd ones).
 pub const SAMPLE_RATES: &[f64] = &[
-    8000.0, 22050.0, 44100.0, 48000.0, 88200.0, 96000.0, 192000.0, 384000.0, 1234.5678,
-    12345.678, 45678.901, 123456.78,
+    8000.0, 22050.0, 44100.0, 48000.0, 88200.0, 96000.0, 192000.0, 384000.0, 1234.5678, 12345.678,
+    45678.901, 123456.78,
 ];
 
 /// Maximum block size announced at activation in most checks.
@@ -90,7 +90,9 @@ pub fn check_descriptor<H: TestHost>(host: &H, p: &Expected, main_categories: &[
         d.version
     );
     assert!(
-        d.features.iter().any(|f| main_categories.contains(&f.as_str())),
+        d.features
+            .iter()
+            .any(|f| main_categories.contains(&f.as_str())),
         "{}: no main category among {:?}",
         p.name,
         d.features
@@ -98,7 +100,13 @@ pub fn check_descriptor<H: TestHost>(host: &H, p: &Expected, main_categories: &[
     let mut unique = d.features.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!(unique.len(), d.features.len(), "{}: duplicate features {:?}", p.name, d.features);
+    assert_eq!(
+        unique.len(),
+        d.features.len(),
+        "{}: duplicate features {:?}",
+        p.name,
+        d.features
+    );
 }
 
 /// Parameters: names, ranges, defaults, exactly one bypass, the shared IDs present.
@@ -108,10 +116,20 @@ pub fn check_params<H: TestHost>(host: &mut H, p: &Expected) {
     let mut ids: Vec<u32> = params.iter().map(|i| i.id).collect();
     ids.sort();
     ids.dedup();
-    assert_eq!(ids.len(), params.len(), "{}: duplicate parameter ids", p.name);
+    assert_eq!(
+        ids.len(),
+        params.len(),
+        "{}: duplicate parameter ids",
+        p.name
+    );
     for info in &params {
         assert!(!info.name.is_empty());
-        assert!(info.min < info.max, "{}: {} has an empty range", p.name, info.name);
+        assert!(
+            info.min < info.max,
+            "{}: {} has an empty range",
+            p.name,
+            info.name
+        );
         assert!(
             (info.min..=info.max).contains(&info.default),
             "{}: {} default out of range",
@@ -148,7 +166,10 @@ pub fn check_text_round_trip<H: TestHost>(host: &mut H, p: &Expected) {
                 .unwrap_or_else(|| panic!("{}: no text for {} = {v}", p.name, info.name));
             assert!(!text.is_empty());
             let back = host.text_to_value(info.id, &text).unwrap_or_else(|| {
-                panic!("{}: text '{text}' of {} does not parse back", p.name, info.name)
+                panic!(
+                    "{}: text '{text}' of {} does not parse back",
+                    p.name, info.name
+                )
             });
             assert!(
                 (back - v).abs() <= span * 1e-3,
@@ -174,7 +195,11 @@ pub fn check_sample_rates<H: TestHost>(host: &mut H, p: &Expected) {
     let channels = p.layouts[0];
     let input = noise_channels(channels, 3000, 11);
     for &sr in SAMPLE_RATES {
-        assert!(host.activate(sr, MAX_BLOCK, channels), "{}: activate at {sr} Hz", p.name);
+        assert!(
+            host.activate(sr, MAX_BLOCK, channels),
+            "{}: activate at {sr} Hz",
+            p.name
+        );
         run_blocks(host, p, &input, &[1024]);
     }
     host.deactivate();
@@ -379,7 +404,11 @@ pub fn check_state_round_trip<H: TestHost>(make: &dyn Fn() -> H, p: &Expected) {
     };
     for &chunk in chunks {
         let mut b = make();
-        assert!(b.load_state(&saved, chunk), "{}: load (chunks of {chunk})", p.name);
+        assert!(
+            b.load_state(&saved, chunk),
+            "{}: load (chunks of {chunk})",
+            p.name
+        );
         for (info, v) in params.iter().zip(&values) {
             let got = b.get_param(info.id);
             assert!(
@@ -405,7 +434,11 @@ pub fn check_state_round_trip<H: TestHost>(make: &dyn Fn() -> H, p: &Expected) {
     assert!(active.load_state(&saved, usize::MAX));
     active.reset();
     let got = run_blocks(&mut active, p, &input, &[1024]);
-    assert_eq!(got, expected, "{}: state loaded while active is not in effect", p.name);
+    assert_eq!(
+        got, expected,
+        "{}: state loaded while active is not in effect",
+        p.name
+    );
 }
 
 /// Empty and random (1 MB) states are refused without a crash; the instance keeps working and
@@ -414,15 +447,27 @@ pub fn check_corrupt_state<H: TestHost>(host: &mut H, p: &Expected) {
     let channels = p.layouts[0];
     let params = host.params();
     let before: Vec<f64> = params.iter().map(|i| host.get_param(i.id)).collect();
-    assert!(!host.load_state(&[], usize::MAX), "{}: empty state accepted", p.name);
+    assert!(
+        !host.load_state(&[], usize::MAX),
+        "{}: empty state accepted",
+        p.name
+    );
     let mut rng = rand::rngs::StdRng::seed_from_u64(9);
     for _ in 0..3 {
         let junk: Vec<u8> = (0..1 << 20).map(|_| rng.random()).collect();
-        assert!(!host.load_state(&junk, usize::MAX), "{}: random state accepted", p.name);
+        assert!(
+            !host.load_state(&junk, usize::MAX),
+            "{}: random state accepted",
+            p.name
+        );
     }
     // Truncated real state.
     let good = host.save_state().expect("save");
-    assert!(!host.load_state(&good[..good.len() / 2], usize::MAX), "{}: truncated state accepted", p.name);
+    assert!(
+        !host.load_state(&good[..good.len() / 2], usize::MAX),
+        "{}: truncated state accepted",
+        p.name
+    );
     let after: Vec<f64> = params.iter().map(|i| host.get_param(i.id)).collect();
     assert_eq!(before, after, "{}: refused state changed values", p.name);
     assert!(host.activate(44_100.0, 512, channels));
@@ -439,7 +484,11 @@ pub fn check_reset_reactivate<H: TestHost>(host: &mut H, p: &Expected) {
     let first = run_blocks(host, p, &input, &[1024]);
     host.reset();
     let second = run_blocks(host, p, &input, &[1024]);
-    assert_eq!(first, second, "{}: output after reset depends on history", p.name);
+    assert_eq!(
+        first, second,
+        "{}: output after reset depends on history",
+        p.name
+    );
     assert!(host.activate(96_000.0, 256, channels));
     run_blocks(host, p, &input, &[256]);
     assert!(host.activate(44_100.0, 2048, channels));
@@ -476,7 +525,97 @@ pub fn check_zero_length_block<H: TestHost>(host: &mut H, p: &Expected) {
     let empty = vec![Vec::<f32>::new(); channels];
     let mut out = vec![Vec::<f32>::new(); channels];
     let sc = p.sidechain.then(|| vec![Vec::<f32>::new(); 2]);
-    assert!(host.process(&empty, &mut out, sc.as_deref()), "{}: zero-length process", p.name);
-    assert!((host.get_param(output_gain.id) - v).abs() < 1e-9, "{}: flush not applied", p.name);
+    assert!(
+        host.process(&empty, &mut out, sc.as_deref()),
+        "{}: zero-length process",
+        p.name
+    );
+    assert!(
+        (host.get_param(output_gain.id) - v).abs() < 1e-9,
+        "{}: flush not applied",
+        p.name
+    );
+    host.deactivate();
+}
+
+/// Sample-accurate automation: the output gain automated every 10, 100 and 1000 samples gives
+/// the same output however the host cuts the blocks (events land at their sample, not at the
+/// block start), and differs from the unautomated output.
+pub fn check_sample_accurate_automation<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    let params = host.params();
+    let gain = param_by_name(&params, "Output Gain").clone();
+    let len = 24_000;
+    let input = noise_channels(channels, len, 41);
+    let sc_all = sidechain_for(p, len);
+    for every in [10usize, 100, 1000] {
+        // (absolute sample position, value)
+        let mut rng = rand::rngs::StdRng::seed_from_u64(every as u64);
+        let events: Vec<(usize, f64)> = (0..len)
+            .step_by(every)
+            .map(|pos| (pos, gain.snap(rng.random_range(gain.min..=gain.max))))
+            .collect();
+        let mut reference: Option<Vec<Vec<f32>>> = None;
+        for pattern in [vec![MAX_BLOCK], vec![17], vec![1000, 3, 512], vec![2027]] {
+            assert!(host.activate(48_000.0, MAX_BLOCK, channels));
+            let mut out = vec![vec![0.0f32; len]; channels];
+            let (mut pos, mut i, mut next_event) = (0, 0, 0);
+            while pos < len {
+                let n = pattern[i % pattern.len()].min(len - pos);
+                i += 1;
+                while next_event < events.len() && events[next_event].0 < pos + n {
+                    let (at, v) = events[next_event];
+                    host.set_param_at(gain.id, v, (at - pos) as u32);
+                    next_event += 1;
+                }
+                let block_in: Vec<Vec<f32>> =
+                    input.iter().map(|c| c[pos..pos + n].to_vec()).collect();
+                let sc: Option<Vec<Vec<f32>>> = sc_all
+                    .as_ref()
+                    .map(|s| s.iter().map(|c| c[pos..pos + n].to_vec()).collect());
+                let mut block_out = vec![vec![f32::NAN; n]; channels];
+                assert!(host.process(&block_in, &mut block_out, sc.as_deref()));
+                for c in 0..channels {
+                    out[c][pos..pos + n].copy_from_slice(&block_out[c]);
+                }
+                pos += n;
+            }
+            assert!(out.iter().flatten().all(|&x| is_clean(x)));
+            match &reference {
+                None => {
+                    let differs = (0..len).any(|j| (out[0][j] - input[0][j]).abs() > 1e-3);
+                    assert!(differs, "{}: automation had no effect", p.name);
+                    reference = Some(out);
+                }
+                Some(r) => {
+                    for c in 0..channels {
+                        for j in 0..len {
+                            assert!(
+                                (out[c][j] - r[c][j]).abs() <= 1e-6,
+                                "{}: automation every {every} samples with blocks {:?}: sample {j} is {} instead of {}",
+                                p.name,
+                                pattern,
+                                out[c][j],
+                                r[c][j]
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    host.deactivate();
+}
+
+/// A block larger than the maximum announced at activation is processed completely and gives
+/// the same output as blocks within the limit (hosts do this; the plugin must not overrun).
+pub fn check_oversized_block<H: TestHost>(host: &mut H, p: &Expected) {
+    let channels = p.layouts[0];
+    let input = noise_channels(channels, 8192, 51);
+    assert!(host.activate(48_000.0, 256, channels));
+    let expected = run_blocks(host, p, &input, &[256]);
+    host.reset();
+    let got = run_blocks(host, p, &input, &[8192]);
+    assert_eq!(got, expected, "{}: oversized block output differs", p.name);
     host.deactivate();
 }

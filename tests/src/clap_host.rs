@@ -138,9 +138,13 @@ impl ClapTestHost {
                 .map(|f| f.to_string_lossy().into_owned())
                 .collect(),
         };
-        let host_info =
-            HostInfo::new("Lathe conformance", "Lathe Audio", "https://example.invalid", "0.1.0")
-                .expect("host info");
+        let host_info = HostInfo::new(
+            "Lathe conformance",
+            "Lathe Audio",
+            "https://example.invalid",
+            "0.1.0",
+        )
+        .expect("host info");
         let id_c = CString::new(id).expect("id");
         let instance = PluginInstance::<LatheTestHost>::new(
             |_| Shared::default(),
@@ -256,7 +260,10 @@ impl TestHost for ClapTestHost {
                     min: info.min_value,
                     max: info.max_value,
                     default: info.default_value,
-                    step: info.flags.contains(ParamInfoFlags::IS_STEPPED).then_some(1.0),
+                    step: info
+                        .flags
+                        .contains(ParamInfoFlags::IS_STEPPED)
+                        .then_some(1.0),
                     is_bypass: info.flags.contains(ParamInfoFlags::IS_BYPASS),
                 }
             })
@@ -275,6 +282,15 @@ impl TestHost for ClapTestHost {
         }
     }
 
+    fn set_param_at(&mut self, id: u32, value: f64, offset: u32) {
+        self.pending.push(ParamValueEvent::new(
+            offset,
+            ClapId::new(id),
+            Pckn::match_all(),
+            value,
+        ));
+    }
+
     fn get_param(&mut self, id: u32) -> f64 {
         let ext = self.params_ext();
         ext.get_value(&self.instance.plugin_handle(), ClapId::new(id))
@@ -284,9 +300,14 @@ impl TestHost for ClapTestHost {
     fn value_to_text(&mut self, id: u32, value: f64) -> Option<String> {
         let ext = self.params_ext();
         let mut buf = [0u8; 256];
-        ext.value_to_text(&self.instance.plugin_handle(), ClapId::new(id), value, &mut buf)
-            .ok()
-            .map(|b| String::from_utf8_lossy(b).into_owned())
+        ext.value_to_text(
+            &self.instance.plugin_handle(),
+            ClapId::new(id),
+            value,
+            &mut buf,
+        )
+        .ok()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 
     fn text_to_value(&mut self, id: u32, text: &str) -> Option<f64> {
@@ -372,6 +393,7 @@ impl TestHost for ClapTestHost {
             return false;
         };
         let mut events = EventBuffer::new();
+        self.pending.sort_by_key(|e| e.header().time());
         for e in self.pending.drain(..) {
             events.push(&e);
         }
@@ -383,14 +405,13 @@ impl TestHost for ClapTestHost {
         if sidechain.is_some() {
             ports.push(&mut sc_copy);
         }
-        let input_audio = in_ports.with_input_buffers(ports.into_iter().map(|port| {
-            AudioPortBuffer {
+        let input_audio =
+            in_ports.with_input_buffers(ports.into_iter().map(|port| AudioPortBuffer {
                 latency: 0,
                 channels: AudioPortBufferType::f32_input_only(
-                    port.iter_mut().map(|b| InputChannel::variable(b)),
+                    port.iter_mut().map(InputChannel::variable),
                 ),
-            }
-        }));
+            }));
         let mut output_audio = out_ports.with_output_buffers([AudioPortBuffer {
             latency: 0,
             channels: AudioPortBufferType::f32_output_only(

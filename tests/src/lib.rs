@@ -20,6 +20,8 @@ use std::path::PathBuf;
 pub struct Expected {
     /// Bundle and display name.
     pub name: &'static str,
+    /// Rust crate name of the plugin library.
+    pub crate_name: &'static str,
     /// CLAP plugin id.
     pub clap_id: &'static str,
     /// VST3 class id (16 ASCII bytes).
@@ -38,6 +40,7 @@ pub struct Expected {
 pub const PLUGINS: &[Expected] = &[
     Expected {
         name: "Lathe Channel Strip",
+        crate_name: "lathe_channel_strip",
         clap_id: "audio.lathe.channel-strip",
         vst3_cid: *b"LatheChanStrip01",
         clap_features: &["audio-effect", "stereo", "mono", "equalizer", "compressor"],
@@ -47,6 +50,7 @@ pub const PLUGINS: &[Expected] = &[
     },
     Expected {
         name: "Lathe Bus Compressor",
+        crate_name: "lathe_bus_compressor",
         clap_id: "audio.lathe.bus-compressor",
         vst3_cid: *b"LatheBusComp0001",
         clap_features: &["audio-effect", "stereo", "compressor"],
@@ -56,6 +60,7 @@ pub const PLUGINS: &[Expected] = &[
     },
     Expected {
         name: "Lathe Limiter",
+        crate_name: "lathe_limiter",
         clap_id: "audio.lathe.limiter",
         vst3_cid: *b"LatheLimiter0001",
         clap_features: &["audio-effect", "stereo", "mono", "limiter", "mastering"],
@@ -65,6 +70,7 @@ pub const PLUGINS: &[Expected] = &[
     },
     Expected {
         name: "Lathe Reference",
+        crate_name: "lathe_reference",
         clap_id: "audio.lathe.reference",
         vst3_cid: *b"LatheReference01",
         clap_features: &["audio-effect", "stereo", "analyzer"],
@@ -111,6 +117,25 @@ pub fn vst3_path(p: &Expected) -> PathBuf {
         "{} is missing: build the bundles with `cargo xtask bundle-all --release` \
          (or run the whole suite with `cargo xtask test`)",
         path.display()
+    );
+    path
+}
+
+/// The plugin library of a debug build with nice-plug's `assert_process_allocs` feature
+/// (`target/debug/lib<crate>.so`), which aborts on any allocation inside `process`. Built by
+/// `cargo xtask test`.
+pub fn debug_alloc_checked_library(p: &Expected) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target.join("debug").join(format!("lib{}.so", p.crate_name));
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p {} --features {}/assert_process_allocs` \
+         (or run the whole suite with `cargo xtask test`)",
+        path.display(),
+        p.crate_name.replace('_', "-"),
+        p.crate_name.replace('_', "-"),
     );
     path
 }
@@ -169,6 +194,9 @@ pub trait TestHost {
     fn params(&mut self) -> Vec<ParamInfo>;
     /// Sets a parameter (takes effect at the next process call, or immediately when inactive).
     fn set_param(&mut self, id: u32, value: f64);
+    /// Queues a parameter change at a sample offset inside the next process call (sample-
+    /// accurate automation).
+    fn set_param_at(&mut self, id: u32, value: f64, offset: u32);
     /// Reads a parameter's current value.
     fn get_param(&mut self, id: u32) -> f64;
     /// Value to display text.

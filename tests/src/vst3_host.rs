@@ -7,15 +7,14 @@
 
 use crate::{Descriptor, ParamInfo, TestHost};
 use std::cell::RefCell;
-use std::ffi::{CStr, c_char, c_void};
+use std::ffi::{c_char, c_void};
 use std::path::Path;
 use std::ptr;
 use vst3::Steinberg::Vst::{
-    AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, IAudioProcessor,
-    IAudioProcessorTrait, IComponent, IComponentTrait, IEditController, IEditControllerTrait,
-    IParamValueQueue, IParamValueQueueTrait, IParameterChanges, IParameterChangesTrait, ParamID,
-    ParamValue,
-    MediaTypes_, ParameterInfo, ParameterInfo_::ParameterFlags_, ProcessData, ProcessModes_,
+    AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, IAudioProcessor, IAudioProcessorTrait,
+    IComponent, IComponentTrait, IEditController, IEditControllerTrait, IParamValueQueue,
+    IParamValueQueueTrait, IParameterChanges, IParameterChangesTrait, MediaTypes_, ParamID,
+    ParamValue, ParameterInfo, ParameterInfo_::ParameterFlags_, ProcessData, ProcessModes_,
     ProcessSetup, SpeakerArr, SpeakerArrangement, SymbolicSampleSizes_, TChar,
 };
 use vst3::Steinberg::{
@@ -47,7 +46,12 @@ impl Class for MemoryStream {
 }
 
 impl IBStreamTrait for MemoryStream {
-    unsafe fn read(&self, buffer: *mut c_void, numBytes: int32, numBytesRead: *mut int32) -> tresult {
+    unsafe fn read(
+        &self,
+        buffer: *mut c_void,
+        numBytes: int32,
+        numBytesRead: *mut int32,
+    ) -> tresult {
         if buffer.is_null() || numBytes < 0 {
             return kInvalidArgument;
         }
@@ -64,7 +68,12 @@ impl IBStreamTrait for MemoryStream {
         kResultOk
     }
 
-    unsafe fn write(&self, buffer: *mut c_void, numBytes: int32, numBytesWritten: *mut int32) -> tresult {
+    unsafe fn write(
+        &self,
+        buffer: *mut c_void,
+        numBytes: int32,
+        numBytesWritten: *mut int32,
+    ) -> tresult {
         if buffer.is_null() || numBytes < 0 {
             return kInvalidArgument;
         }
@@ -128,7 +137,12 @@ impl IParamValueQueueTrait for ParamQueue {
     unsafe fn getPointCount(&self) -> int32 {
         self.points.len() as int32
     }
-    unsafe fn getPoint(&self, index: int32, sampleOffset: *mut int32, value: *mut ParamValue) -> tresult {
+    unsafe fn getPoint(
+        &self,
+        index: int32,
+        sampleOffset: *mut int32,
+        value: *mut ParamValue,
+    ) -> tresult {
         match self.points.get(index as usize) {
             Some(&(offset, v)) if !sampleOffset.is_null() && !value.is_null() => {
                 unsafe {
@@ -140,7 +154,12 @@ impl IParamValueQueueTrait for ParamQueue {
             _ => kInvalidArgument,
         }
     }
-    unsafe fn addPoint(&self, _sampleOffset: int32, _value: ParamValue, _index: *mut int32) -> tresult {
+    unsafe fn addPoint(
+        &self,
+        _sampleOffset: int32,
+        _value: ParamValue,
+        _index: *mut int32,
+    ) -> tresult {
         kResultFalse
     }
 }
@@ -164,18 +183,26 @@ impl IParameterChangesTrait for ParamChanges {
             .and_then(|q| q.as_com_ref::<IParamValueQueue>())
             .map_or(ptr::null_mut(), |r| r.as_ptr())
     }
-    unsafe fn addParameterData(&self, _id: *const ParamID, _index: *mut int32) -> *mut IParamValueQueue {
+    unsafe fn addParameterData(
+        &self,
+        _id: *const ParamID,
+        _index: *mut int32,
+    ) -> *mut IParamValueQueue {
         ptr::null_mut()
     }
 }
 
 fn utf16_to_string(s: &[TChar]) -> String {
     let end = s.iter().position(|&c| c == 0).unwrap_or(s.len());
-    String::from_utf16_lossy(&s[..end].iter().map(|&c| c as u16).collect::<Vec<_>>())
+    String::from_utf16_lossy(&s[..end])
 }
 
 fn cstr_field(s: &[c_char]) -> String {
-    let bytes: Vec<u8> = s.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    let bytes: Vec<u8> = s
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
@@ -186,7 +213,7 @@ pub struct Vst3TestHost {
     processor: ComPtr<IAudioProcessor>,
     controller: ComPtr<IEditController>,
     active: bool,
-    pending: Vec<(ParamID, f64)>,
+    pending: Vec<(ParamID, f64, i32)>,
     channels: usize,
     has_sidechain: bool,
     _factory: ComPtr<IPluginFactory>,
@@ -241,13 +268,15 @@ impl Vst3TestHost {
             );
             let component = ComPtr::from_raw(obj as *mut IComponent).expect("component");
             assert_eq!(component.initialize(ptr::null_mut::<FUnknown>()), kResultOk);
-            let processor = component.cast::<IAudioProcessor>().expect("IAudioProcessor");
+            let processor = component
+                .cast::<IAudioProcessor>()
+                .expect("IAudioProcessor");
             let controller = component
                 .cast::<IEditController>()
                 .expect("single-component IEditController");
-            let has_sidechain =
-                component.getBusCount(MediaTypes_::kAudio as i32, BusDirections_::kInput as i32)
-                    > 1;
+            let has_sidechain = component
+                .getBusCount(MediaTypes_::kAudio as i32, BusDirections_::kInput as i32)
+                > 1;
             Self {
                 descriptor,
                 component,
@@ -325,12 +354,21 @@ impl Vst3TestHost {
                 channelBuffers32: outs.as_mut_ptr(),
             },
         }];
+        let mut queues: Vec<ParamQueue> = Vec::new();
+        for (id, v, offset) in self.pending.drain(..) {
+            match queues.iter_mut().find(|q| q.id == id) {
+                Some(q) => q.points.push((offset, v)),
+                None => queues.push(ParamQueue {
+                    id,
+                    points: vec![(offset, v)],
+                }),
+            }
+        }
+        for q in &mut queues {
+            q.points.sort_by_key(|p| p.0);
+        }
         let changes = ComWrapper::new(ParamChanges {
-            queues: self
-                .pending
-                .drain(..)
-                .map(|(id, v)| ComWrapper::new(ParamQueue { id, points: vec![(0, v)] }))
-                .collect(),
+            queues: queues.into_iter().map(ComWrapper::new).collect(),
         });
         let changes_ptr = changes
             .as_com_ref::<IParameterChanges>()
@@ -355,7 +393,10 @@ impl Vst3TestHost {
     fn to_host_id(&self, index: i32) -> ParameterInfo {
         unsafe {
             let mut info: ParameterInfo = std::mem::zeroed();
-            assert_eq!(self.controller.getParameterInfo(index, &mut info), kResultOk);
+            assert_eq!(
+                self.controller.getParameterInfo(index, &mut info),
+                kResultOk
+            );
             info
         }
     }
@@ -378,7 +419,7 @@ impl TestHost for Vst3TestHost {
                     max: 1.0,
                     default: info.defaultNormalizedValue,
                     step: (info.stepCount > 0).then(|| 1.0 / info.stepCount as f64),
-                    is_bypass: info.flags & ParameterFlags_::kIsBypass as i32 != 0,
+                    is_bypass: info.flags & ParameterFlags_::kIsBypass != 0,
                 }
             })
             .collect()
@@ -391,8 +432,12 @@ impl TestHost for Vst3TestHost {
             self.controller.setParamNormalized(id, value);
         }
         if self.active {
-            self.pending.push((id, value));
+            self.pending.push((id, value, 0));
         }
+    }
+
+    fn set_param_at(&mut self, id: u32, value: f64, offset: u32) {
+        self.pending.push((id, value, offset as i32));
     }
 
     fn get_param(&mut self, id: u32) -> f64 {
@@ -498,8 +543,14 @@ impl TestHost for Vst3TestHost {
         let mut outs: Vec<*mut f32> = outputs.iter_mut().map(|b| b.as_mut_ptr()).collect();
         let ok = self.raw_process(n, &mut ins, &mut sc, &mut outs);
         // Out-of-place processing must leave the inputs untouched (bitwise, so NaN input counts).
-        let bits = |b: &[Vec<f32>]| -> Vec<u32> { b.iter().flatten().map(|x| x.to_bits()).collect() };
-        assert_eq!(bits(&in_copy), bits(inputs), "{}: input buffers modified", self.descriptor.name);
+        let bits =
+            |b: &[Vec<f32>]| -> Vec<u32> { b.iter().flatten().map(|x| x.to_bits()).collect() };
+        assert_eq!(
+            bits(&in_copy),
+            bits(inputs),
+            "{}: input buffers modified",
+            self.descriptor.name
+        );
         ok
     }
 
@@ -518,12 +569,4 @@ impl Drop for Vst3TestHost {
             self.component.terminate();
         }
     }
-}
-
-/// Reads a NUL-terminated C string (for diagnostics).
-pub fn c_string(ptr: *const c_char) -> String {
-    if ptr.is_null() {
-        return String::new();
-    }
-    unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
 }

@@ -5,7 +5,13 @@ use lathe_conformance::clap_host::ClapTestHost;
 use lathe_conformance::{Expected, PLUGINS, TestHost, clap_path};
 
 /// CLAP's main plugin categories.
-const MAIN_CATEGORIES: &[&str] = &["audio-effect", "instrument", "note-effect", "analyzer", "note-detector"];
+const MAIN_CATEGORIES: &[&str] = &[
+    "audio-effect",
+    "instrument",
+    "note-effect",
+    "analyzer",
+    "note-detector",
+];
 
 fn load(p: &Expected) -> ClapTestHost {
     ClapTestHost::load(&clap_path(p), p.clap_id)
@@ -25,7 +31,11 @@ fn descriptor_and_features() {
         let d = host.descriptor();
         assert_eq!(d.id, p.clap_id);
         for f in p.clap_features {
-            assert!(d.features.iter().any(|x| x == f), "{}: feature {f} missing", p.name);
+            assert!(
+                d.features.iter().any(|x| x == f),
+                "{}: feature {f} missing",
+                p.name
+            );
         }
     });
 }
@@ -99,7 +109,11 @@ fn state_load_asks_host_to_rescan_values() {
         let mut b = load(p);
         let before = b.value_rescans();
         assert!(b.load_state(&saved, usize::MAX));
-        assert!(b.value_rescans() > before, "{}: no rescan after state load", p.name);
+        assert!(
+            b.value_rescans() > before,
+            "{}: no rescan after state load",
+            p.name
+        );
     }
 }
 
@@ -161,4 +175,14 @@ fn thread_exit_after_unload_does_not_crash() {
             .expect("host thread");
         }
     }
+}
+
+#[test]
+fn sample_accurate_automation() {
+    each(check_sample_accurate_automation);
+}
+
+#[test]
+fn oversized_block() {
+    each(check_oversized_block);
 }

@@ -26,7 +26,12 @@ fn class_info_and_subcategories() {
         let d = host.descriptor();
         assert_eq!(d.id.as_bytes(), &p.vst3_cid);
         for s in p.vst3_subcategories {
-            assert!(d.features.iter().any(|x| x == s), "{}: subcategory {s} missing in {:?}", p.name, d.features);
+            assert!(
+                d.features.iter().any(|x| x == s),
+                "{}: subcategory {s} missing in {:?}",
+                p.name,
+                d.features
+            );
         }
     });
 }
@@ -62,7 +67,10 @@ fn in_place_equals_out_of_place() {
         host.reset();
         let mut buffers = input.clone();
         for start in (0..4096).step_by(1024) {
-            let mut block: Vec<Vec<f32>> = buffers.iter().map(|c| c[start..start + 1024].to_vec()).collect();
+            let mut block: Vec<Vec<f32>> = buffers
+                .iter()
+                .map(|c| c[start..start + 1024].to_vec())
+                .collect();
             assert!(host.process_in_place(&mut block));
             for (c, b) in block.iter().enumerate() {
                 buffers[c][start..start + 1024].copy_from_slice(b);
@@ -138,4 +146,14 @@ fn nan_inf_and_denormal_input() {
 #[test]
 fn zero_length_block() {
     each(check_zero_length_block);
+}
+
+#[test]
+fn sample_accurate_automation() {
+    each(check_sample_accurate_automation);
+}
+
+#[test]
+fn oversized_block() {
+    each(check_oversized_block);
 }

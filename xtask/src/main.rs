@@ -12,10 +12,21 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+/// Editor size (lathe_ui::EDITOR_WIDTH x EDITOR_HEIGHT) as an ImageMagick crop geometry.
+const EDITOR_GEOMETRY: &str = "420x300+0+0";
+
 /// (package, bundle name, short name for the command line)
 const PLUGINS: &[(&str, &str, &str)] = &[
-    ("lathe-channel-strip", "Lathe Channel Strip", "channel-strip"),
-    ("lathe-bus-compressor", "Lathe Bus Compressor", "bus-compressor"),
+    (
+        "lathe-channel-strip",
+        "Lathe Channel Strip",
+        "channel-strip",
+    ),
+    (
+        "lathe-bus-compressor",
+        "Lathe Bus Compressor",
+        "bus-compressor",
+    ),
     ("lathe-limiter", "Lathe Limiter", "limiter"),
     ("lathe-reference", "Lathe Reference", "reference"),
 ];
@@ -151,6 +162,14 @@ fn run(cmd: &mut Command) -> Result<()> {
 
 fn test(extra: &[String]) -> Result<()> {
     bundle_all(&["--release".to_owned()])?;
+    // Debug builds that abort on any allocation in `process`, for tests/tests/realtime.rs.
+    let mut build = Command::new("cargo");
+    build.arg("build");
+    for (package, _, _) in PLUGINS {
+        build.args(["-p", package]);
+        build.args(["--features", &format!("{package}/assert_process_allocs")]);
+    }
+    run(&mut build)?;
     run(Command::new("cargo")
         .args(["test", "--workspace", "--release"])
         .args(extra))
@@ -160,7 +179,9 @@ fn screenshot(args: &[String]) -> Result<()> {
     let Some(short) = args.first() else {
         bail!("usage: cargo xtask screenshot PLUGIN [OUT.png]");
     };
-    let Some((package, _, short)) = PLUGINS.iter().find(|(p, n, s)| s == short || p == short || n == short)
+    let Some((package, _, short)) = PLUGINS
+        .iter()
+        .find(|(p, n, s)| s == short || p == short || n == short)
     else {
         bail!("unknown plugin '{short}'");
     };
@@ -203,7 +224,9 @@ fn screenshot(args: &[String]) -> Result<()> {
 
     let display = ":87";
     let mut xvfb = Command::new("Xvfb")
-        .args([display, "-screen", "0", "420x300x24", "-nolisten", "tcp"])
+        // Larger than the editor, so the pointer (centred by Xvfb) does not hover over it and
+        // raise a tooltip; the shot is cropped to the editor at the top-left corner.
+        .args([display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -219,7 +242,14 @@ fn screenshot(args: &[String]) -> Result<()> {
             .with_context(|| format!("starting {}", exe.display()))?;
         std::thread::sleep(Duration::from_secs(4));
         let shot = run(Command::new("import")
-            .args(["-display", display, "-window", "root"])
+            .args([
+                "-display",
+                display,
+                "-window",
+                "root",
+                "-crop",
+                EDITOR_GEOMETRY,
+            ])
             .arg(&out));
         let _ = app.kill();
         let _ = app.wait();

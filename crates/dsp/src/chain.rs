@@ -236,7 +236,7 @@ impl<C: Core> PluginChain<C> {
 
         if self.bypass_mix.is_ramping() {
             for i in 0..len {
-                let m = self.bypass_mix.next();
+                let m = self.bypass_mix.next_gain();
                 for (ch, dry) in block.iter_mut().zip(self.dry.iter()) {
                     ch[i] = ch[i] * (1.0 - m) + dry[i] * m;
                 }

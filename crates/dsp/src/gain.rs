@@ -76,7 +76,7 @@ impl SmoothedGain {
 
     /// Returns the next gain value, advancing the ramp by one sample.
     #[inline]
-    pub fn next(&mut self) -> f32 {
+    pub fn next_gain(&mut self) -> f32 {
         if self.remaining > 0 {
             self.remaining -= 1;
             if self.remaining == 0 {
@@ -103,7 +103,7 @@ impl SmoothedGain {
             return;
         }
         for i in 0..len {
-            let g = self.next();
+            let g = self.next_gain();
             for ch in channels.iter_mut() {
                 ch[i] *= g;
             }
@@ -122,13 +122,13 @@ mod tests {
         let n = 960; // 20 ms at 48 kHz
         let mut last = 1.0;
         for i in 0..n {
-            let v = g.next();
+            let v = g.next_gain();
             assert!(v < last || i == n - 1, "monotonic");
             last = v;
         }
         assert_eq!(last, db_to_gain(-6.0));
         assert!(!g.is_ramping());
-        assert_eq!(g.next(), db_to_gain(-6.0));
+        assert_eq!(g.next_gain(), db_to_gain(-6.0));
     }
 
     #[test]
@@ -160,6 +160,6 @@ mod tests {
         let mut g = SmoothedGain::new(48_000.0, 20.0);
         g.set_target_db(-20.0);
         g.snap();
-        assert_eq!(g.next(), db_to_gain(-20.0));
+        assert_eq!(g.next_gain(), db_to_gain(-20.0));
     }
 }

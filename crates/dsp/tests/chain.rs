@@ -60,12 +60,7 @@ fn settings(latency: u32, bypass: bool) -> ChainSettings<u32> {
     }
 }
 
-fn run(
-    chain: &mut PluginChain<DelayInvert>,
-    l: &mut [f32],
-    r: &mut [f32],
-    blocks: &[usize],
-) {
+fn run(chain: &mut PluginChain<DelayInvert>, l: &mut [f32], r: &mut [f32], blocks: &[usize]) {
     let mut pos = 0;
     let mut i = 0;
     while pos < l.len() {

@@ -4,12 +4,20 @@
 
 use std::sync::Arc;
 
+/// A parameter's value-to-text function, as nice-plug takes it.
+pub type ValueToString = Arc<dyn Fn(f32) -> String + Send + Sync>;
+/// A parameter's text-to-value function, as nice-plug takes it.
+pub type StringToValue = Arc<dyn Fn(&str) -> Option<f32> + Send + Sync>;
+
 /// Formats a plain value with `decimals` digits (the unit is appended by nice-plug).
-pub fn v2s_decimals(decimals: usize) -> Arc<dyn Fn(f32) -> String + Send + Sync> {
+pub fn v2s_decimals(decimals: usize) -> ValueToString {
     Arc::new(move |v| {
         let s = format!("{v:.decimals$}");
         // "-0.00" reads oddly and is the same value.
-        if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        if s.trim_start_matches('-')
+            .chars()
+            .all(|c| c == '0' || c == '.')
+        {
             s.trim_start_matches('-').to_owned()
         } else {
             s
@@ -18,7 +26,7 @@ pub fn v2s_decimals(decimals: usize) -> Arc<dyn Fn(f32) -> String + Send + Sync>
 }
 
 /// Parses a number optionally followed by a unit (e.g. "dB", "dBTP", "ms", "Hz", "%").
-pub fn s2v_number() -> Arc<dyn Fn(&str) -> Option<f32> + Send + Sync> {
+pub fn s2v_number() -> StringToValue {
     Arc::new(parse_number)
 }
 
@@ -31,7 +39,8 @@ pub fn parse_number(s: &str) -> Option<f32> {
             !(c.is_ascii_digit()
                 || c == '.'
                 || ((c == '-' || c == '+') && i == 0)
-                || ((c == 'e' || c == 'E') && s[i + 1..].starts_with(|d: char| d.is_ascii_digit() || d == '-')))
+                || ((c == 'e' || c == 'E')
+                    && s[i + 1..].starts_with(|d: char| d.is_ascii_digit() || d == '-')))
         })
         .map_or(s.len(), |(i, _)| i);
     let value: f32 = s[..end].parse().ok()?;

@@ -34,7 +34,11 @@ impl<C: Core> ChainRunner<C> {
             .main_output_channels
             .map_or(0, |c| c.get() as usize)
             .max(layout.main_input_channels.map_or(0, |c| c.get() as usize));
-        if channels == 0 || channels > MAX_CHANNELS || !(config.sample_rate > 0.0) {
+        if channels == 0
+            || channels > MAX_CHANNELS
+            || !config.sample_rate.is_finite()
+            || config.sample_rate <= 0.0
+        {
             return false;
         }
         let sample_rate = config.sample_rate as f64;

@@ -12,7 +12,10 @@ const DRAG_RANGE_PT: f32 = 200.0;
 /// A rotary knob for any parameter. Drag vertically to change it (hold Shift for fine control),
 /// double-click to reset to the default, hover for the exact value; the value is printed below.
 pub fn knob<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter, label: &str) -> Response {
-    let (rect, response) = ui.allocate_exact_size(vec2(KNOB_SIZE + 24.0, KNOB_SIZE + 34.0), Sense::click_and_drag());
+    let (rect, response) = ui.allocate_exact_size(
+        vec2(KNOB_SIZE + 24.0, KNOB_SIZE + 34.0),
+        Sense::click_and_drag(),
+    );
     let knob_rect = Rect::from_center_size(
         pos2(rect.center().x, rect.top() + 12.0 + KNOB_SIZE / 2.0),
         Vec2::splat(KNOB_SIZE),
@@ -28,7 +31,11 @@ pub fn knob<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter, label: &str)
         }
         if response.dragged() {
             let fine = ui.input(|i| i.modifiers.shift);
-            let scale = if fine { DRAG_RANGE_PT * 10.0 } else { DRAG_RANGE_PT };
+            let scale = if fine {
+                DRAG_RANGE_PT * 10.0
+            } else {
+                DRAG_RANGE_PT
+            };
             let delta = -response.drag_delta().y / scale;
             let value = (param.unmodulated_normalized_value() + delta).clamp(0.0, 1.0);
             setter.set_parameter_normalized(param, value);
@@ -53,8 +60,14 @@ pub fn knob<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter, label: &str)
             })
             .collect()
     };
-    painter.add(Shape::line(arc(start, start + sweep), Stroke::new(4.0, Color32::from_gray(70))));
-    painter.add(Shape::line(arc(start, start + sweep * value), Stroke::new(4.0, ACCENT)));
+    painter.add(Shape::line(
+        arc(start, start + sweep),
+        Stroke::new(4.0, Color32::from_gray(70)),
+    ));
+    painter.add(Shape::line(
+        arc(start, start + sweep * value),
+        Stroke::new(4.0, ACCENT),
+    ));
     let a = start + sweep * value;
     painter.line_segment(
         [center, center + (radius - 6.0) * vec2(a.cos(), a.sin())],
@@ -93,7 +106,11 @@ pub fn toggle(ui: &mut Ui, param: &BoolParam, setter: &ParamSetter, label: &str)
         setter.set_parameter(param, !on);
         setter.end_set_parameter(param);
     }
-    response.on_hover_text(format!("{}: {}", param.name(), if on { "on" } else { "off" }))
+    response.on_hover_text(format!(
+        "{}: {}",
+        param.name(),
+        if on { "on" } else { "off" }
+    ))
 }
 
 /// Meter ballistics kept by the editor: instant attack, 20 dB/s fall, 1.5 s peak hold.
@@ -117,7 +134,11 @@ impl Default for MeterBallistics {
 impl MeterBallistics {
     /// Feeds the peak (linear) observed since the last frame, `dt_s` seconds ago.
     pub fn update(&mut self, peak: f32, dt_s: f32) {
-        let db = if peak > 0.0 { 20.0 * peak.log10() } else { -100.0 };
+        let db = if peak > 0.0 {
+            20.0 * peak.log10()
+        } else {
+            -100.0
+        };
         self.level_db = db.max(self.level_db - 20.0 * dt_s).max(-100.0);
         self.hold_age_s += dt_s;
         if db >= self.hold_db || self.hold_age_s > 1.5 {
@@ -155,13 +176,39 @@ pub fn peak_meter(ui: &mut Ui, ballistics: &MeterBallistics, label: &str) -> Res
     } else {
         METER_GREEN
     };
-    painter.rect_filled(Rect::from_min_max(pos2(bar.left(), y_of(level)), bar.max), 2.0, colour);
+    painter.rect_filled(
+        Rect::from_min_max(pos2(bar.left(), y_of(level)), bar.max),
+        2.0,
+        colour,
+    );
     let hold = y_of(ballistics.hold_db());
-    painter.line_segment([pos2(bar.left(), hold), pos2(bar.right(), hold)], Stroke::new(1.5, TEXT));
+    painter.line_segment(
+        [pos2(bar.left(), hold), pos2(bar.right(), hold)],
+        Stroke::new(1.5, TEXT),
+    );
     let zero = y_of(0.0);
-    painter.line_segment([pos2(bar.left() - 3.0, zero), pos2(bar.left(), zero)], Stroke::new(1.0, TEXT));
-    painter.text(pos2(rect.center().x, rect.top() + 6.0), egui::Align2::CENTER_CENTER, label, egui::FontId::proportional(11.0), TEXT);
-    let text = if ballistics.hold_db() <= -99.0 { "-inf".to_owned() } else { format!("{:.1}", ballistics.hold_db()) };
-    painter.text(pos2(rect.center().x, rect.bottom() - 7.0), egui::Align2::CENTER_CENTER, text, egui::FontId::monospace(10.0), TEXT);
+    painter.line_segment(
+        [pos2(bar.left() - 3.0, zero), pos2(bar.left(), zero)],
+        Stroke::new(1.0, TEXT),
+    );
+    painter.text(
+        pos2(rect.center().x, rect.top() + 6.0),
+        egui::Align2::CENTER_CENTER,
+        label,
+        egui::FontId::proportional(11.0),
+        TEXT,
+    );
+    let text = if ballistics.hold_db() <= -99.0 {
+        "-inf".to_owned()
+    } else {
+        format!("{:.1}", ballistics.hold_db())
+    };
+    painter.text(
+        pos2(rect.center().x, rect.bottom() - 7.0),
+        egui::Align2::CENTER_CENTER,
+        text,
+        egui::FontId::monospace(10.0),
+        TEXT,
+    );
     response.on_hover_text(format!("{label} peak (dBFS), hold 1.5 s"))
 }

@@ -104,15 +104,26 @@ impl Plugin for LatheBusCompressor {
 
 impl ClapPlugin for LatheBusCompressor {
     const CLAP_ID: &'static str = "audio.lathe.bus-compressor";
-    const CLAP_DESCRIPTION: Option<&'static str> = Some("Glue compression for groups and the mix bus, with an external sidechain");
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Glue compression for groups and the mix bus, with an external sidechain");
     const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::AudioEffect, ClapFeature::Stereo, ClapFeature::Compressor, ClapFeature::Mixing, ClapFeature::Mastering];
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Compressor,
+        ClapFeature::Mixing,
+        ClapFeature::Mastering,
+    ];
 }
 
 impl Vst3Plugin for LatheBusCompressor {
     const VST3_CLASS_ID: [u8; 16] = *b"LatheBusComp0001";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Dynamics, Vst3SubCategory::Stereo];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Dynamics,
+        Vst3SubCategory::Stereo,
+    ];
 }
 
 nice_export_clap!(LatheBusCompressor);

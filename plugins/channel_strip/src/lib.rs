@@ -91,27 +91,38 @@ impl Plugin for LatheChannelStrip {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        self.runner.process(
-            &self.params.settings(),
-            buffer,
-            None,
-            &self.meters,
-            context,
-        )
+        self.runner
+            .process(&self.params.settings(), buffer, None, &self.meters, context)
     }
 }
 
 impl ClapPlugin for LatheChannelStrip {
     const CLAP_ID: &'static str = "audio.lathe.channel-strip";
-    const CLAP_DESCRIPTION: Option<&'static str> = Some("Filters, EQ, gate, compressor, de-esser, saturation and width for every track");
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Filters, EQ, gate, compressor, de-esser, saturation and width for every track");
     const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::AudioEffect, ClapFeature::Stereo, ClapFeature::Mono, ClapFeature::Mixing, ClapFeature::Equalizer, ClapFeature::Compressor, ClapFeature::Filter, ClapFeature::Gate, ClapFeature::Deesser, ClapFeature::Distortion];
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+        ClapFeature::Mixing,
+        ClapFeature::Equalizer,
+        ClapFeature::Compressor,
+        ClapFeature::Filter,
+        ClapFeature::Gate,
+        ClapFeature::Deesser,
+        ClapFeature::Distortion,
+    ];
 }
 
 impl Vst3Plugin for LatheChannelStrip {
     const VST3_CLASS_ID: [u8; 16] = *b"LatheChanStrip01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Eq, Vst3SubCategory::Dynamics];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Eq,
+        Vst3SubCategory::Dynamics,
+    ];
 }
 
 nice_export_clap!(LatheChannelStrip);

@@ -91,27 +91,33 @@ impl Plugin for LatheLimiter {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        self.runner.process(
-            &self.params.settings(),
-            buffer,
-            None,
-            &self.meters,
-            context,
-        )
+        self.runner
+            .process(&self.params.settings(), buffer, None, &self.meters, context)
     }
 }
 
 impl ClapPlugin for LatheLimiter {
     const CLAP_ID: &'static str = "audio.lathe.limiter";
-    const CLAP_DESCRIPTION: Option<&'static str> = Some("True-peak mastering limiter with loudness metering");
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("True-peak mastering limiter with loudness metering");
     const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::AudioEffect, ClapFeature::Stereo, ClapFeature::Mono, ClapFeature::Limiter, ClapFeature::Mastering];
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+        ClapFeature::Limiter,
+        ClapFeature::Mastering,
+    ];
 }
 
 impl Vst3Plugin for LatheLimiter {
     const VST3_CLASS_ID: [u8; 16] = *b"LatheLimiter0001";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Dynamics, Vst3SubCategory::Mastering];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Dynamics,
+        Vst3SubCategory::Mastering,
+    ];
 }
 
 nice_export_clap!(LatheLimiter);

@@ -84,27 +84,34 @@ impl Plugin for LatheReference {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        self.runner.process(
-            &self.params.settings(),
-            buffer,
-            None,
-            &self.meters,
-            context,
-        )
+        self.runner
+            .process(&self.params.settings(), buffer, None, &self.meters, context)
     }
 }
 
 impl ClapPlugin for LatheReference {
     const CLAP_ID: &'static str = "audio.lathe.reference";
-    const CLAP_DESCRIPTION: Option<&'static str> = Some("Compare the mix with reference tracks, loudness-matched, and match their tone");
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Compare the mix with reference tracks, loudness-matched, and match their tone");
     const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::AudioEffect, ClapFeature::Stereo, ClapFeature::Analyzer, ClapFeature::Equalizer, ClapFeature::Mastering];
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Analyzer,
+        ClapFeature::Equalizer,
+        ClapFeature::Mastering,
+    ];
 }
 
 impl Vst3Plugin for LatheReference {
     const VST3_CLASS_ID: [u8; 16] = *b"LatheReference01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Analyzer, Vst3SubCategory::Mastering, Vst3SubCategory::Stereo];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Analyzer,
+        Vst3SubCategory::Mastering,
+        Vst3SubCategory::Stereo,
+    ];
 }
 
 nice_export_clap!(LatheReference);
