@@ -14,15 +14,18 @@
 
 #![warn(missing_docs)]
 
+pub mod biquad;
 pub mod chain;
 pub mod delay;
 pub mod gain;
+pub mod loudness;
 pub mod plugins;
 pub mod util;
 
 pub use chain::{ChainSettings, Core, IoSettings, PluginChain};
 pub use delay::DelayLine;
 pub use gain::SmoothedGain;
+pub use loudness::{LoudnessMeter, LoudnessReport};
 
 /// The contract every Lathe processor follows.
 ///

@@ -1,0 +1,87 @@
+//! Deterministic test programme material shared by tests and benchmarks.
+
+#![allow(dead_code)]
+
+use rand::{Rng, SeedableRng};
+use std::f64::consts::PI;
+
+/// Stereo noise, low-passed and tilted towards pink, whose level moves every 2-6 s to a new
+/// level between -36 and -12 dB (1 s ramps): a long signal with a real loudness range.
+pub fn level_jumping_noise(seconds: f64, sr: f64, seed: u64) -> [Vec<f32>; 2] {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let n = (seconds * sr) as usize;
+    let mut out = [Vec::with_capacity(n), Vec::with_capacity(n)];
+    let (mut l1, mut r1, mut l2, mut r2) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let a1 = (-2.0 * PI * 8000.0 / sr).exp();
+    let a2 = (-2.0 * PI * 500.0 / sr).exp();
+    let mut gain = 0.1;
+    let mut target = 0.1;
+    let ramp = 1.0 / sr;
+    let mut next_change = 0usize;
+    for i in 0..n {
+        if i >= next_change {
+            target = 10f64.powf(rng.random_range(-36.0..-12.0) / 20.0);
+            next_change = i + (rng.random_range(2.0..6.0) * sr) as usize;
+        }
+        // Move towards the target in dB over about a second.
+        let step = (target / gain).ln() * ramp;
+        gain *= step.clamp(-ramp * 3.0, ramp * 3.0).exp();
+        let (wl, wr): (f64, f64) = (rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0));
+        l1 = a1 * l1 + (1.0 - a1) * wl;
+        r1 = a1 * r1 + (1.0 - a1) * wr;
+        l2 = a2 * l2 + (1.0 - a2) * l1;
+        r2 = a2 * r2 + (1.0 - a2) * r1;
+        out[0].push((gain * (l1 + 2.0 * l2)) as f32);
+        out[1].push((gain * (r1 + 2.0 * r2)) as f32);
+    }
+    out
+}
+
+/// Music-like stereo: a bass line, chords with attack/decay envelopes and noise hats, in
+/// sections of different loudness.
+pub fn music_like(seconds: f64, sr: f64, seed: u64) -> [Vec<f32>; 2] {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let n = (seconds * sr) as usize;
+    let mut out = [vec![0.0f32; n], vec![0.0f32; n]];
+    let beat = (0.25 * sr) as usize;
+    let section = (8.0 * sr) as usize;
+    let scale = [0, 2, 3, 5, 7, 8, 10];
+    let mut section_gain = 0.5;
+    let mut notes = [110.0f64; 4];
+    let mut hat_phase = 0.0;
+    for i in 0..n {
+        if i % section == 0 {
+            section_gain = 10f64.powf(rng.random_range(-18.0..0.0) / 20.0);
+        }
+        let pos = i % beat;
+        if pos == 0 {
+            let root = 55.0 * 2f64.powf(scale[rng.random_range(0..7)] as f64 / 12.0);
+            notes = [root, root * 4.0, root * 4.0 * 1.26, root * 4.0 * 1.5];
+        }
+        let t = i as f64 / sr;
+        let env = (-(pos as f64) / (0.12 * sr)).exp() * (pos as f64 / (0.005 * sr)).min(1.0);
+        let bass = 0.4 * (2.0 * PI * notes[0] * t).sin();
+        let chord: f64 = notes[1..]
+            .iter()
+            .map(|f| 0.15 * (2.0 * PI * f * t).sin() + 0.05 * (4.0 * PI * f * t).sin())
+            .sum();
+        // Hats: a cluster of partials between 6 and 11 kHz, band-limited like real programme.
+        if pos == 0 {
+            hat_phase = rng.random_range(0.0..2.0 * PI);
+        }
+        let hat = if pos < beat / 8 {
+            let decay = (-(pos as f64) / (0.01 * sr)).exp();
+            decay
+                * [6100.0, 7300.0, 8900.0, 10_700.0]
+                    .iter()
+                    .map(|f| 0.03 * (2.0 * PI * f * t + hat_phase * f / 6100.0).sin())
+                    .sum::<f64>()
+        } else {
+            0.0
+        };
+        let v = section_gain * env * (bass + chord);
+        out[0][i] = (v + hat * 0.7) as f32;
+        out[1][i] = (0.9 * v - hat * 0.5) as f32;
+    }
+    out
+}

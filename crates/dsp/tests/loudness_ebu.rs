@@ -1,0 +1,474 @@
+//! EBU Tech 3341 (cases 1-6, 9-19) and Tech 3342 (cases 1-4), synthesized from the tables in
+//! `../shared/standards/loudness.md`, plus the official test WAVs in `../shared/ebu/` when that
+//! folder is present (cases 20-23 exist only as files).
+//!
+//! Tolerances are the standard's: +-0.1 LU for loudness, +0.2/-0.4 dB for true peak, +-1 LU for
+//! loudness range.
+
+use lathe_dsp::loudness::{ChannelRole, LoudnessMeter};
+use std::f64::consts::PI;
+use std::path::PathBuf;
+
+const SR: f64 = 48_000.0;
+
+/// 1 kHz sine at `dbfs` peak.
+fn tone(dbfs: f64, seconds: f64) -> Vec<f32> {
+    let amp = 10f64.powf(dbfs / 20.0);
+    let n = (seconds * SR).round() as usize;
+    (0..n)
+        .map(|i| (amp * (2.0 * PI * 1000.0 * i as f64 / SR).sin()) as f32)
+        .collect()
+}
+
+fn silence(seconds: f64) -> Vec<f32> {
+    vec![0.0; (seconds * SR).round() as usize]
+}
+
+fn concat(parts: &[Vec<f32>]) -> Vec<f32> {
+    parts.concat()
+}
+
+fn stereo_meter() -> LoudnessMeter {
+    LoudnessMeter::for_channels(SR, 2)
+}
+
+/// Feeds a signal to both channels in blocks of `block`, calling `each` after every block.
+fn feed(meter: &mut LoudnessMeter, x: &[f32], block: usize, mut each: impl FnMut(&LoudnessMeter)) {
+    for chunk in x.chunks(block) {
+        meter.process(&[chunk, chunk]);
+        each(meter);
+    }
+}
+
+fn assert_near(got: f64, expected: f64, tol: f64, what: &str) {
+    assert!(
+        (got - expected).abs() <= tol,
+        "{what}: {got:.3}, expected {expected} +-{tol}"
+    );
+}
+
+fn assert_true_peak(got: f64, expected: f64, what: &str) {
+    assert!(
+        got >= expected - 0.4 && got <= expected + 0.2,
+        "{what}: {got:.3} dBTP, expected {expected} (+0.2/-0.4)"
+    );
+}
+
+#[test]
+fn case_1_and_2_tones_read_their_level() {
+    for level in [-23.0, -33.0] {
+        let mut m = stereo_meter();
+        feed(&mut m, &tone(level, 20.0), 4096, |_| {});
+        assert_near(m.momentary_lufs(), level, 0.1, "M");
+        assert_near(m.short_term_lufs(), level, 0.1, "S");
+        assert_near(m.integrated_lufs(), level, 0.1, "I");
+    }
+}
+
+#[test]
+fn case_3_to_5_gating() {
+    let cases = [
+        concat(&[tone(-36.0, 10.0), tone(-23.0, 60.0), tone(-36.0, 10.0)]),
+        concat(&[
+            tone(-72.0, 10.0),
+            tone(-36.0, 10.0),
+            tone(-23.0, 60.0),
+            tone(-36.0, 10.0),
+            tone(-72.0, 10.0),
+        ]),
+        concat(&[tone(-26.0, 20.0), tone(-20.0, 20.1), tone(-26.0, 20.0)]),
+    ];
+    for (i, x) in cases.iter().enumerate() {
+        let mut m = stereo_meter();
+        feed(&mut m, x, 1000, |_| {});
+        assert_near(m.integrated_lufs(), -23.0, 0.1, &format!("case {}", i + 3));
+    }
+}
+
+#[test]
+fn case_6_five_channels() {
+    use ChannelRole::*;
+    let mut m = LoudnessMeter::new(SR, &[Left, Right, Center, LeftSurround, RightSurround]);
+    let (lr, c, s) = (tone(-28.0, 20.0), tone(-24.0, 20.0), tone(-30.0, 20.0));
+    for start in (0..lr.len()).step_by(2048) {
+        let end = (start + 2048).min(lr.len());
+        m.process(&[
+            &lr[start..end],
+            &lr[start..end],
+            &c[start..end],
+            &s[start..end],
+            &s[start..end],
+        ]);
+    }
+    assert_near(m.integrated_lufs(), -23.0, 0.1, "case 6");
+}
+
+#[test]
+fn case_6_lfe_is_excluded() {
+    use ChannelRole::*;
+    let x = tone(-23.0, 5.0);
+    let loud = tone(0.0, 5.0);
+    let mut with_lfe =
+        LoudnessMeter::new(SR, &[Left, Right, Center, Lfe, LeftSurround, RightSurround]);
+    let zero = vec![0.0f32; x.len()];
+    with_lfe.process(&[&x, &x, &zero, &loud, &zero, &zero]);
+    let mut stereo = stereo_meter();
+    stereo.process(&[&x, &x]);
+    assert_near(
+        with_lfe.integrated_lufs(),
+        stereo.integrated_lufs(),
+        1e-9,
+        "LFE",
+    );
+    // ...but its peak counts.
+    assert!(with_lfe.sample_peak_dbfs() > -0.01);
+}
+
+#[test]
+fn case_9_short_term_constant_after_3_s() {
+    let mut parts = Vec::new();
+    for _ in 0..5 {
+        parts.push(tone(-20.0, 1.34));
+        parts.push(tone(-30.0, 1.66));
+    }
+    let x = concat(&parts);
+    let mut m = stereo_meter();
+    let mut t = 0usize;
+    feed(&mut m, &x, 480, |m| {
+        t += 480;
+        if t as f64 >= 3.0 * SR {
+            assert_near(
+                m.short_term_lufs(),
+                -23.0,
+                0.1,
+                &format!("S at {:.2} s", t as f64 / SR),
+            );
+        }
+    });
+}
+
+#[test]
+fn case_10_max_short_term() {
+    for i in 0..20 {
+        let x = concat(&[silence(i as f64 * 0.15), tone(-23.0, 3.0), silence(1.0)]);
+        let mut m = stereo_meter();
+        feed(&mut m, &x, 1024, |_| {});
+        assert_near(
+            m.max_short_term_lufs(),
+            -23.0,
+            0.1,
+            &format!("case 10-{}", i + 1),
+        );
+    }
+}
+
+#[test]
+fn case_11_max_short_term_per_segment() {
+    let mut m = stereo_meter();
+    for i in 0..20 {
+        let level = -38.0 + i as f64;
+        let x = concat(&[
+            silence(i as f64 * 0.15),
+            tone(level, 3.0),
+            silence(3.0 - 0.15 * i as f64),
+        ]);
+        m.reset_maxima();
+        feed(&mut m, &x, 777, |_| {});
+        assert_near(
+            m.max_short_term_lufs(),
+            level,
+            0.1,
+            &format!("case 11 segment {i}"),
+        );
+    }
+}
+
+#[test]
+fn case_12_momentary_constant_after_1_s() {
+    let mut parts = Vec::new();
+    for _ in 0..25 {
+        parts.push(tone(-20.0, 0.18));
+        parts.push(tone(-30.0, 0.22));
+    }
+    let x = concat(&parts);
+    let mut m = stereo_meter();
+    let mut t = 0usize;
+    feed(&mut m, &x, 48, |m| {
+        t += 48;
+        if t as f64 >= SR {
+            assert_near(
+                m.momentary_lufs(),
+                -23.0,
+                0.1,
+                &format!("M at {:.3} s", t as f64 / SR),
+            );
+        }
+    });
+}
+
+#[test]
+fn case_13_max_momentary() {
+    for i in 0..20 {
+        let x = concat(&[silence(i as f64 * 0.02), tone(-23.0, 0.4), silence(1.0)]);
+        let mut m = stereo_meter();
+        feed(&mut m, &x, 4096, |_| {});
+        assert_near(
+            m.max_momentary_lufs(),
+            -23.0,
+            0.1,
+            &format!("case 13-{}", i + 1),
+        );
+    }
+}
+
+#[test]
+fn case_14_max_momentary_per_segment() {
+    let mut m = stereo_meter();
+    for i in 0..20 {
+        let level = -38.0 + i as f64;
+        let x = concat(&[
+            silence(i as f64 * 0.02),
+            tone(level, 0.4),
+            silence(0.4 - 0.02 * i as f64),
+        ]);
+        m.reset_maxima();
+        feed(&mut m, &x, 4096, |_| {});
+        assert_near(
+            m.max_momentary_lufs(),
+            level,
+            0.1,
+            &format!("case 14 segment {i}"),
+        );
+    }
+}
+
+/// Sine at `fs * ratio` with phase offset, amplitude, 10 ms fades in and out, 1 s long.
+fn faded_sine(ratio: f64, phase_deg: f64, amplitude: f64) -> Vec<f32> {
+    let n = SR as usize;
+    let fade = (0.01 * SR) as usize;
+    (0..n)
+        .map(|i| {
+            let env = (i.min(n - 1 - i) as f64 / fade as f64).min(1.0);
+            (env * amplitude * (2.0 * PI * ratio * i as f64 + phase_deg.to_radians()).sin()) as f32
+        })
+        .collect()
+}
+
+#[test]
+fn case_15_to_19_true_peak() {
+    let cases = [
+        (0.25, 0.0, 0.5, -6.0),
+        (0.25, 45.0, 0.5, -6.0),
+        (1.0 / 6.0, 60.0, 0.5, -6.0),
+        (0.125, 67.5, 0.5, -6.0),
+        (0.25, 45.0, 1.41, 3.0),
+    ];
+    for (i, (ratio, phase, amp, expected)) in cases.into_iter().enumerate() {
+        let x = faded_sine(ratio, phase, amp);
+        let mut m = stereo_meter();
+        feed(&mut m, &x, 333, |_| {});
+        assert_true_peak(m.true_peak_dbtp(), expected, &format!("case {}", i + 15));
+    }
+}
+
+#[test]
+fn tech_3342_loudness_range() {
+    let cases: [(&[f64], f64); 4] = [
+        (&[-20.0, -30.0], 10.0),
+        (&[-20.0, -15.0], 5.0),
+        (&[-40.0, -20.0], 20.0),
+        (&[-50.0, -35.0, -20.0, -35.0, -50.0], 15.0),
+    ];
+    for (levels, expected) in cases {
+        let x = concat(&levels.iter().map(|&l| tone(l, 20.0)).collect::<Vec<_>>());
+        let mut m = stereo_meter();
+        feed(&mut m, &x, 4096, |_| {});
+        assert_near(
+            m.loudness_range_lu(),
+            expected,
+            1.0,
+            &format!("LRA of {levels:?}"),
+        );
+    }
+}
+
+#[test]
+fn silence_reads_minus_infinity_and_no_range() {
+    let mut m = stereo_meter();
+    feed(&mut m, &silence(5.0), 4096, |_| {});
+    let r = m.report();
+    assert_eq!(r.integrated_lufs, f64::NEG_INFINITY);
+    assert_eq!(r.momentary_lufs, f64::NEG_INFINITY);
+    assert_eq!(r.true_peak_dbtp, f64::NEG_INFINITY);
+    assert_eq!(r.loudness_range_lu, 0.0);
+    assert_eq!(r.plr_db, f64::NEG_INFINITY);
+}
+
+#[test]
+fn block_size_does_not_change_any_reading() {
+    let x = concat(&[tone(-20.0, 4.0), silence(0.3), tone(-30.0, 3.3)]);
+    let mut reference = None;
+    for block in [1usize, 17, 256, 4096, 100_000] {
+        let mut m = stereo_meter();
+        feed(&mut m, &x, block, |_| {});
+        let r = m.report();
+        match reference {
+            None => reference = Some(r),
+            Some(expected) => assert_eq!(r, expected, "block {block}"),
+        }
+    }
+}
+
+#[test]
+fn any_sample_rate_reads_the_same_tone() {
+    for sr in [
+        8_000.0, 22_050.0, 44_100.0, 88_200.0, 96_000.0, 192_000.0, 384_000.0, 12_345.678,
+    ] {
+        let n = (10.0 * sr) as usize;
+        let amp = 10f64.powf(-23.0 / 20.0);
+        let x: Vec<f32> = (0..n)
+            .map(|i| (amp * (2.0 * PI * 997.0 * i as f64 / sr).sin()) as f32)
+            .collect();
+        let mut m = LoudnessMeter::for_channels(sr, 2);
+        m.process(&[&x, &x]);
+        assert_near(m.integrated_lufs(), -23.0, 0.1, &format!("{sr} Hz"));
+    }
+}
+
+#[test]
+fn mono_weighs_one_channel() {
+    let x = tone(-23.0, 10.0);
+    let mut m = LoudnessMeter::for_channels(SR, 1);
+    m.process(&[&x]);
+    // One channel carries half the power of the stereo calibration signal: 3 dB less.
+    assert_near(m.integrated_lufs(), -26.01, 0.1, "mono");
+}
+
+#[test]
+fn reset_and_reset_maxima() {
+    let mut m = stereo_meter();
+    feed(&mut m, &tone(-10.0, 2.0), 4096, |_| {});
+    feed(&mut m, &tone(-30.0, 4.0), 4096, |_| {});
+    assert_near(m.max_momentary_lufs(), -10.0, 0.1, "max before");
+    m.reset_maxima();
+    assert!(m.max_momentary_lufs() < -29.0);
+    assert!(m.integrated_lufs() > -30.0, "integrated kept");
+    m.reset();
+    assert_eq!(m.integrated_lufs(), f64::NEG_INFINITY);
+}
+
+// ---- Official EBU files ----------------------------------------------------------------------
+
+fn ebu_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ebu");
+    dir.is_dir().then_some(dir)
+}
+
+/// Reads a WAV as planar f32, or `None` when the file is not there.
+fn read_wav(name: &str) -> Option<(f64, Vec<Vec<f32>>)> {
+    let path = ebu_dir()?.join(name);
+    if !path.exists() {
+        return None;
+    }
+    let mut reader = hound::WavReader::open(&path).expect("readable EBU file");
+    let spec = reader.spec();
+    let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Int => reader
+            .samples::<i32>()
+            .map(|s| s.expect("sample") as f32 * scale)
+            .collect(),
+        hound::SampleFormat::Float => reader
+            .samples::<f32>()
+            .map(|s| s.expect("sample"))
+            .collect(),
+    };
+    let channels = spec.channels as usize;
+    let planar = (0..channels)
+        .map(|c| {
+            interleaved
+                .iter()
+                .skip(c)
+                .step_by(channels)
+                .copied()
+                .collect()
+        })
+        .collect();
+    Some((spec.sample_rate as f64, planar))
+}
+
+fn measure(name: &str) -> Option<LoudnessMeter> {
+    let (sr, planar) = read_wav(name)?;
+    let mut m = LoudnessMeter::for_channels(sr, planar.len());
+    let slices: Vec<&[f32]> = planar.iter().map(|c| c.as_slice()).collect();
+    m.process(&slices);
+    Some(m)
+}
+
+#[test]
+fn official_ebu_files() {
+    if ebu_dir().is_none() {
+        eprintln!("skipped: ../shared/ebu is not present");
+        return;
+    }
+    let mut checked = 0;
+    for (name, level) in [
+        ("seq-3341-1-16bit.wav", -23.0),
+        ("seq-3341-2-16bit.wav", -33.0),
+    ] {
+        if let Some(m) = measure(name) {
+            assert_near(m.integrated_lufs(), level, 0.1, name);
+            assert_near(m.momentary_lufs(), level, 0.1, name);
+            assert_near(m.short_term_lufs(), level, 0.1, name);
+            checked += 1;
+        }
+    }
+    for i in 1..=20 {
+        let name = format!("seq-3341-10-{i}-24bit.wav");
+        if let Some(m) = measure(&name) {
+            assert_near(m.max_short_term_lufs(), -23.0, 0.1, &name);
+            checked += 1;
+        }
+        let name = format!("seq-3341-13-{i}-24bit.wav");
+        if let Some(m) = measure(&name) {
+            assert_near(m.max_momentary_lufs(), -23.0, 0.1, &name);
+            checked += 1;
+        }
+    }
+    for (case, expected) in [
+        (15, -6.0),
+        (16, -6.0),
+        (17, -6.0),
+        (18, -6.0),
+        (19, 3.0),
+        (20, 0.0),
+        (21, 0.0),
+        (22, 0.0),
+        (23, 0.0),
+    ] {
+        let name = format!("seq-3341-{case}-24bit.wav");
+        if let Some(m) = measure(&name) {
+            assert_true_peak(m.true_peak_dbtp(), expected, &name);
+            checked += 1;
+        }
+    }
+    // Case 12: momentary constant after 1 s.
+    if let Some((sr, planar)) = read_wav("seq-3341-12-24bit.wav") {
+        let mut m = LoudnessMeter::for_channels(sr, planar.len());
+        let step = (sr / 100.0) as usize;
+        for start in (0..planar[0].len()).step_by(step) {
+            let end = (start + step).min(planar[0].len());
+            let slices: Vec<&[f32]> = planar.iter().map(|c| &c[start..end]).collect();
+            m.process(&slices);
+            if end as f64 >= sr && end + step <= planar[0].len() {
+                assert_near(m.momentary_lufs(), -23.0, 0.1, "seq-3341-12");
+            }
+        }
+        checked += 1;
+    }
+    eprintln!("checked {checked} official EBU files");
+    assert!(
+        checked > 0,
+        "../shared/ebu exists but held none of the expected files"
+    );
+}
