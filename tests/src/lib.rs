@@ -121,21 +121,20 @@ pub fn vst3_path(p: &Expected) -> PathBuf {
     path
 }
 
-/// The plugin library of a debug build with nice-plug's `assert_process_allocs` feature
-/// (`target/debug/lib<crate>.so`), which aborts on any allocation inside `process`. Built by
-/// `cargo xtask test`.
+/// The plugin library of a debug build with nice-plug's `assert_process_allocs` feature, which
+/// aborts on any allocation inside `process`. `cargo xtask test` builds it and copies it to
+/// `target/alloc-checked/lib<crate>.so`, out of the way of ordinary debug builds.
 pub fn debug_alloc_checked_library(p: &Expected) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join("debug").join(format!("lib{}.so", p.crate_name));
+    let path = target
+        .join("alloc-checked")
+        .join(format!("lib{}.so", p.crate_name));
     assert!(
         path.exists(),
-        "{} is missing: build it with `cargo build -p {} --features {}/assert_process_allocs` \
-         (or run the whole suite with `cargo xtask test`)",
+        "{} is missing: run the suite with `cargo xtask test`, which builds it",
         path.display(),
-        p.crate_name.replace('_', "-"),
-        p.crate_name.replace('_', "-"),
     );
     path
 }

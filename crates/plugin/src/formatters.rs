@@ -33,16 +33,27 @@ pub fn s2v_number() -> StringToValue {
 /// Parses the leading number of `s`, ignoring a trailing unit. Rejects NaN and infinities.
 pub fn parse_number(s: &str) -> Option<f32> {
     let s = s.trim();
-    let end = s
-        .char_indices()
-        .find(|&(i, c)| {
-            !(c.is_ascii_digit()
-                || c == '.'
-                || ((c == '-' || c == '+') && i == 0)
-                || ((c == 'e' || c == 'E')
-                    && s[i + 1..].starts_with(|d: char| d.is_ascii_digit() || d == '-')))
-        })
-        .map_or(s.len(), |(i, _)| i);
+    let bytes = s.as_bytes();
+    let mut end = 0;
+    let mut seen_exponent = false;
+    while end < bytes.len() {
+        let c = bytes[end] as char;
+        let after_exponent = end > 0 && matches!(bytes[end - 1], b'e' | b'E');
+        let ok = c.is_ascii_digit()
+            || c == '.'
+            || ((c == '-' || c == '+') && (end == 0 || after_exponent))
+            || ((c == 'e' || c == 'E')
+                && !seen_exponent
+                && end > 0
+                && bytes
+                    .get(end + 1)
+                    .is_some_and(|&d| d.is_ascii_digit() || d == b'-' || d == b'+'));
+        if !ok {
+            break;
+        }
+        seen_exponent |= c == 'e' || c == 'E';
+        end += 1;
+    }
     let value: f32 = s[..end].parse().ok()?;
     value.is_finite().then_some(value)
 }
@@ -58,6 +69,8 @@ mod tests {
         assert_eq!(parse_number(" +3.5 dB "), Some(3.5));
         assert_eq!(parse_number("12 dBTP"), Some(12.0));
         assert_eq!(parse_number("1e-3"), Some(0.001));
+        assert_eq!(parse_number("2.5E+1 dB"), Some(25.0));
+        assert_eq!(parse_number("-12 ms"), Some(-12.0));
         assert_eq!(parse_number("dB"), None);
         assert_eq!(parse_number("nan"), None);
         assert_eq!(parse_number(""), None);

@@ -86,7 +86,7 @@ impl GatingHistogram {
     /// Adds an energy; values below -70 LUFS are dropped (absolute gate).
     pub fn add(&mut self, energy: f64) {
         let lufs = energy_to_lufs(energy);
-        if !(lufs >= FLOOR_LUFS) {
+        if lufs.is_nan() || lufs < FLOOR_LUFS {
             return;
         }
         let bin = (((lufs - FLOOR_LUFS) / BIN_LU) as usize).min(BINS - 1);

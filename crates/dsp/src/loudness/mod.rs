@@ -351,27 +351,38 @@ impl LoudnessMeter {
 
     fn process_chunk(&mut self, channels: &[&[f32]], start: usize, end: usize) {
         let n = end - start;
-        let z = &mut self.z[..n];
-        z.fill(0.0);
-        for ((ch, role), (filters, tp)) in channels
-            .iter()
-            .zip(&self.roles)
-            .zip(self.filters.iter_mut().zip(self.true_peaks.iter_mut()))
-        {
-            let x = &ch[start..end];
-            tp.process(x);
-            let w = role.weight();
-            if w == 0.0 {
+        self.z[..n].fill(0.0);
+        let count = channels.len().min(self.roles.len());
+        for (ch, tp) in channels.iter().zip(self.true_peaks.iter_mut()) {
+            tp.process(&ch[start..end]);
+        }
+        // Weighted channels, filtered two at a time: the two recursive chains are independent,
+        // so the CPU overlaps them (a single biquad chain is latency-bound).
+        let mut active = [0usize; 2];
+        let mut pending = 0;
+        for c in 0..count {
+            if self.roles[c].weight() == 0.0 {
                 continue;
             }
-            let [shelf, highpass] = filters;
-            for (zi, &s) in z.iter_mut().zip(x) {
+            active[pending] = c;
+            pending += 1;
+            if pending == 2 {
+                self.filter_pair(channels, active, start, end);
+                pending = 0;
+            }
+        }
+        if pending == 1 {
+            let c = active[0];
+            let w = self.roles[c].weight();
+            let [shelf, highpass] = &mut self.filters[c];
+            for (zi, &s) in self.z[..n].iter_mut().zip(&channels[c][start..end]) {
                 let y = highpass.tick(shelf.tick(s as f64));
                 *zi += w * y * y;
             }
             shelf.flush_denormals();
             highpass.flush_denormals();
         }
+        let z = &self.z[..n];
         let m_len = self.momentary.ring.len() as f64;
         let s_len = self.short_term.ring.len() as f64;
         for &zi in z.iter() {
@@ -388,6 +399,30 @@ impl LoudnessMeter {
                 self.next_short_term_end += self.step_samples;
             }
         }
+    }
+
+    /// K-weights channels `pair[0]` and `pair[1]` together and adds their weighted squares to
+    /// the chunk's power sum.
+    fn filter_pair(&mut self, channels: &[&[f32]], pair: [usize; 2], start: usize, end: usize) {
+        let [a, b] = pair;
+        let (wa, wb) = (self.roles[a].weight(), self.roles[b].weight());
+        let (fa, fb) = {
+            let (lo, hi) = self.filters.split_at_mut(b);
+            (&mut lo[a], &mut hi[0])
+        };
+        let (xa, xb) = (&channels[a][start..end], &channels[b][start..end]);
+        let [mut a1, mut a2] = *fa;
+        let [mut b1, mut b2] = *fb;
+        for ((zi, &sa), &sb) in self.z[..end - start].iter_mut().zip(xa).zip(xb) {
+            let va = a2.tick(a1.tick(sa as f64));
+            let vb = b2.tick(b1.tick(sb as f64));
+            *zi += wa * va * va + wb * vb * vb;
+        }
+        for f in [&mut a1, &mut a2, &mut b1, &mut b2] {
+            f.flush_denormals();
+        }
+        *fa = [a1, a2];
+        *fb = [b1, b2];
     }
 
     /// Momentary loudness (last 400 ms), LUFS.

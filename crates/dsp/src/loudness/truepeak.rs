@@ -5,11 +5,14 @@
 //! sample peak (the interpolated phases lie between the original samples, so a lone full-scale
 //! sample would otherwise read 0.25 dB low).
 //!
-//! The FIR is evaluated block-wise (phase by tap by sample), which the compiler vectorises.
+//! The FIR is evaluated eight outputs at a time with the accumulators held in registers across
+//! the taps, which the compiler vectorises.
 //! As the standard says, the 4x meter can read up to 0.55 dB low near 0.45 fs; it is a meter,
 //! not a ceiling guarantee.
 
-/// Phase 0 of the BS.1770-5 Annex 2 interpolation filter; phase 3 is it reversed.
+/// Phase 0 of the BS.1770-5 Annex 2 interpolation filter; phase 3 is it reversed. Written as
+/// the standard prints them (they are exact binary fractions, so f32 holds them exactly).
+#[allow(clippy::excessive_precision)]
 const PHASE_0: [f32; 12] = [
     0.0017089843750,
     0.0109863281250,
@@ -25,6 +28,7 @@ const PHASE_0: [f32; 12] = [
     -0.0083007812500,
 ];
 /// Phase 1; phase 2 is it reversed.
+#[allow(clippy::excessive_precision)]
 const PHASE_1: [f32; 12] = [
     -0.0291748046875,
     0.0292968750000,
@@ -62,7 +66,6 @@ pub struct TruePeak {
     phases: Vec<[f32; 12]>,
     /// The last `HISTORY` input samples followed by the current chunk.
     buffer: [f32; HISTORY + CHUNK],
-    acc: [f32; CHUNK],
     peak: f32,
     sample_peak: f32,
 }
@@ -79,7 +82,6 @@ impl TruePeak {
         Self {
             phases,
             buffer: [0.0; HISTORY + CHUNK],
-            acc: [0.0; CHUNK],
             peak: 0.0,
             sample_peak: 0.0,
         }
@@ -124,18 +126,37 @@ impl TruePeak {
         }
         self.sample_peak = sample_peak;
         let mut peak = self.peak;
+        // Register blocking: LANES outputs stay in registers across all 12 taps, so each tap
+        // costs one load, one multiply and one add per LANES outputs (vectorised by LLVM).
+        const LANES: usize = 8;
+        let full = n - n % LANES;
         for phase in &self.phases {
-            let acc = &mut self.acc[..n];
-            acc.fill(0.0);
-            for (j, &h) in phase.iter().enumerate() {
-                // y[i] = sum_j h[j] * x[i - j]; x[i] is buffer[HISTORY + i].
-                let src = &self.buffer[HISTORY - j..HISTORY - j + n];
-                for (a, &x) in acc.iter_mut().zip(src) {
-                    *a += h * x;
+            let mut block_max = [0.0f32; LANES];
+            for base in (0..full).step_by(LANES) {
+                let mut acc = [0.0f32; LANES];
+                for (j, &h) in phase.iter().enumerate() {
+                    // y[i] = sum_j h[j] * x[i - j]; x[i] is buffer[HISTORY + i].
+                    let src: &[f32; LANES] = self.buffer
+                        [HISTORY + base - j..HISTORY + base - j + LANES]
+                        .try_into()
+                        .expect("LANES samples");
+                    for k in 0..LANES {
+                        acc[k] += h * src[k];
+                    }
+                }
+                for k in 0..LANES {
+                    block_max[k] = block_max[k].max(acc[k].abs());
                 }
             }
-            for &a in acc.iter() {
-                peak = peak.max(a.abs());
+            for i in full..n {
+                let mut acc = 0.0f32;
+                for (j, &h) in phase.iter().enumerate() {
+                    acc += h * self.buffer[HISTORY + i - j];
+                }
+                peak = peak.max(acc.abs());
+            }
+            for m in block_max {
+                peak = peak.max(m);
             }
         }
         self.peak = peak;

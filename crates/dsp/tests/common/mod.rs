@@ -42,7 +42,8 @@ pub fn level_jumping_noise(seconds: f64, sr: f64, seed: u64) -> [Vec<f32>; 2] {
 pub fn music_like(seconds: f64, sr: f64, seed: u64) -> [Vec<f32>; 2] {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let n = (seconds * sr) as usize;
-    let mut out = [vec![0.0f32; n], vec![0.0f32; n]];
+    let mut left = Vec::with_capacity(n);
+    let mut right = Vec::with_capacity(n);
     let beat = (0.25 * sr) as usize;
     let section = (8.0 * sr) as usize;
     let scale = [0, 2, 3, 5, 7, 8, 10];
@@ -80,8 +81,8 @@ pub fn music_like(seconds: f64, sr: f64, seed: u64) -> [Vec<f32>; 2] {
             0.0
         };
         let v = section_gain * env * (bass + chord);
-        out[0][i] = (v + hat * 0.7) as f32;
-        out[1][i] = (0.9 * v - hat * 0.5) as f32;
+        left.push((v + hat * 0.7) as f32);
+        right.push((0.9 * v - hat * 0.5) as f32);
     }
-    out
+    [left, right]
 }
