@@ -472,3 +472,28 @@ fn official_ebu_files() {
         "../shared/ebu exists but held none of the expected files"
     );
 }
+
+#[test]
+fn interleaved_input_measures_the_same_as_planar() {
+    use ChannelRole::*;
+    let roles = [Left, Right, Center, Lfe, LeftSurround, RightSurround];
+    let planar: Vec<Vec<f32>> = (0..6)
+        .map(|c| {
+            tone(-30.0 + 2.0 * c as f64, 4.0)
+                .iter()
+                .map(|x| x * (1.0 + c as f32 * 0.1))
+                .collect()
+        })
+        .collect();
+    let slices: Vec<&[f32]> = planar.iter().map(|c| c.as_slice()).collect();
+    let interleaved: Vec<f32> = (0..planar[0].len())
+        .flat_map(|i| planar.iter().map(move |c| c[i]))
+        .collect();
+    let mut a = LoudnessMeter::new(SR, &roles);
+    let mut b = LoudnessMeter::new(SR, &roles);
+    a.process(&slices);
+    for chunk in interleaved.chunks(6 * 999) {
+        b.process_interleaved(chunk);
+    }
+    assert_eq!(a.report(), b.report());
+}

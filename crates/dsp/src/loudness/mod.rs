@@ -335,26 +335,17 @@ impl LoudnessMeter {
                     *x = frames[i * channels + c];
                 }
             }
-            let mut slices: [&[f32]; 8] = [&[]; 8];
-            if channels <= 8 {
-                for (s, b) in slices.iter_mut().zip(scratch.iter()) {
-                    *s = &b[..n];
-                }
-                self.process_chunk(&slices[..channels], 0, n);
-            } else {
-                let slices: Vec<&[f32]> = scratch.iter().map(|b| &b[..n]).collect();
-                self.process_chunk(&slices, 0, n);
-            }
+            self.process_chunk(&scratch, 0, n);
         }
         self.deinterleaved = scratch;
     }
 
-    fn process_chunk(&mut self, channels: &[&[f32]], start: usize, end: usize) {
+    fn process_chunk<C: AsRef<[f32]>>(&mut self, channels: &[C], start: usize, end: usize) {
         let n = end - start;
         self.z[..n].fill(0.0);
         let count = channels.len().min(self.roles.len());
         for (ch, tp) in channels.iter().zip(self.true_peaks.iter_mut()) {
-            tp.process(&ch[start..end]);
+            tp.process(&ch.as_ref()[start..end]);
         }
         // Weighted channels, filtered two at a time: the two recursive chains are independent,
         // so the CPU overlaps them (a single biquad chain is latency-bound).
@@ -375,7 +366,10 @@ impl LoudnessMeter {
             let c = active[0];
             let w = self.roles[c].weight();
             let [shelf, highpass] = &mut self.filters[c];
-            for (zi, &s) in self.z[..n].iter_mut().zip(&channels[c][start..end]) {
+            for (zi, &s) in self.z[..n]
+                .iter_mut()
+                .zip(&channels[c].as_ref()[start..end])
+            {
                 let y = highpass.tick(shelf.tick(s as f64));
                 *zi += w * y * y;
             }
@@ -403,14 +397,23 @@ impl LoudnessMeter {
 
     /// K-weights channels `pair[0]` and `pair[1]` together and adds their weighted squares to
     /// the chunk's power sum.
-    fn filter_pair(&mut self, channels: &[&[f32]], pair: [usize; 2], start: usize, end: usize) {
+    fn filter_pair<C: AsRef<[f32]>>(
+        &mut self,
+        channels: &[C],
+        pair: [usize; 2],
+        start: usize,
+        end: usize,
+    ) {
         let [a, b] = pair;
         let (wa, wb) = (self.roles[a].weight(), self.roles[b].weight());
         let (fa, fb) = {
             let (lo, hi) = self.filters.split_at_mut(b);
             (&mut lo[a], &mut hi[0])
         };
-        let (xa, xb) = (&channels[a][start..end], &channels[b][start..end]);
+        let (xa, xb) = (
+            &channels[a].as_ref()[start..end],
+            &channels[b].as_ref()[start..end],
+        );
         let [mut a1, mut a2] = *fa;
         let [mut b1, mut b2] = *fb;
         for ((zi, &sa), &sb) in self.z[..end - start].iter_mut().zip(xa).zip(xb) {
