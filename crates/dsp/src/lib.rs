@@ -18,6 +18,7 @@ pub mod biquad;
 pub mod chain;
 pub mod delay;
 pub mod gain;
+pub mod limiter;
 pub mod loudness;
 pub mod plugins;
 pub mod util;
