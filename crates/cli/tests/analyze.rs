@@ -281,3 +281,36 @@ fn table_output() {
     assert!(text.contains("Integrated loudness    -23.0 LUFS"), "{text}");
     assert!(text.contains("True peak              -23.0 dBTP"), "{text}");
 }
+
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    let dir = temp_dir("progress");
+    let long = dir.join("long.wav");
+    write_wav(&long, &tone(-20.0, 12.0, 48_000, 2), 48_000, 2, 16, false);
+    // Not a terminal: nothing on stderr.
+    let out = lathe().arg("analyze").arg(&long).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A terminal (util-linux `script` gives the command a pseudo-terminal): a progress bar.
+    let has_script = Command::new("script").arg("--version").output().is_ok();
+    if !has_script {
+        eprintln!("skipped the terminal half: `script` is not installed");
+        return;
+    }
+    let typescript = dir.join("typescript");
+    let cmd = format!("{} analyze {}", env!("CARGO_BIN_EXE_lathe"), long.display());
+    let status = Command::new("script")
+        .args(["-qec", &cmd])
+        .arg(&typescript)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let seen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    assert!(seen.contains("long.wav ["), "no progress bar in:\n{seen}");
+    assert!(seen.contains("Integrated loudness"));
+}
