@@ -619,3 +619,97 @@ pub fn check_oversized_block<H: TestHost>(host: &mut H, p: &Expected) {
     assert_eq!(got, expected, "{}: oversized block output differs", p.name);
     host.deactivate();
 }
+
+/// Generates the `#[test]`s of the common battery for one plugin format, plus an `each`
+/// helper for format-specific tests: `battery_tests!(HostType, load_fn)`, where
+/// `load_fn(&Expected) -> HostType` loads a fresh instance. Both formats run exactly the same
+/// list, so it cannot drift between them.
+#[macro_export]
+macro_rules! battery_tests {
+    ($host:ty, $load:expr) => {
+        /// Runs a check on a fresh instance of every plugin.
+        fn each(check: impl Fn(&mut $host, &$crate::Expected)) {
+            for p in $crate::PLUGINS {
+                let mut host: $host = ($load)(p);
+                check(&mut host, p);
+            }
+        }
+
+        #[test]
+        fn parameters() {
+            each($crate::battery::check_params);
+        }
+
+        #[test]
+        fn value_text_round_trip() {
+            each($crate::battery::check_text_round_trip);
+        }
+
+        #[test]
+        fn sample_rates() {
+            each($crate::battery::check_sample_rates);
+        }
+
+        #[test]
+        fn block_sizes_and_invariance() {
+            each($crate::battery::check_block_sizes_and_invariance);
+        }
+
+        #[test]
+        fn trims() {
+            each($crate::battery::check_trims);
+        }
+
+        #[test]
+        fn latency_equals_impulse_delay() {
+            each($crate::battery::check_latency);
+        }
+
+        #[test]
+        fn bypass() {
+            each($crate::battery::check_bypass);
+        }
+
+        #[test]
+        fn parameter_fuzz() {
+            each($crate::battery::check_param_fuzz);
+        }
+
+        #[test]
+        fn state_round_trip() {
+            for p in $crate::PLUGINS {
+                $crate::battery::check_state_round_trip(&|| ($load)(p), p);
+            }
+        }
+
+        #[test]
+        fn corrupt_state_is_refused() {
+            each($crate::battery::check_corrupt_state);
+        }
+
+        #[test]
+        fn reset_and_reactivate() {
+            each($crate::battery::check_reset_reactivate);
+        }
+
+        #[test]
+        fn nan_inf_and_denormal_input() {
+            each($crate::battery::check_bad_input);
+        }
+
+        #[test]
+        fn zero_length_block() {
+            each($crate::battery::check_zero_length_block);
+        }
+
+        #[test]
+        fn sample_accurate_automation() {
+            each($crate::battery::check_sample_accurate_automation);
+        }
+
+        #[test]
+        fn oversized_block() {
+            each($crate::battery::check_oversized_block);
+        }
+    };
+}

@@ -1,6 +1,7 @@
 //! The conformance battery against the four `.clap` bundles, through `clack-host`.
 
 use lathe_conformance::battery::*;
+use lathe_conformance::battery_tests;
 use lathe_conformance::clap_host::ClapTestHost;
 use lathe_conformance::{Expected, PLUGINS, TestHost, clap_path};
 
@@ -17,12 +18,7 @@ fn load(p: &Expected) -> ClapTestHost {
     ClapTestHost::load(&clap_path(p), p.clap_id)
 }
 
-fn each(check: impl Fn(&mut ClapTestHost, &Expected)) {
-    for p in PLUGINS {
-        let mut host = load(p);
-        check(&mut host, p);
-    }
-}
+battery_tests!(ClapTestHost, load);
 
 #[test]
 fn descriptor_and_features() {
@@ -55,53 +51,6 @@ fn audio_ports() {
 }
 
 #[test]
-fn parameters() {
-    each(check_params);
-}
-
-#[test]
-fn value_text_round_trip() {
-    each(check_text_round_trip);
-}
-
-#[test]
-fn sample_rates() {
-    each(check_sample_rates);
-}
-
-#[test]
-fn block_sizes_and_invariance() {
-    each(check_block_sizes_and_invariance);
-}
-
-#[test]
-fn trims() {
-    each(check_trims);
-}
-
-#[test]
-fn latency_equals_impulse_delay() {
-    each(check_latency);
-}
-
-#[test]
-fn bypass() {
-    each(check_bypass);
-}
-
-#[test]
-fn parameter_fuzz() {
-    each(check_param_fuzz);
-}
-
-#[test]
-fn state_round_trip() {
-    for p in PLUGINS {
-        check_state_round_trip(&|| load(p), p);
-    }
-}
-
-#[test]
 fn state_load_asks_host_to_rescan_values() {
     for p in PLUGINS {
         let mut a = load(p);
@@ -115,26 +64,6 @@ fn state_load_asks_host_to_rescan_values() {
             p.name
         );
     }
-}
-
-#[test]
-fn corrupt_state_is_refused() {
-    each(check_corrupt_state);
-}
-
-#[test]
-fn reset_and_reactivate() {
-    each(check_reset_reactivate);
-}
-
-#[test]
-fn nan_inf_and_denormal_input() {
-    each(check_bad_input);
-}
-
-#[test]
-fn zero_length_block() {
-    each(check_zero_length_block);
 }
 
 #[test]
@@ -175,14 +104,4 @@ fn thread_exit_after_unload_does_not_crash() {
             .expect("host thread");
         }
     }
-}
-
-#[test]
-fn sample_accurate_automation() {
-    each(check_sample_accurate_automation);
-}
-
-#[test]
-fn oversized_block() {
-    each(check_oversized_block);
 }

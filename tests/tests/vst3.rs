@@ -1,9 +1,10 @@
 //! The conformance battery against the four `.vst3` bundles, through the VST3 COM interfaces.
 
 use lathe_conformance::battery::*;
+use lathe_conformance::battery_tests;
 use lathe_conformance::signals::noise_channels;
 use lathe_conformance::vst3_host::Vst3TestHost;
-use lathe_conformance::{Expected, PLUGINS, TestHost, vst3_path};
+use lathe_conformance::{Expected, TestHost, vst3_path};
 
 /// A VST3 effect's main category.
 const MAIN_CATEGORIES: &[&str] = &["Fx", "Instrument", "Analyzer"];
@@ -12,12 +13,7 @@ fn load(p: &Expected) -> Vst3TestHost {
     Vst3TestHost::load(&vst3_path(p), p.vst3_cid)
 }
 
-fn each(check: impl Fn(&mut Vst3TestHost, &Expected)) {
-    for p in PLUGINS {
-        let mut host = load(p);
-        check(&mut host, p);
-    }
-}
+battery_tests!(Vst3TestHost, load);
 
 #[test]
 fn class_info_and_subcategories() {
@@ -79,81 +75,4 @@ fn in_place_equals_out_of_place() {
         assert_eq!(buffers, expected, "{}: in-place output differs", p.name);
         host.deactivate();
     });
-}
-
-#[test]
-fn parameters() {
-    each(check_params);
-}
-
-#[test]
-fn value_text_round_trip() {
-    each(check_text_round_trip);
-}
-
-#[test]
-fn sample_rates() {
-    each(check_sample_rates);
-}
-
-#[test]
-fn block_sizes_and_invariance() {
-    each(check_block_sizes_and_invariance);
-}
-
-#[test]
-fn trims() {
-    each(check_trims);
-}
-
-#[test]
-fn latency_equals_impulse_delay() {
-    each(check_latency);
-}
-
-#[test]
-fn bypass() {
-    each(check_bypass);
-}
-
-#[test]
-fn parameter_fuzz() {
-    each(check_param_fuzz);
-}
-
-#[test]
-fn state_round_trip() {
-    for p in PLUGINS {
-        check_state_round_trip(&|| load(p), p);
-    }
-}
-
-#[test]
-fn corrupt_state_is_refused() {
-    each(check_corrupt_state);
-}
-
-#[test]
-fn reset_and_reactivate() {
-    each(check_reset_reactivate);
-}
-
-#[test]
-fn nan_inf_and_denormal_input() {
-    each(check_bad_input);
-}
-
-#[test]
-fn zero_length_block() {
-    each(check_zero_length_block);
-}
-
-#[test]
-fn sample_accurate_automation() {
-    each(check_sample_accurate_automation);
-}
-
-#[test]
-fn oversized_block() {
-    each(check_oversized_block);
 }
