@@ -105,6 +105,12 @@ impl<C: Core> ChainRunner<C> {
         }
         meters.input.raise(chain.input_peak());
         meters.output.raise(chain.output_peak());
-        ProcessStatus::Normal
+        // With latency, the last `latency` samples of input are still inside the plugin when the
+        // input goes quiet: ask the host to keep calling for that long.
+        if latency > 0 {
+            ProcessStatus::Tail(latency)
+        } else {
+            ProcessStatus::Normal
+        }
     }
 }
