@@ -163,18 +163,25 @@ fn run(cmd: &mut Command) -> Result<()> {
 fn test(extra: &[String]) -> Result<()> {
     // The shipped bundles, which the conformance suite loads.
     bundle_all(&["--release".to_owned()])?;
-    // Debug builds that abort on any allocation in `process`, for tests/tests/realtime.rs. The
-    // tests below run in the test profile too, so both share one debug build of the
-    // dependencies (a second optimised build of everything would double CI's time).
-    let mut build = Command::new("cargo");
-    build.arg("build");
-    for (package, _, _) in PLUGINS {
-        build.args(["-p", package]);
-        build.args(["--features", &format!("{package}/assert_process_allocs")]);
-    }
-    run(&mut build)?;
-    // Keep them apart: a later debug build of the plugins (without the feature) would overwrite
-    // target/debug/lib*.so, and the realtime test would then prove nothing.
+    // Everything else in one debug build: the tests, and plugin libraries built with nice-plug's
+    // `assert_process_allocs` (abort on any allocation in `process`) for tests/realtime.rs. One
+    // cargo invocation with one feature set resolves the dependencies once; separate builds
+    // with different features would compile many of them twice.
+    let features: Vec<String> = PLUGINS
+        .iter()
+        .map(|(package, _, _)| format!("{package}/assert_process_allocs"))
+        .collect();
+    let cargo = |command: &str| {
+        let mut c = Command::new("cargo");
+        c.args([command, "--workspace", "--features", &features.join(",")]);
+        c
+    };
+    // --all-targets resolves features with the dev-dependencies, exactly as `cargo test` does,
+    // so the test run below reuses this build; and unlike `cargo test --no-run` it also builds
+    // the plugin libraries themselves (their test harness is off).
+    run(cargo("build").arg("--all-targets"))?;
+    // Keep the checked libraries apart: any later debug build of the plugins without the
+    // feature would overwrite target/debug/lib*.so, and the realtime test would prove nothing.
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target"));
@@ -185,14 +192,7 @@ fn test(extra: &[String]) -> Result<()> {
         std::fs::copy(target.join("debug").join(&lib), checked.join(&lib))
             .with_context(|| format!("copying {lib}"))?;
     }
-    // The plugin crates hold no tests (tests/ checks them as built bundles); leaving them out
-    // saves building them a third time.
-    let mut test = Command::new("cargo");
-    test.args(["test", "--workspace"]);
-    for (package, _, _) in PLUGINS {
-        test.args(["--exclude", package]);
-    }
-    run(test.args(extra))
+    run(cargo("test").args(extra))
 }
 
 fn screenshot(args: &[String]) -> Result<()> {
