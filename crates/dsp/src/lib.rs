@@ -20,6 +20,7 @@ pub mod delay;
 pub mod gain;
 pub mod limiter;
 pub mod loudness;
+pub mod oversampling;
 pub mod plugins;
 pub mod util;
 
