@@ -22,6 +22,7 @@ pub mod limiter;
 pub mod loudness;
 pub mod oversampling;
 pub mod plugins;
+pub mod running_sum;
 pub mod util;
 
 pub use chain::{ChainSettings, Core, IoSettings, PluginChain};

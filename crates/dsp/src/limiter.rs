@@ -20,6 +20,7 @@
 
 use crate::chain::MAX_CHANNELS;
 use crate::delay::DelayLine;
+use crate::running_sum::RunningSum;
 
 /// Samples per internal pass.
 const CHUNK: usize = 256;
@@ -73,38 +74,22 @@ impl SlidingMin {
     }
 }
 
-/// Moving average over a fixed number of samples (running sum in f64, exact removal).
+/// Moving average over a fixed number of samples, starting at unity gain.
 #[derive(Debug, Clone)]
-struct MovingAverage {
-    ring: Vec<f32>,
-    pos: usize,
-    sum: f64,
-}
+struct MovingAverage(RunningSum);
 
 impl MovingAverage {
     fn new(len: usize) -> Self {
-        Self {
-            ring: vec![1.0; len.max(1)],
-            pos: 0,
-            sum: len.max(1) as f64,
-        }
+        Self(RunningSum::new(len, 1.0))
     }
 
     fn reset(&mut self) {
-        self.ring.fill(1.0);
-        self.pos = 0;
-        self.sum = self.ring.len() as f64;
+        self.0.reset();
     }
 
     #[inline]
     fn push(&mut self, x: f32) -> f32 {
-        self.sum += x as f64 - self.ring[self.pos] as f64;
-        self.ring[self.pos] = x;
-        self.pos += 1;
-        if self.pos == self.ring.len() {
-            self.pos = 0;
-        }
-        (self.sum / self.ring.len() as f64) as f32
+        (self.0.push(x) / self.0.len() as f64) as f32
     }
 }
 

@@ -20,6 +20,7 @@ pub mod kweighting;
 pub mod truepeak;
 
 use crate::biquad::Biquad;
+use crate::running_sum::RunningSum;
 use atomic_float::AtomicF32;
 use histogram::{GatingHistogram, energy_to_lufs};
 use std::sync::atomic::Ordering;
@@ -156,53 +157,49 @@ impl LoudnessReadouts {
     }
 }
 
-/// A sliding sum over the last `len` values, updated per sample.
+/// A loudness window (400 ms or 3 s of weighted power) and its largest sum so far.
 #[derive(Debug, Clone)]
 struct SlidingSum {
-    ring: Vec<f32>,
-    pos: usize,
-    sum: f64,
+    window: RunningSum,
     max_sum: f64,
 }
 
 impl SlidingSum {
     fn new(len: usize) -> Self {
         Self {
-            ring: vec![0.0; len.max(1)],
-            pos: 0,
-            sum: 0.0,
+            window: RunningSum::new(len, 0.0),
             max_sum: 0.0,
         }
     }
 
     fn reset(&mut self) {
-        self.ring.fill(0.0);
-        self.pos = 0;
-        self.sum = 0.0;
+        self.window.reset();
         self.max_sum = 0.0;
+    }
+
+    fn len(&self) -> usize {
+        self.window.len()
+    }
+
+    fn sum(&self) -> f64 {
+        self.window.sum()
     }
 
     /// Adds a value (rounded to f32 once, so what is added is exactly what is later removed).
     #[inline(always)]
     fn push(&mut self, z: f32) {
-        let old = self.ring[self.pos];
-        self.ring[self.pos] = z;
-        self.pos += 1;
-        if self.pos == self.ring.len() {
-            self.pos = 0;
-        }
-        self.sum += z as f64 - old as f64;
-        if self.sum > self.max_sum {
-            self.max_sum = self.sum;
+        let sum = self.window.push(z);
+        if sum > self.max_sum {
+            self.max_sum = sum;
         }
     }
 
     fn mean(&self) -> f64 {
-        self.sum.max(0.0) / self.ring.len() as f64
+        self.sum().max(0.0) / self.len() as f64
     }
 
     fn max_mean(&self) -> f64 {
-        self.max_sum / self.ring.len() as f64
+        self.max_sum / self.len() as f64
     }
 }
 
@@ -289,8 +286,8 @@ impl LoudnessMeter {
         self.momentary.reset();
         self.short_term.reset();
         self.total_samples = 0;
-        self.next_block_end = self.momentary.ring.len() as u64;
-        self.next_short_term_end = self.short_term.ring.len() as u64;
+        self.next_block_end = self.momentary.len() as u64;
+        self.next_short_term_end = self.short_term.len() as u64;
         self.blocks.clear();
         self.short_terms.clear();
     }
@@ -298,8 +295,8 @@ impl LoudnessMeter {
     /// Clears the maxima (max momentary, max short-term, peaks), keeping integrated loudness
     /// and loudness range.
     pub fn reset_maxima(&mut self) {
-        self.momentary.max_sum = self.momentary.sum.max(0.0);
-        self.short_term.max_sum = self.short_term.sum.max(0.0);
+        self.momentary.max_sum = self.momentary.sum().max(0.0);
+        self.short_term.max_sum = self.short_term.sum().max(0.0);
         for tp in &mut self.true_peaks {
             tp.reset_peak();
         }
@@ -377,19 +374,19 @@ impl LoudnessMeter {
             highpass.flush_denormals();
         }
         let z = &self.z[..n];
-        let m_len = self.momentary.ring.len() as f64;
-        let s_len = self.short_term.ring.len() as f64;
+        let m_len = self.momentary.len() as f64;
+        let s_len = self.short_term.len() as f64;
         for &zi in z.iter() {
             let zf = zi as f32;
             self.momentary.push(zf);
             self.short_term.push(zf);
             self.total_samples += 1;
             if self.total_samples == self.next_block_end {
-                self.blocks.add(self.momentary.sum.max(0.0) / m_len);
+                self.blocks.add(self.momentary.sum().max(0.0) / m_len);
                 self.next_block_end += self.step_samples;
             }
             if self.total_samples == self.next_short_term_end {
-                self.short_terms.add(self.short_term.sum.max(0.0) / s_len);
+                self.short_terms.add(self.short_term.sum().max(0.0) / s_len);
                 self.next_short_term_end += self.step_samples;
             }
         }

@@ -1,0 +1,79 @@
+//! A running sum over the last `len` values, updated per sample in O(1).
+//!
+//! Values are stored as `f32` and summed in `f64`: what is added is exactly what is later
+//! subtracted, so the sum does not drift over hours of audio. Used for the loudness meter's
+//! 400 ms / 3 s windows and the limiter's smoothing boxes.
+
+/// Sum of the last `len` values pushed.
+#[derive(Debug, Clone)]
+pub struct RunningSum {
+    ring: Vec<f32>,
+    pos: usize,
+    sum: f64,
+    fill: f32,
+}
+
+impl RunningSum {
+    /// A window of `len` values (at least 1), all initially `fill`.
+    pub fn new(len: usize, fill: f32) -> Self {
+        let len = len.max(1);
+        Self {
+            ring: vec![fill; len],
+            pos: 0,
+            sum: fill as f64 * len as f64,
+            fill,
+        }
+    }
+
+    /// Refills the window with its initial value.
+    pub fn reset(&mut self) {
+        self.ring.fill(self.fill);
+        self.pos = 0;
+        self.sum = self.fill as f64 * self.ring.len() as f64;
+    }
+
+    /// Window length.
+    pub fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// Always false: a window holds at least one value.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Current sum.
+    pub fn sum(&self) -> f64 {
+        self.sum
+    }
+
+    /// Pushes a value, dropping the oldest, and returns the new sum.
+    #[inline(always)]
+    pub fn push(&mut self, x: f32) -> f64 {
+        let old = self.ring[self.pos];
+        self.ring[self.pos] = x;
+        self.pos += 1;
+        if self.pos == self.ring.len() {
+            self.pos = 0;
+        }
+        self.sum += x as f64 - old as f64;
+        self.sum
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_the_last_values_and_resets() {
+        let mut s = RunningSum::new(3, 1.0);
+        assert_eq!(s.sum(), 3.0);
+        assert_eq!(s.push(2.0), 4.0);
+        assert_eq!(s.push(3.0), 6.0);
+        assert_eq!(s.push(4.0), 9.0);
+        assert_eq!(s.push(0.0), 7.0);
+        s.reset();
+        assert_eq!(s.sum(), 3.0);
+    }
+}
