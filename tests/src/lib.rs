@@ -80,12 +80,16 @@ pub const PLUGINS: &[Expected] = &[
     },
 ];
 
+/// Cargo's target directory of the workspace.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
 /// The directory holding the built bundles.
 pub fn bundled_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("bundled")
+    target_dir().join("bundled")
 }
 
 /// Path of a plugin's `.clap` file; panics with instructions when it has not been built.
@@ -125,10 +129,7 @@ pub fn vst3_path(p: &Expected) -> PathBuf {
 /// aborts on any allocation inside `process`. `cargo xtask test` builds it and copies it to
 /// `target/alloc-checked/lib<crate>.so`, out of the way of ordinary debug builds.
 pub fn debug_alloc_checked_library(p: &Expected) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target
+    let path = target_dir()
         .join("alloc-checked")
         .join(format!("lib{}.so", p.crate_name));
     assert!(

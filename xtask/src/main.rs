@@ -77,11 +77,15 @@ fn bundle_all(extra: &[String]) -> Result<()> {
     nice_plug_xtask::main_with_args("cargo xtask", args)
 }
 
-fn bundled_dir() -> PathBuf {
+/// Cargo's target directory (xtask runs from the workspace root).
+fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target"))
-        .join("bundled")
+}
+
+fn bundled_dir() -> PathBuf {
+    target_dir().join("bundled")
 }
 
 fn home() -> Result<PathBuf> {
@@ -182,9 +186,7 @@ fn test(extra: &[String]) -> Result<()> {
     run(cargo("build").arg("--all-targets"))?;
     // Keep the checked libraries apart: any later debug build of the plugins without the
     // feature would overwrite target/debug/lib*.so, and the realtime test would prove nothing.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"));
+    let target = target_dir();
     let checked = target.join("alloc-checked");
     std::fs::create_dir_all(&checked)?;
     for (package, _, _) in PLUGINS {
@@ -237,10 +239,7 @@ fn screenshot(args: &[String]) -> Result<()> {
         "--bin",
         &bin,
     ]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"));
-    let exe = target.join("release").join(&bin);
+    let exe = target_dir().join("release").join(&bin);
 
     let display = ":87";
     let mut xvfb = Command::new("Xvfb")
