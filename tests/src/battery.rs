@@ -28,6 +28,18 @@ pub fn run_blocks<H: TestHost>(
     input: &[Vec<f32>],
     pattern: &[usize],
 ) -> Vec<Vec<f32>> {
+    run_blocks_with(host, p, input, pattern, |_, _, _| {})
+}
+
+/// [`run_blocks`], calling `before_block(host, position, length)` before each block (to queue
+/// the parameter events that fall inside it).
+pub fn run_blocks_with<H: TestHost>(
+    host: &mut H,
+    p: &Expected,
+    input: &[Vec<f32>],
+    pattern: &[usize],
+    mut before_block: impl FnMut(&mut H, usize, usize),
+) -> Vec<Vec<f32>> {
     let channels = input.len();
     let len = input[0].len();
     let mut output = vec![vec![0.0f32; len]; channels];
@@ -37,6 +49,7 @@ pub fn run_blocks<H: TestHost>(
     while pos < len {
         let n = pattern[i % pattern.len()].min(len - pos);
         i += 1;
+        before_block(host, pos, n);
         let block_in: Vec<Vec<f32>> = input.iter().map(|c| c[pos..pos + n].to_vec()).collect();
         let sc: Option<Vec<Vec<f32>>> = sc_all
             .as_ref()
@@ -547,7 +560,6 @@ pub fn check_sample_accurate_automation<H: TestHost>(host: &mut H, p: &Expected)
     let gain = param_by_name(&params, "Output Gain").clone();
     let len = 24_000;
     let input = noise_channels(channels, len, 41);
-    let sc_all = sidechain_for(p, len);
     for every in [10usize, 100, 1000] {
         // (absolute sample position, value)
         let mut rng = rand::rngs::StdRng::seed_from_u64(every as u64);
@@ -558,29 +570,14 @@ pub fn check_sample_accurate_automation<H: TestHost>(host: &mut H, p: &Expected)
         let mut reference: Option<Vec<Vec<f32>>> = None;
         for pattern in [vec![MAX_BLOCK], vec![17], vec![1000, 3, 512], vec![2027]] {
             assert!(host.activate(48_000.0, MAX_BLOCK, channels));
-            let mut out = vec![vec![0.0f32; len]; channels];
-            let (mut pos, mut i, mut next_event) = (0, 0, 0);
-            while pos < len {
-                let n = pattern[i % pattern.len()].min(len - pos);
-                i += 1;
+            let mut next_event = 0;
+            let out = run_blocks_with(host, p, &input, &pattern, |host, pos, n| {
                 while next_event < events.len() && events[next_event].0 < pos + n {
                     let (at, v) = events[next_event];
                     host.set_param_at(gain.id, v, (at - pos) as u32);
                     next_event += 1;
                 }
-                let block_in: Vec<Vec<f32>> =
-                    input.iter().map(|c| c[pos..pos + n].to_vec()).collect();
-                let sc: Option<Vec<Vec<f32>>> = sc_all
-                    .as_ref()
-                    .map(|s| s.iter().map(|c| c[pos..pos + n].to_vec()).collect());
-                let mut block_out = vec![vec![f32::NAN; n]; channels];
-                assert!(host.process(&block_in, &mut block_out, sc.as_deref()));
-                for c in 0..channels {
-                    out[c][pos..pos + n].copy_from_slice(&block_out[c]);
-                }
-                pos += n;
-            }
-            assert!(out.iter().flatten().all(|&x| is_clean(x)));
+            });
             match &reference {
                 None => {
                     let differs = (0..len).any(|j| (out[0][j] - input[0][j]).abs() > 1e-3);
