@@ -36,13 +36,22 @@ struct SlidingMin {
 }
 
 impl SlidingMin {
-    fn new(window: usize) -> Self {
-        Self {
-            items: vec![(0, 1.0); window.max(1) + 1],
+    /// A deque for windows of up to `capacity` values, initially `window` long.
+    fn new(capacity: usize, window: usize) -> Self {
+        let mut s = Self {
+            items: vec![(0, 1.0); capacity.max(1) + 1],
             head: 0,
             len: 0,
-            window: window.max(1) as u64,
-        }
+            window: 1,
+        };
+        s.set_window(window);
+        s
+    }
+
+    /// Changes the window (clamped to the capacity) and clears.
+    fn set_window(&mut self, window: usize) {
+        self.window = window.clamp(1, self.items.len() - 1) as u64;
+        self.reset();
     }
 
     fn reset(&mut self) {
@@ -50,46 +59,75 @@ impl SlidingMin {
         self.len = 0;
     }
 
+    fn copy_from(&mut self, other: &SlidingMin) {
+        self.items.copy_from_slice(&other.items);
+        self.head = other.head;
+        self.len = other.len;
+        self.window = other.window;
+    }
+
     #[inline]
     fn push(&mut self, index: u64, value: f32) -> f32 {
         let cap = self.items.len();
         // Drop values from the back that are no smaller than the new one.
         while self.len > 0 {
-            let back = (self.head + self.len - 1) % cap;
+            let mut back = self.head + self.len - 1;
+            if back >= cap {
+                back -= cap;
+            }
             if self.items[back].1 >= value {
                 self.len -= 1;
             } else {
                 break;
             }
         }
-        let slot = (self.head + self.len) % cap;
+        let mut slot = self.head + self.len;
+        if slot >= cap {
+            slot -= cap;
+        }
         self.items[slot] = (index, value);
         self.len += 1;
         // Drop the front if it left the window.
         while self.items[self.head].0 + self.window <= index {
-            self.head = (self.head + 1) % cap;
+            self.head += 1;
+            if self.head == cap {
+                self.head = 0;
+            }
             self.len -= 1;
         }
         self.items[self.head].1
     }
 }
 
-/// Moving average over a fixed number of samples, starting at unity gain.
+/// Moving average over a window of samples, starting at unity gain.
 #[derive(Debug, Clone)]
-struct MovingAverage(RunningSum);
+struct MovingAverage {
+    sum: RunningSum,
+    scale: f64,
+}
 
 impl MovingAverage {
-    fn new(len: usize) -> Self {
-        Self(RunningSum::new(len, 1.0))
+    fn new(capacity: usize, len: usize) -> Self {
+        let mut m = Self {
+            sum: RunningSum::with_capacity(capacity, len, 1.0),
+            scale: 1.0,
+        };
+        m.set_len(len);
+        m
+    }
+
+    fn set_len(&mut self, len: usize) {
+        self.sum.set_len(len);
+        self.scale = 1.0 / self.sum.len() as f64;
     }
 
     fn reset(&mut self) {
-        self.0.reset();
+        self.sum.reset();
     }
 
     #[inline]
     fn push(&mut self, x: f32) -> f32 {
-        (self.0.push(x) / self.0.len() as f64) as f32
+        (self.sum.push(x) * self.scale) as f32
     }
 }
 
@@ -133,22 +171,73 @@ struct ChannelGain {
     sustained: f32,
 }
 
+impl ChannelGain {
+    fn reset(&mut self) {
+        self.window_min.reset();
+        self.smooth_a.reset();
+        self.smooth_b.reset();
+        self.envelope = 1.0;
+        self.sustained = 1.0;
+    }
+
+    fn copy_from(&mut self, other: &ChannelGain) {
+        self.window_min.copy_from(&other.window_min);
+        self.smooth_a.sum.copy_from(&other.smooth_a.sum);
+        self.smooth_a.scale = other.smooth_a.scale;
+        self.smooth_b.sum.copy_from(&other.smooth_b.sum);
+        self.smooth_b.scale = other.smooth_b.scale;
+        self.envelope = other.envelope;
+        self.sustained = other.sustained;
+    }
+
+    /// One step of the gain computer: the smoothed gain for the sample `L` steps back, given
+    /// the gain the newest sample requires.
+    #[inline(always)]
+    fn step(&mut self, index: u64, required: f32, k: &Coefficients) -> f32 {
+        let target = self.window_min.push(index, required);
+        // Release in two stages: quickly back to the sustained reduction, slowly beyond.
+        self.sustained += k.sustain * (target.min(self.envelope) - self.sustained);
+        if target < self.envelope {
+            self.envelope = target;
+        } else {
+            let rate = if self.envelope < self.sustained {
+                k.fast_release
+            } else {
+                k.slow_release
+            };
+            self.envelope = (self.envelope + rate * (target - self.envelope)).min(target);
+        }
+        self.smooth_b.push(self.smooth_a.push(self.envelope))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Coefficients {
+    fast_release: f32,
+    slow_release: f32,
+    sustain: f32,
+}
+
 /// A lookahead peak limiter for up to `channels` channels. See the [module docs](self).
+///
+/// All memory is allocated at construction (and by [`PeakLimiter::set_sample_rate`]): changing
+/// any setting, the lookahead included, never allocates.
 #[derive(Debug, Clone)]
 pub struct PeakLimiter {
     settings: PeakLimiterSettings,
     sample_rate_hz: f64,
     channels: usize,
+    quantum: usize,
+    max_lookahead: usize,
     lookahead: usize,
     ceiling: f32,
-    fast_release: f32,
-    slow_release: f32,
-    sustain: f32,
+    coefficients: Coefficients,
     gains: Vec<ChannelGain>,
     gain_buffer: Vec<[f32; CHUNK]>,
     delay: DelayLine,
     index: u64,
     min_gain: f32,
+    was_linked: bool,
 }
 
 fn coefficient(time_ms: f32, sample_rate_hz: f64) -> f32 {
@@ -163,94 +252,138 @@ fn coefficient(time_ms: f32, sample_rate_hz: f64) -> f32 {
 impl PeakLimiter {
     /// A limiter for `channels` channels at a sample rate.
     pub fn new(channels: usize, sample_rate_hz: f64, settings: PeakLimiterSettings) -> Self {
+        Self::with_quantum(channels, sample_rate_hz, settings, 1)
+    }
+
+    /// A limiter whose lookahead is always a whole multiple of `quantum` samples (at least one
+    /// quantum). An oversampled limiter uses its factor, so that its latency is a whole number
+    /// of base-rate samples.
+    pub fn with_quantum(
+        channels: usize,
+        sample_rate_hz: f64,
+        settings: PeakLimiterSettings,
+        quantum: usize,
+    ) -> Self {
+        let channels = channels.clamp(1, MAX_CHANNELS);
         let mut l = Self {
             settings,
             sample_rate_hz,
-            channels: channels.clamp(1, MAX_CHANNELS),
+            channels,
+            quantum: quantum.max(1),
+            max_lookahead: 0,
             lookahead: 0,
             ceiling: 1.0,
-            fast_release: 1.0,
-            slow_release: 1.0,
-            sustain: 1.0,
+            coefficients: Coefficients {
+                fast_release: 1.0,
+                slow_release: 1.0,
+                sustain: 1.0,
+            },
             gains: Vec::new(),
-            gain_buffer: vec![[1.0; CHUNK]; channels.clamp(1, MAX_CHANNELS)],
-            delay: DelayLine::new(channels.clamp(1, MAX_CHANNELS), 1),
+            gain_buffer: vec![[1.0; CHUNK]; channels],
+            delay: DelayLine::new(channels, 1),
             index: 0,
             min_gain: 1.0,
+            was_linked: true,
         };
-        l.configure();
+        l.allocate();
         l
     }
 
-    fn configure(&mut self) {
-        let s = self.settings;
-        let sr = self.sample_rate_hz;
-        let max_lookahead = (MAX_LOOKAHEAD_MS as f64 * 1e-3 * sr).ceil() as usize;
-        self.lookahead = ((s.lookahead_ms.clamp(0.0, MAX_LOOKAHEAD_MS) as f64 * 1e-3 * sr).round()
-            as usize)
-            .max(1);
-        self.ceiling = 10f32.powf(s.ceiling_db / 20.0);
-        self.slow_release = coefficient(s.release_ms, sr);
-        self.fast_release = coefficient(s.release_ms / FAST_RELEASE_RATIO, sr);
-        self.sustain = coefficient(SUSTAIN_MS, sr);
-        // Two boxes whose spans add up to the lookahead window (lengths a + b - 1 = L + 1).
-        let span = self.lookahead + 1;
-        let a = span / 2 + 1;
-        let b = span + 1 - a;
+    /// Lookahead in samples for a time at this limiter's rate and quantum.
+    fn lookahead_for(&self, ms: f32) -> usize {
+        let q = self.quantum as f64;
+        let samples = ms.clamp(0.0, MAX_LOOKAHEAD_MS) as f64 * 1e-3 * self.sample_rate_hz;
+        ((samples / q).round() as usize).max(1) * self.quantum
+    }
+
+    fn allocate(&mut self) {
+        self.max_lookahead = self.lookahead_for(MAX_LOOKAHEAD_MS);
+        let span = self.max_lookahead + 1;
         self.gains = (0..self.channels)
             .map(|_| ChannelGain {
-                window_min: SlidingMin::new(span),
-                smooth_a: MovingAverage::new(a),
-                smooth_b: MovingAverage::new(b),
+                window_min: SlidingMin::new(span, span),
+                smooth_a: MovingAverage::new(span, 1),
+                smooth_b: MovingAverage::new(span, 1),
                 envelope: 1.0,
                 sustained: 1.0,
             })
             .collect();
-        if self.delay.max_delay() < max_lookahead {
-            self.delay = DelayLine::new(self.channels, max_lookahead);
+        self.delay = DelayLine::new(self.channels, self.max_lookahead);
+        self.configure();
+    }
+
+    /// Applies the current settings to the allocated state (never allocates) and resets.
+    fn configure(&mut self) {
+        self.lookahead = self.lookahead_for(self.settings.lookahead_ms);
+        self.update_coefficients();
+        // Two boxes whose spans add up to the lookahead window (lengths a + b - 1 = L + 1).
+        let span = self.lookahead + 1;
+        let a = span / 2 + 1;
+        let b = span + 1 - a;
+        for g in &mut self.gains {
+            g.window_min.set_window(span);
+            g.smooth_a.set_len(a);
+            g.smooth_b.set_len(b);
         }
         self.delay.set_delay(self.lookahead);
         self.reset();
     }
 
-    /// Applies new settings. A change of lookahead changes the latency and clears the state.
+    fn update_coefficients(&mut self) {
+        let s = self.settings;
+        let sr = self.sample_rate_hz;
+        self.ceiling = 10f32.powf(s.ceiling_db / 20.0);
+        self.coefficients = Coefficients {
+            slow_release: coefficient(s.release_ms, sr),
+            fast_release: coefficient(s.release_ms / FAST_RELEASE_RATIO, sr),
+            sustain: coefficient(SUSTAIN_MS, sr),
+        };
+    }
+
+    /// Applies new settings without allocating. A change of lookahead changes the latency and
+    /// clears the state.
     pub fn set_settings(&mut self, settings: PeakLimiterSettings) {
         if settings == self.settings {
             return;
         }
         let old = self.settings;
         self.settings = settings;
-        if old.lookahead_ms != settings.lookahead_ms {
+        if self.lookahead_for(old.lookahead_ms) != self.lookahead_for(settings.lookahead_ms) {
             self.configure();
         } else {
-            self.ceiling = 10f32.powf(settings.ceiling_db / 20.0);
-            self.slow_release = coefficient(settings.release_ms, self.sample_rate_hz);
-            self.fast_release = coefficient(
-                settings.release_ms / FAST_RELEASE_RATIO,
-                self.sample_rate_hz,
-            );
+            self.update_coefficients();
         }
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &PeakLimiterSettings {
+        &self.settings
     }
 
     /// Redesigns for a sample rate (allocates) and resets.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f64) {
         self.sample_rate_hz = sample_rate_hz;
-        self.delay = DelayLine::new(self.channels, 1);
-        self.configure();
+        self.allocate();
     }
 
     /// Clears all state.
     pub fn reset(&mut self) {
         for g in &mut self.gains {
-            g.window_min.reset();
-            g.smooth_a.reset();
-            g.smooth_b.reset();
-            g.envelope = 1.0;
-            g.sustained = 1.0;
+            g.reset();
         }
         self.delay.reset();
         self.index = 0;
         self.min_gain = 1.0;
+    }
+
+    /// The latency (lookahead) in samples that the given settings would have, at this rate.
+    pub fn latency_for(&self, settings: &PeakLimiterSettings) -> u32 {
+        self.lookahead_for(settings.lookahead_ms) as u32
+    }
+
+    /// The largest latency any lookahead setting can produce.
+    pub fn max_latency(&self) -> u32 {
+        self.max_lookahead as u32
     }
 
     /// Latency in samples (the lookahead).
@@ -283,30 +416,43 @@ impl PeakLimiter {
         let n = block.first().map_or(0, |c| c.len());
         let link = self.settings.link.clamp(0.0, 1.0);
         let ceiling = self.ceiling;
-        // 1. The gain for each output sample, from the undelayed input.
-        for i in 0..n {
-            let mut linked_peak = 0.0f32;
-            for ch in block.iter() {
-                linked_peak = linked_peak.max(ch[i].abs());
+        let k = self.coefficients;
+        let linked = link >= 1.0 || block.len() == 1;
+        if !linked && self.was_linked {
+            // Unlinking: every channel continues from the shared gain state.
+            let (first, rest) = self.gains.split_at_mut(1);
+            for g in rest {
+                g.copy_from(&first[0]);
             }
-            let index = self.index + i as u64;
-            for (c, g) in self.gains.iter_mut().enumerate().take(block.len()) {
-                let peak = link * linked_peak + (1.0 - link) * block[c][i].abs();
-                let required = if peak > ceiling { ceiling / peak } else { 1.0 };
-                let target = g.window_min.push(index, required);
-                // Release in two stages: quickly back to the sustained reduction, slowly beyond.
-                g.sustained += self.sustain * (target.min(g.envelope) - g.sustained);
-                if target < g.envelope {
-                    g.envelope = target;
-                } else {
-                    let rate = if g.envelope < g.sustained {
-                        self.fast_release
-                    } else {
-                        self.slow_release
-                    };
-                    g.envelope = (g.envelope + rate * (target - g.envelope)).min(target);
+        }
+        self.was_linked = linked;
+        // 1. The gain for each output sample, from the undelayed input.
+        if linked {
+            let g = &mut self.gains[0];
+            for i in 0..n {
+                let mut peak = 0.0f32;
+                for ch in block.iter() {
+                    peak = peak.max(ch[i].abs());
                 }
-                self.gain_buffer[c][i] = g.smooth_b.push(g.smooth_a.push(g.envelope));
+                let required = if peak > ceiling { ceiling / peak } else { 1.0 };
+                self.gain_buffer[0][i] = g.step(self.index + i as u64, required, &k);
+            }
+            let (first, rest) = self.gain_buffer.split_at_mut(1);
+            for other in rest.iter_mut().take(block.len() - 1) {
+                other[..n].copy_from_slice(&first[0][..n]);
+            }
+        } else {
+            for i in 0..n {
+                let mut linked_peak = 0.0f32;
+                for ch in block.iter() {
+                    linked_peak = linked_peak.max(ch[i].abs());
+                }
+                let index = self.index + i as u64;
+                for (c, g) in self.gains.iter_mut().enumerate().take(block.len()) {
+                    let peak = link * linked_peak + (1.0 - link) * block[c][i].abs();
+                    let required = if peak > ceiling { ceiling / peak } else { 1.0 };
+                    self.gain_buffer[c][i] = g.step(index, required, &k);
+                }
             }
         }
         self.index += n as u64;

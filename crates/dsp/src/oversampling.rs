@@ -53,85 +53,150 @@ fn halfband(half: usize) -> Vec<f64> {
         .collect()
 }
 
-/// One 2x stage: interpolator and decimator state for one channel.
-#[derive(Debug, Clone)]
-struct Stage {
-    half: usize,
-    /// Taps of the FIR phase: g[0], g[2], ..., g[2M] (M + 1 taps).
-    fir: Vec<f32>,
-    /// Interpolator: the last M + 1 input samples (newest last).
-    up_history: Vec<f32>,
-    /// Decimator: recent even-indexed and odd-indexed high-rate samples.
-    down_even: Vec<f32>,
-    down_odd: Vec<f32>,
+/// Most base-rate samples one [`Oversampler::upsample`] / [`Oversampler::downsample`] call
+/// handles; longer blocks are split.
+pub const MAX_BLOCK: usize = 256;
+
+/// Dot product of two equal-length slices with eight independent accumulators, so the compiler
+/// vectorises it on any target.
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (ca, ra) = a.split_at(a.len() / 8 * 8);
+    let (cb, rb) = b.split_at(ca.len());
+    for (x, y) in ca.chunks_exact(8).zip(cb.chunks_exact(8)) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut sum = (acc[0] + acc[4]) + (acc[1] + acc[5]) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (x, y) in ra.iter().zip(rb.iter()) {
+        sum += x * y;
+    }
+    sum
 }
 
-impl Stage {
-    fn new(half: usize) -> Self {
-        let taps = halfband(half);
-        let fir = taps.iter().step_by(2).map(|&t| t as f32).collect();
+/// A linear history buffer: `keep` past samples followed by room for one block, so every FIR
+/// window is a contiguous slice. After a block, the last `keep` samples move to the front.
+#[derive(Debug, Clone)]
+struct History {
+    buf: Vec<f32>,
+    keep: usize,
+}
+
+impl History {
+    fn new(keep: usize, block: usize) -> Self {
         Self {
-            half,
-            fir,
-            up_history: vec![0.0; half + 1],
-            down_even: vec![0.0; half + 1],
-            down_odd: vec![0.0; half + 1],
+            buf: vec![0.0; keep + block],
+            keep,
         }
     }
 
     fn reset(&mut self) {
-        self.up_history.fill(0.0);
-        self.down_even.fill(0.0);
-        self.down_odd.fill(0.0);
+        self.buf.fill(0.0);
     }
 
+    /// Appends `n` samples after the kept history; returns the whole window.
     #[inline]
-    fn push(history: &mut [f32], x: f32) {
-        history.copy_within(1.., 0);
-        let last = history.len() - 1;
-        history[last] = x;
+    fn fill(&mut self, input: impl Iterator<Item = f32>) -> &[f32] {
+        let mut n = 0;
+        for (slot, x) in self.buf[self.keep..].iter_mut().zip(input) {
+            *slot = x;
+            n += 1;
+        }
+        &self.buf[..self.keep + n]
     }
 
-    /// One input sample in, two output samples out (gain 2 restores the level).
+    /// Keeps the last `keep` samples of a window of `len` for the next block.
     #[inline]
-    fn upsample(&mut self, x: f32) -> [f32; 2] {
-        Self::push(&mut self.up_history, x);
-        let n = self.up_history.len();
+    fn advance(&mut self, len: usize) {
+        self.buf.copy_within(len - self.keep..len, 0);
+    }
+}
+
+/// One 2x stage: interpolator and decimator state for one channel.
+#[derive(Debug, Clone)]
+struct Stage {
+    half: usize,
+    /// Taps of the FIR phase g[0], g[2], ..., g[2M] (M + 1 taps), reversed so that a window
+    /// of the M + 1 most recent samples, oldest first, dots straight into them.
+    fir_rev: Vec<f32>,
+    /// Interpolator input history.
+    up: History,
+    /// Decimator: even-indexed and odd-indexed high-rate input samples.
+    down_even: History,
+    down_odd: History,
+}
+
+impl Stage {
+    /// A stage for blocks of up to `block` samples at its lower rate.
+    fn new(half: usize, block: usize) -> Self {
+        let taps = halfband(half);
+        let mut fir_rev: Vec<f32> = taps.iter().step_by(2).map(|&t| t as f32).collect();
+        fir_rev.reverse();
+        Self {
+            half,
+            fir_rev,
+            up: History::new(half, block),
+            down_even: History::new(half, block),
+            down_odd: History::new(half, block),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.up.reset();
+        self.down_even.reset();
+        self.down_odd.reset();
+    }
+
+    /// `input.len()` samples in, twice as many out (gain 2 restores the level).
+    fn upsample(&mut self, input: &[f32], output: &mut [f32]) {
+        let taps = self.half + 1;
         // y[2n] = 2 sum_k g[2k] x[n-k]; y[2n+1] = x[n - (M-1)/2].
-        let mut acc = 0.0f32;
-        for (k, &g) in self.fir.iter().enumerate() {
-            acc += g * self.up_history[n - 1 - k];
+        let lag = (self.half - 1) / 2;
+        let window = self.up.fill(input.iter().copied());
+        for (i, out) in output.chunks_exact_mut(2).take(input.len()).enumerate() {
+            out[0] = 2.0 * dot(&self.fir_rev, &window[i..i + taps]);
+            out[1] = window[self.half + i - lag];
         }
-        let delayed = self.up_history[n - 1 - (self.half - 1) / 2];
-        [2.0 * acc, delayed]
+        let len = window.len();
+        self.up.advance(len);
     }
 
-    /// Two input samples in (even, odd), one out.
-    #[inline]
-    fn downsample(&mut self, pair: [f32; 2]) -> f32 {
-        // y[n] = sum_k g[2k] z[2n-2k] + 0.5 z[2n-M]; with M odd, z[2n-M] is an odd sample.
-        Self::push(&mut self.down_even, pair[0]);
-        Self::push(&mut self.down_odd, pair[1]);
-        let n = self.down_even.len();
-        let mut acc = 0.0f32;
-        for (k, &g) in self.fir.iter().enumerate() {
-            acc += g * self.down_even[n - 1 - k];
-        }
-        // The pair is (z[2n], z[2n+1]); z[2n - M] = z[2(n - (M+1)/2) + 1] is the odd sample of
+    /// `2 * output.len()` samples in (even, odd pairs), half as many out.
+    fn downsample(&mut self, input: &[f32], output: &mut [f32]) {
+        let taps = self.half + 1;
+        let n = output.len();
+        // y[n] = sum_k g[2k] z[2n-2k] + 0.5 z[2n-M]; with M odd, z[2n-M] is the odd sample of
         // the pair (M + 1)/2 pairs back.
-        acc + 0.5 * self.down_odd[n - 1 - self.half.div_ceil(2)]
+        let lag = self.half.div_ceil(2);
+        let even = self.down_even.fill(input.iter().step_by(2).copied());
+        for (i, out) in output.iter_mut().enumerate() {
+            *out = dot(&self.fir_rev, &even[i..i + taps]);
+        }
+        let len = even.len();
+        self.down_even.advance(len);
+        let odd = self.down_odd.fill(input.iter().skip(1).step_by(2).copied());
+        for (i, out) in output.iter_mut().enumerate().take(n) {
+            *out += 0.5 * odd[self.half + i - lag];
+        }
+        let len = odd.len();
+        self.down_odd.advance(len);
     }
 }
 
 /// A multichannel oversampler by 1 (bypass), 2, 4, 8 or 16.
+///
+/// Block interface: [`Oversampler::upsample`] turns up to [`MAX_BLOCK`] base-rate samples of one
+/// channel into `factor` times as many; [`Oversampler::downsample`] brings them back.
 #[derive(Debug, Clone)]
 pub struct Oversampler {
     factor: usize,
     stages: Vec<Vec<Stage>>,
     /// Extra delay at the highest rate that makes the latency a whole number of base samples.
-    top_delay: Vec<Vec<f32>>,
+    top_delay: Vec<History>,
     latency: u32,
-    scratch: Vec<f32>,
+    work: [Vec<f32>; 2],
 }
 
 impl Oversampler {
@@ -139,39 +204,34 @@ impl Oversampler {
     pub fn new(channels: usize, factor: usize) -> Self {
         let factor = factor.clamp(1, 16).next_power_of_two().min(16);
         let count = factor.trailing_zeros() as usize;
+        let half_of = |s: usize| {
+            if s == 0 {
+                FIRST_STAGE_HALF
+            } else {
+                LATER_STAGE_HALF
+            }
+        };
         let stages: Vec<Vec<Stage>> = (0..channels)
             .map(|_| {
                 (0..count)
-                    .map(|s| {
-                        Stage::new(if s == 0 {
-                            FIRST_STAGE_HALF
-                        } else {
-                            LATER_STAGE_HALF
-                        })
-                    })
+                    .map(|s| Stage::new(half_of(s), MAX_BLOCK << s))
                     .collect()
             })
             .collect();
         // Stage s runs at base * 2^(s+1) and delays by M_s samples of that rate each way, so
         // 2 M_s * 2^(S-s-1) = M_s * 2^(S-s) samples of the top rate (S stages) for the round
         // trip. Pad the total to a whole number of base samples.
-        let mut total_high = 0usize;
-        for s in 0..count {
-            let half = if s == 0 {
-                FIRST_STAGE_HALF
-            } else {
-                LATER_STAGE_HALF
-            };
-            total_high += half << (count - s);
-        }
+        let total_high: usize = (0..count).map(|s| half_of(s) << (count - s)).sum();
         let pad = (factor - total_high % factor) % factor;
         let latency = ((total_high + pad) / factor) as u32;
         Self {
             factor,
             stages,
-            top_delay: vec![vec![0.0; pad]; channels],
+            top_delay: (0..channels)
+                .map(|_| History::new(pad, MAX_BLOCK * factor))
+                .collect(),
             latency,
-            scratch: vec![0.0; factor],
+            work: [vec![0.0; MAX_BLOCK * factor], vec![0.0; MAX_BLOCK * factor]],
         }
     }
 
@@ -193,61 +253,98 @@ impl Oversampler {
             }
         }
         for d in &mut self.top_delay {
-            d.fill(0.0);
+            d.reset();
+        }
+    }
+
+    /// Upsamples `input` (one channel, any length) into `output`, which must hold
+    /// `input.len() * factor` samples.
+    pub fn upsample(&mut self, channel: usize, input: &[f32], output: &mut [f32]) {
+        assert_eq!(output.len(), input.len() * self.factor, "output length");
+        let f = self.factor;
+        for (inp, out) in input.chunks(MAX_BLOCK).zip(output.chunks_mut(MAX_BLOCK * f)) {
+            self.upsample_block(channel, inp, out);
+        }
+    }
+
+    fn upsample_block(&mut self, channel: usize, input: &[f32], output: &mut [f32]) {
+        let n = input.len();
+        if self.factor == 1 {
+            output.copy_from_slice(input);
+            return;
+        }
+        let stages = &mut self.stages[channel];
+        let count = stages.len();
+        let [a, b] = &mut self.work;
+        let mut len = n;
+        for (s, stage) in stages.iter_mut().enumerate() {
+            let src: &[f32] = if s == 0 { input } else { &a[..len] };
+            if s + 1 == count {
+                stage.upsample(src, &mut output[..2 * len]);
+            } else {
+                stage.upsample(src, &mut b[..2 * len]);
+                std::mem::swap(a, b);
+            }
+            len *= 2;
+        }
+        let delay = &mut self.top_delay[channel];
+        if delay.keep > 0 {
+            let window = delay.fill(output.iter().copied());
+            let wl = window.len();
+            output.copy_from_slice(&window[..len]);
+            delay.advance(wl);
+        }
+    }
+
+    /// Downsamples `input` (one channel, `output.len() * factor` samples) into `output`.
+    pub fn downsample(&mut self, channel: usize, input: &[f32], output: &mut [f32]) {
+        assert_eq!(input.len(), output.len() * self.factor, "input length");
+        let f = self.factor;
+        for (inp, out) in input.chunks(MAX_BLOCK * f).zip(output.chunks_mut(MAX_BLOCK)) {
+            self.downsample_block(channel, inp, out);
+        }
+    }
+
+    fn downsample_block(&mut self, channel: usize, input: &[f32], output: &mut [f32]) {
+        if self.factor == 1 {
+            output.copy_from_slice(input);
+            return;
+        }
+        let stages = &mut self.stages[channel];
+        let [a, b] = &mut self.work;
+        let mut len = input.len();
+        let count = stages.len();
+        for (s, stage) in stages.iter_mut().enumerate().rev() {
+            let src: &[f32] = if s + 1 == count { input } else { &a[..len] };
+            len /= 2;
+            if s == 0 {
+                stage.downsample(src, &mut output[..len]);
+            } else {
+                stage.downsample(src, &mut b[..len]);
+                std::mem::swap(a, b);
+            }
         }
     }
 
     /// Runs one base-rate sample of one channel up to the high rate, through `process` (which
-    /// sees `factor` consecutive high-rate samples), and back down.
-    #[inline]
+    /// sees `factor` consecutive high-rate samples), and back down. Convenient for tests; the
+    /// block methods are much faster.
     pub fn process_sample(
         &mut self,
         channel: usize,
         x: f32,
         process: &mut impl FnMut(&mut [f32]),
     ) -> f32 {
-        let factor = self.factor;
-        if factor == 1 {
-            let mut one = [x];
-            process(&mut one);
-            return one[0];
-        }
-        let stages = &mut self.stages[channel];
-        let buf = &mut self.scratch;
-        buf[0] = x;
-        let mut len = 1;
-        let mut next = [0.0f32; 16];
-        for stage in stages.iter_mut() {
-            // Each stage must see its input samples in time order.
-            for i in 0..len {
-                let [a, b] = stage.upsample(buf[i]);
-                next[2 * i] = a;
-                next[2 * i + 1] = b;
-            }
-            len *= 2;
-            buf[..len].copy_from_slice(&next[..len]);
-        }
-        let delay = &mut self.top_delay[channel];
-        if !delay.is_empty() {
-            for v in buf.iter_mut() {
-                let out = delay[0];
-                delay.copy_within(1.., 0);
-                let last = delay.len() - 1;
-                delay[last] = *v;
-                *v = out;
-            }
-        }
-        process(buf);
-        for stage in stages.iter_mut().rev() {
-            len /= 2;
-            for i in 0..len {
-                buf[i] = stage.downsample([buf[2 * i], buf[2 * i + 1]]);
-            }
-        }
-        buf[0]
+        let mut high = [0.0f32; 16];
+        let high = &mut high[..self.factor];
+        self.upsample(channel, &[x], high);
+        process(high);
+        let mut out = [0.0f32];
+        self.downsample(channel, high, &mut out);
+        out[0]
     }
 
-    /// Analytic magnitude (dB) of the first stage's halfband filter at `freq_hz`, for a stage
+/// Analytic magnitude (dB) of the first stage's halfband filter at `freq_hz`, for a stage
     /// running at `stage_rate_hz` (twice the base rate).
     pub fn first_stage_magnitude_db(freq_hz: f64, stage_rate_hz: f64) -> f64 {
         magnitude_db(&halfband(FIRST_STAGE_HALF), freq_hz, stage_rate_hz)

@@ -8,6 +8,7 @@
 #[derive(Debug, Clone)]
 pub struct RunningSum {
     ring: Vec<f32>,
+    len: usize,
     pos: usize,
     sum: f64,
     fill: f32,
@@ -16,9 +17,15 @@ pub struct RunningSum {
 impl RunningSum {
     /// A window of `len` values (at least 1), all initially `fill`.
     pub fn new(len: usize, fill: f32) -> Self {
+        Self::with_capacity(len, len, fill)
+    }
+
+    /// A window of `len` values that can later grow to `capacity` without allocating.
+    pub fn with_capacity(capacity: usize, len: usize, fill: f32) -> Self {
         let len = len.max(1);
         Self {
-            ring: vec![fill; len],
+            ring: vec![fill; capacity.max(len)],
+            len,
             pos: 0,
             sum: fill as f64 * len as f64,
             fill,
@@ -27,14 +34,29 @@ impl RunningSum {
 
     /// Refills the window with its initial value.
     pub fn reset(&mut self) {
-        self.ring.fill(self.fill);
+        self.ring[..self.len].fill(self.fill);
         self.pos = 0;
-        self.sum = self.fill as f64 * self.ring.len() as f64;
+        self.sum = self.fill as f64 * self.len as f64;
+    }
+
+    /// Changes the window length (clamped to 1..=capacity) and resets; never allocates.
+    pub fn set_len(&mut self, len: usize) {
+        self.len = len.clamp(1, self.ring.len());
+        self.reset();
+    }
+
+    /// Copies another sum's window and contents (same capacity); never allocates.
+    pub fn copy_from(&mut self, other: &RunningSum) {
+        self.ring.copy_from_slice(&other.ring);
+        self.len = other.len;
+        self.pos = other.pos;
+        self.sum = other.sum;
+        self.fill = other.fill;
     }
 
     /// Window length.
     pub fn len(&self) -> usize {
-        self.ring.len()
+        self.len
     }
 
     /// Always false: a window holds at least one value.
@@ -53,7 +75,7 @@ impl RunningSum {
         let old = self.ring[self.pos];
         self.ring[self.pos] = x;
         self.pos += 1;
-        if self.pos == self.ring.len() {
+        if self.pos == self.len {
             self.pos = 0;
         }
         self.sum += x as f64 - old as f64;
@@ -75,5 +97,21 @@ mod tests {
         assert_eq!(s.push(0.0), 7.0);
         s.reset();
         assert_eq!(s.sum(), 3.0);
+    }
+
+    #[test]
+    fn length_changes_within_capacity() {
+        let mut s = RunningSum::with_capacity(8, 2, 0.0);
+        s.push(1.0);
+        s.push(2.0);
+        assert_eq!(s.push(3.0), 5.0);
+        s.set_len(4);
+        assert_eq!(s.len(), 4);
+        for v in [1.0, 2.0, 3.0, 4.0, 5.0] {
+            s.push(v);
+        }
+        assert_eq!(s.sum(), 14.0);
+        s.set_len(100);
+        assert_eq!(s.len(), 8);
     }
 }
