@@ -46,6 +46,14 @@ pub trait Core: Send {
     fn max_latency(&self) -> u32;
     /// Processes a block in place. `sidechain` is the external key input, if connected.
     fn process(&mut self, main: &mut [&mut [f32]], sidechain: Option<&[&[f32]]>);
+
+    /// Sees the chain's trims and bypass whenever settings are applied (a limiter needs its
+    /// drive for loudness-matched monitoring). Default: ignored.
+    fn set_io(&mut self, _io: &IoSettings) {}
+
+    /// Runs after the output trim and before the bypass crossfade, for stages that must be
+    /// last in the signal path (dither). Default: nothing.
+    fn process_output(&mut self, _main: &mut [&mut [f32]]) {}
 }
 
 /// Settings shared by every plugin: trims and bypass.
@@ -144,11 +152,19 @@ impl<C: Core> PluginChain<C> {
         &self.core
     }
 
+    /// Write access to the core, for readouts that are taken (reset on read).
+    pub fn core_mut(&mut self) -> &mut C {
+        &mut self.core
+    }
+
     /// Applies settings. Trims and bypass ramp smoothly, except for the first call after
     /// construction or [`crate::Processor::reset`], which jumps straight to the new values.
     pub fn set_settings(&mut self, settings: &ChainSettings<C::Settings>) {
         if settings.core != self.settings.core || self.snap_pending {
             self.core.set_settings(&settings.core);
+        }
+        if settings.io != self.settings.io || self.snap_pending {
+            self.core.set_io(&settings.io);
         }
         self.input_gain.set_target_db(settings.io.input_gain_db);
         self.output_gain.set_target_db(settings.io.output_gain_db);
@@ -233,6 +249,7 @@ impl<C: Core> PluginChain<C> {
         self.input_gain.apply(block);
         self.core.process(block, sidechain);
         self.output_gain.apply(block);
+        self.core.process_output(block);
 
         if self.bypass_mix.is_ramping() {
             for i in 0..len {

@@ -17,9 +17,11 @@
 pub mod biquad;
 pub mod chain;
 pub mod delay;
+pub mod dither;
 pub mod gain;
 pub mod limiter;
 pub mod loudness;
+pub mod mastering;
 pub mod oversampling;
 pub mod plugins;
 pub mod running_sum;

@@ -398,6 +398,17 @@ impl PeakLimiter {
 
     /// Processes a block in place.
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        self.process_with_detector(channels, None);
+    }
+
+    /// Processes a block in place with an extra detector: `detector.0[c][i / detector.1]` is a
+    /// level the gain must also bring under the ceiling at sample `i` of channel `c` (one value
+    /// per `detector.1` samples; an oversampled limiter holds a base-rate meter this way).
+    pub fn process_with_detector(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        detector: Option<(&[&[f32]], usize)>,
+    ) {
         let n_ch = channels.len().min(self.channels);
         let len = channels.first().map_or(0, |c| c.len());
         let mut start = 0;
@@ -407,12 +418,32 @@ impl PeakLimiter {
             for (p, ch) in parts.iter_mut().zip(channels.iter_mut()).take(n_ch) {
                 *p = &mut ch[start..end];
             }
-            self.process_chunk(&mut parts[..n_ch]);
+            self.process_chunk(&mut parts[..n_ch], detector, start);
             start = end;
         }
     }
 
-    fn process_chunk(&mut self, block: &mut [&mut [f32]]) {
+    #[inline(always)]
+    fn level(
+        block: &[&mut [f32]],
+        c: usize,
+        i: usize,
+        detector: Option<(&[&[f32]], usize)>,
+        offset: usize,
+    ) -> f32 {
+        let x = block[c][i].abs();
+        match detector {
+            Some((d, per)) => x.max(d[c][(offset + i) / per]),
+            None => x,
+        }
+    }
+
+    fn process_chunk(
+        &mut self,
+        block: &mut [&mut [f32]],
+        detector: Option<(&[&[f32]], usize)>,
+        offset: usize,
+    ) {
         let n = block.first().map_or(0, |c| c.len());
         let link = self.settings.link.clamp(0.0, 1.0);
         let ceiling = self.ceiling;
@@ -431,8 +462,8 @@ impl PeakLimiter {
             let g = &mut self.gains[0];
             for i in 0..n {
                 let mut peak = 0.0f32;
-                for ch in block.iter() {
-                    peak = peak.max(ch[i].abs());
+                for c in 0..block.len() {
+                    peak = peak.max(Self::level(block, c, i, detector, offset));
                 }
                 let required = if peak > ceiling { ceiling / peak } else { 1.0 };
                 self.gain_buffer[0][i] = g.step(self.index + i as u64, required, &k);
@@ -443,13 +474,15 @@ impl PeakLimiter {
             }
         } else {
             for i in 0..n {
+                let mut levels = [0.0f32; MAX_CHANNELS];
                 let mut linked_peak = 0.0f32;
-                for ch in block.iter() {
-                    linked_peak = linked_peak.max(ch[i].abs());
+                for (c, l) in levels.iter_mut().enumerate().take(block.len()) {
+                    *l = Self::level(block, c, i, detector, offset);
+                    linked_peak = linked_peak.max(*l);
                 }
                 let index = self.index + i as u64;
                 for (c, g) in self.gains.iter_mut().enumerate().take(block.len()) {
-                    let peak = link * linked_peak + (1.0 - link) * block[c][i].abs();
+                    let peak = link * linked_peak + (1.0 - link) * levels[c];
                     let required = if peak > ceiling { ceiling / peak } else { 1.0 };
                     self.gain_buffer[c][i] = g.step(index, required, &k);
                 }

@@ -196,6 +196,7 @@ pub struct Oversampler {
     /// Extra delay at the highest rate that makes the latency a whole number of base samples.
     top_delay: Vec<History>,
     latency: u32,
+    up_delay: f64,
     work: [Vec<f32>; 2],
 }
 
@@ -224,7 +225,13 @@ impl Oversampler {
         let total_high: usize = (0..count).map(|s| half_of(s) << (count - s)).sum();
         let pad = (factor - total_high % factor) % factor;
         let latency = ((total_high + pad) / factor) as u32;
+        // The way up delays by M_s samples of each stage's output rate, plus the pad.
+        let up_high: usize = (0..count)
+            .map(|s| half_of(s) << (count - 1 - s))
+            .sum::<usize>()
+            + pad;
         Self {
+            up_delay: up_high as f64 / factor as f64,
             factor,
             stages,
             top_delay: (0..channels)
@@ -245,6 +252,12 @@ impl Oversampler {
         self.latency
     }
 
+    /// Delay of the upsampled signal in base-rate samples: high-rate sample `f * n + j` is the
+    /// input's waveform at time `n + j / f - upsample_delay()`.
+    pub fn upsample_delay(&self) -> f64 {
+        self.up_delay
+    }
+
     /// Clears all filter state.
     pub fn reset(&mut self) {
         for ch in &mut self.stages {
@@ -262,7 +275,10 @@ impl Oversampler {
     pub fn upsample(&mut self, channel: usize, input: &[f32], output: &mut [f32]) {
         assert_eq!(output.len(), input.len() * self.factor, "output length");
         let f = self.factor;
-        for (inp, out) in input.chunks(MAX_BLOCK).zip(output.chunks_mut(MAX_BLOCK * f)) {
+        for (inp, out) in input
+            .chunks(MAX_BLOCK)
+            .zip(output.chunks_mut(MAX_BLOCK * f))
+        {
             self.upsample_block(channel, inp, out);
         }
     }
@@ -300,7 +316,10 @@ impl Oversampler {
     pub fn downsample(&mut self, channel: usize, input: &[f32], output: &mut [f32]) {
         assert_eq!(input.len(), output.len() * self.factor, "input length");
         let f = self.factor;
-        for (inp, out) in input.chunks(MAX_BLOCK * f).zip(output.chunks_mut(MAX_BLOCK)) {
+        for (inp, out) in input
+            .chunks(MAX_BLOCK * f)
+            .zip(output.chunks_mut(MAX_BLOCK))
+        {
             self.downsample_block(channel, inp, out);
         }
     }
@@ -344,7 +363,7 @@ impl Oversampler {
         out[0]
     }
 
-/// Analytic magnitude (dB) of the first stage's halfband filter at `freq_hz`, for a stage
+    /// Analytic magnitude (dB) of the first stage's halfband filter at `freq_hz`, for a stage
     /// running at `stage_rate_hz` (twice the base rate).
     pub fn first_stage_magnitude_db(freq_hz: f64, stage_rate_hz: f64) -> f64 {
         magnitude_db(&halfband(FIRST_STAGE_HALF), freq_hz, stage_rate_hz)

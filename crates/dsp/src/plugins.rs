@@ -32,7 +32,7 @@ impl Core for PassThrough {
 pub type ChannelStrip = PluginChain<PassThrough>;
 /// Lathe Bus Compressor's signal path (trims and bypass only, until its DSP lands).
 pub type BusCompressor = PluginChain<PassThrough>;
-/// Lathe Limiter's signal path (trims and bypass only, until its DSP lands).
-pub type MasteringLimiter = PluginChain<PassThrough>;
+/// Lathe Limiter's signal path: drive, oversampled soft clip and true-peak limiting, dither.
+pub type MasteringLimiter = PluginChain<crate::mastering::LimiterCore>;
 /// Lathe Reference's signal path (trims and bypass only, until its DSP lands).
 pub type ReferenceMatch = PluginChain<PassThrough>;

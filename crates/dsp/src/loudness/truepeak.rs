@@ -110,6 +110,33 @@ impl TruePeak {
         self.sample_peak
     }
 
+    /// Writes, for each input sample, the largest absolute interpolated value of its phases
+    /// (what the meter sees between samples `i - 6` and `i - 5` at 4x; see
+    /// [`TruePeak::ENVELOPE_OFFSET`]). `output` must be as long as `input`. The held peaks are
+    /// not updated: this is for a limiter that must hold what the meter will read.
+    pub fn envelope(&mut self, input: &[f32], output: &mut [f32]) {
+        for (chunk, out) in input.chunks(CHUNK).zip(output.chunks_mut(CHUNK)) {
+            let n = chunk.len();
+            self.buffer[HISTORY..HISTORY + n].copy_from_slice(chunk);
+            out.fill(0.0);
+            for phase in &self.phases {
+                for (i, o) in out.iter_mut().enumerate() {
+                    let mut acc = 0.0f32;
+                    for (j, &h) in phase.iter().enumerate() {
+                        acc += h * self.buffer[HISTORY + i - j];
+                    }
+                    *o = o.max(acc.abs());
+                }
+            }
+            self.buffer.copy_within(n..n + HISTORY, 0);
+        }
+    }
+
+    /// The interpolated points of envelope sample `i` lie between input samples
+    /// `i - ENVELOPE_OFFSET` and `i - ENVELOPE_OFFSET + 1` (the 48-tap filter delays by 23.5
+    /// samples at 4x).
+    pub const ENVELOPE_OFFSET: usize = 6;
+
     /// Feeds samples.
     pub fn process(&mut self, input: &[f32]) {
         for chunk in input.chunks(CHUNK) {

@@ -1,0 +1,125 @@
+//! Nothing on the audio thread allocates after construction:
+//! - the meter: processing (planar and interleaved, any channel count), readouts, publishing,
+//!   `reset_maxima` and `reset`;
+//! - the limiter chain: processing while every setting changes, oversampling factor and
+//!   lookahead (which change the latency) included.
+//!
+//! One test at a time touches the counting flag, so they share a lock.
+
+use lathe_dsp::chain::ChainSettings;
+use lathe_dsp::dither::DitherDepth;
+use lathe_dsp::loudness::{LoudnessMeter, LoudnessReadouts};
+use lathe_dsp::mastering::{LimiterSettings, Oversampling};
+use lathe_dsp::plugins::MasteringLimiter;
+use lathe_dsp::{IoSettings, Processor};
+use std::sync::Mutex;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+struct Counting;
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::SeqCst) {
+            ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::SeqCst) {
+            ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn nothing_allocates_after_construction() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for channels in [1usize, 2, 6, 12] {
+        let planar: Vec<Vec<f32>> = (0..channels)
+            .map(|c| {
+                (0..10_000)
+                    .map(|i| ((i * (c + 3)) % 97) as f32 / 97.0 - 0.5)
+                    .collect()
+            })
+            .collect();
+        let interleaved: Vec<f32> = (0..10_000)
+            .flat_map(|i| planar.iter().map(move |ch| ch[i]))
+            .collect();
+        let slices: Vec<&[f32]> = planar.iter().map(|c| c.as_slice()).collect();
+        let mut meter = LoudnessMeter::for_channels(48_000.0, channels);
+        let readouts = LoudnessReadouts::default();
+
+        ALLOCATIONS.store(0, Ordering::SeqCst);
+        COUNTING.store(true, Ordering::SeqCst);
+        for _ in 0..50 {
+            meter.process(&slices);
+            meter.process_interleaved(&interleaved);
+            meter.publish(&readouts);
+        }
+        let report = meter.report();
+        meter.reset_maxima();
+        meter.reset();
+        COUNTING.store(false, Ordering::SeqCst);
+
+        assert!(report.integrated_lufs.is_finite());
+        assert_eq!(
+            ALLOCATIONS.load(Ordering::SeqCst),
+            0,
+            "{channels} channels: the meter allocated after construction"
+        );
+    }
+}
+
+#[test]
+fn limiter_chain_allocates_nothing_while_settings_change() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut chain = MasteringLimiter::new(2, 48_000.0);
+    let mut a: Vec<f32> = (0..4096)
+        .map(|i| ((i * 7) % 101) as f32 / 30.0 - 1.6)
+        .collect();
+    let mut b = a.clone();
+    let mut settings = ChainSettings {
+        io: IoSettings::default(),
+        core: LimiterSettings::default(),
+    };
+    chain.set_settings(&settings);
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    for step in 0..40usize {
+        settings.core.oversampling = Oversampling::ALL[step % 5];
+        settings.core.lookahead_ms = [0.5, 1.5, 10.0][step % 3];
+        settings.core.release_ms = 20.0 + step as f32;
+        settings.core.link = (step % 4) as f32 / 3.0;
+        settings.core.soft_clip = step % 2 == 0;
+        settings.core.dither =
+            [DitherDepth::Off, DitherDepth::Bits16, DitherDepth::Bits24][step % 3];
+        settings.core.noise_shaping = step % 5 == 0;
+        settings.core.unity_gain = step % 3 == 0;
+        settings.io.input_gain_db = (step % 13) as f32;
+        settings.io.bypass = step % 7 == 0;
+        chain.set_settings(&settings);
+        chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
+        chain.process(&mut [&mut a, &mut b]);
+        let _ = chain.core_mut().take_min_gain();
+        let _ = chain.latency();
+    }
+    chain.reset();
+    COUNTING.store(false, Ordering::SeqCst);
+    assert_eq!(
+        ALLOCATIONS.load(Ordering::SeqCst),
+        0,
+        "the limiter chain allocated on the audio thread"
+    );
+}
