@@ -12,8 +12,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// Editor size (lathe_ui::EDITOR_WIDTH x EDITOR_HEIGHT) as an ImageMagick crop geometry.
-const EDITOR_GEOMETRY: &str = "420x300+0+0";
+/// Editor size as an ImageMagick crop geometry: the shell editor's (lathe_ui::EDITOR_WIDTH x
+/// EDITOR_HEIGHT), or a plugin's own editor size.
+fn editor_geometry(short: &str) -> &'static str {
+    match short {
+        // plugins/mastering_limiter/src/editor.rs: WIDTH x HEIGHT
+        "limiter" => "780x470+0+0",
+        _ => "420x300+0+0",
+    }
+}
 
 /// (package, bundle name, short name for the command line)
 const PLUGINS: &[(&str, &str, &str)] = &[
@@ -267,7 +274,7 @@ fn screenshot(args: &[String]) -> Result<()> {
                 "-window",
                 "root",
                 "-crop",
-                EDITOR_GEOMETRY,
+                editor_geometry(short),
             ])
             .arg(&out));
         let _ = app.kill();

@@ -1,9 +1,12 @@
 //! The `lathe` command line's library: decoding audio files and running Lathe's DSP on them.
 //!
 //! [`decode`] streams any file symphonia can read (WAV, FLAC, MP3, Ogg Vorbis, AIFF) at its own
-//! sample rate and channel count; [`analyze`] measures it with [`lathe_dsp::LoudnessMeter`].
+//! sample rate and channel count; [`analyze`] measures it with [`lathe_dsp::LoudnessMeter`];
+//! [`render`] runs a file through a plugin's signal path.
 
 #![warn(missing_docs)]
+
+pub mod render;
 
 use anyhow::{Context, Result, anyhow, bail};
 use lathe_dsp::LoudnessMeter;

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use lathe_cli::render::{self, OutputBits, RenderPlugin};
 use lathe_cli::{Analysis, Progress, analyze, format_table};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -26,6 +27,28 @@ enum Command {
         /// WAV, FLAC, MP3, Ogg Vorbis or AIFF files, any sample rate and channel count.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Render a file through a plugin's exact signal path, latency-compensated (the output
+    /// lines up with the input and has the same length).
+    Render {
+        /// The plugin.
+        plugin: RenderPlugin,
+        /// Input file (WAV, FLAC, MP3, Ogg Vorbis, AIFF).
+        #[arg(required_unless_present = "list")]
+        input: Option<PathBuf>,
+        /// Output WAV file.
+        #[arg(short, long, required_unless_present = "list")]
+        output: Option<PathBuf>,
+        /// Set a parameter, parsed as the plugin parses typed-in text (e.g. ceiling=-1,
+        /// oversampling=8x, dither="16 bit"). Repeatable.
+        #[arg(long = "set", value_name = "ID=VALUE")]
+        sets: Vec<String>,
+        /// Output sample format: 32 (float), 24 or 16 (integer).
+        #[arg(long, default_value_t = 32)]
+        bits: u16,
+        /// List the plugin's parameter IDs and defaults, then exit.
+        #[arg(long)]
+        list: bool,
     },
 }
 
@@ -90,9 +113,103 @@ fn run_analyze(json: bool, files: &[PathBuf]) -> ExitCode {
     }
 }
 
+fn progress_bar(name: &str) -> impl FnMut(Progress) + '_ {
+    let show = std::io::stderr().is_terminal();
+    let mut bar: Option<ProgressBar> = None;
+    move |event| match event {
+        Progress::Start {
+            sample_rate_hz,
+            expected_frames: Some(total),
+        } if show && total as f64 / sample_rate_hz as f64 > PROGRESS_MIN_SECONDS => {
+            let b = ProgressBar::new(total);
+            b.set_style(
+                ProgressStyle::with_template("{msg} [{bar:30}] {percent}% {eta}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            b.set_message(name.to_owned());
+            bar = Some(b);
+        }
+        Progress::Start { .. } => {}
+        Progress::Advance(frames) => {
+            if let Some(b) = &bar {
+                b.inc(frames);
+                if b.position() >= b.length().unwrap_or(u64::MAX) {
+                    b.finish_and_clear();
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_render(
+    plugin: RenderPlugin,
+    input: Option<PathBuf>,
+    output: Option<PathBuf>,
+    sets: &[String],
+    bits: u16,
+    list: bool,
+) -> ExitCode {
+    let result = (|| -> anyhow::Result<()> {
+        if list {
+            match plugin {
+                RenderPlugin::Limiter => print!(
+                    "{}",
+                    render::describe_parameters(&lathe_limiter::LimiterParams::default())
+                ),
+            }
+            return Ok(());
+        }
+        let (Some(input), Some(output)) = (input, output) else {
+            anyhow::bail!("give an input file and -o OUTPUT");
+        };
+        let bits = OutputBits::from_bits(bits)?;
+        let sets = sets
+            .iter()
+            .map(|s| render::parse_assignment(s))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let name = input.display().to_string();
+        let summary = match plugin {
+            RenderPlugin::Limiter => {
+                render::render::<render::Limiter>(&input, &output, &sets, bits, progress_bar(&name))
+            }
+        }
+        .map_err(|e| e.context(name.clone()))?;
+        println!(
+            "{} -> {}: {} frames at {} Hz, {} channel(s), latency {} samples compensated; \
+             output {:.2} dBTP, {:.1} LUFS",
+            name,
+            output.display(),
+            summary.frames,
+            summary.sample_rate_hz,
+            summary.channels,
+            summary.latency_samples,
+            summary.true_peak_dbtp,
+            summary.integrated_lufs
+        );
+        Ok(())
+    })();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lathe: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Analyze { json, files } => run_analyze(json, &files),
+        Command::Render {
+            plugin,
+            input,
+            output,
+            sets,
+            bits,
+            list,
+        } => run_render(plugin, input, output, &sets, bits, list),
     }
 }

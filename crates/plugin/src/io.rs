@@ -23,9 +23,21 @@ impl IoParams {
     /// Trims with the given input gain range in dB (e.g. -24..24 for a trim, 0..24 for a
     /// limiter's drive); the output trim is always -24..+24 dB.
     pub fn new(input_name: &str, input_min_db: f32, input_max_db: f32) -> Self {
+        Self::with_output_range(input_name, input_min_db, input_max_db, -24.0, 24.0)
+    }
+
+    /// Trims with both ranges given, in dB (a limiter's output trim stops at 0 dB so it can
+    /// never lift the output past the ceiling).
+    pub fn with_output_range(
+        input_name: &str,
+        input_min_db: f32,
+        input_max_db: f32,
+        output_min_db: f32,
+        output_max_db: f32,
+    ) -> Self {
         Self {
             input_gain: db_param(input_name, input_min_db, input_max_db),
-            output_gain: db_param("Output Gain", -24.0, 24.0),
+            output_gain: db_param("Output Gain", output_min_db, output_max_db),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
         }
     }

@@ -15,7 +15,9 @@ mod meters;
 mod runner;
 
 pub use io::IoParams;
-pub use meters::{IoMeters, PeakReadout};
+pub use meters::{
+    GainHistory, HISTORY_SLOT_S, HISTORY_SLOTS, HistoryPoint, HistoryWriter, IoMeters, PeakReadout,
+};
 pub use runner::ChainRunner;
 
 /// Vendor name shown by hosts for every Lathe plugin.

@@ -72,6 +72,11 @@ impl<C: Core> ChainRunner<C> {
         self.chain.as_ref()
     }
 
+    /// The chain, once activated, for readouts that reset on read.
+    pub fn chain_mut(&mut self) -> Option<&mut PluginChain<C>> {
+        self.chain.as_mut()
+    }
+
     /// Applies settings, processes the buffer in place with an optional sidechain, updates the
     /// meters and tells the host if the latency changed.
     pub fn process<P: Plugin>(

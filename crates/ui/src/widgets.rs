@@ -2,7 +2,7 @@
 
 use crate::theme::{ACCENT, METER_GREEN, METER_RED, METER_YELLOW, TEXT};
 use egui::{Color32, Pos2, Rect, Response, Sense, Shape, Stroke, Ui, Vec2, pos2, vec2};
-use nice_plug::prelude::{BoolParam, Param, ParamSetter};
+use nice_plug::prelude::{BoolParam, Enum, EnumParam, Param, ParamSetter};
 use std::f32::consts::PI;
 
 const KNOB_SIZE: f32 = 56.0;
@@ -111,6 +111,38 @@ pub fn toggle(ui: &mut Ui, param: &BoolParam, setter: &ParamSetter, label: &str)
         param.name(),
         if on { "on" } else { "off" }
     ))
+}
+
+/// A drop-down for an enum parameter; each choice is one host gesture.
+pub fn enum_combo<T: Enum + PartialEq + Copy + 'static>(
+    ui: &mut Ui,
+    param: &EnumParam<T>,
+    setter: &ParamSetter,
+    label: &str,
+) -> Response {
+    let current = param.value();
+    let names = T::variants();
+    let mut chosen = None;
+    let response = egui::ComboBox::from_label(label)
+        .selected_text(names[current.to_index()])
+        .width(72.0)
+        .show_ui(ui, |ui| {
+            for (i, name) in names.iter().enumerate() {
+                if ui
+                    .selectable_label(current.to_index() == i, *name)
+                    .clicked()
+                {
+                    chosen = Some(T::from_index(i));
+                }
+            }
+        })
+        .response;
+    if let Some(v) = chosen.filter(|v| *v != current) {
+        setter.begin_set_parameter(param);
+        setter.set_parameter(param, v);
+        setter.end_set_parameter(param);
+    }
+    response.on_hover_text(param.name())
 }
 
 /// Meter ballistics kept by the editor: instant attack, 20 dB/s fall, 1.5 s peak hold.

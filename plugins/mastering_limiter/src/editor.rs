@@ -1,20 +1,278 @@
-//! Lathe Limiter's editor.
+//! Lathe Limiter's editor: presets, meters (input/output peak and true peak, gain reduction,
+//! scrolling history), the limiter's controls, and the loudness panel with a target helper.
 
-use crate::LimiterParams;
-use lathe_plugin::IoMeters;
-use lathe_ui::ShellApp;
-use nice_plug_egui::EguiEditor;
+use crate::{LimiterMeters, LimiterParams, PRESETS};
+use lathe_plugin::{HISTORY_SLOTS, HistoryPoint};
+use lathe_ui::{
+    ACCENT, MeterBallistics, TEXT, apply_theme, enum_combo, history_view, knob, peak_meter,
+    reduction_meter, toggle,
+};
+use nice_plug::context::gui::GuiContext;
+use nice_plug_egui::{
+    EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier,
+    create_egui_editor,
+};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+/// Editor width, logical pixels.
+pub const WIDTH: u32 = 780;
+/// Editor height, logical pixels.
+pub const HEIGHT: u32 = 470;
+
+/// Common loudness targets offered by the helper.
+const TARGETS: &[(&str, f32)] = &[
+    ("Streaming -14", -14.0),
+    ("Apple -16", -16.0),
+    ("EBU R128 -23", -23.0),
+    ("Loud -9", -9.0),
+];
+
+/// The limiter's editor app.
+pub struct LimiterApp {
+    params: Arc<LimiterParams>,
+    meters: Arc<LimiterMeters>,
+    gui: Option<GuiContext>,
+    input_meter: MeterBallistics,
+    output_meter: MeterBallistics,
+    reduction_db: f32,
+    reduction_hold_db: f32,
+    reduction_hold_age_s: f32,
+    history: Vec<HistoryPoint>,
+    last_frame: Option<Instant>,
+}
+
+fn db(x: f32) -> f32 {
+    if x > 0.0 {
+        20.0 * x.log10()
+    } else {
+        f32::NEG_INFINITY
+    }
+}
+
+fn fmt(v: f32, decimals: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.decimals$}")
+    } else {
+        "-inf".to_owned()
+    }
+}
+
+impl LimiterApp {
+    fn loudness_panel(&self, ui: &mut egui::Ui, setter: &nice_plug::prelude::ParamSetter) {
+        let l = &self.meters.loudness;
+        let get = |a: &atomic_float::AtomicF32| a.load(Ordering::Relaxed);
+        let integrated = get(&l.integrated_lufs);
+        ui.label(egui::RichText::new("Output loudness").strong());
+        egui::Grid::new("loudness").num_columns(2).show(ui, |ui| {
+            for (name, value, unit) in [
+                ("Momentary", get(&l.momentary_lufs), "LUFS"),
+                ("Short-term", get(&l.short_term_lufs), "LUFS"),
+                ("Integrated", integrated, "LUFS"),
+                ("Range (LRA)", get(&l.loudness_range_lu), "LU"),
+                ("True peak", get(&l.true_peak_dbtp), "dBTP"),
+                ("PLR", get(&l.plr_db), "dB"),
+            ] {
+                ui.label(name);
+                ui.monospace(format!("{:>6} {unit}", fmt(value, 1)));
+                ui.end_row();
+            }
+        });
+        ui.add_space(6.0);
+        ui.label(egui::RichText::new("Target").strong());
+        let target = self.params.loudness_target.value();
+        ui.horizontal_wrapped(|ui| {
+            for (name, value) in TARGETS {
+                let active = (target - value).abs() < 0.01;
+                if ui
+                    .add(egui::Button::new(*name).selected(active).small())
+                    .clicked()
+                {
+                    let p = &self.params.loudness_target;
+                    setter.begin_set_parameter(p);
+                    setter.set_parameter(p, *value);
+                    setter.end_set_parameter(p);
+                }
+            }
+        });
+        knob(ui, &self.params.loudness_target, setter, "Custom");
+        let text = if integrated.is_finite() {
+            let diff = integrated - target;
+            let verdict = if diff.abs() <= 0.5 {
+                "on target"
+            } else if diff > 0.0 {
+                "too loud"
+            } else {
+                "too quiet"
+            };
+            format!("{diff:+.1} LU from {target:.1} LUFS: {verdict}")
+        } else {
+            format!("Target {target:.1} LUFS: play audio to measure")
+        };
+        ui.label(egui::RichText::new(text).color(ACCENT));
+        if ui
+            .button("Reset meters")
+            .on_hover_text("Restart integrated loudness, LRA and held true peaks")
+            .clicked()
+        {
+            self.meters.reset_requested.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl NiceEguiApp for LimiterApp {
+    fn build(
+        &mut self,
+        egui_ctx: egui::Context,
+        nice_gui_ctx: GuiContext,
+        _frame: &mut Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        apply_theme(&egui_ctx);
+        self.gui = Some(nice_gui_ctx);
+        self.last_frame = None;
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
+        let now = Instant::now();
+        let dt = self
+            .last_frame
+            .map_or(0.0, |t| now.duration_since(t).as_secs_f32());
+        self.last_frame = Some(now);
+        let m = &self.meters;
+        self.input_meter.update(m.io.input.take(), dt);
+        self.output_meter.update(m.io.output.take(), dt);
+        let gr = m.reduction_db.take();
+        self.reduction_db = gr.max(self.reduction_db - 20.0 * dt).max(0.0);
+        self.reduction_hold_age_s += dt;
+        if gr >= self.reduction_hold_db || self.reduction_hold_age_s > 2.0 {
+            self.reduction_hold_db = gr.max(self.reduction_db);
+            self.reduction_hold_age_s = 0.0;
+        }
+        m.history.read_latest(&mut self.history);
+
+        let Some(gui) = self.gui.as_ref() else {
+            return;
+        };
+        let setter = gui.param_setter();
+        let p = &self.params;
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading(egui::RichText::new("Lathe Limiter").color(ACCENT).strong());
+                ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
+                ui.separator();
+                ui.label("Preset");
+                let active = PRESETS.iter().find(|pr| pr.is_active(p));
+                egui::ComboBox::from_id_salt("preset")
+                    .selected_text(active.map_or("(edited)", |pr| pr.name))
+                    .show_ui(ui, |ui| {
+                        for preset in PRESETS {
+                            if ui
+                                .selectable_label(active == Some(preset), preset.name)
+                                .on_hover_text(preset.description)
+                                .clicked()
+                            {
+                                preset.apply(p, &setter);
+                            }
+                        }
+                    });
+                ui.separator();
+                let latency = m.latency_samples.load(Ordering::Relaxed);
+                let sr = m.sample_rate_hz.load(Ordering::Relaxed).max(1.0);
+                ui.label(format!(
+                    "Latency {latency} samples ({:.2} ms)",
+                    latency as f32 * 1000.0 / sr
+                ));
+            });
+            ui.separator();
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    peak_meter(ui, &self.input_meter, "IN");
+                    let tp = db(m.input_true_peak.load(Ordering::Relaxed));
+                    ui.monospace(format!("TP {}", fmt(tp, 1)))
+                        .on_hover_text("Input true peak (dBTP) since reset");
+                });
+                ui.vertical(|ui| {
+                    ui.horizontal(|ui| {
+                        history_view(
+                            ui,
+                            &self.history,
+                            egui::vec2(360.0, 170.0),
+                            p.ceiling.value(),
+                            12.0,
+                        );
+                        reduction_meter(ui, self.reduction_db, self.reduction_hold_db, 12.0);
+                    });
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.io.input_gain, &setter, "Input");
+                        knob(ui, &p.ceiling, &setter, "Ceiling");
+                        knob(ui, &p.release, &setter, "Release");
+                        knob(ui, &p.lookahead, &setter, "Lookahead");
+                        knob(ui, &p.link, &setter, "Link");
+                        knob(ui, &p.io.output_gain, &setter, "Output");
+                    });
+                    ui.horizontal(|ui| {
+                        enum_combo(ui, &p.oversampling, &setter, "Oversampling");
+                        toggle(ui, &p.soft_clip, &setter, "Soft clip");
+                    });
+                    ui.horizontal(|ui| {
+                        enum_combo(ui, &p.dither, &setter, "Dither");
+                        toggle(ui, &p.noise_shaping, &setter, "Shaping");
+                        toggle(ui, &p.unity_gain, &setter, "Unity gain")
+                            .on_hover_text("Loudness-matched monitoring: hear the limiting at the input's loudness. Turn off before rendering.");
+                        toggle(ui, &p.io.bypass, &setter, "Bypass");
+                    });
+                    if p.unity_gain.value() {
+                        let g = m.monitor_gain_db.load(Ordering::Relaxed);
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "Unity gain monitoring on ({g:+.1} dB): for listening only"
+                            ))
+                            .color(TEXT),
+                        );
+                    }
+                });
+                ui.vertical(|ui| {
+                    peak_meter(ui, &self.output_meter, "OUT");
+                    let tp = m.loudness.true_peak_dbtp.load(Ordering::Relaxed);
+                    ui.monospace(format!("TP {}", fmt(tp, 1)))
+                        .on_hover_text("Output true peak (dBTP) since reset");
+                });
+                ui.separator();
+                ui.vertical(|ui| self.loudness_panel(ui, &setter));
+            });
+        });
+        ui.ctx().request_repaint();
+    }
+
+    fn editor_closed(&mut self) {
+        self.gui = None;
+    }
+}
 
 pub(crate) fn create(
     params: Arc<LimiterParams>,
-    meters: Arc<IoMeters>,
-) -> Option<EguiEditor<ShellApp<LimiterParams>>> {
-    lathe_ui::create_editor(
-        params,
-        |p| &p.io,
-        meters,
-        "Lathe Limiter",
-        "This build applies the input and output trims and bypass only;\nits processing arrives in a coming release.",
+    meters: Arc<LimiterMeters>,
+) -> Option<EguiEditor<LimiterApp>> {
+    create_egui_editor(
+        EguiEditorState::from_size(
+            nice_plug::editor::dpi::LogicalSize::new(WIDTH as f64, HEIGHT as f64),
+            1.0,
+        ),
+        RepaintNotifier::new(),
+        EguiNiceSettings::new().with_tile("Lathe Limiter"),
+        LimiterApp {
+            params,
+            meters,
+            gui: None,
+            input_meter: MeterBallistics::default(),
+            output_meter: MeterBallistics::default(),
+            reduction_db: 0.0,
+            reduction_hold_db: 0.0,
+            reduction_hold_age_s: 0.0,
+            history: vec![HistoryPoint::default(); HISTORY_SLOTS],
+            last_frame: None,
+        },
     )
 }

@@ -1,34 +1,126 @@
-//! Lathe Limiter: True-peak mastering limiter with loudness metering.
+//! Lathe Limiter: true-peak mastering limiter with loudness metering.
 //!
 //! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::plugins::MasteringLimiter`],
-//! which is the whole signal path (the `lathe` CLI drives the same type). Until the plugin's own
-//! DSP lands (issue #4), that path applies the input/output trims and the
-//! latency-compensated bypass only.
+//! which is the whole signal path (the `lathe` CLI drives the same type). This file adds the
+//! meters: input true peak, gain reduction and its history, and the output loudness meter.
 
-use lathe_dsp::plugins::PassThrough;
-use lathe_plugin::{ChainRunner, IoMeters};
+use atomic_float::AtomicF32;
+use lathe_dsp::loudness::truepeak::TruePeak;
+use lathe_dsp::loudness::{LoudnessMeter, LoudnessReadouts};
+use lathe_dsp::mastering::LimiterCore;
+use lathe_plugin::{ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout};
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 mod editor;
 mod params;
 
-pub use params::LimiterParams;
+pub use params::{DitherChoice, LimiterParams, OversamplingChoice, PRESETS, Preset};
+
+/// Everything the editor shows, written lock-free by the audio thread.
+#[derive(Debug, Default)]
+pub struct LimiterMeters {
+    /// Input (before drive) and output sample peaks.
+    pub io: IoMeters,
+    /// Deepest gain reduction since the editor last looked, dB (positive).
+    pub reduction_db: PeakReadout,
+    /// Input true peak (BS.1770 4x) since the last meter reset, linear.
+    pub input_true_peak: AtomicF32,
+    /// Output loudness, true peak and PLR since the last meter reset.
+    pub loudness: LoudnessReadouts,
+    /// Scrolling input/output/gain-reduction history.
+    pub history: GainHistory,
+    /// Gain the unity-gain monitor applies, dB.
+    pub monitor_gain_db: AtomicF32,
+    /// Latency reported to the host, samples.
+    pub latency_samples: AtomicU32,
+    /// Sample rate, Hz.
+    pub sample_rate_hz: AtomicF32,
+    /// Set by the editor's reset button; the audio thread clears the meters and this flag.
+    pub reset_requested: AtomicBool,
+}
+
+/// Meter state owned by the audio thread (allocated in `activate`).
+struct MeterState {
+    loudness: LoudnessMeter,
+    input_true_peak: Vec<TruePeak>,
+    history: HistoryWriter,
+    samples_since_publish: usize,
+    publish_every: usize,
+}
 
 /// The Lathe Limiter plugin.
 pub struct LatheLimiter {
     params: Arc<LimiterParams>,
-    meters: Arc<IoMeters>,
-    runner: ChainRunner<PassThrough>,
+    meters: Arc<LimiterMeters>,
+    runner: ChainRunner<LimiterCore>,
+    state: Option<MeterState>,
 }
 
 impl Default for LatheLimiter {
     fn default() -> Self {
         Self {
             params: Arc::new(LimiterParams::default()),
-            meters: Arc::new(IoMeters::default()),
+            meters: Arc::new(LimiterMeters::default()),
             runner: ChainRunner::default(),
+            state: None,
+        }
+    }
+}
+
+impl LatheLimiter {
+    fn update_meters(&mut self, buffer: &Buffer) {
+        let Some(state) = self.state.as_mut() else {
+            return;
+        };
+        let meters = &self.meters;
+        if meters.reset_requested.swap(false, Ordering::Relaxed) {
+            state.loudness.reset();
+            for tp in &mut state.input_true_peak {
+                tp.reset();
+            }
+        }
+        let mut slices: [&[f32]; lathe_dsp::chain::MAX_CHANNELS] = Default::default();
+        let channels = buffer.channels().min(slices.len());
+        for (s, ch) in slices.iter_mut().zip(buffer.as_slice_immutable().iter()) {
+            *s = ch;
+        }
+        state.loudness.process(&slices[..channels]);
+        state.samples_since_publish += buffer.samples();
+        if state.samples_since_publish >= state.publish_every {
+            state.samples_since_publish = 0;
+            state.loudness.publish(&meters.loudness);
+        }
+        let input_tp = state
+            .input_true_peak
+            .iter()
+            .fold(0.0f32, |m, tp| m.max(tp.peak()));
+        meters.input_true_peak.store(input_tp, Ordering::Relaxed);
+        if let Some(chain) = self.runner.chain_mut() {
+            let gain = chain.core_mut().take_min_gain();
+            let reduction_db = if gain > 0.0 {
+                -20.0 * gain.log10()
+            } else {
+                0.0
+            };
+            meters.reduction_db.raise(reduction_db);
+            meters
+                .monitor_gain_db
+                .store(chain.core().monitor_gain_db(), Ordering::Relaxed);
+            state.history.add(
+                buffer.samples(),
+                HistoryPoint {
+                    input: chain.input_peak(),
+                    output: chain.output_peak(),
+                    reduction_db,
+                },
+                &meters.history,
+            );
+            meters
+                .latency_samples
+                .store(lathe_dsp::Processor::latency(chain), Ordering::Relaxed);
         }
     }
 }
@@ -55,7 +147,7 @@ impl Plugin for LatheLimiter {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<lathe_ui::ShellApp<LimiterParams>>;
+    type Editor = EguiEditor<editor::LimiterApp>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -73,16 +165,37 @@ impl Plugin for LatheLimiter {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.runner.activate(
+        if !self.runner.activate(
             audio_io_layout,
             buffer_config,
             &self.params.settings(),
             context,
-        )
+        ) {
+            return false;
+        }
+        let sr = buffer_config.sample_rate as f64;
+        let channels = audio_io_layout
+            .main_output_channels
+            .map_or(2, |c| c.get() as usize);
+        self.state = Some(MeterState {
+            loudness: LoudnessMeter::for_channels(sr, channels),
+            input_true_peak: (0..channels).map(|_| TruePeak::new(sr)).collect(),
+            history: HistoryWriter::new(sr),
+            samples_since_publish: 0,
+            publish_every: (sr * 0.05) as usize,
+        });
+        self.meters
+            .sample_rate_hz
+            .store(buffer_config.sample_rate, Ordering::Relaxed);
+        true
     }
 
     fn reset(&mut self) {
         self.runner.reset();
+    }
+
+    fn deactivate(&mut self) {
+        self.state = None;
     }
 
     fn process(
@@ -91,8 +204,24 @@ impl Plugin for LatheLimiter {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        self.runner
-            .process(&self.params.settings(), buffer, None, &self.meters, context)
+        if let Some(state) = self.state.as_mut() {
+            for (tp, ch) in state
+                .input_true_peak
+                .iter_mut()
+                .zip(buffer.as_slice_immutable().iter())
+            {
+                tp.process(ch);
+            }
+        }
+        let status = self.runner.process(
+            &self.params.settings(),
+            buffer,
+            None,
+            &self.meters.io,
+            context,
+        );
+        self.update_meters(buffer);
+        status
     }
 }
 

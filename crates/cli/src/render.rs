@@ -1,0 +1,356 @@
+//! `lathe render PLUGIN IN -o OUT [--set ID=VALUE]...`: a file through exactly a plugin's
+//! signal path.
+//!
+//! The plugin's own parameter objects parse the values (so `--set ceiling=-1` means what typing
+//! "-1" into the plugin's ceiling field means) and map them to the same `lathe-dsp` chain the
+//! plugin runs. The output is latency-compensated (it lines up with the input and has the same
+//! length) and written through a temporary file that replaces `OUT` only when everything
+//! succeeded, so a failure never leaves a partial file or destroys an existing one.
+//!
+//! Later plugins join by implementing [`Renderable`] and adding a [`RenderPlugin`] variant.
+
+use crate::{Decoded, decode};
+use anyhow::{Context, Result, anyhow, bail};
+use lathe_dsp::chain::{ChainSettings, Core, MAX_CHANNELS};
+use lathe_dsp::{LoudnessMeter, PluginChain, Processor};
+use nice_plug::prelude::Params;
+use std::path::{Path, PathBuf};
+
+/// A plugin the render front end can run: its parameters and how they map to its chain.
+pub trait Renderable {
+    /// The plugin's DSP core.
+    type Core: Core;
+    /// The plugin's parameters (the very type the plugin exposes to hosts).
+    type Params: Params + Default;
+    /// The chain settings the parameters describe.
+    fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings>;
+}
+
+/// Lathe Limiter.
+pub struct Limiter;
+
+impl Renderable for Limiter {
+    type Core = lathe_dsp::mastering::LimiterCore;
+    type Params = lathe_limiter::LimiterParams;
+    fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
+        params.settings()
+    }
+}
+
+/// The plugins `lathe render` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RenderPlugin {
+    /// Lathe Limiter.
+    Limiter,
+}
+
+/// Sample format of the rendered file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputBits {
+    /// 32-bit float WAV (default).
+    Float32,
+    /// 24-bit integer WAV.
+    Int24,
+    /// 16-bit integer WAV.
+    Int16,
+}
+
+impl OutputBits {
+    /// From `--bits`: 16, 24 or 32.
+    pub fn from_bits(bits: u16) -> Result<Self> {
+        match bits {
+            32 => Ok(OutputBits::Float32),
+            24 => Ok(OutputBits::Int24),
+            16 => Ok(OutputBits::Int16),
+            other => bail!("--bits must be 16, 24 or 32, not {other}"),
+        }
+    }
+}
+
+/// What a render did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderSummary {
+    /// Frames written (equal to the input's).
+    pub frames: u64,
+    /// Sample rate.
+    pub sample_rate_hz: u32,
+    /// Channel count.
+    pub channels: usize,
+    /// Latency the chain had, compensated in the output, samples.
+    pub latency_samples: u32,
+    /// Output true peak, dBTP.
+    pub true_peak_dbtp: f64,
+    /// Output integrated loudness, LUFS.
+    pub integrated_lufs: f64,
+}
+
+/// Splits `ID=VALUE`.
+pub fn parse_assignment(text: &str) -> Result<(String, String)> {
+    let (id, value) = text
+        .split_once('=')
+        .ok_or_else(|| anyhow!("--set expects ID=VALUE, got '{text}'"))?;
+    let id = id.trim();
+    if id.is_empty() {
+        bail!("--set expects ID=VALUE, got '{text}'");
+    }
+    Ok((id.to_owned(), value.trim().to_owned()))
+}
+
+/// Sets parameters by ID from text, as the plugin parses typed-in values. Unknown IDs and
+/// unparsable values are errors that list what is accepted.
+pub fn apply_assignments<P: Params>(params: &P, sets: &[(String, String)]) -> Result<()> {
+    let map = params.param_map();
+    for (id, text) in sets {
+        let Some((_, ptr, _)) = map.iter().find(|(pid, _, _)| pid == id) else {
+            let ids: Vec<&str> = map.iter().map(|(pid, _, _)| pid.as_str()).collect();
+            bail!(
+                "unknown parameter '{id}'; parameters are: {}",
+                ids.join(", ")
+            );
+        };
+        // SAFETY: the pointers come from `params`, which outlives this loop.
+        unsafe {
+            let normalized = ptr.string_to_normalized_value(text).ok_or_else(|| {
+                let example = ptr.normalized_value_to_string(ptr.default_normalized_value(), true);
+                anyhow!("cannot read '{text}' as {id} (for example: {id}={example})")
+            })?;
+            ptr._internal_set_normalized_value(normalized);
+        }
+    }
+    Ok(())
+}
+
+/// Describes every parameter with its current value, for `--list`.
+pub fn describe_parameters<P: Params>(params: &P) -> String {
+    let mut out = String::new();
+    for (id, ptr, _) in params.param_map() {
+        // SAFETY: as above.
+        let (name, value) = unsafe {
+            (
+                ptr.name().to_owned(),
+                ptr.normalized_value_to_string(ptr.unmodulated_normalized_value(), true),
+            )
+        };
+        out.push_str(&format!("  {id:<16} {name:<20} {value}\n"));
+    }
+    out
+}
+
+/// Renders `input` through plugin `R` with the given assignments into `output`.
+pub fn render<R: Renderable>(
+    input: &Path,
+    output: &Path,
+    sets: &[(String, String)],
+    bits: OutputBits,
+    progress: impl FnMut(crate::Progress),
+) -> Result<RenderSummary> {
+    let params = R::Params::default();
+    apply_assignments(&params, sets)?;
+    let settings = R::settings(&params);
+    render_chain::<R::Core>(input, output, &settings, bits, progress)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn temporary_path(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output.wav".to_owned());
+    output.with_file_name(format!(".{name}.partial"))
+}
+
+/// Renders through a chain with explicit settings (what [`render`] does after parsing).
+pub fn render_chain<C: Core>(
+    input: &Path,
+    output: &Path,
+    settings: &ChainSettings<C::Settings>,
+    bits: OutputBits,
+    mut progress: impl FnMut(crate::Progress),
+) -> Result<RenderSummary> {
+    if same_file(input, output) {
+        bail!("the output would overwrite the input; choose another -o");
+    }
+    let temp = temporary_path(output);
+    let result = (|| -> Result<RenderSummary> {
+        let mut state: Option<Render<C>> = None;
+        let mut failure: Option<anyhow::Error> = None;
+        decode(input, |event| {
+            if failure.is_some() {
+                return;
+            }
+            let step = match event {
+                Decoded::Info(info) => {
+                    progress(crate::Progress::Start {
+                        sample_rate_hz: info.sample_rate_hz,
+                        expected_frames: info.expected_frames,
+                    });
+                    Render::<C>::start(&temp, info.sample_rate_hz, info.channels, settings, bits)
+                        .map(|r| state = Some(r))
+                }
+                Decoded::Audio(samples) => match state.as_mut() {
+                    Some(r) => {
+                        let frames = (samples.len() / r.channels) as u64;
+                        progress(crate::Progress::Advance(frames));
+                        r.feed(samples)
+                    }
+                    None => Err(anyhow!("audio before the stream format")),
+                },
+            };
+            if let Err(e) = step {
+                failure = Some(e);
+            }
+        })?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let r = state.ok_or_else(|| anyhow!("no audio in the file"))?;
+        r.finish()
+    })();
+    match result {
+        Ok(summary) => {
+            std::fs::rename(&temp, output)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            Ok(summary)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(e)
+        }
+    }
+}
+
+/// Samples per processing block.
+const BLOCK: usize = 1024;
+
+struct Render<C: Core> {
+    chain: PluginChain<C>,
+    writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>,
+    bits: OutputBits,
+    channels: usize,
+    sample_rate_hz: u32,
+    latency: u64,
+    /// Output frames still to drop at the start (the latency).
+    to_skip: u64,
+    frames_in: u64,
+    planar: Vec<Vec<f32>>,
+    meter: LoudnessMeter,
+}
+
+impl<C: Core> Render<C> {
+    fn start(
+        path: &Path,
+        sample_rate_hz: u32,
+        channels: usize,
+        settings: &ChainSettings<C::Settings>,
+        bits: OutputBits,
+    ) -> Result<Self> {
+        if channels == 0 || channels > MAX_CHANNELS {
+            bail!("{channels} channels: Lathe renders 1 to {MAX_CHANNELS}");
+        }
+        let mut chain = PluginChain::<C>::new(channels, sample_rate_hz as f64);
+        chain.set_settings(settings);
+        let latency = chain.latency() as u64;
+        let spec = hound::WavSpec {
+            channels: channels as u16,
+            sample_rate: sample_rate_hz,
+            bits_per_sample: match bits {
+                OutputBits::Float32 => 32,
+                OutputBits::Int24 => 24,
+                OutputBits::Int16 => 16,
+            },
+            sample_format: match bits {
+                OutputBits::Float32 => hound::SampleFormat::Float,
+                _ => hound::SampleFormat::Int,
+            },
+        };
+        let writer = hound::WavWriter::create(path, spec)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Self {
+            chain,
+            writer,
+            bits,
+            channels,
+            sample_rate_hz,
+            latency,
+            to_skip: latency,
+            frames_in: 0,
+            planar: vec![vec![0.0; BLOCK]; channels],
+            meter: LoudnessMeter::for_channels(sample_rate_hz as f64, channels),
+        })
+    }
+
+    fn feed(&mut self, interleaved: &[f32]) -> Result<()> {
+        for block in interleaved.chunks(BLOCK * self.channels) {
+            let frames = block.len() / self.channels;
+            for (c, plane) in self.planar.iter_mut().enumerate() {
+                for (i, s) in plane[..frames].iter_mut().enumerate() {
+                    *s = block[i * self.channels + c];
+                }
+            }
+            self.frames_in += frames as u64;
+            self.process(frames)?;
+        }
+        Ok(())
+    }
+
+    fn process(&mut self, frames: usize) -> Result<()> {
+        {
+            let mut parts: Vec<&mut [f32]> =
+                self.planar.iter_mut().map(|p| &mut p[..frames]).collect();
+            self.chain.process(&mut parts);
+        }
+        let skip = (self.to_skip as usize).min(frames);
+        self.to_skip -= skip as u64;
+        if skip == frames {
+            return Ok(());
+        }
+        let out: Vec<&[f32]> = self.planar.iter().map(|p| &p[skip..frames]).collect();
+        self.meter.process(&out);
+        for i in 0..frames - skip {
+            for plane in &out {
+                let x = plane[i];
+                match self.bits {
+                    OutputBits::Float32 => self.writer.write_sample(x)?,
+                    OutputBits::Int24 => self.writer.write_sample(
+                        (x as f64 * 8_388_608.0)
+                            .round()
+                            .clamp(-8_388_608.0, 8_388_607.0) as i32,
+                    )?,
+                    OutputBits::Int16 => self.writer.write_sample(
+                        (x as f64 * 32_768.0).round().clamp(-32_768.0, 32_767.0) as i16,
+                    )?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<RenderSummary> {
+        // Flush the audio still inside the chain with silence.
+        let mut left = self.latency;
+        while left > 0 {
+            let frames = (left as usize).min(BLOCK);
+            for plane in &mut self.planar {
+                plane[..frames].fill(0.0);
+            }
+            self.process(frames)?;
+            left -= frames as u64;
+        }
+        self.writer.finalize()?;
+        let report = self.meter.report();
+        Ok(RenderSummary {
+            frames: self.frames_in,
+            sample_rate_hz: self.sample_rate_hz,
+            channels: self.channels,
+            latency_samples: self.latency as u32,
+            true_peak_dbtp: report.true_peak_dbtp,
+            integrated_lufs: report.integrated_lufs,
+        })
+    }
+}

@@ -1,0 +1,321 @@
+//! `lathe render limiter`: the file comes out exactly as the plugin's chain makes it, lined up
+//! with the input and as long; values parse as the plugin parses them; failures lose nothing.
+
+use lathe_cli::render::{self, OutputBits};
+use lathe_dsp::chain::ChainSettings;
+use lathe_dsp::dither::DitherDepth;
+use lathe_dsp::mastering::{LimiterSettings, Oversampling};
+use lathe_dsp::plugins::MasteringLimiter;
+use lathe_dsp::{IoSettings, Processor};
+use std::f64::consts::PI;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lathe-render-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Planar stereo programme: a 220 Hz tone with bursts, peaks well above 0 dBFS after drive.
+fn programme(seconds: f64, sr: u32, channels: usize) -> Vec<Vec<f32>> {
+    let n = (seconds * sr as f64) as usize;
+    (0..channels)
+        .map(|c| {
+            (0..n)
+                .map(|i| {
+                    let t = i as f64 / sr as f64;
+                    let burst = if (t * 2.0).fract() < 0.1 { 0.6 } else { 0.0 };
+                    (0.3 * (2.0 * PI * (220.0 + 30.0 * c as f64) * t).sin()
+                        + burst * (2.0 * PI * 3000.0 * t).sin()) as f32
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn write_wav(path: &Path, planar: &[Vec<f32>], sr: u32) {
+    let spec = hound::WavSpec {
+        channels: planar.len() as u16,
+        sample_rate: sr,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..planar[0].len() {
+        for ch in planar {
+            w.write_sample(ch[i]).unwrap();
+        }
+    }
+    w.finalize().unwrap();
+}
+
+fn read_wav(path: &Path) -> (hound::WavSpec, Vec<Vec<f32>>) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap()).collect(),
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+            r.samples::<i32>()
+                .map(|s| s.unwrap() as f32 * scale)
+                .collect()
+        }
+    };
+    let ch = spec.channels as usize;
+    let planar = (0..ch)
+        .map(|c| interleaved.iter().skip(c).step_by(ch).copied().collect())
+        .collect();
+    (spec, planar)
+}
+
+/// The chain run directly, latency-compensated, with explicitly built settings.
+fn reference(planar: &[Vec<f32>], sr: u32, s: &ChainSettings<LimiterSettings>) -> Vec<Vec<f32>> {
+    let mut chain = MasteringLimiter::new(planar.len(), sr as f64);
+    chain.set_settings(s);
+    let latency = chain.latency() as usize;
+    let mut data: Vec<Vec<f32>> = planar
+        .iter()
+        .map(|c| {
+            let mut v = c.clone();
+            v.resize(c.len() + latency, 0.0);
+            v
+        })
+        .collect();
+    let n = data[0].len();
+    for start in (0..n).step_by(1024) {
+        let end = (start + 1024).min(n);
+        let mut parts: Vec<&mut [f32]> = data.iter_mut().map(|c| &mut c[start..end]).collect();
+        chain.process(&mut parts);
+    }
+    data.into_iter().map(|c| c[latency..].to_vec()).collect()
+}
+
+fn sets(pairs: &[&str]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|p| render::parse_assignment(p).unwrap())
+        .collect()
+}
+
+#[test]
+fn render_is_the_plugin_chain_with_the_parsed_settings() {
+    let dir = temp_dir("identity");
+    let input = dir.join("in.wav");
+    let output = dir.join("out.wav");
+    let x = programme(3.0, 44_100, 2);
+    write_wav(&input, &x, 44_100);
+    let summary = render::render::<render::Limiter>(
+        &input,
+        &output,
+        &sets(&[
+            "input_gain=8",
+            "ceiling=-1.5 dB",
+            "oversampling=8x",
+            "release=80",
+            "link=50",
+            "soft_clip=On",
+            "dither=16 bit",
+            "noise_shaping=on",
+        ]),
+        OutputBits::Float32,
+        |_| {},
+    )
+    .unwrap();
+    let expected = reference(
+        &x,
+        44_100,
+        &ChainSettings {
+            io: IoSettings {
+                input_gain_db: 8.0,
+                ..IoSettings::default()
+            },
+            core: LimiterSettings {
+                ceiling_db: -1.5,
+                oversampling: Oversampling::X8,
+                release_ms: 80.0,
+                link: 0.5,
+                soft_clip: true,
+                dither: DitherDepth::Bits16,
+                noise_shaping: true,
+                ..LimiterSettings::default()
+            },
+        },
+    );
+    let (spec, y) = read_wav(&output);
+    assert_eq!(spec.sample_format, hound::SampleFormat::Float);
+    assert_eq!(spec.sample_rate, 44_100);
+    assert_eq!(summary.frames as usize, x[0].len());
+    assert_eq!(y[0].len(), x[0].len(), "same length as the input");
+    assert_eq!(y, expected, "bit-identical to the chain");
+    assert!(
+        summary.true_peak_dbtp <= -1.5 + 0.005,
+        "{}",
+        summary.true_peak_dbtp
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn output_lines_up_with_the_input() {
+    // Below the ceiling the limiter is a delay: the compensated render equals the input.
+    let dir = temp_dir("align");
+    let input = dir.join("in.wav");
+    let output = dir.join("out.wav");
+    // Band-limited content (two tones), 6 dB under the ceiling.
+    let x: Vec<Vec<f32>> = vec![
+        (0..48_000)
+            .map(|i| {
+                let t = i as f64 / 48_000.0;
+                (0.25 * (2.0 * PI * 220.0 * t).sin() + 0.2 * (2.0 * PI * 3000.0 * t).sin()) as f32
+            })
+            .collect(),
+    ];
+    write_wav(&input, &x, 48_000);
+    for os in ["1x", "4x", "16x"] {
+        let s = sets(&[&format!("oversampling={os}"), "lookahead=5"]);
+        render::render::<render::Limiter>(&input, &output, &s, OutputBits::Float32, |_| {})
+            .unwrap();
+        let (_, y) = read_wav(&output);
+        assert_eq!(y[0].len(), x[0].len());
+        let err = (200..x[0].len() - 200)
+            .map(|i| (y[0][i] - x[0][i]).abs())
+            .fold(0.0f32, f32::max);
+        assert!(err < 1e-4, "{os}: misaligned by error {err}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn integer_output_formats() {
+    let dir = temp_dir("bits");
+    let input = dir.join("in.wav");
+    write_wav(&input, &programme(0.5, 48_000, 2), 48_000);
+    for (bits, expected) in [(16u16, 16u16), (24, 24)] {
+        let output = dir.join(format!("out{bits}.wav"));
+        render::render::<render::Limiter>(
+            &input,
+            &output,
+            &[],
+            OutputBits::from_bits(bits).unwrap(),
+            |_| {},
+        )
+        .unwrap();
+        let (spec, y) = read_wav(&output);
+        assert_eq!(spec.bits_per_sample, expected);
+        assert_eq!(spec.sample_format, hound::SampleFormat::Int);
+        assert!(y[0].iter().any(|&v| v != 0.0));
+    }
+    assert!(OutputBits::from_bits(12).is_err());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn bad_input_loses_nothing() {
+    let dir = temp_dir("errors");
+    let output = dir.join("out.wav");
+    std::fs::write(&output, b"precious").unwrap();
+    let corrupt = dir.join("corrupt.wav");
+    std::fs::write(&corrupt, b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk").unwrap();
+    let err =
+        render::render::<render::Limiter>(&corrupt, &output, &[], OutputBits::Float32, |_| {})
+            .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("cannot read") || format!("{err:#}").contains("unsupported"),
+        "{err:#}"
+    );
+    assert_eq!(
+        std::fs::read(&output).unwrap(),
+        b"precious",
+        "existing output kept"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "no partial file left");
+
+    let input = dir.join("in.wav");
+    write_wav(&input, &programme(0.2, 48_000, 2), 48_000);
+    let e = render::render::<render::Limiter>(&input, &input, &[], OutputBits::Float32, |_| {})
+        .unwrap_err();
+    assert!(e.to_string().contains("overwrite the input"), "{e}");
+    let e = render::render::<render::Limiter>(
+        &input,
+        &output,
+        &sets(&["celing=-1"]),
+        OutputBits::Float32,
+        |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("unknown parameter 'celing'") && e.to_string().contains("ceiling")
+    );
+    let e = render::render::<render::Limiter>(
+        &input,
+        &output,
+        &sets(&["ceiling=loud"]),
+        OutputBits::Float32,
+        |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("cannot read 'loud' as ceiling"),
+        "{e}"
+    );
+    assert!(render::parse_assignment("ceiling").is_err());
+    assert_eq!(std::fs::read(&output).unwrap(), b"precious");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn binary_renders_and_reports() {
+    let dir = temp_dir("binary");
+    let input = dir.join("in.wav");
+    let output = dir.join("out.wav");
+    write_wav(&input, &programme(0.5, 48_000, 2), 48_000);
+    let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .args(["render", "limiter"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .args([
+            "--set",
+            "input_gain=6",
+            "--set",
+            "ceiling=-1",
+            "--bits",
+            "24",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("latency") && stdout.contains("dBTP"),
+        "{stdout}"
+    );
+    let (spec, _) = read_wav(&output);
+    assert_eq!(spec.bits_per_sample, 24);
+    let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .args(["render", "limiter", "--list"])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for id in [
+        "input_gain",
+        "ceiling",
+        "release",
+        "lookahead",
+        "oversampling",
+        "dither",
+    ] {
+        assert!(listing.contains(id), "{listing}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

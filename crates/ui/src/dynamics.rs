@@ -1,0 +1,124 @@
+//! Widgets for dynamics processors: a gain-reduction bar and a scrolling history of input,
+//! output and gain reduction (shared by the limiter and the bus compressor).
+
+use crate::theme::{ACCENT, METER_RED, TEXT};
+use egui::{Color32, Rect, Response, Sense, Shape, Stroke, Ui, pos2, vec2};
+use lathe_plugin::{HISTORY_SLOT_S, HistoryPoint};
+
+/// Lowest level drawn in the history, dBFS.
+const HISTORY_FLOOR_DB: f32 = -48.0;
+
+/// A vertical gain-reduction bar growing down from the top, 0 to `range_db`, with the held
+/// maximum printed below.
+pub fn reduction_meter(ui: &mut Ui, reduction_db: f32, hold_db: f32, range_db: f32) -> Response {
+    let (rect, response) = ui.allocate_exact_size(vec2(28.0, 170.0), Sense::hover());
+    let painter = ui.painter_at(rect);
+    let bar = Rect::from_min_max(rect.min + vec2(6.0, 16.0), rect.max - vec2(6.0, 18.0));
+    painter.rect_filled(bar, 2.0, Color32::from_gray(40));
+    let y_of = |db: f32| bar.top() + (db / range_db).clamp(0.0, 1.0) * bar.height();
+    painter.rect_filled(
+        Rect::from_min_max(bar.min, pos2(bar.right(), y_of(reduction_db))),
+        2.0,
+        ACCENT,
+    );
+    let hold = y_of(hold_db);
+    painter.line_segment(
+        [pos2(bar.left(), hold), pos2(bar.right(), hold)],
+        Stroke::new(1.5, TEXT),
+    );
+    painter.text(
+        pos2(rect.center().x, rect.top() + 6.0),
+        egui::Align2::CENTER_CENTER,
+        "GR",
+        egui::FontId::proportional(11.0),
+        TEXT,
+    );
+    painter.text(
+        pos2(rect.center().x, rect.bottom() - 7.0),
+        egui::Align2::CENTER_CENTER,
+        format!("{:.1}", -hold_db),
+        egui::FontId::monospace(10.0),
+        TEXT,
+    );
+    response.on_hover_text(format!(
+        "Gain reduction: {reduction_db:.2} dB now, {hold_db:.2} dB held"
+    ))
+}
+
+fn level_db(x: f32) -> f32 {
+    if x > 0.0 {
+        20.0 * x.log10()
+    } else {
+        f32::NEG_INFINITY
+    }
+}
+
+/// The scrolling history: input level (grey) and output level (accent) as mirrored waveforms
+/// on a dB scale, gain reduction as a red curve hanging from the top (scale `range_db`), and
+/// the ceiling as a line. The newest point is at the right edge.
+pub fn history_view(
+    ui: &mut Ui,
+    points: &[HistoryPoint],
+    size: egui::Vec2,
+    ceiling_db: f32,
+    range_db: f32,
+) -> Response {
+    let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 3.0, Color32::from_gray(24));
+    let mid = rect.center().y;
+    let half = rect.height() / 2.0 - 2.0;
+    // Waveform: |level| in dB mapped to the distance from the centre line.
+    let amp = |x: f32| {
+        let db = level_db(x);
+        ((db - HISTORY_FLOOR_DB) / -HISTORY_FLOOR_DB).clamp(0.0, 1.0) * half
+    };
+    let n = points.len().max(1);
+    let dx = rect.width() / n as f32;
+    for (i, p) in points.iter().enumerate() {
+        let x = rect.left() + i as f32 * dx;
+        let a_in = amp(p.input);
+        let a_out = amp(p.output);
+        painter.rect_filled(
+            Rect::from_min_max(pos2(x, mid - a_in), pos2(x + dx, mid + a_in)),
+            0.0,
+            Color32::from_gray(70),
+        );
+        painter.rect_filled(
+            Rect::from_min_max(pos2(x, mid - a_out), pos2(x + dx, mid + a_out)),
+            0.0,
+            ACCENT.gamma_multiply(0.8),
+        );
+    }
+    // Ceiling lines.
+    let c = amp(10f32.powf(ceiling_db / 20.0));
+    for y in [mid - c, mid + c] {
+        painter.line_segment(
+            [pos2(rect.left(), y), pos2(rect.right(), y)],
+            Stroke::new(1.0, Color32::from_gray(150)),
+        );
+    }
+    // Gain reduction from the top.
+    let gr: Vec<egui::Pos2> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            pos2(
+                rect.left() + (i as f32 + 0.5) * dx,
+                rect.top() + (p.reduction_db / range_db).clamp(0.0, 1.0) * rect.height(),
+            )
+        })
+        .collect();
+    painter.add(Shape::line(gr, Stroke::new(1.5, METER_RED)));
+    let seconds = points.len() as f64 * HISTORY_SLOT_S;
+    painter.text(
+        rect.left_top() + vec2(4.0, 2.0),
+        egui::Align2::LEFT_TOP,
+        format!("GR 0..{range_db:.0} dB, last {seconds:.0} s"),
+        egui::FontId::proportional(10.0),
+        TEXT,
+    );
+    response.on_hover_text(
+        "Input (grey) and output (orange) peaks, ceiling (lines), gain reduction (red, from the top)",
+    )
+}
