@@ -110,6 +110,7 @@ pub struct ClapTestHost {
     // Field order matters: the processor and instance must drop before the entry.
     processor: Option<StartedPluginAudioProcessor<LatheTestHost>>,
     instance: PluginInstance<LatheTestHost>,
+    last_status: Option<clack_host::process::ProcessStatus>,
     pending: Vec<ParamValueEvent>,
     channels: usize,
     _entry: PluginEntry,
@@ -158,6 +159,7 @@ impl ClapTestHost {
             descriptor,
             processor: None,
             instance,
+            last_status: None,
             pending: Vec::new(),
             channels: 2,
             _entry: entry,
@@ -188,6 +190,18 @@ impl ClapTestHost {
         self.pump_main_thread();
         self.instance
             .access_shared_handler(|h| h.latency_changes.load(Ordering::SeqCst))
+    }
+
+    /// The status the last `process` call returned (continue, tail, sleep...).
+    pub fn last_status(&self) -> Option<clack_host::process::ProcessStatus> {
+        self.last_status
+    }
+
+    /// Whether the plugin asked for a restart (deactivate + activate) since the last call.
+    pub fn take_restart_request(&mut self) -> bool {
+        self.pump_main_thread();
+        self.instance
+            .access_shared_handler(|h| h.restart_requested.swap(false, Ordering::SeqCst))
     }
 
     /// Channel counts of the audio ports: (inputs, outputs).
@@ -419,18 +433,17 @@ impl TestHost for ClapTestHost {
             ),
         }]);
         let mut out_events = EventBuffer::new();
-        let ok = processor
-            .process(
-                &input_audio,
-                &mut output_audio,
-                &InputEvents::from_buffer(&events),
-                &mut OutputEvents::from_buffer(&mut out_events),
-                None,
-                None,
-            )
-            .is_ok();
+        let result = processor.process(
+            &input_audio,
+            &mut output_audio,
+            &InputEvents::from_buffer(&events),
+            &mut OutputEvents::from_buffer(&mut out_events),
+            None,
+            None,
+        );
+        self.last_status = result.as_ref().ok().copied();
         self.pump_main_thread();
-        ok
+        result.is_ok()
     }
 
     fn reset(&mut self) {

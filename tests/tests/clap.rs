@@ -105,3 +105,46 @@ fn thread_exit_after_unload_does_not_crash() {
         }
     }
 }
+
+fn limiter() -> &'static Expected {
+    PLUGINS
+        .iter()
+        .find(|p| p.name == "Lathe Limiter")
+        .expect("limiter listed")
+}
+
+#[test]
+fn limiter_reports_a_latency_change_to_the_host() {
+    let p = limiter();
+    let mut host = load(p);
+    let before = host.latency_changes();
+    let (old, new) = check_limiter_latency_change(&mut host, p);
+    eprintln!("limiter latency {old} -> {new} samples");
+    assert!(
+        host.latency_changes() > before,
+        "the host was not told that the latency changed"
+    );
+}
+
+#[test]
+fn plugins_with_latency_keep_the_host_processing() {
+    use clack_host::process::ProcessStatus;
+    for p in PLUGINS {
+        let mut host = load(p);
+        assert!(host.activate(48_000.0, 512, p.layouts[0]));
+        let latency = host.latency();
+        let input = vec![vec![0.1f32; 512]; p.layouts[0]];
+        run_blocks(&mut host, p, &input, &[512]);
+        let status = host.last_status();
+        if latency > 0 {
+            // Audio is still inside the plugin when the input stops: the host must keep
+            // calling. nice-plug answers a tail with CLAP_PROCESS_CONTINUE (and the length
+            // through the tail extension), never "continue if not quiet".
+            assert_eq!(status, Some(ProcessStatus::Continue), "{}", p.name);
+        } else {
+            assert_eq!(status, Some(ProcessStatus::ContinueIfNotQuiet), "{}", p.name);
+        }
+        host.deactivate();
+    }
+    assert!(PLUGINS.iter().any(|p| p.name == "Lathe Limiter"));
+}

@@ -4,7 +4,7 @@ use lathe_conformance::battery::*;
 use lathe_conformance::battery_tests;
 use lathe_conformance::signals::noise_channels;
 use lathe_conformance::vst3_host::Vst3TestHost;
-use lathe_conformance::{Expected, TestHost, vst3_path};
+use lathe_conformance::{Expected, PLUGINS, TestHost, vst3_path};
 
 /// A VST3 effect's main category.
 const MAIN_CATEGORIES: &[&str] = &["Fx", "Instrument", "Analyzer"];
@@ -75,4 +75,15 @@ fn in_place_equals_out_of_place() {
         assert_eq!(buffers, expected, "{}: in-place output differs", p.name);
         host.deactivate();
     });
+}
+
+#[test]
+fn limiter_latency_change() {
+    let p = PLUGINS
+        .iter()
+        .find(|p| p.name == "Lathe Limiter")
+        .expect("limiter listed");
+    let mut host = load(p);
+    let (old, new) = check_limiter_latency_change(&mut host, p);
+    eprintln!("limiter latency {old} -> {new} samples");
 }

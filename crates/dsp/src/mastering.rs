@@ -424,7 +424,10 @@ impl LimiterCore {
         let ceiling = self.ceiling;
         for ch in main.iter_mut() {
             for x in ch.iter_mut() {
-                *x = x.clamp(-ceiling, ceiling);
+                // Clamp to the ceiling; flush what filter tails leave below -600 dB (subnormals
+                // would cost CPU downstream).
+                let y = x.clamp(-ceiling, ceiling);
+                *x = if y.abs() < 1e-30 { 0.0 } else { y };
             }
         }
     }

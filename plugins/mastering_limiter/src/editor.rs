@@ -22,11 +22,11 @@ pub const WIDTH: u32 = 780;
 pub const HEIGHT: u32 = 470;
 
 /// Common loudness targets offered by the helper.
-const TARGETS: &[(&str, f32)] = &[
-    ("Streaming -14", -14.0),
-    ("Apple -16", -16.0),
-    ("EBU R128 -23", -23.0),
-    ("Loud -9", -9.0),
+const TARGETS: &[(&str, i32)] = &[
+    ("Streaming -14", -14),
+    ("Apple -16", -16),
+    ("EBU R128 -23", -23),
+    ("Loud -9", -9),
 ];
 
 /// The limiter's editor app.
@@ -81,10 +81,11 @@ impl LimiterApp {
         });
         ui.add_space(6.0);
         ui.label(egui::RichText::new("Target").strong());
-        let target = self.params.loudness_target.value();
+        let target_lufs = self.params.loudness_target.value();
+        let target = target_lufs as f32;
         ui.horizontal_wrapped(|ui| {
             for (name, value) in TARGETS {
-                let active = (target - value).abs() < 0.01;
+                let active = target_lufs == *value;
                 if ui
                     .add(egui::Button::new(*name).selected(active).small())
                     .clicked()

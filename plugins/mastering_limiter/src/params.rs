@@ -112,7 +112,7 @@ pub struct LimiterParams {
     pub unity_gain: BoolParam,
     /// The integrated loudness the user aims for, LUFS (display only; never changes audio).
     #[id = "loudness_target"]
-    pub loudness_target: FloatParam,
+    pub loudness_target: IntParam,
 }
 
 fn float(
@@ -174,25 +174,19 @@ impl Default for LimiterParams {
                     max: 100.0,
                 },
                 " %",
-                0,
-            )
-            .with_step_size(1.0),
+                1,
+            ),
             oversampling: EnumParam::new("Oversampling", OversamplingChoice::X4),
             soft_clip: BoolParam::new("Soft Clip", d.soft_clip),
             dither: EnumParam::new("Dither", DitherChoice::Off),
             noise_shaping: BoolParam::new("Noise Shaping", d.noise_shaping),
             unity_gain: BoolParam::new("Unity Gain Monitor", d.unity_gain),
-            loudness_target: float(
+            loudness_target: IntParam::new(
                 "Loudness Target",
-                -14.0,
-                FloatRange::Linear {
-                    min: -30.0,
-                    max: -5.0,
-                },
-                " LUFS",
-                1,
+                -14,
+                IntRange::Linear { min: -30, max: -5 },
             )
-            .with_step_size(0.5)
+            .with_unit(" LUFS")
             .non_automatable(),
         }
     }
@@ -243,7 +237,7 @@ pub struct Preset {
     /// Noise shaping.
     pub noise_shaping: bool,
     /// Loudness target, LUFS.
-    pub target_lufs: f32,
+    pub target_lufs: i32,
 }
 
 /// The factory presets.
@@ -259,7 +253,7 @@ pub const PRESETS: &[Preset] = &[
         soft_clip: false,
         dither: DitherChoice::Off,
         noise_shaping: false,
-        target_lufs: -14.0,
+        target_lufs: -14,
     },
     Preset {
         name: "Loud",
@@ -272,7 +266,7 @@ pub const PRESETS: &[Preset] = &[
         soft_clip: true,
         dither: DitherChoice::Off,
         noise_shaping: false,
-        target_lufs: -9.0,
+        target_lufs: -9,
     },
     Preset {
         name: "Streaming -14",
@@ -285,7 +279,7 @@ pub const PRESETS: &[Preset] = &[
         soft_clip: false,
         dither: DitherChoice::Off,
         noise_shaping: false,
-        target_lufs: -14.0,
+        target_lufs: -14,
     },
     Preset {
         name: "Broadcast -23",
@@ -298,7 +292,7 @@ pub const PRESETS: &[Preset] = &[
         soft_clip: false,
         dither: DitherChoice::Off,
         noise_shaping: false,
-        target_lufs: -23.0,
+        target_lufs: -23,
     },
     Preset {
         name: "CD",
@@ -311,7 +305,7 @@ pub const PRESETS: &[Preset] = &[
         soft_clip: false,
         dither: DitherChoice::Bits16,
         noise_shaping: true,
-        target_lufs: -10.0,
+        target_lufs: -10,
     },
 ];
 
