@@ -142,7 +142,12 @@ fn plugins_with_latency_keep_the_host_processing() {
             // through the tail extension), never "continue if not quiet".
             assert_eq!(status, Some(ProcessStatus::Continue), "{}", p.name);
         } else {
-            assert_eq!(status, Some(ProcessStatus::ContinueIfNotQuiet), "{}", p.name);
+            assert_eq!(
+                status,
+                Some(ProcessStatus::ContinueIfNotQuiet),
+                "{}",
+                p.name
+            );
         }
         host.deactivate();
     }

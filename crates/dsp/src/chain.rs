@@ -7,7 +7,10 @@
 //! - smoothed input and output trims ([`IoSettings`]);
 //! - a latency-compensated, click-free bypass: the dry signal runs through a delay equal to the
 //!   core's latency, and bypass crossfades to it over [`BYPASS_RAMP_MS`]; once the fade is done,
-//!   the output is exactly the input delayed by the reported latency;
+//!   the output is exactly the input delayed by the reported latency and the core stops running
+//!   (a bypassed plugin costs almost nothing). Leaving bypass resets the core and runs it for
+//!   one latency's worth of samples, still outputting the dry signal, so its lookahead holds
+//!   fresh audio before the crossfade back starts;
 //! - input/output peak readouts for meters;
 //! - splitting arbitrarily large host blocks into fixed chunks, so nothing allocates on the
 //!   audio thread and no block size can overrun an internal buffer.
@@ -101,6 +104,10 @@ pub struct PluginChain<C: Core> {
     snap_pending: bool,
     input_peak: f32,
     output_peak: f32,
+    /// Fully bypassed: the core is not running.
+    core_idle: bool,
+    /// Samples the core still runs (output dry) after leaving bypass, before the crossfade.
+    warmup_left: usize,
 }
 
 impl<C: Core> PluginChain<C> {
@@ -122,6 +129,8 @@ impl<C: Core> PluginChain<C> {
             snap_pending: true,
             input_peak: 0.0,
             output_peak: 0.0,
+            core_idle: false,
+            warmup_left: 0,
         };
         chain.bypass_mix.set_target(0.0);
         chain.bypass_mix.snap();
@@ -168,8 +177,9 @@ impl<C: Core> PluginChain<C> {
         }
         self.input_gain.set_target_db(settings.io.input_gain_db);
         self.output_gain.set_target_db(settings.io.output_gain_db);
-        self.bypass_mix
-            .set_target(if settings.io.bypass { 1.0 } else { 0.0 });
+        // Leaving bypass waits for the core's warm-up (see `process_chunk`).
+        let hold_dry = settings.io.bypass || self.core_idle || self.warmup_left > 0;
+        self.bypass_mix.set_target(if hold_dry { 1.0 } else { 0.0 });
         self.dry_delay.set_delay(self.core.latency() as usize);
         if settings != &self.settings {
             self.settings = settings.clone();
@@ -246,12 +256,54 @@ impl<C: Core> PluginChain<C> {
             self.dry_delay.process(&mut dry_parts[..block.len()]);
         }
 
-        self.input_gain.apply(block);
-        self.core.process(block, sidechain);
-        self.output_gain.apply(block);
-        self.core.process_output(block);
+        let bypass = self.settings.io.bypass;
+        if bypass && !self.bypass_mix.is_ramping() && self.bypass_mix.target() == 1.0 {
+            self.core_idle = true;
+            self.warmup_left = 0;
+        } else if bypass {
+            self.warmup_left = 0;
+        } else if self.core_idle {
+            self.core.reset();
+            self.core_idle = false;
+            self.warmup_left = self.core.latency() as usize;
+            if self.warmup_left == 0 {
+                self.bypass_mix.set_target(0.0);
+            }
+        }
 
-        if self.bypass_mix.is_ramping() {
+        if self.core_idle {
+            for (ch, dry) in block.iter_mut().zip(self.dry.iter()) {
+                ch.copy_from_slice(&dry[..len]);
+            }
+        } else {
+            self.input_gain.apply(block);
+            self.core.process(block, sidechain);
+            self.output_gain.apply(block);
+            self.core.process_output(block);
+        }
+
+        if self.core_idle {
+            // Output is the dry signal already.
+        } else if self.warmup_left > 0 {
+            // The core is warming up after bypass: dry until its lookahead is fresh, then the
+            // crossfade back to the processed signal starts, at that exact sample.
+            for i in 0..len {
+                if self.warmup_left > 0 {
+                    for (ch, dry) in block.iter_mut().zip(self.dry.iter()) {
+                        ch[i] = dry[i];
+                    }
+                    self.warmup_left -= 1;
+                    if self.warmup_left == 0 {
+                        self.bypass_mix.set_target(0.0);
+                    }
+                } else {
+                    let m = self.bypass_mix.next_gain();
+                    for (ch, dry) in block.iter_mut().zip(self.dry.iter()) {
+                        ch[i] = ch[i] * (1.0 - m) + dry[i] * m;
+                    }
+                }
+            }
+        } else if self.bypass_mix.is_ramping() {
             for i in 0..len {
                 let m = self.bypass_mix.next_gain();
                 for (ch, dry) in block.iter_mut().zip(self.dry.iter()) {
@@ -289,6 +341,8 @@ impl<C: Core> crate::Processor for PluginChain<C> {
 
     fn reset(&mut self) {
         self.core.reset();
+        self.core_idle = false;
+        self.warmup_left = 0;
         self.dry_delay.reset();
         self.input_gain.snap();
         self.output_gain.snap();

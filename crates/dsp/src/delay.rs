@@ -1,33 +1,42 @@
 //! A multichannel integer-sample delay line, used to keep dry paths (bypass, parallel mix) aligned
 //! with processed paths that have latency.
 
+/// Room beyond the maximum delay, so blocks move through the ring in large copies.
+const SLACK: usize = 1024;
+
 /// A delay line with a fixed maximum, allocated once; changing the delay never allocates.
+///
+/// Blocks are moved with slice copies (at most two per direction), not per sample: write the
+/// block into the ring, then read the delayed block back, in pieces no longer than the ring
+/// space the delay leaves free.
 #[derive(Debug, Clone)]
 pub struct DelayLine {
     buffers: Vec<Vec<f32>>,
     write: usize,
     delay: usize,
+    max_delay: usize,
 }
 
 impl DelayLine {
     /// Creates a delay line for `channels` channels able to delay up to `max_delay_samples`.
     pub fn new(channels: usize, max_delay_samples: usize) -> Self {
         Self {
-            buffers: vec![vec![0.0; max_delay_samples + 1]; channels],
+            buffers: vec![vec![0.0; max_delay_samples + 1 + SLACK]; channels],
             write: 0,
             delay: 0,
+            max_delay: max_delay_samples,
         }
     }
 
     /// The largest delay this line supports.
     pub fn max_delay(&self) -> usize {
-        self.buffers.first().map_or(0, |b| b.len() - 1)
+        self.max_delay
     }
 
     /// Sets the delay in samples, clamped to [`Self::max_delay`]. Contents are kept, so a change
     /// reads older or newer history at once; callers crossfade if they need it click-free.
     pub fn set_delay(&mut self, samples: usize) {
-        self.delay = samples.min(self.max_delay());
+        self.delay = samples.min(self.max_delay);
     }
 
     /// The current delay in samples.
@@ -46,45 +55,45 @@ impl DelayLine {
     /// Delays a block in place. Only the first `channels.len()` channels of the line are used.
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         let len = channels.first().map_or(0, |c| c.len());
-        if self.delay == 0 {
-            // Still record history so a later delay change reads real past samples.
-            self.record(channels, len);
+        let Some(size) = self.buffers.first().map(|b| b.len()) else {
             return;
-        }
-        let size = self.buffers[0].len();
-        for (ch, buf) in channels.iter_mut().zip(self.buffers.iter_mut()) {
-            let mut w = self.write;
-            for x in ch.iter_mut() {
-                buf[w] = *x;
-                let r = if w >= self.delay {
-                    w - self.delay
-                } else {
-                    w + size - self.delay
-                };
-                *x = buf[r];
-                w += 1;
-                if w == size {
-                    w = 0;
+        };
+        // Writing a piece first and reading it back is safe while the piece does not overwrite
+        // samples still to be read: at most `size - delay` samples at a time.
+        let piece = size - self.delay;
+        let mut start = 0;
+        while start < len {
+            let end = (start + piece).min(len);
+            let n = end - start;
+            let read = (self.write + size - self.delay) % size;
+            for (ch, buf) in channels.iter_mut().zip(self.buffers.iter_mut()) {
+                let block = &mut ch[start..end];
+                ring_write(buf, self.write, block);
+                if self.delay > 0 {
+                    ring_read(buf, read, block);
                 }
             }
+            self.write = (self.write + n) % size;
+            start = end;
         }
-        self.write = (self.write + len) % size;
     }
+}
 
-    fn record(&mut self, channels: &[&mut [f32]], len: usize) {
-        let size = self.buffers.first().map_or(1, |b| b.len());
-        for (ch, buf) in channels.iter().zip(self.buffers.iter_mut()) {
-            let mut w = self.write;
-            for &x in ch.iter() {
-                buf[w] = x;
-                w += 1;
-                if w == size {
-                    w = 0;
-                }
-            }
-        }
-        self.write = (self.write + len) % size;
-    }
+/// Copies `data` into the ring at `at`, wrapping.
+#[inline]
+fn ring_write(ring: &mut [f32], at: usize, data: &[f32]) {
+    let first = data.len().min(ring.len() - at);
+    ring[at..at + first].copy_from_slice(&data[..first]);
+    ring[..data.len() - first].copy_from_slice(&data[first..]);
+}
+
+/// Copies from the ring at `at` into `out`, wrapping.
+#[inline]
+fn ring_read(ring: &[f32], at: usize, out: &mut [f32]) {
+    let first = out.len().min(ring.len() - at);
+    out[..first].copy_from_slice(&ring[at..at + first]);
+    let rest = out.len() - first;
+    out[first..].copy_from_slice(&ring[..rest]);
 }
 
 #[cfg(test)]
@@ -106,6 +115,25 @@ mod tests {
             assert_eq!(l.iter().position(|&x| x == 1.0), Some(3 + delay));
             assert_eq!(r.iter().position(|&x| x == -1.0), Some(5 + delay));
             assert_eq!(l.iter().filter(|&&x| x != 0.0).count(), 1);
+        }
+    }
+
+    #[test]
+    fn any_block_size_and_delay_up_to_the_maximum() {
+        let x: Vec<f32> = (1..=5000).map(|i| i as f32).collect();
+        for delay in [0usize, 1, 99, 100] {
+            for block in [1usize, 7, 100, 1500, 5000] {
+                let mut d = DelayLine::new(1, 100);
+                d.set_delay(delay);
+                let mut y = x.clone();
+                for c in y.chunks_mut(block) {
+                    d.process(&mut [c]);
+                }
+                for i in 0..x.len() {
+                    let expected = if i >= delay { x[i - delay] } else { 0.0 };
+                    assert_eq!(y[i], expected, "delay {delay} block {block} at {i}");
+                }
+            }
         }
     }
 

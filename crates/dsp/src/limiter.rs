@@ -398,17 +398,6 @@ impl PeakLimiter {
 
     /// Processes a block in place.
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
-        self.process_with_detector(channels, None);
-    }
-
-    /// Processes a block in place with an extra detector: `detector.0[c][i / detector.1]` is a
-    /// level the gain must also bring under the ceiling at sample `i` of channel `c` (one value
-    /// per `detector.1` samples; an oversampled limiter holds a base-rate meter this way).
-    pub fn process_with_detector(
-        &mut self,
-        channels: &mut [&mut [f32]],
-        detector: Option<(&[&[f32]], usize)>,
-    ) {
         let n_ch = channels.len().min(self.channels);
         let len = channels.first().map_or(0, |c| c.len());
         let mut start = 0;
@@ -418,37 +407,40 @@ impl PeakLimiter {
             for (p, ch) in parts.iter_mut().zip(channels.iter_mut()).take(n_ch) {
                 *p = &mut ch[start..end];
             }
-            self.process_chunk(&mut parts[..n_ch], detector, start);
+            self.process_chunk(&mut parts[..n_ch]);
             start = end;
         }
     }
 
-    #[inline(always)]
-    fn level(
-        block: &[&mut [f32]],
-        c: usize,
-        i: usize,
-        detector: Option<(&[&[f32]], usize)>,
-        offset: usize,
-    ) -> f32 {
-        let x = block[c][i].abs();
-        match detector {
-            Some((d, per)) => x.max(d[c][(offset + i) / per]),
-            None => x,
+    /// The gain computer alone: `levels[c][i]` is the absolute level sample `i` of channel `c`
+    /// must be brought under the ceiling; `gains[c][i]` receives the gain for the sample
+    /// [`PeakLimiter::latency`] samples earlier. No audio is delayed or touched: an oversampled
+    /// limiter computes gains at the base rate this way and applies them itself.
+    pub fn compute_gains(&mut self, levels: &[&[f32]], gains: &mut [&mut [f32]]) {
+        let n_ch = levels.len().min(self.channels).min(gains.len());
+        let len = levels.first().map_or(0, |c| c.len());
+        let mut start = 0;
+        while start < len {
+            let end = (start + CHUNK).min(len);
+            let n = end - start;
+            self.gains_chunk(n_ch, n, |c, i| levels[c][start + i]);
+            for (out, buf) in gains.iter_mut().zip(self.gain_buffer.iter()).take(n_ch) {
+                out[start..end].copy_from_slice(&buf[..n]);
+                for &g in &buf[..n] {
+                    self.min_gain = self.min_gain.min(g);
+                }
+            }
+            start = end;
         }
     }
 
-    fn process_chunk(
-        &mut self,
-        block: &mut [&mut [f32]],
-        detector: Option<(&[&[f32]], usize)>,
-        offset: usize,
-    ) {
-        let n = block.first().map_or(0, |c| c.len());
+    /// Fills `gain_buffer[..channels][..n]` from per-sample levels.
+    #[inline(always)]
+    fn gains_chunk(&mut self, channels: usize, n: usize, level: impl Fn(usize, usize) -> f32) {
         let link = self.settings.link.clamp(0.0, 1.0);
         let ceiling = self.ceiling;
         let k = self.coefficients;
-        let linked = link >= 1.0 || block.len() == 1;
+        let linked = link >= 1.0 || channels == 1;
         if !linked && self.was_linked {
             // Unlinking: every channel continues from the shared gain state.
             let (first, rest) = self.gains.split_at_mut(1);
@@ -457,31 +449,30 @@ impl PeakLimiter {
             }
         }
         self.was_linked = linked;
-        // 1. The gain for each output sample, from the undelayed input.
         if linked {
             let g = &mut self.gains[0];
             for i in 0..n {
                 let mut peak = 0.0f32;
-                for c in 0..block.len() {
-                    peak = peak.max(Self::level(block, c, i, detector, offset));
+                for c in 0..channels {
+                    peak = peak.max(level(c, i));
                 }
                 let required = if peak > ceiling { ceiling / peak } else { 1.0 };
                 self.gain_buffer[0][i] = g.step(self.index + i as u64, required, &k);
             }
             let (first, rest) = self.gain_buffer.split_at_mut(1);
-            for other in rest.iter_mut().take(block.len() - 1) {
+            for other in rest.iter_mut().take(channels - 1) {
                 other[..n].copy_from_slice(&first[0][..n]);
             }
         } else {
             for i in 0..n {
                 let mut levels = [0.0f32; MAX_CHANNELS];
                 let mut linked_peak = 0.0f32;
-                for (c, l) in levels.iter_mut().enumerate().take(block.len()) {
-                    *l = Self::level(block, c, i, detector, offset);
+                for (c, l) in levels.iter_mut().enumerate().take(channels) {
+                    *l = level(c, i);
                     linked_peak = linked_peak.max(*l);
                 }
                 let index = self.index + i as u64;
-                for (c, g) in self.gains.iter_mut().enumerate().take(block.len()) {
+                for (c, g) in self.gains.iter_mut().enumerate().take(channels) {
                     let peak = link * linked_peak + (1.0 - link) * levels[c];
                     let required = if peak > ceiling { ceiling / peak } else { 1.0 };
                     self.gain_buffer[c][i] = g.step(index, required, &k);
@@ -489,6 +480,13 @@ impl PeakLimiter {
             }
         }
         self.index += n as u64;
+    }
+
+    fn process_chunk(&mut self, block: &mut [&mut [f32]]) {
+        let n = block.first().map_or(0, |c| c.len());
+        let ceiling = self.ceiling;
+        // 1. The gain for each output sample, from the undelayed input.
+        self.gains_chunk(block.len(), n, |c, i| block[c][i].abs());
         // 2. Delay the audio by the lookahead; 3. apply the gain computed for it.
         self.delay.process(block);
         for (ch, gains) in block.iter_mut().zip(self.gain_buffer.iter()) {

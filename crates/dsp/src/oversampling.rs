@@ -57,23 +57,53 @@ fn halfband(half: usize) -> Vec<f64> {
 /// handles; longer blocks are split.
 pub const MAX_BLOCK: usize = 256;
 
-/// Dot product of two equal-length slices with eight independent accumulators, so the compiler
-/// vectorises it on any target.
+/// `out[i] = sum_k taps[k] * window[i + k]` for every `i` of `out` (`window` holds
+/// `out.len() + taps.len() - 1` samples). On x86_64 CPUs with AVX the same code runs compiled
+/// for AVX (8 lanes per instruction instead of 4). Each output accumulates its taps in the same
+/// order either way and nothing is fused, so both paths give bit-identical results.
+#[inline]
+pub(crate) fn fir(taps: &[f32], window: &[f32], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU supports AVX, checked just above.
+        unsafe { fir_avx(taps, window, out) };
+        return;
+    }
+    fir_generic(taps, window, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn fir_avx(taps: &[f32], window: &[f32], out: &mut [f32]) {
+    fir_generic(taps, window, out);
+}
+
+/// Register-blocked FIR: eight outputs stay in registers across all taps, so each tap costs
+/// one broadcast, one unaligned load, a multiply and an add per eight outputs.
 #[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ca, ra) = a.split_at(a.len() / 8 * 8);
-    let (cb, rb) = b.split_at(ca.len());
-    for (x, y) in ca.chunks_exact(8).zip(cb.chunks_exact(8)) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
+fn fir_generic(taps: &[f32], window: &[f32], out: &mut [f32]) {
+    const LANES: usize = 8;
+    let n = out.len();
+    let full = n - n % LANES;
+    for base in (0..full).step_by(LANES) {
+        let mut acc = [0.0f32; LANES];
+        for (k, &h) in taps.iter().enumerate() {
+            let src: &[f32; LANES] = window[base + k..base + k + LANES]
+                .try_into()
+                .expect("eight samples");
+            for l in 0..LANES {
+                acc[l] += h * src[l];
+            }
         }
+        out[base..base + LANES].copy_from_slice(&acc);
     }
-    let mut sum = (acc[0] + acc[4]) + (acc[1] + acc[5]) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (x, y) in ra.iter().zip(rb.iter()) {
-        sum += x * y;
+    for (i, o) in out.iter_mut().enumerate().skip(full) {
+        *o = taps
+            .iter()
+            .zip(&window[i..i + taps.len()])
+            .map(|(h, x)| h * x)
+            .sum();
     }
-    sum
 }
 
 /// A linear history buffer: `keep` past samples followed by room for one block, so every FIR
@@ -150,13 +180,15 @@ impl Stage {
     }
 
     /// `input.len()` samples in, twice as many out (gain 2 restores the level).
-    fn upsample(&mut self, input: &[f32], output: &mut [f32]) {
-        let taps = self.half + 1;
+    fn upsample(&mut self, input: &[f32], output: &mut [f32], scratch: &mut [f32]) {
+        let n = input.len();
         // y[2n] = 2 sum_k g[2k] x[n-k]; y[2n+1] = x[n - (M-1)/2].
         let lag = (self.half - 1) / 2;
         let window = self.up.fill(input.iter().copied());
-        for (i, out) in output.chunks_exact_mut(2).take(input.len()).enumerate() {
-            out[0] = 2.0 * dot(&self.fir_rev, &window[i..i + taps]);
+        let even = &mut scratch[..n];
+        fir(&self.fir_rev, window, even);
+        for (i, out) in output.chunks_exact_mut(2).take(n).enumerate() {
+            out[0] = 2.0 * even[i];
             out[1] = window[self.half + i - lag];
         }
         let len = window.len();
@@ -165,15 +197,12 @@ impl Stage {
 
     /// `2 * output.len()` samples in (even, odd pairs), half as many out.
     fn downsample(&mut self, input: &[f32], output: &mut [f32]) {
-        let taps = self.half + 1;
         let n = output.len();
         // y[n] = sum_k g[2k] z[2n-2k] + 0.5 z[2n-M]; with M odd, z[2n-M] is the odd sample of
         // the pair (M + 1)/2 pairs back.
         let lag = self.half.div_ceil(2);
         let even = self.down_even.fill(input.iter().step_by(2).copied());
-        for (i, out) in output.iter_mut().enumerate() {
-            *out = dot(&self.fir_rev, &even[i..i + taps]);
-        }
+        fir(&self.fir_rev, even, output);
         let len = even.len();
         self.down_even.advance(len);
         let odd = self.down_odd.fill(input.iter().skip(1).step_by(2).copied());
@@ -198,6 +227,7 @@ pub struct Oversampler {
     latency: u32,
     up_delay: f64,
     work: [Vec<f32>; 2],
+    scratch: Vec<f32>,
 }
 
 impl Oversampler {
@@ -239,6 +269,7 @@ impl Oversampler {
                 .collect(),
             latency,
             work: [vec![0.0; MAX_BLOCK * factor], vec![0.0; MAX_BLOCK * factor]],
+            scratch: vec![0.0; MAX_BLOCK * factor],
         }
     }
 
@@ -296,9 +327,9 @@ impl Oversampler {
         for (s, stage) in stages.iter_mut().enumerate() {
             let src: &[f32] = if s == 0 { input } else { &a[..len] };
             if s + 1 == count {
-                stage.upsample(src, &mut output[..2 * len]);
+                stage.upsample(src, &mut output[..2 * len], &mut self.scratch);
             } else {
-                stage.upsample(src, &mut b[..2 * len]);
+                stage.upsample(src, &mut b[..2 * len], &mut self.scratch);
                 std::mem::swap(a, b);
             }
             len *= 2;

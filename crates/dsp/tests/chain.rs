@@ -236,3 +236,31 @@ fn sidechain_shorter_than_block_is_accepted() {
     chain.process_with_sidechain(&mut [&mut l, &mut r], Some(&[&key, &key]));
     assert!(l.iter().all(|x| x.is_finite()));
 }
+
+#[test]
+fn leaving_bypass_warms_the_core_up_then_crossfades() {
+    // Bypass for a while (the core stops), then un-bypass: the output stays dry for one
+    // latency, then crossfades, and after the fade it is the processed signal exactly, with no
+    // stale audio from before the bypass.
+    let sr = 48_000.0;
+    let latency = 100usize;
+    let mut chain = PluginChain::<DelayInvert>::new(1, sr);
+    chain.set_settings(&settings(latency as u32, true));
+    let input: Vec<f32> = (0..20_000)
+        .map(|i| (i as f32 * 0.013).sin() * 0.5)
+        .collect();
+    let mut x = input.clone();
+    chain.process(&mut [&mut x[..8000]]);
+    chain.set_settings(&settings(latency as u32, false));
+    chain.process(&mut [&mut x[8000..]]);
+    for i in latency..8000 + latency {
+        assert_eq!(x[i], input[i - latency], "dry while bypassed, {i}");
+    }
+    let ramp = (BYPASS_RAMP_MS as f64 * 1e-3 * sr) as usize;
+    for i in 8000 + latency + ramp + 1..20_000 {
+        assert_eq!(x[i], -input[i - latency], "processed after the fade, {i}");
+    }
+    for i in 8000..8000 + latency + ramp + 1 {
+        assert!((x[i] - x[i - 1]).abs() < 0.03, "click at {i}");
+    }
+}

@@ -729,3 +729,52 @@ fn unity_gain_monitoring_matches_the_input_loudness() {
         }
     }
 }
+
+/// Twenty seconds of pink noise at 8 dB and 12 dB drive: over a long stretch of dense limiting
+/// the BS.1770 4x meter still reads no more than the ceiling at 4x, 8x and 16x.
+#[test]
+fn long_pink_noise_holds_the_true_peak_ceiling() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(21);
+    let n = 20 * SR as usize;
+    let mut make = || -> Vec<f32> {
+        let (mut b0, mut b1, mut b2) = (0.0f32, 0.0f32, 0.0f32);
+        (0..n)
+            .map(|_| {
+                let w = rng.random_range(-1.0f32..1.0);
+                b0 = 0.99765 * b0 + w * 0.0990460;
+                b1 = 0.96300 * b1 + w * 0.2965164;
+                b2 = 0.57000 * b2 + w * 1.0526913;
+                (b0 + b1 + b2 + w * 0.1848) * 0.25
+            })
+            .collect()
+    };
+    let x = [make(), make()];
+    let mut failures = Vec::new();
+    for drive in [8.0f32, 12.0] {
+        for os in [Oversampling::X4, Oversampling::X8, Oversampling::X16] {
+            let s = settings(
+                drive,
+                LimiterSettings {
+                    oversampling: os,
+                    ..LimiterSettings::default()
+                },
+            );
+            let y = render(&s, &x, 512);
+            let mut meter = 0.0f32;
+            for ch in &y {
+                let mut tp = TruePeak::new(SR);
+                tp.process(ch);
+                meter = meter.max(tp.peak());
+            }
+            let over = to_db(meter as f64) + 1.0;
+            eprintln!(
+                "pink noise 20 s, drive {drive} dB, {:>2}x: 4x meter {over:+.4} dB over",
+                os.factor()
+            );
+            if over >= 0.005 {
+                failures.push(format!("drive {drive} {}x: {over:+.4} dB", os.factor()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -115,17 +115,22 @@ impl TruePeak {
     /// [`TruePeak::ENVELOPE_OFFSET`]). `output` must be as long as `input`. The held peaks are
     /// not updated: this is for a limiter that must hold what the meter will read.
     pub fn envelope(&mut self, input: &[f32], output: &mut [f32]) {
+        let mut phase_out = [0.0f32; CHUNK];
         for (chunk, out) in input.chunks(CHUNK).zip(output.chunks_mut(CHUNK)) {
             let n = chunk.len();
             self.buffer[HISTORY..HISTORY + n].copy_from_slice(chunk);
             out.fill(0.0);
             for phase in &self.phases {
-                for (i, o) in out.iter_mut().enumerate() {
-                    let mut acc = 0.0f32;
-                    for (j, &h) in phase.iter().enumerate() {
-                        acc += h * self.buffer[HISTORY + i - j];
-                    }
-                    *o = o.max(acc.abs());
+                // y[i] = sum_j h[j] x[i - j] = sum_k h[11 - k] buffer[i + k].
+                let mut reversed = *phase;
+                reversed.reverse();
+                crate::oversampling::fir(
+                    &reversed,
+                    &self.buffer[..n + HISTORY],
+                    &mut phase_out[..n],
+                );
+                for (o, &y) in out.iter_mut().zip(&phase_out[..n]) {
+                    *o = o.max(y.abs());
                 }
             }
             self.buffer.copy_within(n..n + HISTORY, 0);
