@@ -17,7 +17,7 @@ use std::time::Duration;
 fn editor_geometry(short: &str) -> &'static str {
     match short {
         // plugins/mastering_limiter/src/editor.rs: WIDTH x HEIGHT
-        "limiter" => "780x470+0+0",
+        "limiter" => "900x470+0+0",
         _ => "420x300+0+0",
     }
 }

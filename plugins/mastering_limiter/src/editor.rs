@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// Editor width, logical pixels.
-pub const WIDTH: u32 = 780;
+pub const WIDTH: u32 = 900;
 /// Editor height, logical pixels.
 pub const HEIGHT: u32 = 470;
 
@@ -199,7 +199,7 @@ impl NiceEguiApp for LimiterApp {
                         history_view(
                             ui,
                             &self.history,
-                            egui::vec2(360.0, 170.0),
+                            egui::vec2(440.0, 170.0),
                             p.ceiling.value(),
                             12.0,
                         );
