@@ -124,11 +124,6 @@ impl MovingAverage {
     fn reset(&mut self) {
         self.sum.reset();
     }
-
-    #[inline]
-    fn push(&mut self, x: f32) -> f32 {
-        (self.sum.push(x) * self.scale) as f32
-    }
 }
 
 /// Settings of the peak limiter.
@@ -190,10 +185,11 @@ impl ChannelGain {
         self.sustained = other.sustained;
     }
 
-    /// One step of the gain computer: the smoothed gain for the sample `L` steps back, given
-    /// the gain the newest sample requires.
+    /// One step of the gain computer before smoothing: the windowed minimum with two-stage
+    /// release, given the gain the newest sample requires. [`ChannelGain::smooth`] turns a block
+    /// of these into the smoothed gains for the samples `L` steps back.
     #[inline(always)]
-    fn step(&mut self, index: u64, required: f32, k: &Coefficients) -> f32 {
+    fn envelope_step(&mut self, index: u64, required: f32, k: &Coefficients) -> f32 {
         let target = self.window_min.push(index, required);
         // Release in two stages: quickly back to the sustained reduction, slowly beyond.
         self.sustained += k.sustain * (target.min(self.envelope) - self.sustained);
@@ -207,7 +203,15 @@ impl ChannelGain {
             };
             self.envelope = (self.envelope + rate * (target - self.envelope)).min(target);
         }
-        self.smooth_b.push(self.smooth_a.push(self.envelope))
+        self.envelope
+    }
+
+    /// The two moving averages, over a block of envelope values, in place.
+    fn smooth(&mut self, block: &mut [f32]) {
+        let a = self.smooth_a.scale;
+        self.smooth_a.sum.scaled_sums_in_place(block, a);
+        let b = self.smooth_b.scale;
+        self.smooth_b.sum.scaled_sums_in_place(block, b);
     }
 }
 
@@ -457,8 +461,9 @@ impl PeakLimiter {
                     peak = peak.max(level(c, i));
                 }
                 let required = if peak > ceiling { ceiling / peak } else { 1.0 };
-                self.gain_buffer[0][i] = g.step(self.index + i as u64, required, &k);
+                self.gain_buffer[0][i] = g.envelope_step(self.index + i as u64, required, &k);
             }
+            g.smooth(&mut self.gain_buffer[0][..n]);
             let (first, rest) = self.gain_buffer.split_at_mut(1);
             for other in rest.iter_mut().take(channels - 1) {
                 other[..n].copy_from_slice(&first[0][..n]);
@@ -475,8 +480,16 @@ impl PeakLimiter {
                 for (c, g) in self.gains.iter_mut().enumerate().take(channels) {
                     let peak = link * linked_peak + (1.0 - link) * levels[c];
                     let required = if peak > ceiling { ceiling / peak } else { 1.0 };
-                    self.gain_buffer[c][i] = g.step(index, required, &k);
+                    self.gain_buffer[c][i] = g.envelope_step(index, required, &k);
                 }
+            }
+            for (g, buf) in self
+                .gains
+                .iter_mut()
+                .zip(self.gain_buffer.iter_mut())
+                .take(channels)
+            {
+                g.smooth(&mut buf[..n]);
             }
         }
         self.index += n as u64;

@@ -78,31 +78,39 @@ unsafe fn fir_avx(taps: &[f32], window: &[f32], out: &mut [f32]) {
     fir_generic(taps, window, out);
 }
 
-/// Register-blocked FIR: eight outputs stay in registers across all taps, so each tap costs
-/// one broadcast, one unaligned load, a multiply and an add per eight outputs.
+/// Register-blocked FIR. `LANES` outputs stay in registers across all taps: each tap costs
+/// one broadcast and, per register of outputs, one unaligned load, a multiply and an add.
+/// Blocks of 32 outputs give four independent accumulator chains (with AVX), so the adds do not
+/// wait on each other; each output still sums its taps in the same order.
 #[inline(always)]
 fn fir_generic(taps: &[f32], window: &[f32], out: &mut [f32]) {
-    const LANES: usize = 8;
     let n = out.len();
-    let full = n - n % LANES;
-    for base in (0..full).step_by(LANES) {
+    let wide = n - n % 32;
+    fir_block::<32>(taps, window, &mut out[..wide], 0);
+    let narrow = n - (n - wide) % 8;
+    fir_block::<8>(taps, window, &mut out[..narrow], wide);
+    for i in narrow..n {
+        out[i] = taps
+            .iter()
+            .zip(&window[i..i + taps.len()])
+            .fold(0.0f32, |acc, (h, x)| acc + h * x);
+    }
+}
+
+/// Outputs `from..out.len()` in blocks of `LANES` (the range must be a multiple of `LANES`).
+#[inline(always)]
+fn fir_block<const LANES: usize>(taps: &[f32], window: &[f32], out: &mut [f32], from: usize) {
+    for base in (from..out.len()).step_by(LANES) {
         let mut acc = [0.0f32; LANES];
         for (k, &h) in taps.iter().enumerate() {
             let src: &[f32; LANES] = window[base + k..base + k + LANES]
                 .try_into()
-                .expect("eight samples");
+                .expect("LANES samples");
             for l in 0..LANES {
                 acc[l] += h * src[l];
             }
         }
         out[base..base + LANES].copy_from_slice(&acc);
-    }
-    for (i, o) in out.iter_mut().enumerate().skip(full) {
-        *o = taps
-            .iter()
-            .zip(&window[i..i + taps.len()])
-            .map(|(h, x)| h * x)
-            .sum();
     }
 }
 

@@ -69,6 +69,28 @@ impl RunningSum {
         self.sum
     }
 
+    /// Pushes every value of `data` in turn and replaces it with the new sum times `scale`
+    /// (a moving average when `scale` is 1 / len). Same results as [`RunningSum::push`] in a
+    /// loop, with the state kept in registers.
+    pub fn scaled_sums_in_place(&mut self, data: &mut [f32], scale: f64) {
+        let len = self.len;
+        let ring = &mut self.ring[..len];
+        let mut pos = self.pos;
+        let mut sum = self.sum;
+        for x in data.iter_mut() {
+            let old = ring[pos];
+            ring[pos] = *x;
+            pos += 1;
+            if pos == len {
+                pos = 0;
+            }
+            sum += *x as f64 - old as f64;
+            *x = (sum * scale) as f32;
+        }
+        self.pos = pos;
+        self.sum = sum;
+    }
+
     /// Pushes a value, dropping the oldest, and returns the new sum.
     #[inline(always)]
     pub fn push(&mut self, x: f32) -> f64 {
