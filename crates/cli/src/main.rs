@@ -56,36 +56,13 @@ enum Command {
 const PROGRESS_MIN_SECONDS: f64 = 5.0;
 
 fn run_analyze(json: bool, files: &[PathBuf]) -> ExitCode {
-    let show_progress = std::io::stderr().is_terminal();
     let mut results: Vec<Analysis> = Vec::new();
     let mut failed = false;
     for path in files {
         let name = path.display().to_string();
-        let mut bar: Option<ProgressBar> = None;
-        let result = analyze(path, &name, |event| match event {
-            Progress::Start {
-                sample_rate_hz,
-                expected_frames: Some(total),
-            } if show_progress && total as f64 / sample_rate_hz as f64 > PROGRESS_MIN_SECONDS => {
-                let b = ProgressBar::new(total);
-                b.set_style(
-                    ProgressStyle::with_template("{msg} [{bar:30}] {percent}% {eta}")
-                        .expect("valid template")
-                        .progress_chars("=> "),
-                );
-                b.set_message(name.clone());
-                bar = Some(b);
-            }
-            Progress::Start { .. } => {}
-            Progress::Advance(frames) => {
-                if let Some(b) = &bar {
-                    b.inc(frames);
-                }
-            }
-        });
-        if let Some(b) = bar {
-            b.finish_and_clear();
-        }
+        let mut bar = Bar::new(&name);
+        let result = analyze(path, &name, |event| bar.on(event));
+        drop(bar);
         match result {
             Ok(a) => {
                 if !json {
@@ -113,31 +90,52 @@ fn run_analyze(json: bool, files: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn progress_bar(name: &str) -> impl FnMut(Progress) + '_ {
-    let show = std::io::stderr().is_terminal();
-    let mut bar: Option<ProgressBar> = None;
-    move |event| match event {
-        Progress::Start {
-            sample_rate_hz,
-            expected_frames: Some(total),
-        } if show && total as f64 / sample_rate_hz as f64 > PROGRESS_MIN_SECONDS => {
-            let b = ProgressBar::new(total);
-            b.set_style(
-                ProgressStyle::with_template("{msg} [{bar:30}] {percent}% {eta}")
-                    .expect("valid template")
-                    .progress_chars("=> "),
-            );
-            b.set_message(name.to_owned());
-            bar = Some(b);
+/// A progress bar for one file, shown on a terminal for files longer than
+/// [`PROGRESS_MIN_SECONDS`]; cleared when dropped.
+struct Bar {
+    name: String,
+    show: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl Bar {
+    fn new(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            show: std::io::stderr().is_terminal(),
+            bar: None,
         }
-        Progress::Start { .. } => {}
-        Progress::Advance(frames) => {
-            if let Some(b) = &bar {
-                b.inc(frames);
-                if b.position() >= b.length().unwrap_or(u64::MAX) {
-                    b.finish_and_clear();
+    }
+
+    fn on(&mut self, event: Progress) {
+        match event {
+            Progress::Start {
+                sample_rate_hz,
+                expected_frames: Some(total),
+            } if self.show && total as f64 / sample_rate_hz as f64 > PROGRESS_MIN_SECONDS => {
+                let b = ProgressBar::new(total);
+                b.set_style(
+                    ProgressStyle::with_template("{msg} [{bar:30}] {percent}% {eta}")
+                        .expect("valid template")
+                        .progress_chars("=> "),
+                );
+                b.set_message(self.name.clone());
+                self.bar = Some(b);
+            }
+            Progress::Start { .. } => {}
+            Progress::Advance(frames) => {
+                if let Some(b) = &self.bar {
+                    b.inc(frames);
                 }
             }
+        }
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
         }
     }
 }
@@ -172,7 +170,8 @@ fn run_render(
         let name = input.display().to_string();
         let summary = match plugin {
             RenderPlugin::Limiter => {
-                render::render::<render::Limiter>(&input, &output, &sets, bits, progress_bar(&name))
+                let mut bar = Bar::new(&name);
+                render::render::<render::Limiter>(&input, &output, &sets, bits, |e| bar.on(e))
             }
         }
         .map_err(|e| e.context(name.clone()))?;

@@ -9,6 +9,8 @@ use lathe_dsp::loudness::{ChannelRole, LoudnessMeter};
 use std::f64::consts::PI;
 use std::path::PathBuf;
 
+mod common;
+
 const SR: f64 = 48_000.0;
 
 /// 1 kHz sine at `dbfs` peak.
@@ -244,14 +246,7 @@ fn case_14_max_momentary_per_segment() {
 
 /// Sine at `fs * ratio` with phase offset, amplitude, 10 ms fades in and out, 1 s long.
 fn faded_sine(ratio: f64, phase_deg: f64, amplitude: f64) -> Vec<f32> {
-    let n = SR as usize;
-    let fade = (0.01 * SR) as usize;
-    (0..n)
-        .map(|i| {
-            let env = (i.min(n - 1 - i) as f64 / fade as f64).min(1.0);
-            (env * amplitude * (2.0 * PI * ratio * i as f64 + phase_deg.to_radians()).sin()) as f32
-        })
-        .collect()
+    common::faded_sine(SR, ratio, phase_deg, amplitude)
 }
 
 #[test]

@@ -14,6 +14,8 @@ use rand::{Rng, SeedableRng};
 use std::f64::consts::PI;
 use std::path::PathBuf;
 
+mod common;
+
 const SR: f64 = 48_000.0;
 
 fn db(x: f64) -> f64 {
@@ -61,14 +63,7 @@ fn stereo(x: Vec<f32>) -> [Vec<f32>; 2] {
 
 /// Sine at `fs * ratio` with a phase, amplitude and 10 ms fades, 1 s (EBU Tech 3341 15-19).
 fn faded_sine(ratio: f64, phase_deg: f64, amplitude: f64) -> Vec<f32> {
-    let n = SR as usize;
-    let fade = (0.01 * SR) as usize;
-    (0..n)
-        .map(|i| {
-            let env = (i.min(n - 1 - i) as f64 / fade as f64).min(1.0);
-            (env * amplitude * (2.0 * PI * ratio * i as f64 + phase_deg.to_radians()).sin()) as f32
-        })
-        .collect()
+    common::faded_sine(SR, ratio, phase_deg, amplitude)
 }
 
 fn square(freq: f64) -> Vec<f32> {
@@ -83,21 +78,33 @@ fn square(freq: f64) -> Vec<f32> {
         .collect()
 }
 
+/// Stereo noise, 1 s: white (uniform in -1..1) or pink (Paul Kellet's economy filter).
 fn noise(pink: bool, seed: u64) -> [Vec<f32>; 2] {
+    if pink {
+        pink_noise(SR as usize, seed, 0.3)
+    } else {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut make = || -> Vec<f32> {
+            (0..SR as usize)
+                .map(|_| rng.random_range(-1.0f32..1.0))
+                .collect()
+        };
+        [make(), make()]
+    }
+}
+
+/// Stereo pink noise, `n` frames, scaled by `scale` (peaks near `3 * scale`).
+fn pink_noise(n: usize, seed: u64, scale: f32) -> [Vec<f32>; 2] {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut make = || -> Vec<f32> {
         let (mut b0, mut b1, mut b2) = (0.0f32, 0.0f32, 0.0f32);
-        (0..SR as usize)
+        (0..n)
             .map(|_| {
                 let w = rng.random_range(-1.0f32..1.0);
-                if pink {
-                    b0 = 0.99765 * b0 + w * 0.0990460;
-                    b1 = 0.96300 * b1 + w * 0.2965164;
-                    b2 = 0.57000 * b2 + w * 1.0526913;
-                    (b0 + b1 + b2 + w * 0.1848) * 0.3
-                } else {
-                    w
-                }
+                b0 = 0.99765 * b0 + w * 0.0990460;
+                b1 = 0.96300 * b1 + w * 0.2965164;
+                b2 = 0.57000 * b2 + w * 1.0526913;
+                (b0 + b1 + b2 + w * 0.1848) * scale
             })
             .collect()
     };
@@ -688,21 +695,8 @@ fn dither_never_exceeds_the_ceiling() {
 #[test]
 fn unity_gain_monitoring_matches_the_input_loudness() {
     // 20 s of pink noise at about -20 LUFS, driven 12 dB into the limiter.
-    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
     let n = 20 * SR as usize;
-    let mut make = || -> Vec<f32> {
-        let (mut b0, mut b1, mut b2) = (0.0f32, 0.0f32, 0.0f32);
-        (0..n)
-            .map(|_| {
-                let w = rng.random_range(-1.0f32..1.0);
-                b0 = 0.99765 * b0 + w * 0.0990460;
-                b1 = 0.96300 * b1 + w * 0.2965164;
-                b2 = 0.57000 * b2 + w * 1.0526913;
-                (b0 + b1 + b2 + w * 0.1848) * 0.1
-            })
-            .collect()
-    };
-    let x = [make(), make()];
+    let x = pink_noise(n, 11, 0.1);
     let loudness = |y: &[Vec<f32>; 2]| -> f64 {
         let mut m = LoudnessMeter::for_channels(SR, 2);
         // Judge the last 10 s, after the monitor has settled.
@@ -734,21 +728,7 @@ fn unity_gain_monitoring_matches_the_input_loudness() {
 /// the BS.1770 4x meter still reads no more than the ceiling at 4x, 8x and 16x.
 #[test]
 fn long_pink_noise_holds_the_true_peak_ceiling() {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(21);
-    let n = 20 * SR as usize;
-    let mut make = || -> Vec<f32> {
-        let (mut b0, mut b1, mut b2) = (0.0f32, 0.0f32, 0.0f32);
-        (0..n)
-            .map(|_| {
-                let w = rng.random_range(-1.0f32..1.0);
-                b0 = 0.99765 * b0 + w * 0.0990460;
-                b1 = 0.96300 * b1 + w * 0.2965164;
-                b2 = 0.57000 * b2 + w * 1.0526913;
-                (b0 + b1 + b2 + w * 0.1848) * 0.25
-            })
-            .collect()
-    };
-    let x = [make(), make()];
+    let x = pink_noise(20 * SR as usize, 21, 0.25);
     let mut failures = Vec::new();
     for drive in [8.0f32, 12.0] {
         for os in [Oversampling::X4, Oversampling::X8, Oversampling::X16] {

@@ -86,3 +86,16 @@ pub fn music_like(seconds: f64, sr: f64, seed: u64) -> [Vec<f32>; 2] {
     }
     [left, right]
 }
+
+/// Sine at `sr * ratio` with a phase offset and amplitude, 10 ms fades in and out, 1 s long
+/// (the shape of EBU Tech 3341 cases 15-19).
+pub fn faded_sine(sr: f64, ratio: f64, phase_deg: f64, amplitude: f64) -> Vec<f32> {
+    let n = sr as usize;
+    let fade = (0.01 * sr) as usize;
+    (0..n)
+        .map(|i| {
+            let env = (i.min(n - 1 - i) as f64 / fade as f64).min(1.0);
+            (env * amplitude * (2.0 * PI * ratio * i as f64 + phase_deg.to_radians()).sin()) as f32
+        })
+        .collect()
+}
