@@ -3,7 +3,7 @@
 //! [`io_panel`].
 
 use crate::theme::{ACCENT, apply_theme};
-use crate::widgets::{MeterBallistics, knob, peak_meter, toggle};
+use crate::widgets::{FrameClock, MeterBallistics, knob, peak_meter, toggle};
 use lathe_plugin::{IoMeters, IoParams};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::{ParamSetter, Params};
@@ -12,7 +12,6 @@ use nice_plug_egui::{
     create_egui_editor,
 };
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Default editor width in logical pixels.
 pub const EDITOR_WIDTH: u32 = 420;
@@ -51,7 +50,7 @@ pub struct ShellApp<P: Params + 'static> {
     gui: Option<GuiContext>,
     input_meter: MeterBallistics,
     output_meter: MeterBallistics,
-    last_frame: Option<Instant>,
+    clock: FrameClock,
 }
 
 impl<P: Params + 'static> NiceEguiApp for ShellApp<P> {
@@ -63,16 +62,12 @@ impl<P: Params + 'static> NiceEguiApp for ShellApp<P> {
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         apply_theme(&egui_ctx);
         self.gui = Some(nice_gui_ctx);
-        self.last_frame = None;
+        self.clock.reset();
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
-        let now = Instant::now();
-        let dt = self
-            .last_frame
-            .map_or(0.0, |t| now.duration_since(t).as_secs_f32());
-        self.last_frame = Some(now);
+        let dt = self.clock.tick();
         self.input_meter.update(self.meters.input.take(), dt);
         self.output_meter.update(self.meters.output.take(), dt);
 
@@ -124,7 +119,7 @@ pub fn create_editor<P: Params + 'static>(
             gui: None,
             input_meter: MeterBallistics::default(),
             output_meter: MeterBallistics::default(),
-            last_frame: None,
+            clock: FrameClock::default(),
         },
     )
 }

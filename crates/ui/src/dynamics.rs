@@ -8,6 +8,36 @@ use lathe_plugin::{HISTORY_SLOT_S, HistoryPoint};
 /// Lowest level drawn in the history, dBFS.
 const HISTORY_FLOOR_DB: f32 = -48.0;
 
+/// Gain-reduction ballistics kept by the editor: instant attack, 20 dB/s return, 2 s hold.
+#[derive(Debug, Clone, Default)]
+pub struct ReductionBallistics {
+    level_db: f32,
+    hold_db: f32,
+    hold_age_s: f32,
+}
+
+impl ReductionBallistics {
+    /// Feeds the deepest reduction (dB, positive) since the last frame, `dt_s` seconds ago.
+    pub fn update(&mut self, reduction_db: f32, dt_s: f32) {
+        self.level_db = reduction_db.max(self.level_db - 20.0 * dt_s).max(0.0);
+        self.hold_age_s += dt_s;
+        if reduction_db >= self.hold_db || self.hold_age_s > 2.0 {
+            self.hold_db = reduction_db.max(self.level_db);
+            self.hold_age_s = 0.0;
+        }
+    }
+
+    /// Displayed reduction, dB.
+    pub fn level_db(&self) -> f32 {
+        self.level_db
+    }
+
+    /// Held reduction, dB.
+    pub fn hold_db(&self) -> f32 {
+        self.hold_db
+    }
+}
+
 /// A vertical gain-reduction bar growing down from the top, 0 to `range_db`, with the held
 /// maximum printed below.
 pub fn reduction_meter(ui: &mut Ui, reduction_db: f32, hold_db: f32, range_db: f32) -> Response {
@@ -121,4 +151,25 @@ pub fn history_view(
     response.on_hover_text(
         "Input (grey) and output (orange) peaks, ceiling (lines), gain reduction (red, from the top)",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reduction_attacks_at_once_returns_at_20_db_per_second_and_holds_2_s() {
+        let mut r = ReductionBallistics::default();
+        r.update(6.0, 0.0);
+        assert_eq!((r.level_db(), r.hold_db()), (6.0, 6.0));
+        r.update(0.0, 0.1);
+        assert!((r.level_db() - 4.0).abs() < 1e-5);
+        assert_eq!(r.hold_db(), 6.0);
+        for _ in 0..19 {
+            r.update(0.0, 0.1);
+        }
+        assert_eq!(r.level_db(), 0.0);
+        r.update(0.0, 0.1);
+        assert_eq!(r.hold_db(), 0.0, "hold released after 2 s");
+    }
 }

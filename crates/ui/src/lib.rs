@@ -11,8 +11,8 @@ mod theme;
 mod widgets;
 
 pub use app::{EDITOR_HEIGHT, EDITOR_WIDTH, ShellApp, create_editor, io_panel};
-pub use dynamics::{history_view, reduction_meter};
+pub use dynamics::{ReductionBallistics, history_view, reduction_meter};
 pub use theme::{ACCENT, BACKGROUND, METER_GREEN, METER_RED, METER_YELLOW, TEXT, apply_theme};
-pub use widgets::{MeterBallistics, enum_combo, knob, peak_meter, toggle};
+pub use widgets::{FrameClock, MeterBallistics, enum_combo, knob, peak_meter, toggle};
 
 pub use nice_plug::prelude::ParamSetter;

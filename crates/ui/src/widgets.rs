@@ -145,6 +145,25 @@ pub fn enum_combo<T: Enum + PartialEq + Copy + 'static>(
     response.on_hover_text(param.name())
 }
 
+/// Time between editor frames, for meter ballistics.
+#[derive(Debug, Clone, Default)]
+pub struct FrameClock(Option<std::time::Instant>);
+
+impl FrameClock {
+    /// Forgets the last frame (the editor was reopened): the next tick reads 0 s.
+    pub fn reset(&mut self) {
+        self.0 = None;
+    }
+
+    /// Seconds since the previous tick (0 on the first).
+    pub fn tick(&mut self) -> f32 {
+        let now = std::time::Instant::now();
+        let dt = self.0.map_or(0.0, |t| now.duration_since(t).as_secs_f32());
+        self.0 = Some(now);
+        dt
+    }
+}
+
 /// Meter ballistics kept by the editor: instant attack, 20 dB/s fall, 1.5 s peak hold.
 #[derive(Debug, Clone)]
 pub struct MeterBallistics {

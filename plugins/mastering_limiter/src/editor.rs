@@ -4,8 +4,8 @@
 use crate::{LimiterMeters, LimiterParams, PRESETS};
 use lathe_plugin::{HISTORY_SLOTS, HistoryPoint};
 use lathe_ui::{
-    ACCENT, MeterBallistics, TEXT, apply_theme, enum_combo, history_view, knob, peak_meter,
-    reduction_meter, toggle,
+    ACCENT, FrameClock, MeterBallistics, ReductionBallistics, TEXT, apply_theme, enum_combo,
+    history_view, knob, peak_meter, reduction_meter, toggle,
 };
 use nice_plug::context::gui::GuiContext;
 use nice_plug_egui::{
@@ -14,7 +14,6 @@ use nice_plug_egui::{
 };
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 /// Editor width, logical pixels.
 pub const WIDTH: u32 = 900;
@@ -36,11 +35,9 @@ pub struct LimiterApp {
     gui: Option<GuiContext>,
     input_meter: MeterBallistics,
     output_meter: MeterBallistics,
-    reduction_db: f32,
-    reduction_hold_db: f32,
-    reduction_hold_age_s: f32,
+    reduction: ReductionBallistics,
     history: Vec<HistoryPoint>,
-    last_frame: Option<Instant>,
+    clock: FrameClock,
 }
 
 fn db(x: f32) -> f32 {
@@ -131,26 +128,16 @@ impl NiceEguiApp for LimiterApp {
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         apply_theme(&egui_ctx);
         self.gui = Some(nice_gui_ctx);
-        self.last_frame = None;
+        self.clock.reset();
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
-        let now = Instant::now();
-        let dt = self
-            .last_frame
-            .map_or(0.0, |t| now.duration_since(t).as_secs_f32());
-        self.last_frame = Some(now);
+        let dt = self.clock.tick();
         let m = &self.meters;
         self.input_meter.update(m.io.input.take(), dt);
         self.output_meter.update(m.io.output.take(), dt);
-        let gr = m.reduction_db.take();
-        self.reduction_db = gr.max(self.reduction_db - 20.0 * dt).max(0.0);
-        self.reduction_hold_age_s += dt;
-        if gr >= self.reduction_hold_db || self.reduction_hold_age_s > 2.0 {
-            self.reduction_hold_db = gr.max(self.reduction_db);
-            self.reduction_hold_age_s = 0.0;
-        }
+        self.reduction.update(m.reduction_db.take(), dt);
         m.history.read_latest(&mut self.history);
 
         let Some(gui) = self.gui.as_ref() else {
@@ -203,7 +190,12 @@ impl NiceEguiApp for LimiterApp {
                             p.ceiling.value(),
                             12.0,
                         );
-                        reduction_meter(ui, self.reduction_db, self.reduction_hold_db, 12.0);
+                        reduction_meter(
+                            ui,
+                            self.reduction.level_db(),
+                            self.reduction.hold_db(),
+                            12.0,
+                        );
                     });
                     ui.horizontal(|ui| {
                         knob(ui, &p.io.input_gain, &setter, "Input");
@@ -269,11 +261,9 @@ pub(crate) fn create(
             gui: None,
             input_meter: MeterBallistics::default(),
             output_meter: MeterBallistics::default(),
-            reduction_db: 0.0,
-            reduction_hold_db: 0.0,
-            reduction_hold_age_s: 0.0,
+            reduction: ReductionBallistics::default(),
             history: vec![HistoryPoint::default(); HISTORY_SLOTS],
-            last_frame: None,
+            clock: FrameClock::default(),
         },
     )
 }
