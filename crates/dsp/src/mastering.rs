@@ -80,6 +80,8 @@ struct MeterDetector {
     /// Per channel: METER_HISTORY past envelope values, then one chunk.
     history: Vec<Vec<f32>>,
     scratch: Vec<f32>,
+    /// Sliding-maximum workspace.
+    work: Vec<f32>,
     /// Per channel, the aligned (and dilated) meter level of each sample of the chunk.
     levels: Vec<Vec<f32>>,
 }
@@ -92,6 +94,7 @@ impl MeterDetector {
                 .collect(),
             history: vec![vec![0.0; METER_HISTORY + CHUNK_SAMPLES]; channels],
             scratch: vec![0.0; CHUNK_SAMPLES],
+            work: vec![0.0; CHUNK_SAMPLES + METER_HISTORY],
             levels: vec![vec![0.0; CHUNK_SAMPLES]; channels],
         }
     }
@@ -131,11 +134,23 @@ impl MeterDetector {
             self.meters[c].envelope(x, env);
             let h = &mut self.history[c];
             h[METER_HISTORY..METER_HISTORY + n].copy_from_slice(env);
+            // levels[i] = max(h[base + i .. base + i + w]): a sliding maximum by doubling
+            // (after each pass, work[i] is the maximum of the next `k` values), then two
+            // overlapping windows of `k` cover `w`.
+            let w = lag_max - lag_min + 1;
+            let base = METER_HISTORY - lag_max;
+            let len = n + w - 1;
+            let work = &mut self.work[..len];
+            work.copy_from_slice(&h[base..base + len]);
+            let mut k = 1;
+            while 2 * k <= w {
+                for i in 0..len - k {
+                    work[i] = fast_max(work[i], work[i + k]);
+                }
+                k *= 2;
+            }
             for (i, level) in self.levels[c][..n].iter_mut().enumerate() {
-                let now = METER_HISTORY + i;
-                *level = h[now - lag_max..=now - lag_min]
-                    .iter()
-                    .fold(0.0f32, |m, &v| fast_max(m, v));
+                *level = fast_max(work[i], work[i + w - k]);
             }
             h.copy_within(n..n + METER_HISTORY, 0);
         }
