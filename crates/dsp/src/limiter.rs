@@ -231,7 +231,6 @@ pub struct PeakLimiter {
     settings: PeakLimiterSettings,
     sample_rate_hz: f64,
     channels: usize,
-    quantum: usize,
     max_lookahead: usize,
     lookahead: usize,
     ceiling: f32,
@@ -256,24 +255,11 @@ fn coefficient(time_ms: f32, sample_rate_hz: f64) -> f32 {
 impl PeakLimiter {
     /// A limiter for `channels` channels at a sample rate.
     pub fn new(channels: usize, sample_rate_hz: f64, settings: PeakLimiterSettings) -> Self {
-        Self::with_quantum(channels, sample_rate_hz, settings, 1)
-    }
-
-    /// A limiter whose lookahead is always a whole multiple of `quantum` samples (at least one
-    /// quantum). An oversampled limiter uses its factor, so that its latency is a whole number
-    /// of base-rate samples.
-    pub fn with_quantum(
-        channels: usize,
-        sample_rate_hz: f64,
-        settings: PeakLimiterSettings,
-        quantum: usize,
-    ) -> Self {
         let channels = channels.clamp(1, MAX_CHANNELS);
         let mut l = Self {
             settings,
             sample_rate_hz,
             channels,
-            quantum: quantum.max(1),
             max_lookahead: 0,
             lookahead: 0,
             ceiling: 1.0,
@@ -293,11 +279,10 @@ impl PeakLimiter {
         l
     }
 
-    /// Lookahead in samples for a time at this limiter's rate and quantum.
+    /// Lookahead in samples for a time at this limiter's rate (at least one sample).
     fn lookahead_for(&self, ms: f32) -> usize {
-        let q = self.quantum as f64;
         let samples = ms.clamp(0.0, MAX_LOOKAHEAD_MS) as f64 * 1e-3 * self.sample_rate_hz;
-        ((samples / q).round() as usize).max(1) * self.quantum
+        (samples.round() as usize).max(1)
     }
 
     fn allocate(&mut self) {

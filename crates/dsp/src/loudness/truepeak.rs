@@ -64,6 +64,9 @@ pub fn oversampling_for(sample_rate_hz: f64) -> usize {
 #[derive(Debug, Clone)]
 pub struct TruePeak {
     phases: Vec<[f32; 12]>,
+    /// The phases with their taps reversed, as the block FIR of [`TruePeak::envelope`] takes
+    /// them.
+    reversed_phases: Vec<[f32; 12]>,
     /// The last `HISTORY` input samples followed by the current chunk.
     buffer: [f32; HISTORY + CHUNK],
     peak: f32,
@@ -80,6 +83,7 @@ impl TruePeak {
             vec![PHASE_0, reversed(PHASE_1)]
         };
         Self {
+            reversed_phases: phases.iter().map(|&p| reversed(p)).collect(),
             phases,
             buffer: [0.0; HISTORY + CHUNK],
             peak: 0.0,
@@ -120,15 +124,9 @@ impl TruePeak {
             let n = chunk.len();
             self.buffer[HISTORY..HISTORY + n].copy_from_slice(chunk);
             out.fill(0.0);
-            for phase in &self.phases {
+            for taps in &self.reversed_phases {
                 // y[i] = sum_j h[j] x[i - j] = sum_k h[11 - k] buffer[i + k].
-                let mut reversed = *phase;
-                reversed.reverse();
-                crate::oversampling::fir(
-                    &reversed,
-                    &self.buffer[..n + HISTORY],
-                    &mut phase_out[..n],
-                );
+                crate::oversampling::fir(taps, &self.buffer[..n + HISTORY], &mut phase_out[..n]);
                 for (o, &y) in out.iter_mut().zip(&phase_out[..n]) {
                     *o = o.max(y.abs());
                 }
