@@ -51,6 +51,17 @@ impl BiquadCoefficients {
         )
     }
 
+    /// Squared magnitude at digital frequency `w` (radians per sample).
+    pub fn magnitude_squared_at(&self, w: f64) -> f64 {
+        let (c1, s1) = (w.cos(), -w.sin());
+        let (c2, s2) = ((2.0 * w).cos(), -(2.0 * w).sin());
+        let nr = self.b0 + self.b1 * c1 + self.b2 * c2;
+        let ni = self.b1 * s1 + self.b2 * s2;
+        let dr = 1.0 + self.a1 * c1 + self.a2 * c2;
+        let di = self.a1 * s1 + self.a2 * s2;
+        (nr * nr + ni * ni) / (dr * dr + di * di)
+    }
+
     /// Magnitude response in dB at `freq_hz`.
     pub fn magnitude_db(&self, freq_hz: f64, sample_rate_hz: f64) -> f64 {
         let (re, im) = self.response(freq_hz, sample_rate_hz);

@@ -16,8 +16,12 @@
 
 pub mod biquad;
 pub mod chain;
+pub mod channel_strip;
 pub mod delay;
 pub mod dither;
+pub mod dynamics;
+pub mod eq;
+pub mod filters;
 pub mod gain;
 pub mod limiter;
 pub mod loudness;
@@ -25,6 +29,8 @@ pub mod mastering;
 pub mod oversampling;
 pub mod plugins;
 pub mod running_sum;
+pub mod saturator;
+pub mod stereo;
 pub mod util;
 
 pub use chain::{ChainSettings, Core, IoSettings, PluginChain};

@@ -28,8 +28,9 @@ impl Core for PassThrough {
     fn process(&mut self, _main: &mut [&mut [f32]], _sidechain: Option<&[&[f32]]>) {}
 }
 
-/// Lathe Channel Strip's signal path (trims and bypass only, until its DSP lands).
-pub type ChannelStrip = PluginChain<PassThrough>;
+/// Lathe Channel Strip's signal path: filters, EQ, gate, compressor, de-esser, saturator,
+/// stereo.
+pub type ChannelStrip = PluginChain<crate::channel_strip::ChannelStripCore>;
 /// Lathe Bus Compressor's signal path (trims and bypass only, until its DSP lands).
 pub type BusCompressor = PluginChain<PassThrough>;
 /// Lathe Limiter's signal path: drive, oversampled soft clip and true-peak limiting, dither.

@@ -4,6 +4,8 @@
 //! - the limiter chain: processing while every setting changes, oversampling factor and
 //!   lookahead (which change the latency) included.
 //!
+//! - the channel strip: processing while every setting changes (slopes, oversampling, order).
+//!
 //! One test at a time touches the counting flag, so they share a lock.
 
 use lathe_dsp::chain::ChainSettings;
@@ -121,5 +123,70 @@ fn limiter_chain_allocates_nothing_while_settings_change() {
         ALLOCATIONS.load(Ordering::SeqCst),
         0,
         "the limiter chain allocated on the audio thread"
+    );
+}
+
+#[test]
+fn channel_strip_allocates_nothing_while_settings_change() {
+    use lathe_dsp::channel_strip::{ChannelStripSettings, ModuleOrder};
+    use lathe_dsp::dynamics::Detection;
+    use lathe_dsp::filters::Slope;
+    use lathe_dsp::plugins::ChannelStrip;
+    use lathe_dsp::saturator::{Character, SaturatorOversampling};
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut chain = ChannelStrip::new(2, 48_000.0);
+    let mut a: Vec<f32> = (0..4096)
+        .map(|i| ((i * 7) % 101) as f32 / 60.0 - 0.8)
+        .collect();
+    let mut b = a.clone();
+    let mut settings = ChainSettings {
+        io: IoSettings::default(),
+        core: ChannelStripSettings::default(),
+    };
+    chain.set_settings(&settings);
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    for step in 0..40usize {
+        let s = &mut settings.core;
+        s.highpass.enabled = step % 3 != 0;
+        s.highpass.slope = [Slope::Db6, Slope::Db12, Slope::Db24, Slope::Db48][step % 4];
+        s.highpass.freq_hz = 20.0 + 10.0 * step as f32;
+        s.lowpass.enabled = step % 4 != 0;
+        s.lowpass.slope = [Slope::Db18, Slope::Db36][step % 2];
+        s.eq_enabled = step % 5 != 0;
+        for (k, band) in s.eq.bands.iter_mut().enumerate() {
+            band.gain_db = ((step + k) % 9) as f32 - 4.0;
+            band.freq_hz = 100.0 * (k + 1) as f32 * (1.0 + step as f32 / 10.0);
+        }
+        s.gate_enabled = step % 2 == 0;
+        s.compressor_enabled = step % 3 != 1;
+        s.compressor.detection = [Detection::Peak, Detection::Rms][step % 2];
+        s.compressor.sidechain_hpf_hz = [0.0, 100.0][step % 2];
+        s.deesser_enabled = step % 2 == 1;
+        s.saturator_enabled = step % 4 != 3;
+        s.saturator.character = [Character::Tape, Character::Tube, Character::HardClip][step % 3];
+        s.saturator.oversampling = [
+            SaturatorOversampling::Off,
+            SaturatorOversampling::X2,
+            SaturatorOversampling::X4,
+            SaturatorOversampling::X8,
+        ][step % 4];
+        s.stereo.width = (step % 5) as f32 / 2.0;
+        s.stereo.mono = step % 7 == 0;
+        s.order = [ModuleOrder::EqFirst, ModuleOrder::DynamicsFirst][step % 2];
+        settings.io.bypass = step % 9 == 0;
+        chain.set_settings(&settings);
+        chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
+        chain.process(&mut [&mut a, &mut b]);
+        let _ = chain.core_mut().take_readouts();
+        let _ = chain.core().magnitude_db(1000.0);
+        let _ = chain.latency();
+    }
+    chain.reset();
+    COUNTING.store(false, Ordering::SeqCst);
+    assert_eq!(
+        ALLOCATIONS.load(Ordering::SeqCst),
+        0,
+        "the channel strip allocated on the audio thread"
     );
 }

@@ -1,0 +1,790 @@
+//! Dynamics: the shared compressor, the gate and the de-esser.
+//!
+//! The compressor follows D. Giannoulis, M. Massberg and J. D. Reiss, "Digital Dynamic Range
+//! Compressor Design — A Tutorial and Analysis", JAES 60(6), 2012:
+//!
+//! - level detection in the log domain (peak, or RMS over [`RMS_WINDOW_MS`]);
+//! - the static gain computer with a quadratic soft knee (their eq. 4), see [`GainComputer`];
+//! - the "smooth branching" peak detector applied to the gain reduction (their eq. 17, in the
+//!   log domain), so attack and release are true time constants: after a step, the gain
+//!   reduction covers `1 - 1/e` of its way in one attack (or release) time;
+//! - make-up gain after the detector, and a dry/wet mix for parallel compression.
+//!
+//! The gate is a state machine (open/hold/closed) with hysteresis on a peak envelope of a
+//! filtered key, gliding in dB between open and the range. The de-esser is split-band: a
+//! Linkwitz-Riley (4th-order) crossover takes the sibilant band above the split frequency, the
+//! gain computer limits that band's level, and only the band is turned down
+//! (`out = low + g * high`); the two bands sum to an allpass, so everything below the split
+//! passes with its level untouched.
+
+use crate::biquad::BiquadCoefficients;
+use crate::chain::MAX_CHANNELS;
+use crate::filters::{Section, SectionKind, bilinear_butterworth};
+
+/// Averaging time of RMS detection, ms.
+pub const RMS_WINDOW_MS: f32 = 10.0;
+/// Level, dBFS, at which auto make-up restores the level (the EBU alignment level): a steady
+/// signal at -18 dBFS comes out at -18 dBFS.
+pub const AUTO_MAKEUP_REFERENCE_DB: f32 = -18.0;
+/// Floor for levels in dB (silence).
+const FLOOR_DB: f32 = -200.0;
+
+/// `exp(-1 / (t fs))`: the one-pole coefficient for time constant `ms`.
+pub fn time_coefficient(ms: f32, sample_rate_hz: f64) -> f32 {
+    if ms <= 0.0 {
+        0.0
+    } else {
+        (-1.0 / (ms as f64 * 1e-3 * sample_rate_hz)).exp() as f32
+    }
+}
+
+#[inline]
+fn to_db(x: f32) -> f32 {
+    if x > 1e-10 {
+        20.0 * x.log10()
+    } else {
+        FLOOR_DB
+    }
+}
+
+#[inline]
+fn from_db(db: f32) -> f32 {
+    10f32.powf(db * 0.05)
+}
+
+/// The static curve: threshold, ratio and a quadratic soft knee (Giannoulis et al., eq. 4).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GainComputer {
+    /// Threshold, dBFS.
+    pub threshold_db: f32,
+    /// Ratio (1 = no compression).
+    pub ratio: f32,
+    /// Knee width, dB (0 = hard knee).
+    pub knee_db: f32,
+}
+
+impl GainComputer {
+    /// Output level (dB) for an input level (dB).
+    #[inline]
+    pub fn output_db(&self, x: f32) -> f32 {
+        let over = x - self.threshold_db;
+        let slope = 1.0 / self.ratio - 1.0;
+        if 2.0 * over < -self.knee_db {
+            x
+        } else if self.knee_db > 0.0 && 2.0 * over.abs() <= self.knee_db {
+            let k = over + 0.5 * self.knee_db;
+            x + slope * k * k / (2.0 * self.knee_db)
+        } else {
+            self.threshold_db + over / self.ratio
+        }
+    }
+
+    /// Gain reduction (dB, >= 0) for an input level (dB).
+    #[inline]
+    pub fn reduction_db(&self, x: f32) -> f32 {
+        x - self.output_db(x)
+    }
+
+    /// Level (dB) below which the curve is the identity.
+    pub fn knee_start_db(&self) -> f32 {
+        self.threshold_db - 0.5 * self.knee_db
+    }
+}
+
+/// How the compressor measures level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detection {
+    /// Instantaneous peak.
+    #[default]
+    Peak,
+    /// RMS over [`RMS_WINDOW_MS`].
+    Rms,
+}
+
+/// Compressor settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CompressorSettings {
+    /// Threshold, dBFS.
+    pub threshold_db: f32,
+    /// Ratio, 1..=100.
+    pub ratio: f32,
+    /// Knee width, dB.
+    pub knee_db: f32,
+    /// Attack time constant, ms.
+    pub attack_ms: f32,
+    /// Release time constant, ms.
+    pub release_ms: f32,
+    /// Level detection.
+    pub detection: Detection,
+    /// Make-up gain, dB (added to the automatic make-up when that is on).
+    pub makeup_db: f32,
+    /// Automatic make-up: restores a steady signal at [`AUTO_MAKEUP_REFERENCE_DB`].
+    pub auto_makeup: bool,
+    /// Dry/wet mix, 0..=1 (parallel compression).
+    pub mix: f32,
+    /// Side-chain high-pass corner, Hz; 0 = off.
+    pub sidechain_hpf_hz: f32,
+    /// Stereo link, 0..=1: 1 = all channels get the same gain (from the loudest).
+    pub link: f32,
+}
+
+impl Default for CompressorSettings {
+    fn default() -> Self {
+        Self {
+            threshold_db: -18.0,
+            ratio: 3.0,
+            knee_db: 6.0,
+            attack_ms: 10.0,
+            release_ms: 120.0,
+            detection: Detection::Peak,
+            makeup_db: 0.0,
+            auto_makeup: false,
+            mix: 1.0,
+            sidechain_hpf_hz: 0.0,
+            link: 1.0,
+        }
+    }
+}
+
+impl CompressorSettings {
+    /// The static curve.
+    pub fn curve(&self) -> GainComputer {
+        GainComputer {
+            threshold_db: self.threshold_db,
+            ratio: self.ratio.max(1.0),
+            knee_db: self.knee_db.max(0.0),
+        }
+    }
+
+    /// Total make-up gain, dB.
+    pub fn total_makeup_db(&self) -> f32 {
+        let auto = if self.auto_makeup {
+            self.curve().reduction_db(AUTO_MAKEUP_REFERENCE_DB)
+        } else {
+            0.0
+        };
+        auto + self.makeup_db
+    }
+
+    /// The steady-state output level (dB) for a steady input level (dB), make-up included
+    /// and mix at 100 %: the transfer curve the editor draws.
+    pub fn transfer_db(&self, x: f32) -> f32 {
+        self.curve().output_db(x) + self.total_makeup_db()
+    }
+}
+
+/// Samples between flushes of decayed state; on a fixed grid so block sizes do not matter.
+const FLUSH_GRID: u32 = 64;
+
+/// A biquad with per-channel state, for side-chain filters.
+#[derive(Debug, Clone, Copy)]
+struct KeyFilter {
+    c: BiquadCoefficients,
+    on: bool,
+    s: [[f64; 2]; MAX_CHANNELS],
+}
+
+impl KeyFilter {
+    const OFF: Self = Self {
+        c: BiquadCoefficients::IDENTITY,
+        on: false,
+        s: [[0.0; 2]; MAX_CHANNELS],
+    };
+
+    fn set_coefficients(&mut self, c: BiquadCoefficients) {
+        self.c = c;
+        self.on = true;
+    }
+
+    fn set(&mut self, section: Option<Section>, sample_rate_hz: f64) {
+        match section {
+            Some(s) => {
+                self.c = s.design(sample_rate_hz);
+                self.on = true;
+            }
+            None => self.on = false,
+        }
+    }
+
+    #[inline]
+    fn tick(&mut self, ch: usize, x: f32) -> f32 {
+        if !self.on {
+            return x;
+        }
+        let c = &self.c;
+        let s = &mut self.s[ch];
+        let x = x as f64;
+        let y = c.b0 * x + s[0];
+        s[0] = c.b1 * x - c.a1 * y + s[1];
+        s[1] = c.b2 * x - c.a2 * y;
+        y as f32
+    }
+
+    fn reset(&mut self) {
+        self.s = [[0.0; 2]; MAX_CHANNELS];
+    }
+
+    fn flush(&mut self) {
+        for s in &mut self.s {
+            if s[0].abs() < 1e-30 && s[1].abs() < 1e-30 {
+                *s = [0.0; 2];
+            }
+        }
+    }
+}
+
+/// A second-order Butterworth high-pass section at `hz`, or `None` for `hz <= 0`.
+fn highpass_section(hz: f32) -> Option<Section> {
+    (hz > 0.0).then_some(Section {
+        kind: SectionKind::Highpass {
+            q: std::f64::consts::FRAC_1_SQRT_2,
+        },
+        freq_hz: hz as f64,
+    })
+}
+
+/// The shared feed-forward compressor.
+#[derive(Debug, Clone)]
+pub struct Compressor {
+    settings: CompressorSettings,
+    curve: GainComputer,
+    sample_rate_hz: f64,
+    attack: f32,
+    release: f32,
+    rms_coefficient: f32,
+    knee_start_lin: f32,
+    makeup: f32,
+    key_hpf: KeyFilter,
+    /// Per channel: mean square (RMS detection) and smoothed gain reduction (dB).
+    mean_square: [f32; MAX_CHANNELS],
+    reduction: [f32; MAX_CHANNELS],
+    max_reduction_db: f32,
+    grid: u32,
+}
+
+impl Compressor {
+    /// A compressor at `sample_rate_hz` with default settings.
+    pub fn new(sample_rate_hz: f64) -> Self {
+        let mut c = Self {
+            settings: CompressorSettings::default(),
+            curve: CompressorSettings::default().curve(),
+            sample_rate_hz,
+            attack: 0.0,
+            release: 0.0,
+            rms_coefficient: 0.0,
+            knee_start_lin: 0.0,
+            makeup: 1.0,
+            key_hpf: KeyFilter::OFF,
+            mean_square: [0.0; MAX_CHANNELS],
+            reduction: [0.0; MAX_CHANNELS],
+            max_reduction_db: 0.0,
+            grid: 0,
+        };
+        c.apply();
+        c
+    }
+
+    /// Recomputes time constants and filters for a new rate.
+    pub fn set_sample_rate(&mut self, sample_rate_hz: f64) {
+        self.sample_rate_hz = sample_rate_hz;
+        self.apply();
+    }
+
+    /// Applies settings.
+    pub fn set_settings(&mut self, settings: &CompressorSettings) {
+        if *settings != self.settings {
+            self.settings = *settings;
+            self.apply();
+        }
+    }
+
+    fn apply(&mut self) {
+        let s = &self.settings;
+        let sr = self.sample_rate_hz;
+        self.curve = s.curve();
+        self.attack = time_coefficient(s.attack_ms, sr);
+        self.release = time_coefficient(s.release_ms, sr);
+        self.rms_coefficient = time_coefficient(RMS_WINDOW_MS, sr);
+        self.knee_start_lin = from_db(self.curve.knee_start_db());
+        self.makeup = from_db(s.total_makeup_db());
+        self.key_hpf.set(highpass_section(s.sidechain_hpf_hz), sr);
+    }
+
+    /// Clears detector and filter state.
+    pub fn reset(&mut self) {
+        self.mean_square = [0.0; MAX_CHANNELS];
+        self.reduction = [0.0; MAX_CHANNELS];
+        self.key_hpf.reset();
+        self.max_reduction_db = 0.0;
+        self.grid = 0;
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &CompressorSettings {
+        &self.settings
+    }
+
+    /// Deepest gain reduction (dB, >= 0) since the last call; resets it.
+    pub fn take_max_reduction_db(&mut self) -> f32 {
+        std::mem::take(&mut self.max_reduction_db)
+    }
+
+    /// Current gain reduction of the most reduced channel, dB.
+    pub fn reduction_db(&self) -> f32 {
+        self.reduction.iter().fold(0.0f32, |m, &r| m.max(r))
+    }
+
+    /// Compresses `main` in place, keyed by `key` (the same channels, or another signal; a
+    /// key with fewer channels is reused cyclically; `None` keys from `main` itself).
+    pub fn process(&mut self, main: &mut [&mut [f32]], key: Option<&[&[f32]]>) {
+        let channels = main.len().min(MAX_CHANNELS);
+        if channels == 0 {
+            return;
+        }
+        let len = main[0].len();
+        let link = self.settings.link.clamp(0.0, 1.0);
+        let mix = self.settings.mix.clamp(0.0, 1.0);
+        let rms = self.settings.detection == Detection::Rms;
+        let mut levels = [0.0f32; MAX_CHANNELS];
+        let mut max_red = self.max_reduction_db;
+        for i in 0..len {
+            self.grid += 1;
+            if self.grid == FLUSH_GRID {
+                self.grid = 0;
+                self.key_hpf.flush();
+                for ms in &mut self.mean_square {
+                    if *ms < 1e-30 {
+                        *ms = 0.0;
+                    }
+                }
+            }
+            // Level per channel, linear (peak) or mean square.
+            let mut loudest = 0.0f32;
+            for ch in 0..channels {
+                let k = match key {
+                    Some(k) if !k.is_empty() => {
+                        let kc = k[ch % k.len()];
+                        if i < kc.len() { kc[i] } else { 0.0 }
+                    }
+                    _ => main[ch][i],
+                };
+                let k = self.key_hpf.tick(ch, k);
+                let level = if rms {
+                    let ms = &mut self.mean_square[ch];
+                    *ms = k * k + self.rms_coefficient * (*ms - k * k);
+                    ms.sqrt()
+                } else {
+                    k.abs()
+                };
+                levels[ch] = level;
+                loudest = loudest.max(level);
+            }
+            let loudest_db = if loudest > self.knee_start_lin {
+                to_db(loudest)
+            } else {
+                FLOOR_DB
+            };
+            for ch in 0..channels {
+                let target = if loudest_db == FLOOR_DB {
+                    0.0
+                } else {
+                    let own = if link < 1.0 { to_db(levels[ch]) } else { 0.0 };
+                    let x = link * loudest_db + (1.0 - link) * own;
+                    self.curve.reduction_db(x)
+                };
+                let r = &mut self.reduction[ch];
+                let coef = if target > *r {
+                    self.attack
+                } else {
+                    self.release
+                };
+                *r = target + coef * (*r - target);
+                if *r < 1e-6 {
+                    *r = 0.0;
+                }
+                max_red = max_red.max(*r);
+                let g = if *r == 0.0 {
+                    self.makeup
+                } else {
+                    from_db(-*r) * self.makeup
+                };
+                let gain = if mix < 1.0 { 1.0 - mix + mix * g } else { g };
+                main[ch][i] *= gain;
+            }
+        }
+        self.max_reduction_db = max_red;
+    }
+}
+
+/// Gate settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GateSettings {
+    /// Opening threshold, dBFS.
+    pub threshold_db: f32,
+    /// Attenuation when closed, dB (positive).
+    pub range_db: f32,
+    /// Opening time constant, ms.
+    pub attack_ms: f32,
+    /// Time the key must stay below the closing threshold before the gate closes, ms.
+    pub hold_ms: f32,
+    /// Closing time constant, ms.
+    pub release_ms: f32,
+    /// The gate closes this many dB below the threshold.
+    pub hysteresis_db: f32,
+    /// Key high-pass corner, Hz (0 = off).
+    pub key_hpf_hz: f32,
+    /// Key low-pass corner, Hz (0 = off).
+    pub key_lpf_hz: f32,
+}
+
+impl Default for GateSettings {
+    fn default() -> Self {
+        Self {
+            threshold_db: -50.0,
+            range_db: 40.0,
+            attack_ms: 1.0,
+            hold_ms: 20.0,
+            release_ms: 100.0,
+            hysteresis_db: 4.0,
+            key_hpf_hz: 0.0,
+            key_lpf_hz: 0.0,
+        }
+    }
+}
+
+/// Decay time of the gate's peak envelope, ms.
+const GATE_ENVELOPE_MS: f32 = 10.0;
+
+/// A noise gate with hold and hysteresis.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    settings: GateSettings,
+    sample_rate_hz: f64,
+    open_lin: f32,
+    close_lin: f32,
+    attack: f32,
+    release: f32,
+    envelope_decay: f32,
+    hold_samples: u32,
+    key_hpf: KeyFilter,
+    key_lpf: KeyFilter,
+    envelope: f32,
+    open: bool,
+    hold_left: u32,
+    /// Current attenuation, dB (>= 0).
+    attenuation_db: f32,
+    max_attenuation_db: f32,
+    grid: u32,
+}
+
+impl Gate {
+    /// A gate at `sample_rate_hz` with default settings, open.
+    pub fn new(sample_rate_hz: f64) -> Self {
+        let mut g = Self {
+            settings: GateSettings::default(),
+            sample_rate_hz,
+            open_lin: 0.0,
+            close_lin: 0.0,
+            attack: 0.0,
+            release: 0.0,
+            envelope_decay: 0.0,
+            hold_samples: 0,
+            key_hpf: KeyFilter::OFF,
+            key_lpf: KeyFilter::OFF,
+            envelope: 0.0,
+            open: true,
+            hold_left: 0,
+            attenuation_db: 0.0,
+            max_attenuation_db: 0.0,
+            grid: 0,
+        };
+        g.apply();
+        g
+    }
+
+    /// Recomputes coefficients for a new rate.
+    pub fn set_sample_rate(&mut self, sample_rate_hz: f64) {
+        self.sample_rate_hz = sample_rate_hz;
+        self.apply();
+    }
+
+    /// Applies settings.
+    pub fn set_settings(&mut self, settings: &GateSettings) {
+        if *settings != self.settings {
+            self.settings = *settings;
+            self.apply();
+        }
+    }
+
+    fn apply(&mut self) {
+        let s = &self.settings;
+        let sr = self.sample_rate_hz;
+        self.open_lin = from_db(s.threshold_db);
+        self.close_lin = from_db(s.threshold_db - s.hysteresis_db.max(0.0));
+        self.attack = time_coefficient(s.attack_ms, sr);
+        self.release = time_coefficient(s.release_ms, sr);
+        self.envelope_decay = time_coefficient(GATE_ENVELOPE_MS, sr);
+        self.hold_samples = (s.hold_ms.max(0.0) as f64 * 1e-3 * sr).round() as u32;
+        self.key_hpf.set(highpass_section(s.key_hpf_hz), sr);
+        self.key_lpf.set(
+            (s.key_lpf_hz > 0.0).then_some(Section {
+                kind: SectionKind::Lowpass {
+                    q: std::f64::consts::FRAC_1_SQRT_2,
+                },
+                freq_hz: s.key_lpf_hz as f64,
+            }),
+            sr,
+        );
+    }
+
+    /// Clears state; the gate starts open.
+    pub fn reset(&mut self) {
+        self.key_hpf.reset();
+        self.key_lpf.reset();
+        self.envelope = 0.0;
+        self.open = true;
+        self.hold_left = self.hold_samples;
+        self.attenuation_db = 0.0;
+        self.max_attenuation_db = 0.0;
+        self.grid = 0;
+    }
+
+    /// Whether the gate is open (or holding).
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// Deepest attenuation (dB, >= 0) since the last call; resets it.
+    pub fn take_max_attenuation_db(&mut self) -> f32 {
+        std::mem::take(&mut self.max_attenuation_db)
+    }
+
+    /// Gates `main` in place, keyed by its own (filtered) signal.
+    pub fn process(&mut self, main: &mut [&mut [f32]]) {
+        let channels = main.len().min(MAX_CHANNELS);
+        if channels == 0 {
+            return;
+        }
+        let len = main[0].len();
+        let range = self.settings.range_db.max(0.0);
+        let mut max_att = self.max_attenuation_db;
+        for i in 0..len {
+            self.grid += 1;
+            if self.grid == FLUSH_GRID {
+                self.grid = 0;
+                self.key_hpf.flush();
+                self.key_lpf.flush();
+                if self.envelope < 1e-20 {
+                    self.envelope = 0.0;
+                }
+            }
+            let mut peak = 0.0f32;
+            for (ch, channel) in main.iter().enumerate().take(channels) {
+                let k = self.key_lpf.tick(ch, self.key_hpf.tick(ch, channel[i]));
+                peak = peak.max(k.abs());
+            }
+            self.envelope = peak.max(self.envelope * self.envelope_decay);
+            if self.envelope >= self.open_lin {
+                self.open = true;
+            }
+            if self.envelope >= self.close_lin {
+                self.hold_left = self.hold_samples;
+            } else if self.open {
+                if self.hold_left > 0 {
+                    self.hold_left -= 1;
+                } else {
+                    self.open = false;
+                }
+            }
+            let (target, coef) = if self.open {
+                (0.0, self.attack)
+            } else {
+                (range, self.release)
+            };
+            self.attenuation_db = target + coef * (self.attenuation_db - target);
+            if (self.attenuation_db - target).abs() < 1e-4 {
+                self.attenuation_db = target;
+            }
+            max_att = max_att.max(self.attenuation_db);
+            if self.attenuation_db > 0.0 {
+                let g = from_db(-self.attenuation_db);
+                for channel in main.iter_mut().take(channels) {
+                    channel[i] *= g;
+                }
+            }
+        }
+        self.max_attenuation_db = max_att;
+    }
+}
+
+/// De-esser settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DeEsserSettings {
+    /// Split frequency, Hz (2-12 kHz): the band above it is the sibilance.
+    pub freq_hz: f32,
+    /// Level of the sibilant band above which it is reduced, dBFS.
+    pub threshold_db: f32,
+    /// Most reduction, dB.
+    pub range_db: f32,
+    /// Output only the sibilant band (to tune the frequency).
+    pub listen: bool,
+}
+
+impl Default for DeEsserSettings {
+    fn default() -> Self {
+        Self {
+            freq_hz: 6000.0,
+            threshold_db: -30.0,
+            range_db: 12.0,
+            listen: false,
+        }
+    }
+}
+
+/// De-esser attack and release time constants, ms.
+const DEESS_ATTACK_MS: f32 = 0.5;
+const DEESS_RELEASE_MS: f32 = 60.0;
+/// De-esser ratio and knee: close to a limiter on the band, softly.
+const DEESS_RATIO: f32 = 10.0;
+const DEESS_KNEE_DB: f32 = 6.0;
+
+/// A split-band de-esser.
+#[derive(Debug, Clone)]
+pub struct DeEsser {
+    settings: DeEsserSettings,
+    sample_rate_hz: f64,
+    /// Linkwitz-Riley split: two Butterworth low-passes, two high-passes.
+    low: [KeyFilter; 2],
+    high: [KeyFilter; 2],
+    curve: GainComputer,
+    attack: f32,
+    release: f32,
+    reduction_db: f32,
+    max_reduction_db: f32,
+    grid: u32,
+}
+
+impl DeEsser {
+    /// A de-esser at `sample_rate_hz` with default settings.
+    pub fn new(sample_rate_hz: f64) -> Self {
+        let mut d = Self {
+            settings: DeEsserSettings::default(),
+            sample_rate_hz,
+            low: [KeyFilter::OFF; 2],
+            high: [KeyFilter::OFF; 2],
+            curve: GainComputer {
+                threshold_db: 0.0,
+                ratio: DEESS_RATIO,
+                knee_db: DEESS_KNEE_DB,
+            },
+            attack: 0.0,
+            release: 0.0,
+            reduction_db: 0.0,
+            max_reduction_db: 0.0,
+            grid: 0,
+        };
+        d.apply();
+        d
+    }
+
+    /// Recomputes coefficients for a new rate.
+    pub fn set_sample_rate(&mut self, sample_rate_hz: f64) {
+        self.sample_rate_hz = sample_rate_hz;
+        self.apply();
+    }
+
+    /// Applies settings.
+    pub fn set_settings(&mut self, settings: &DeEsserSettings) {
+        if *settings != self.settings {
+            self.settings = *settings;
+            self.apply();
+        }
+    }
+
+    fn apply(&mut self) {
+        let sr = self.sample_rate_hz;
+        let f = self.settings.freq_hz.max(20.0) as f64;
+        for k in &mut self.high {
+            k.set_coefficients(bilinear_butterworth(true, f, sr));
+        }
+        for k in &mut self.low {
+            k.set_coefficients(bilinear_butterworth(false, f, sr));
+        }
+        self.curve.threshold_db = self.settings.threshold_db;
+        self.attack = time_coefficient(DEESS_ATTACK_MS, sr);
+        self.release = time_coefficient(DEESS_RELEASE_MS, sr);
+    }
+
+    /// Clears state.
+    pub fn reset(&mut self) {
+        for k in self.low.iter_mut().chain(self.high.iter_mut()) {
+            k.reset();
+        }
+        self.reduction_db = 0.0;
+        self.max_reduction_db = 0.0;
+        self.grid = 0;
+    }
+
+    /// Deepest reduction (dB) since the last call; resets it.
+    pub fn take_max_reduction_db(&mut self) -> f32 {
+        std::mem::take(&mut self.max_reduction_db)
+    }
+
+    /// De-esses `main` in place: `out = low + g * high` (a Linkwitz-Riley split sums to an
+    /// allpass, so with no reduction the magnitude response is flat).
+    #[allow(clippy::needless_range_loop)] // samples across channels, in lockstep
+    pub fn process(&mut self, main: &mut [&mut [f32]]) {
+        let channels = main.len().min(MAX_CHANNELS);
+        if channels == 0 {
+            return;
+        }
+        let len = main[0].len();
+        let range = self.settings.range_db.max(0.0);
+        let listen = self.settings.listen;
+        let mut band = [0.0f32; MAX_CHANNELS];
+        let mut rest = [0.0f32; MAX_CHANNELS];
+        let mut max_red = self.max_reduction_db;
+        for i in 0..len {
+            self.grid += 1;
+            if self.grid == FLUSH_GRID {
+                self.grid = 0;
+                for k in self.low.iter_mut().chain(self.high.iter_mut()) {
+                    k.flush();
+                }
+            }
+            let mut peak = 0.0f32;
+            for ch in 0..channels {
+                let x = main[ch][i];
+                let [h1, h2] = &mut self.high;
+                let [l1, l2] = &mut self.low;
+                band[ch] = h2.tick(ch, h1.tick(ch, x));
+                rest[ch] = l2.tick(ch, l1.tick(ch, x));
+                peak = peak.max(band[ch].abs());
+            }
+            let target = self.curve.reduction_db(to_db(peak)).min(range);
+            let coef = if target > self.reduction_db {
+                self.attack
+            } else {
+                self.release
+            };
+            self.reduction_db = target + coef * (self.reduction_db - target);
+            if self.reduction_db < 1e-6 {
+                self.reduction_db = 0.0;
+            }
+            max_red = max_red.max(self.reduction_db);
+            let g = if self.reduction_db == 0.0 {
+                1.0
+            } else {
+                from_db(-self.reduction_db)
+            };
+            for ch in 0..channels {
+                main[ch][i] = if listen {
+                    band[ch]
+                } else {
+                    rest[ch] + g * band[ch]
+                };
+            }
+        }
+        self.max_reduction_db = max_red;
+    }
+}
