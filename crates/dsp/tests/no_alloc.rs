@@ -21,12 +21,27 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 struct Counting;
+
+thread_local! {
+    /// Only the test thread that switched counting on is counted: the harness allocates on
+    /// other threads when other tests finish.
+    static THIS_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn counted() -> bool {
+    COUNTING.load(Ordering::SeqCst) && THIS_THREAD.with(|t| t.get())
+}
+
+fn count(on: bool) {
+    THIS_THREAD.with(|t| t.set(on));
+    COUNTING.store(on, Ordering::SeqCst);
+}
 static COUNTING: AtomicBool = AtomicBool::new(false);
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::SeqCst) {
+        if counted() {
             ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
         }
         unsafe { System.alloc(layout) }
@@ -35,7 +50,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::SeqCst) {
+        if counted() {
             ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
         }
         unsafe { System.realloc(ptr, layout, new_size) }
@@ -64,7 +79,7 @@ fn nothing_allocates_after_construction() {
         let readouts = LoudnessReadouts::default();
 
         ALLOCATIONS.store(0, Ordering::SeqCst);
-        COUNTING.store(true, Ordering::SeqCst);
+        count(true);
         for _ in 0..50 {
             meter.process(&slices);
             meter.process_interleaved(&interleaved);
@@ -73,7 +88,7 @@ fn nothing_allocates_after_construction() {
         let report = meter.report();
         meter.reset_maxima();
         meter.reset();
-        COUNTING.store(false, Ordering::SeqCst);
+        count(false);
 
         assert!(report.integrated_lufs.is_finite());
         assert_eq!(
@@ -98,7 +113,7 @@ fn limiter_chain_allocates_nothing_while_settings_change() {
     };
     chain.set_settings(&settings);
     ALLOCATIONS.store(0, Ordering::SeqCst);
-    COUNTING.store(true, Ordering::SeqCst);
+    count(true);
     for step in 0..40usize {
         settings.core.oversampling = Oversampling::ALL[step % 5];
         settings.core.lookahead_ms = [0.5, 1.5, 10.0][step % 3];
@@ -118,7 +133,7 @@ fn limiter_chain_allocates_nothing_while_settings_change() {
         let _ = chain.latency();
     }
     chain.reset();
-    COUNTING.store(false, Ordering::SeqCst);
+    count(false);
     assert_eq!(
         ALLOCATIONS.load(Ordering::SeqCst),
         0,
@@ -145,7 +160,7 @@ fn channel_strip_allocates_nothing_while_settings_change() {
     };
     chain.set_settings(&settings);
     ALLOCATIONS.store(0, Ordering::SeqCst);
-    COUNTING.store(true, Ordering::SeqCst);
+    count(true);
     for step in 0..40usize {
         let s = &mut settings.core;
         s.highpass.enabled = step % 3 != 0;
@@ -183,7 +198,7 @@ fn channel_strip_allocates_nothing_while_settings_change() {
         let _ = chain.latency();
     }
     chain.reset();
-    COUNTING.store(false, Ordering::SeqCst);
+    count(false);
     assert_eq!(
         ALLOCATIONS.load(Ordering::SeqCst),
         0,
