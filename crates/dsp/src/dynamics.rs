@@ -198,10 +198,7 @@ impl KeyFilter {
 
     fn set(&mut self, section: Option<Section>, sample_rate_hz: f64) {
         match section {
-            Some(s) => {
-                self.c = s.design(sample_rate_hz);
-                self.on = true;
-            }
+            Some(s) => self.set_coefficients(s.design(sample_rate_hz)),
             None => self.on = false,
         }
     }
@@ -235,10 +232,18 @@ impl KeyFilter {
 
 /// A second-order Butterworth high-pass section at `hz`, or `None` for `hz <= 0`.
 fn highpass_section(hz: f32) -> Option<Section> {
+    let q = std::f64::consts::FRAC_1_SQRT_2;
     (hz > 0.0).then_some(Section {
-        kind: SectionKind::Highpass {
-            q: std::f64::consts::FRAC_1_SQRT_2,
-        },
+        kind: SectionKind::Highpass { q },
+        freq_hz: hz as f64,
+    })
+}
+
+/// A second-order Butterworth low-pass section at `hz`, or `None` for `hz <= 0`.
+fn lowpass_section(hz: f32) -> Option<Section> {
+    let q = std::f64::consts::FRAC_1_SQRT_2;
+    (hz > 0.0).then_some(Section {
+        kind: SectionKind::Lowpass { q },
         freq_hz: hz as f64,
     })
 }
@@ -526,15 +531,7 @@ impl Gate {
         self.envelope_decay = time_coefficient(GATE_ENVELOPE_MS, sr);
         self.hold_samples = (s.hold_ms.max(0.0) as f64 * 1e-3 * sr).round() as u32;
         self.key_hpf.set(highpass_section(s.key_hpf_hz), sr);
-        self.key_lpf.set(
-            (s.key_lpf_hz > 0.0).then_some(Section {
-                kind: SectionKind::Lowpass {
-                    q: std::f64::consts::FRAC_1_SQRT_2,
-                },
-                freq_hz: s.key_lpf_hz as f64,
-            }),
-            sr,
-        );
+        self.key_lpf.set(lowpass_section(s.key_lpf_hz), sr);
     }
 
     /// Clears state; the gate starts open.

@@ -280,13 +280,11 @@ impl<const N: usize> Cascade<N> {
         self.slots.iter().filter(|s| s.active).map(|s| &s.target)
     }
 
-    /// The cascade's digital magnitude response at the target settings, dB.
+    /// The cascade's digital magnitude response as it filters now (the targets once a glide
+    /// has settled), dB. Uses the coefficients in use, so drawing a curve redesigns nothing.
     pub fn magnitude_db(&self, freq_hz: f64) -> f64 {
-        self.sections()
-            .map(|s| {
-                s.design(self.sample_rate_hz)
-                    .magnitude_db(freq_hz, self.sample_rate_hz)
-            })
+        self.coefficients()
+            .map(|c| c.magnitude_db(freq_hz, self.sample_rate_hz))
             .sum()
     }
 

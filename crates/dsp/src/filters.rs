@@ -396,6 +396,33 @@ fn invert(c: &BiquadCoefficients) -> BiquadCoefficients {
     }
 }
 
+/// Designs a gain section whose prototype for gain `-g` is the reciprocal of that for `g`:
+/// matched at the sign whose poles lie below the corner (`boost_side`: the boost), then
+/// inverted when the requested gain has the other sign. 0 dB is the identity.
+fn reciprocal(
+    gain_db: f64,
+    boost_side: bool,
+    prototype: impl Fn(f64) -> AnalogSection,
+    w0: f64,
+    wm: f64,
+    w_top: f64,
+) -> BiquadCoefficients {
+    if gain_db == 0.0 {
+        return BiquadCoefficients::IDENTITY;
+    }
+    let designed = if boost_side {
+        gain_db.abs()
+    } else {
+        -gain_db.abs()
+    };
+    let c = match_second_order(&prototype(designed), w0, wm, w_top);
+    if (gain_db > 0.0) == (designed > 0.0) {
+        c
+    } else {
+        invert(&c)
+    }
+}
+
 /// Digital corner in radians per sample, clamped to [`MAX_CORNER_FRACTION`].
 fn corner(freq_hz: f64, sample_rate_hz: f64) -> f64 {
     2.0 * PI * freq_hz.clamp(1.0, MAX_CORNER_FRACTION * sample_rate_hz) / sample_rate_hz
@@ -507,34 +534,28 @@ impl Section {
             SectionKind::Lowpass { .. } | SectionKind::Highpass { .. } => {
                 match_second_order(&self.prototype(), w0, wm, w_top)
             }
+            // A bell and a low shelf have their poles below the corner when boosting, a high
+            // shelf when cutting; the other sign is the exact reciprocal, so it is designed
+            // that way and inverted.
             SectionKind::Bell { gain_db, q } => {
-                if gain_db == 0.0 {
-                    return BiquadCoefficients::IDENTITY;
-                }
-                // Designed as the boost (lightly damped poles, always realisable) and
-                // inverted for a cut.
-                let boost = analog_bell(gain_db.abs(), clamp_q(q));
-                let c = match_second_order(&boost, w0, wm, w_top);
-                if gain_db < 0.0 { invert(&c) } else { c }
+                reciprocal(gain_db, true, |g| analog_bell(g, clamp_q(q)), w0, wm, w_top)
             }
-            SectionKind::LowShelf { gain_db, q } => {
-                if gain_db == 0.0 {
-                    return BiquadCoefficients::IDENTITY;
-                }
-                // The boost has its poles below the corner; a cut is an inverted boost.
-                let boost = analog_low_shelf(gain_db.abs(), clamp_q(q));
-                let c = match_second_order(&boost, w0, wm, w_top);
-                if gain_db < 0.0 { invert(&c) } else { c }
-            }
-            SectionKind::HighShelf { gain_db, q } => {
-                if gain_db == 0.0 {
-                    return BiquadCoefficients::IDENTITY;
-                }
-                // The cut has its poles below the corner; a boost is an inverted cut.
-                let cut = analog_high_shelf(-gain_db.abs(), clamp_q(q));
-                let c = match_second_order(&cut, w0, wm, w_top);
-                if gain_db > 0.0 { invert(&c) } else { c }
-            }
+            SectionKind::LowShelf { gain_db, q } => reciprocal(
+                gain_db,
+                true,
+                |g| analog_low_shelf(g, clamp_q(q)),
+                w0,
+                wm,
+                w_top,
+            ),
+            SectionKind::HighShelf { gain_db, q } => reciprocal(
+                gain_db,
+                false,
+                |g| analog_high_shelf(g, clamp_q(q)),
+                w0,
+                wm,
+                w_top,
+            ),
         }
     }
 

@@ -62,6 +62,16 @@ pub enum SaturatorOversampling {
 }
 
 impl SaturatorOversampling {
+    /// Which of the saturator's oversamplers (2x, 4x, 8x) this uses; `None` for off.
+    fn index(self) -> Option<usize> {
+        match self {
+            Self::Off => None,
+            Self::X2 => Some(0),
+            Self::X4 => Some(1),
+            Self::X8 => Some(2),
+        }
+    }
+
     /// The factor.
     pub fn factor(self) -> usize {
         match self {
@@ -247,12 +257,7 @@ impl Saturator {
 
     /// Oversampler round trip plus one base sample (ADAA, droop FIR and alignment).
     fn latency_for(oversamplers: &[Oversampler; 3], os: SaturatorOversampling) -> u32 {
-        match os {
-            SaturatorOversampling::Off => 0,
-            SaturatorOversampling::X2 => oversamplers[0].latency() + 1,
-            SaturatorOversampling::X4 => oversamplers[1].latency() + 1,
-            SaturatorOversampling::X8 => oversamplers[2].latency() + 1,
-        }
+        os.index().map_or(0, |i| oversamplers[i].latency() + 1)
     }
 
     /// The largest latency any setting gives.
@@ -277,12 +282,7 @@ impl Saturator {
         let mix = s.mix.clamp(0.0, 1.0) as f64;
         let dc_block = character == Character::Tube;
         let dc = self.dc_coefficient;
-        let os_index = match s.oversampling {
-            SaturatorOversampling::Off => None,
-            SaturatorOversampling::X2 => Some(0),
-            SaturatorOversampling::X4 => Some(1),
-            SaturatorOversampling::X8 => Some(2),
-        };
+        let os_index = s.oversampling.index();
         for (ch, channel) in main.iter_mut().enumerate().take(MAX_CHANNELS) {
             let st = &mut self.state[ch];
             let Some(index) = os_index else {
