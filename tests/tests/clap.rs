@@ -153,3 +153,14 @@ fn plugins_with_latency_keep_the_host_processing() {
     }
     assert!(PLUGINS.iter().any(|p| p.name == "Lathe Limiter"));
 }
+
+#[test]
+fn channel_strip_processes_and_reports_saturator_latency() {
+    let p = PLUGINS
+        .iter()
+        .find(|p| p.name == "Lathe Channel Strip")
+        .expect("channel strip listed");
+    let mut host = load(p);
+    let latency = check_channel_strip(&mut host, p);
+    eprintln!("channel strip latency with 4x saturation: {latency} samples");
+}

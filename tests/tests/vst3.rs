@@ -87,3 +87,14 @@ fn limiter_latency_change() {
     let (old, new) = check_limiter_latency_change(&mut host, p);
     eprintln!("limiter latency {old} -> {new} samples");
 }
+
+#[test]
+fn channel_strip_processes_and_reports_saturator_latency() {
+    let p = PLUGINS
+        .iter()
+        .find(|p| p.name == "Lathe Channel Strip")
+        .expect("channel strip listed");
+    let mut host = load(p);
+    let latency = check_channel_strip(&mut host, p);
+    eprintln!("channel strip latency with 4x saturation: {latency} samples");
+}

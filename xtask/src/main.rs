@@ -18,6 +18,8 @@ fn editor_geometry(short: &str) -> &'static str {
     match short {
         // plugins/mastering_limiter/src/editor.rs: WIDTH x HEIGHT
         "limiter" => "900x470+0+0",
+        // plugins/channel_strip/src/editor.rs: WIDTH x HEIGHT
+        "channel-strip" => "1000x580+0+0",
         _ => "420x300+0+0",
     }
 }

@@ -154,7 +154,13 @@ fn run_render(
             match plugin {
                 RenderPlugin::Limiter => print!(
                     "{}",
-                    render::describe_parameters(&lathe_limiter::LimiterParams::default())
+                    render::describe_parameters(&lathe_params::limiter::LimiterParams::default())
+                ),
+                RenderPlugin::ChannelStrip => print!(
+                    "{}",
+                    render::describe_parameters(
+                        &lathe_params::channel_strip::ChannelStripParams::default()
+                    )
                 ),
             }
             return Ok(());
@@ -172,6 +178,10 @@ fn run_render(
             RenderPlugin::Limiter => {
                 let mut bar = Bar::new(&name);
                 render::render::<render::Limiter>(&input, &output, &sets, bits, |e| bar.on(e))
+            }
+            RenderPlugin::ChannelStrip => {
+                let mut bar = Bar::new(&name);
+                render::render::<render::ChannelStrip>(&input, &output, &sets, bits, |e| bar.on(e))
             }
         }
         .map_err(|e| e.context(name.clone()))?;

@@ -31,7 +31,18 @@ pub struct Limiter;
 
 impl Renderable for Limiter {
     type Core = lathe_dsp::mastering::LimiterCore;
-    type Params = lathe_limiter::LimiterParams;
+    type Params = lathe_params::limiter::LimiterParams;
+    fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
+        params.settings()
+    }
+}
+
+/// Lathe Channel Strip.
+pub struct ChannelStrip;
+
+impl Renderable for ChannelStrip {
+    type Core = lathe_dsp::channel_strip::ChannelStripCore;
+    type Params = lathe_params::channel_strip::ChannelStripParams;
     fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
         params.settings()
     }
@@ -42,6 +53,8 @@ impl Renderable for Limiter {
 pub enum RenderPlugin {
     /// Lathe Limiter.
     Limiter,
+    /// Lathe Channel Strip.
+    ChannelStrip,
 }
 
 /// Sample format of the rendered file.

@@ -6,11 +6,13 @@
 //! module on or off crossfades over [`MODULE_FADE_MS`]; a module switched on starts from a
 //! clean state. The strip has no latency unless the saturator is on with oversampling.
 
+use crate::biquad::BiquadCoefficients;
 use crate::chain::{CHUNK_SAMPLES, Core, MAX_CHANNELS};
 use crate::dynamics::{
     Compressor, CompressorSettings, DeEsser, DeEsserSettings, Gate, GateSettings,
 };
-use crate::eq::{EqSettings, ParametricEq, PassFilter, PassSettings};
+use crate::eq::{BAND_SHAPES, EqSettings, ParametricEq, PassFilter, PassSettings, band_section};
+use crate::filters::{MAX_PASS_SECTIONS, Section, SectionKind, butterworth};
 use crate::saturator::{Saturator, SaturatorSettings};
 use crate::stereo::{Stereo, StereoSettings};
 
@@ -165,6 +167,85 @@ impl Fade {
             }
         }
         self.level = level;
+    }
+}
+
+/// A part of the strip's frequency response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponsePart {
+    /// The high-pass filter.
+    Highpass,
+    /// The low-pass filter.
+    Lowpass,
+    /// EQ band `i` (0 = low shelf .. 4 = high shelf).
+    Band(usize),
+}
+
+/// The filters' and EQ's response for a set of settings, designed exactly as the strip designs
+/// them but without any audio state: editors draw target curves with it (the strip itself only
+/// reaches them after its parameter glide).
+#[derive(Debug, Clone)]
+pub struct StripResponse {
+    sample_rate_hz: f64,
+    parts: Vec<(ResponsePart, BiquadCoefficients)>,
+}
+
+impl StripResponse {
+    /// Designs the active filters and bands of `settings` at `sample_rate_hz`.
+    pub fn design(settings: &ChannelStripSettings, sample_rate_hz: f64) -> Self {
+        let mut parts = Vec::new();
+        for (part, pass, highpass) in [
+            (ResponsePart::Highpass, &settings.highpass, true),
+            (ResponsePart::Lowpass, &settings.lowpass, false),
+        ] {
+            if !pass.enabled {
+                continue;
+            }
+            let mut sections = [Section {
+                kind: SectionKind::Lowpass1,
+                freq_hz: 0.0,
+            }; MAX_PASS_SECTIONS];
+            let n = butterworth(
+                highpass,
+                pass.slope,
+                pass.freq_hz as f64,
+                pass.q as f64,
+                &mut sections,
+            );
+            parts.extend(
+                sections[..n]
+                    .iter()
+                    .map(|s| (part, s.design(sample_rate_hz))),
+            );
+        }
+        if settings.eq_enabled {
+            for (i, (shape, band)) in BAND_SHAPES.iter().zip(&settings.eq.bands).enumerate() {
+                if let Some(section) = band_section(*shape, band) {
+                    parts.push((ResponsePart::Band(i), section.design(sample_rate_hz)));
+                }
+            }
+        }
+        Self {
+            sample_rate_hz,
+            parts,
+        }
+    }
+
+    /// Total magnitude, dB.
+    pub fn magnitude_db(&self, freq_hz: f64) -> f64 {
+        self.parts
+            .iter()
+            .map(|(_, c)| c.magnitude_db(freq_hz, self.sample_rate_hz))
+            .sum()
+    }
+
+    /// Magnitude of one part, dB (0 when it is off).
+    pub fn part_magnitude_db(&self, part: ResponsePart, freq_hz: f64) -> f64 {
+        self.parts
+            .iter()
+            .filter(|(p, _)| *p == part)
+            .map(|(_, c)| c.magnitude_db(freq_hz, self.sample_rate_hz))
+            .sum()
     }
 }
 

@@ -30,6 +30,7 @@ pub mod oversampling;
 pub mod plugins;
 pub mod running_sum;
 pub mod saturator;
+pub mod spectrum;
 pub mod stereo;
 pub mod util;
 

@@ -298,6 +298,9 @@ impl Saturator {
             };
             let os = &mut self.oversamplers[index];
             let f = os.factor();
+            // The antiderivative at the previous sample, carried from one sample to the next
+            // (recomputed per block, so a change of character cannot leave it stale).
+            let mut prev_f = character.antiderivative(st.prev);
             // ADAA (1/2) and the FIR (3/2) delay by 2 high-rate samples; pad to `f`.
             let extra = f - 2;
             for block in channel.chunks_mut(MAX_BLOCK) {
@@ -307,12 +310,14 @@ impl Saturator {
                     let dry_now = *v;
                     let x = dry_now as f64 * drive;
                     let d = x - st.prev;
+                    let fx = character.antiderivative(x);
                     let mut wet = if d.abs() < ADAA_EPS {
                         character.shape(0.5 * (x + st.prev))
                     } else {
-                        (character.antiderivative(x) - character.antiderivative(st.prev)) / d
+                        (fx - prev_f) / d
                     };
                     st.prev = x;
+                    prev_f = fx;
                     if dc_block {
                         wet = dc_blocker(st, wet, dc);
                     }

@@ -742,3 +742,37 @@ fn nan_input_does_not_latch() {
     assert!(a.iter().chain(&b).all(|x| x.is_finite()));
     assert!(a.iter().any(|x| x.abs() > 0.01));
 }
+
+#[test]
+fn editor_response_equals_the_settled_strip_response() {
+    use lathe_dsp::channel_strip::{ResponsePart, StripResponse};
+    let sr = 44_100.0;
+    let settings = everything_on();
+    let mut strip = strip(settings, sr);
+    // Let every glide settle.
+    let mut l = vec![0.0f32; 48_000];
+    let mut r = l.clone();
+    strip.process(&mut [&mut l[..], &mut r[..]]);
+    let designed = StripResponse::design(&settings, sr);
+    let mut parts_sum_checked = 0;
+    for f in frequencies() {
+        let live = strip.core().magnitude_db(f);
+        let want = designed.magnitude_db(f);
+        assert!(
+            (live - want).abs() < 1e-3,
+            "{f} Hz: strip {live:.4} dB, designed {want:.4} dB"
+        );
+        let parts: f64 = [ResponsePart::Highpass, ResponsePart::Lowpass]
+            .into_iter()
+            .chain((0..5).map(ResponsePart::Band))
+            .map(|p| designed.part_magnitude_db(p, f))
+            .sum();
+        assert!((parts - want).abs() < 1e-9);
+        parts_sum_checked += 1;
+    }
+    assert!(parts_sum_checked > 20);
+    // A band's own curve peaks at its gain.
+    let band = settings.eq.bands[2];
+    let peak = designed.part_magnitude_db(ResponsePart::Band(2), band.freq_hz as f64);
+    assert!((peak - band.gain_db as f64).abs() < 0.05, "{peak}");
+}

@@ -58,6 +58,115 @@ pub fn parse_number(s: &str) -> Option<f32> {
     value.is_finite().then_some(value)
 }
 
+/// Formats a frequency: "80.0 Hz", "350 Hz", "1.50 kHz", "12.0 kHz" (no unit is added by
+/// nice-plug; use without `with_unit`).
+pub fn v2s_hz() -> ValueToString {
+    Arc::new(format_hz)
+}
+
+/// Formats a frequency as [`v2s_hz`] does, or "Off" at or beyond `off_hz` (below it when
+/// `off_below`, above it otherwise).
+pub fn v2s_hz_or_off(off_hz: f32, off_below: bool) -> ValueToString {
+    Arc::new(move |v| {
+        if is_off(v, off_hz, off_below) {
+            "Off".to_owned()
+        } else {
+            format_hz(v)
+        }
+    })
+}
+
+/// Parses a frequency: "1500", "1500 Hz", "1.5k", "1.5 kHz".
+pub fn s2v_hz() -> StringToValue {
+    Arc::new(parse_hz)
+}
+
+/// Parses a frequency as [`s2v_hz`], or "off" as `off_hz`.
+pub fn s2v_hz_or_off(off_hz: f32) -> StringToValue {
+    Arc::new(move |s| {
+        if s.trim().eq_ignore_ascii_case("off") {
+            Some(off_hz)
+        } else {
+            parse_hz(s)
+        }
+    })
+}
+
+/// Whether a frequency value means "filter off".
+pub fn is_off(v: f32, off_hz: f32, off_below: bool) -> bool {
+    if off_below { v <= off_hz } else { v >= off_hz }
+}
+
+fn format_hz(v: f32) -> String {
+    if v >= 10_000.0 {
+        format!("{:.1} kHz", v / 1000.0)
+    } else if v >= 1000.0 {
+        format!("{:.2} kHz", v / 1000.0)
+    } else if v >= 100.0 {
+        format!("{v:.0} Hz")
+    } else {
+        format!("{v:.1} Hz")
+    }
+}
+
+fn parse_hz(s: &str) -> Option<f32> {
+    let v = parse_number(s)?;
+    let number_len = s.trim().len()
+        - s.trim()
+            .trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'))
+            .len();
+    let unit = s.trim()[number_len..].trim_start().to_ascii_lowercase();
+    if unit.starts_with('k') {
+        Some(v * 1000.0)
+    } else {
+        Some(v)
+    }
+}
+
+/// Formats a ratio as "3.0:1".
+pub fn v2s_ratio() -> ValueToString {
+    Arc::new(|v| format!("{v:.1}:1"))
+}
+
+/// Parses "3", "3:1", "3.5 : 1".
+pub fn s2v_ratio() -> StringToValue {
+    Arc::new(|s| parse_number(s.split(':').next().unwrap_or("")))
+}
+
+/// Formats a pan position in % (-100..100) as "C", "30 L", "100 R".
+pub fn v2s_pan() -> ValueToString {
+    Arc::new(|v| {
+        let r = v.round();
+        if r == 0.0 {
+            "C".to_owned()
+        } else if r < 0.0 {
+            format!("{:.0} L", -r)
+        } else {
+            format!("{r:.0} R")
+        }
+    })
+}
+
+/// Parses "C", "30 L", "L30", "100R", "-30" (negative = left).
+pub fn s2v_pan() -> StringToValue {
+    Arc::new(|s| {
+        let t = s.trim().to_ascii_lowercase();
+        if t == "c" || t == "center" || t == "centre" {
+            return Some(0.0);
+        }
+        let left = t.contains('l');
+        let right = t.contains('r');
+        let digits = t.trim_matches(|c: char| c == 'l' || c == 'r' || c.is_whitespace());
+        let v = parse_number(digits)?;
+        match (left, right) {
+            (true, false) => Some(-v.abs()),
+            (false, true) => Some(v.abs()),
+            (false, false) => Some(v),
+            _ => None,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +191,43 @@ mod tests {
         assert_eq!(f(-0.0), "0.00");
         assert_eq!(f(-0.001), "0.00");
         assert_eq!(f(-1.5), "-1.50");
+    }
+
+    #[test]
+    fn frequencies_round_trip() {
+        let (f, p) = (v2s_hz(), s2v_hz());
+        assert_eq!(f(80.0), "80.0 Hz");
+        assert_eq!(f(350.0), "350 Hz");
+        assert_eq!(f(1500.0), "1.50 kHz");
+        assert_eq!(f(12_000.0), "12.0 kHz");
+        assert_eq!(p("1.5k"), Some(1500.0));
+        assert_eq!(p("1.5 kHz"), Some(1500.0));
+        assert_eq!(p("250 Hz"), Some(250.0));
+        assert_eq!(p("250"), Some(250.0));
+        for v in [20.0f32, 99.9, 350.0, 1234.0, 15_500.0] {
+            let back = p(&f(v)).unwrap();
+            assert!((back - v).abs() <= v * 0.005, "{v} -> {} -> {back}", f(v));
+        }
+        let off = v2s_hz_or_off(10.0, true);
+        assert_eq!(off(10.0), "Off");
+        assert_eq!(off(20.0), "20.0 Hz");
+        assert_eq!(s2v_hz_or_off(10.0)("off"), Some(10.0));
+    }
+
+    #[test]
+    fn ratios_and_pan() {
+        assert_eq!(v2s_ratio()(4.0), "4.0:1");
+        assert_eq!(s2v_ratio()("4:1"), Some(4.0));
+        assert_eq!(s2v_ratio()("2.5"), Some(2.5));
+        let (f, p) = (v2s_pan(), s2v_pan());
+        assert_eq!(f(0.2), "C");
+        assert_eq!(f(-30.0), "30 L");
+        assert_eq!(f(100.0), "100 R");
+        assert_eq!(p("C"), Some(0.0));
+        assert_eq!(p("30 L"), Some(-30.0));
+        assert_eq!(p("L30"), Some(-30.0));
+        assert_eq!(p("100R"), Some(100.0));
+        assert_eq!(p("-20"), Some(-20.0));
+        assert_eq!(p("x"), None);
     }
 }

@@ -66,7 +66,12 @@ pub fn reduction_meter(ui: &mut Ui, reduction_db: f32, hold_db: f32, range_db: f
     painter.text(
         pos2(rect.center().x, rect.bottom() - 7.0),
         egui::Align2::CENTER_CENTER,
-        format!("{:.1}", -hold_db),
+        // No "-0.0" when nothing is reduced.
+        if hold_db < 0.05 {
+            "0.0".to_owned()
+        } else {
+            format!("{:.1}", -hold_db)
+        },
         egui::FontId::monospace(10.0),
         TEXT,
     );

@@ -1,20 +1,705 @@
-//! Lathe Channel Strip's editor.
+//! Lathe Channel Strip's editor: an EQ curve with draggable band nodes over a live pre/post
+//! spectrum, module pages with the controls, gate/compressor/de-esser reduction meters and
+//! in/out meters.
+//!
+//! EQ display gestures: drag a node to move the band (Shift: ten times finer), scroll over it to
+//! change its Q, double-click it to reset the band, right-click to switch it on or off, click to
+//! select it (its knobs show below). The high- and low-pass nodes move in frequency only.
 
-use crate::ChannelStripParams;
-use lathe_plugin::IoMeters;
-use lathe_ui::ShellApp;
-use nice_plug_egui::EguiEditor;
+use crate::{BandParams, ChannelStripParams, PRESETS, PassParams, StripMeters};
+use egui::{Color32, Pos2, Sense, Stroke, Ui, pos2, vec2};
+use lathe_dsp::channel_strip::{ChannelStripSettings, ResponsePart, StripResponse};
+use lathe_ui::{
+    ACCENT, FrameClock, FreqPlot, LiveSpectrum, MeterBallistics, ReductionBallistics, TEXT,
+    apply_theme, enum_combo, knob, peak_meter, reduction_meter, toggle,
+};
+use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::{Param, ParamSetter};
+use nice_plug_egui::{
+    EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier,
+    create_egui_editor,
+};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// Editor width, logical pixels.
+pub const WIDTH: u32 = 1000;
+/// Editor height, logical pixels.
+pub const HEIGHT: u32 = 580;
+
+/// FFT size of the live analyzer (about 5.9 Hz bins at 48 kHz).
+const ANALYZER_FFT: usize = 8192;
+/// EQ display range, +- dB.
+const EQ_RANGE_DB: f32 = 24.0;
+/// Spectrum display range, dBFS (bottom).
+const SPECTRUM_FLOOR_DB: f32 = -96.0;
+/// Node radius, points.
+const NODE_RADIUS: f32 = 7.0;
+/// Shift makes a node drag this much finer.
+const FINE_DRAG: f32 = 0.1;
+
+/// Colours of the five bands and the two filters.
+const NODE_COLOURS: [Color32; 7] = [
+    Color32::from_rgb(0xd9, 0x5f, 0x5f),
+    Color32::from_rgb(0xe0, 0x9a, 0x3e),
+    Color32::from_rgb(0xd8, 0xd0, 0x50),
+    Color32::from_rgb(0x6c, 0xc6, 0x6c),
+    Color32::from_rgb(0x5a, 0xa8, 0xe0),
+    Color32::from_rgb(0xa8, 0x8c, 0xe0),
+    Color32::from_rgb(0xa8, 0x8c, 0xe0),
+];
+const NODE_NAMES: [&str; 7] = [
+    "Low Shelf",
+    "Low Mid",
+    "Mid",
+    "High Mid",
+    "High Shelf",
+    "High-Pass",
+    "Low-Pass",
+];
+const HP_NODE: usize = 5;
+const LP_NODE: usize = 6;
+
+/// The module pages under the display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    Eq,
+    Gate,
+    Compressor,
+    DeEsser,
+    Saturator,
+    Stereo,
+}
+
+/// The channel strip's editor app.
+pub struct StripApp {
+    params: Arc<ChannelStripParams>,
+    meters: Arc<StripMeters>,
+    gui: Option<GuiContext>,
+    input_meter: MeterBallistics,
+    output_meter: MeterBallistics,
+    gate: ReductionBallistics,
+    compressor: ReductionBallistics,
+    deesser: ReductionBallistics,
+    clock: FrameClock,
+    pre: LiveSpectrum,
+    post: LiveSpectrum,
+    selected: usize,
+    page: Page,
+    response: Option<(ChannelStripSettings, f32, StripResponse)>,
+    /// Node being dragged and its position in plot coordinates (x in log-Hz units, y in dB) so
+    /// fine drags accumulate below the parameter's step.
+    drag: Option<(usize, f32, f32)>,
+}
+
+fn set_now<P: Param>(setter: &ParamSetter, p: &P, v: P::Plain) {
+    setter.begin_set_parameter(p);
+    setter.set_parameter(p, v);
+    setter.end_set_parameter(p);
+}
+
+fn reset_param<P: Param>(setter: &ParamSetter, p: &P) {
+    setter.begin_set_parameter(p);
+    setter.set_parameter_normalized(p, p.default_normalized_value());
+    setter.end_set_parameter(p);
+}
+
+impl StripApp {
+    fn band(&self, node: usize) -> Option<&BandParams> {
+        self.params.bands().get(node).copied()
+    }
+
+    fn pass(&self, node: usize) -> Option<&PassParams> {
+        match node {
+            HP_NODE => Some(&self.params.highpass),
+            LP_NODE => Some(&self.params.lowpass),
+            _ => None,
+        }
+    }
+
+    fn node_position(&self, plot: &FreqPlot, node: usize) -> Pos2 {
+        match (self.band(node), self.pass(node)) {
+            (Some(b), _) => plot.point(b.freq.value(), b.gain.value()),
+            (_, Some(p)) => plot.point(p.freq.value(), 0.0),
+            _ => plot.rect.center(),
+        }
+    }
+
+    fn node_on(&self, node: usize) -> bool {
+        match (self.band(node), self.pass(node)) {
+            (Some(b), _) => b.on.value() && self.params.eq_on.value(),
+            (_, Some(p)) => p.on.value(),
+            _ => false,
+        }
+    }
+
+    fn node_tooltip(&self, node: usize) -> String {
+        match (self.band(node), self.pass(node)) {
+            (Some(b), _) => format!(
+                "{}: {}, {} dB, Q {}{}\nDrag: frequency/gain (Shift: fine) - scroll: Q\nDouble-click: reset - right-click: on/off",
+                NODE_NAMES[node],
+                b.freq,
+                b.gain.to_string().trim_end_matches(" dB"),
+                b.q,
+                if b.on.value() { "" } else { " (off)" },
+            ),
+            (_, Some(p)) => format!(
+                "{}: {}, {}{}\nDrag: frequency (Shift: fine) - scroll: resonance\nDouble-click: reset - right-click: on/off",
+                NODE_NAMES[node],
+                p.freq,
+                p.slope,
+                if p.on.value() { "" } else { " (off)" },
+            ),
+            _ => String::new(),
+        }
+    }
+
+    fn eq_display(&mut self, ui: &mut Ui, setter: &ParamSetter, size: egui::Vec2) {
+        let (rect, response) = ui.allocate_exact_size(size, Sense::click_and_drag());
+        let painter = ui.painter_at(rect);
+        let plot = FreqPlot::new(rect, -EQ_RANGE_DB, EQ_RANGE_DB);
+        plot.draw_grid(&painter, 6.0, |db| format!("{db:+.0}"));
+
+        // Live spectra on their own dBFS scale.
+        let spectrum_plot = FreqPlot::new(rect, SPECTRUM_FLOOR_DB, 0.0);
+        painter.extend(self.pre.shapes(
+            &spectrum_plot,
+            Some(Color32::from_gray(60).gamma_multiply(0.6)),
+            Stroke::new(1.0, Color32::from_gray(95)),
+        ));
+        painter.extend(self.post.shapes(
+            &spectrum_plot,
+            None,
+            Stroke::new(1.2, Color32::from_rgb(0x7f, 0xb8, 0xd8)),
+        ));
+
+        // Target response of the parameters (the audio glides to it within ~15 ms).
+        let sr = self
+            .meters
+            .sample_rate_hz
+            .load(Ordering::Relaxed)
+            .max(8000.0);
+        let settings = self.params.strip_settings();
+        let stale = match &self.response {
+            Some((s, r, _)) => *s != settings || *r != sr,
+            None => true,
+        };
+        if stale {
+            self.response = Some((settings, sr, StripResponse::design(&settings, sr as f64)));
+        }
+        let resp = &self.response.as_ref().expect("designed above").2;
+        let freqs: Vec<f32> = plot.frequencies(rect.width() as usize / 2).collect();
+        let selected_part = match self.selected {
+            HP_NODE => ResponsePart::Highpass,
+            LP_NODE => ResponsePart::Lowpass,
+            i => ResponsePart::Band(i),
+        };
+        if self.node_on(self.selected) {
+            let colour = NODE_COLOURS[self.selected];
+            let zero = plot.y(0.0);
+            for w in freqs.windows(2) {
+                let a = plot.point(
+                    w[0],
+                    resp.part_magnitude_db(selected_part, w[0] as f64) as f32,
+                );
+                let b = plot.point(
+                    w[1],
+                    resp.part_magnitude_db(selected_part, w[1] as f64) as f32,
+                );
+                painter.add(egui::Shape::convex_polygon(
+                    order_quad([a, b, pos2(b.x, zero), pos2(a.x, zero)]),
+                    colour.gamma_multiply(0.18),
+                    Stroke::NONE,
+                ));
+            }
+        }
+        let total: Vec<Pos2> = freqs
+            .iter()
+            .map(|&f| plot.point(f, resp.magnitude_db(f as f64) as f32))
+            .collect();
+        painter.add(egui::Shape::line(total, Stroke::new(2.0, ACCENT)));
+
+        // Nodes: hit test, gestures, drawing.
+        let pointer = response.hover_pos().or(response.interact_pointer_pos());
+        let hovered = pointer.and_then(|p| {
+            (0..7)
+                .map(|n| (n, self.node_position(&plot, n).distance(p)))
+                .filter(|(_, d)| *d <= NODE_RADIUS + 4.0)
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(n, _)| n)
+        });
+        if response.drag_started()
+            && let Some(n) = hovered
+        {
+            self.selected = n;
+            let pos = self.node_position(&plot, n);
+            self.drag = Some((n, pos.x, plot.db(pos.y)));
+            if let Some(b) = self.band(n) {
+                setter.begin_set_parameter(&b.freq);
+                setter.begin_set_parameter(&b.gain);
+            } else if let Some(p) = self.pass(n) {
+                setter.begin_set_parameter(&p.freq);
+            }
+        }
+        if let Some((n, x, db)) = self.drag {
+            let scale = if ui.input(|i| i.modifiers.shift) {
+                FINE_DRAG
+            } else {
+                1.0
+            };
+            let d = response.drag_delta() * scale;
+            let x = (x + d.x).clamp(rect.left(), rect.right());
+            let db =
+                (db - d.y * (2.0 * EQ_RANGE_DB) / rect.height()).clamp(-EQ_RANGE_DB, EQ_RANGE_DB);
+            self.drag = Some((n, x, db));
+            if let Some(b) = self.band(n) {
+                setter.set_parameter(&b.freq, plot.hz(x));
+                setter.set_parameter(&b.gain, db);
+            } else if let Some(p) = self.pass(n) {
+                setter.set_parameter(&p.freq, plot.hz(x));
+            }
+            if response.drag_stopped() || !response.dragged() {
+                if let Some(b) = self.band(n) {
+                    setter.end_set_parameter(&b.freq);
+                    setter.end_set_parameter(&b.gain);
+                } else if let Some(p) = self.pass(n) {
+                    setter.end_set_parameter(&p.freq);
+                }
+                self.drag = None;
+            }
+        }
+        if let Some(n) = hovered.or(self.drag.map(|d| d.0)) {
+            let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+            if scroll != 0.0 {
+                let q = match (self.band(n), self.pass(n)) {
+                    (Some(b), _) => Some(&b.q),
+                    (_, Some(p)) => Some(&p.q),
+                    _ => None,
+                };
+                if let Some(q) = q {
+                    let factor = 2f32.powf(scroll / 120.0);
+                    set_now(setter, q, q.value() * factor);
+                }
+            }
+            if response.clicked() {
+                self.selected = n;
+            }
+            if response.double_clicked() {
+                if let Some(b) = self.band(n) {
+                    reset_param(setter, &b.freq);
+                    reset_param(setter, &b.gain);
+                    reset_param(setter, &b.q);
+                } else if let Some(p) = self.pass(n) {
+                    reset_param(setter, &p.freq);
+                    reset_param(setter, &p.q);
+                }
+            }
+            if response.secondary_clicked() {
+                if let Some(b) = self.band(n) {
+                    set_now(setter, &b.on, !b.on.value());
+                } else if let Some(p) = self.pass(n) {
+                    set_now(setter, &p.on, !p.on.value());
+                }
+            }
+        }
+        for (n, &colour) in NODE_COLOURS.iter().enumerate() {
+            let pos = self.node_position(&plot, n);
+            let on = self.node_on(n);
+            let radius = if Some(n) == hovered || n == self.selected {
+                NODE_RADIUS + 1.5
+            } else {
+                NODE_RADIUS
+            };
+            if on {
+                painter.circle_filled(pos, radius, colour);
+            } else {
+                painter.circle_stroke(pos, radius, Stroke::new(1.5, colour.gamma_multiply(0.7)));
+            }
+            if n == self.selected {
+                painter.circle_stroke(pos, radius + 3.0, Stroke::new(1.5, TEXT));
+            }
+            let label = match n {
+                HP_NODE => "HP".to_owned(),
+                LP_NODE => "LP".to_owned(),
+                i => (i + 1).to_string(),
+            };
+            painter.text(
+                pos,
+                egui::Align2::CENTER_CENTER,
+                label,
+                egui::FontId::proportional(9.0),
+                if on { Color32::BLACK } else { colour },
+            );
+        }
+        painter.text(
+            rect.right_top() + vec2(-6.0, 4.0),
+            egui::Align2::RIGHT_TOP,
+            "grey: input spectrum   blue: output spectrum",
+            egui::FontId::proportional(10.0),
+            TEXT.gamma_multiply(0.6),
+        );
+        if let Some(n) = hovered.or(self.drag.map(|d| d.0)) {
+            response.on_hover_text_at_pointer(self.node_tooltip(n));
+        } else if let Some(p) = pointer.filter(|p| rect.contains(*p)) {
+            response.on_hover_text_at_pointer(format!(
+                "{:.0} Hz, {:+.1} dB",
+                plot.hz(p.x),
+                plot.db(p.y)
+            ));
+        }
+    }
+
+    fn page_tabs(&mut self, ui: &mut Ui) {
+        let p = &self.params;
+        ui.horizontal(|ui| {
+            for (page, name, on) in [
+                (
+                    Page::Eq,
+                    "Filters + EQ",
+                    p.eq_on.value() || p.highpass.on.value() || p.lowpass.on.value(),
+                ),
+                (Page::Gate, "Gate", p.gate.on.value()),
+                (Page::Compressor, "Compressor", p.comp.on.value()),
+                (Page::DeEsser, "De-Esser", p.deess.on.value()),
+                (Page::Saturator, "Saturator", p.sat.on.value()),
+                (Page::Stereo, "Stereo + Trim", true),
+            ] {
+                // Modules that are on read in the accent colour.
+                let text = if on {
+                    egui::RichText::new(name).color(ACCENT).strong()
+                } else {
+                    egui::RichText::new(name).color(TEXT.gamma_multiply(0.6))
+                };
+                if ui.selectable_label(self.page == page, text).clicked() {
+                    self.page = page;
+                }
+            }
+        });
+    }
+
+    fn page(&mut self, ui: &mut Ui, setter: &ParamSetter) {
+        let p = self.params.clone();
+        match self.page {
+            Page::Eq => {
+                ui.horizontal(|ui| {
+                    ui.vertical(|ui| {
+                        toggle(ui, &p.eq_on, setter, "EQ");
+                        ui.add_space(4.0);
+                        ui.horizontal(|ui| {
+                            for n in 0..5 {
+                                let name =
+                                    egui::RichText::new((n + 1).to_string()).color(NODE_COLOURS[n]);
+                                if ui
+                                    .selectable_label(self.selected == n, name)
+                                    .on_hover_text(NODE_NAMES[n])
+                                    .clicked()
+                                {
+                                    self.selected = n;
+                                }
+                            }
+                        });
+                        ui.horizontal(|ui| {
+                            for n in [HP_NODE, LP_NODE] {
+                                let name =
+                                    egui::RichText::new(if n == HP_NODE { "HP" } else { "LP" })
+                                        .color(NODE_COLOURS[n]);
+                                if ui.selectable_label(self.selected == n, name).clicked() {
+                                    self.selected = n;
+                                }
+                            }
+                        });
+                    });
+                    ui.separator();
+                    if let Some(b) = self.band(self.selected) {
+                        ui.vertical(|ui| {
+                            ui.label(
+                                egui::RichText::new(NODE_NAMES[self.selected])
+                                    .color(NODE_COLOURS[self.selected])
+                                    .strong(),
+                            );
+                            toggle(ui, &b.on, setter, "On");
+                        });
+                        knob(ui, &b.freq, setter, "Freq");
+                        knob(ui, &b.gain, setter, "Gain");
+                        knob(ui, &b.q, setter, "Q");
+                    } else if let Some(f) = self.pass(self.selected) {
+                        ui.vertical(|ui| {
+                            ui.label(
+                                egui::RichText::new(NODE_NAMES[self.selected])
+                                    .color(NODE_COLOURS[self.selected])
+                                    .strong(),
+                            );
+                            toggle(ui, &f.on, setter, "On");
+                            enum_combo(ui, &f.slope, setter, "");
+                        });
+                        knob(ui, &f.freq, setter, "Freq");
+                        knob(ui, &f.q, setter, "Resonance").on_hover_text(
+                            "Resonance applies at 12 dB/oct; other slopes are Butterworth",
+                        );
+                    }
+                    ui.separator();
+                    ui.vertical(|ui| {
+                        ui.label("Order");
+                        enum_combo(ui, &p.order, setter, "");
+                    });
+                });
+            }
+            Page::Gate => {
+                let g = &p.gate;
+                ui.horizontal(|ui| {
+                    toggle(ui, &g.on, setter, "Gate");
+                    knob(ui, &g.threshold, setter, "Threshold");
+                    knob(ui, &g.range, setter, "Range");
+                    knob(ui, &g.attack, setter, "Attack");
+                    knob(ui, &g.hold, setter, "Hold");
+                    knob(ui, &g.release, setter, "Release");
+                    knob(ui, &g.hysteresis, setter, "Hysteresis");
+                    knob(ui, &g.key_hpf, setter, "Key HPF");
+                    knob(ui, &g.key_lpf, setter, "Key LPF");
+                });
+            }
+            Page::Compressor => {
+                let c = &p.comp;
+                ui.horizontal(|ui| {
+                    ui.vertical(|ui| {
+                        toggle(ui, &c.on, setter, "Comp");
+                        enum_combo(ui, &c.detection, setter, "");
+                        toggle(ui, &c.auto_makeup, setter, "Auto gain");
+                    });
+                    knob(ui, &c.threshold, setter, "Threshold");
+                    knob(ui, &c.ratio, setter, "Ratio");
+                    knob(ui, &c.knee, setter, "Knee");
+                    knob(ui, &c.attack, setter, "Attack");
+                    knob(ui, &c.release, setter, "Release");
+                    knob(ui, &c.makeup, setter, "Makeup");
+                    knob(ui, &c.mix, setter, "Mix");
+                    knob(ui, &c.sc_hpf, setter, "SC HPF");
+                    knob(ui, &c.link, setter, "Link");
+                    transfer_curve(ui, &p, self.compressor.level_db());
+                });
+            }
+            Page::DeEsser => {
+                let d = &p.deess;
+                ui.horizontal(|ui| {
+                    ui.vertical(|ui| {
+                        toggle(ui, &d.on, setter, "De-Ess");
+                        toggle(ui, &d.listen, setter, "Listen").on_hover_text(
+                            "Hear only the band above the frequency, to find the sibilance",
+                        );
+                    });
+                    knob(ui, &d.freq, setter, "Freq");
+                    knob(ui, &d.threshold, setter, "Threshold");
+                    knob(ui, &d.range, setter, "Range");
+                });
+            }
+            Page::Saturator => {
+                let s = &p.sat;
+                ui.horizontal(|ui| {
+                    ui.vertical(|ui| {
+                        toggle(ui, &s.on, setter, "Saturate");
+                        enum_combo(ui, &s.character, setter, "");
+                        toggle(ui, &s.compensate, setter, "Compensate");
+                    });
+                    knob(ui, &s.drive, setter, "Drive");
+                    knob(ui, &s.mix, setter, "Mix");
+                    ui.vertical(|ui| {
+                        ui.label("Oversampling");
+                        enum_combo(ui, &s.oversampling, setter, "")
+                            .on_hover_text("Off: zero latency but aliasing at high drive. 4x keeps aliases below -80 dB.");
+                    });
+                });
+            }
+            Page::Stereo => {
+                let st = &p.stereo;
+                ui.horizontal(|ui| {
+                    knob(ui, &p.io.input_gain, setter, "Input");
+                    knob(ui, &st.width, setter, "Width");
+                    knob(ui, &st.pan, setter, "Pan");
+                    ui.vertical(|ui| {
+                        toggle(ui, &st.invert_left, setter, "Ø Left");
+                        toggle(ui, &st.invert_right, setter, "Ø Right");
+                    });
+                    toggle(ui, &st.mono, setter, "Mono");
+                    knob(ui, &p.io.output_gain, setter, "Output");
+                });
+            }
+        }
+    }
+}
+
+/// Orders a quad so it is convex for egui (a strip under a curve can cross the zero line).
+fn order_quad(q: [Pos2; 4]) -> Vec<Pos2> {
+    // If the curve crosses zero within the strip, the quad self-intersects; draw it as two
+    // triangles' hull instead (visually identical at 2-pixel strips).
+    let [a, b, c, d] = q;
+    if (a.y - d.y).signum() != (b.y - c.y).signum() {
+        vec![a, b, c]
+    } else {
+        vec![a, b, c, d]
+    }
+}
+
+/// The compressor's static curve with the current reduction marked.
+fn transfer_curve(ui: &mut Ui, p: &ChannelStripParams, reduction_db: f32) {
+    let (rect, response) = ui.allocate_exact_size(vec2(90.0, 90.0), Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 2.0, Color32::from_gray(24));
+    let settings = p.strip_settings().compressor;
+    let (lo, hi) = (-60.0f32, 0.0f32);
+    let map = |x_db: f32, y_db: f32| {
+        pos2(
+            rect.left() + (x_db - lo) / (hi - lo) * rect.width(),
+            rect.bottom() - ((y_db - lo) / (hi - lo)).clamp(0.0, 1.0) * rect.height(),
+        )
+    };
+    painter.line_segment(
+        [map(lo, lo), map(hi, hi)],
+        Stroke::new(1.0, Color32::from_gray(60)),
+    );
+    let points: Vec<Pos2> = (0..=60)
+        .map(|i| {
+            let x = lo + (hi - lo) * i as f32 / 60.0;
+            map(x, settings.curve().output_db(x))
+        })
+        .collect();
+    painter.add(egui::Shape::line(points, Stroke::new(1.5, ACCENT)));
+    response.on_hover_text(format!(
+        "Static curve: threshold {:.1} dB, ratio {:.1}:1, knee {:.1} dB\nNow reducing {reduction_db:.1} dB",
+        settings.threshold_db, settings.ratio, settings.knee_db
+    ));
+}
+
+impl NiceEguiApp for StripApp {
+    fn build(
+        &mut self,
+        egui_ctx: egui::Context,
+        nice_gui_ctx: GuiContext,
+        _frame: &mut Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        apply_theme(&egui_ctx);
+        self.gui = Some(nice_gui_ctx);
+        self.clock.reset();
+        self.meters.analyzer_active.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut Frame) {
+        let dt = self.clock.tick();
+        let m = self.meters.clone();
+        self.input_meter.update(m.io.input.take(), dt);
+        self.output_meter.update(m.io.output.take(), dt);
+        self.gate.update(m.gate_db.take(), dt);
+        self.compressor.update(m.compressor_db.take(), dt);
+        self.deesser.update(m.deesser_db.take(), dt);
+        let sr = m.sample_rate_hz.load(Ordering::Relaxed);
+        self.pre.update(&m.pre, sr);
+        self.post.update(&m.post, sr);
+
+        let Some(gui) = self.gui.clone() else {
+            return;
+        };
+        let setter = gui.param_setter();
+        let p = self.params.clone();
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading(
+                    egui::RichText::new("Lathe Channel Strip")
+                        .color(ACCENT)
+                        .strong(),
+                );
+                ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
+                ui.separator();
+                ui.label("Preset");
+                let active = PRESETS.iter().find(|pr| pr.is_active(&p));
+                egui::ComboBox::from_id_salt("preset")
+                    .selected_text(active.map_or("(edited)", |pr| pr.name))
+                    .show_ui(ui, |ui| {
+                        for preset in PRESETS {
+                            if ui
+                                .selectable_label(
+                                    active.is_some_and(|a| a.name == preset.name),
+                                    preset.name,
+                                )
+                                .on_hover_text(preset.description)
+                                .clicked()
+                            {
+                                preset.apply(&p, &setter);
+                            }
+                        }
+                    });
+                ui.separator();
+                let latency = m.latency_samples.load(Ordering::Relaxed);
+                ui.label(format!(
+                    "Latency {latency} samples ({:.2} ms)",
+                    latency as f32 * 1000.0 / sr.max(1.0)
+                ))
+                .on_hover_text("Only the saturator's oversampling adds latency");
+                ui.separator();
+                toggle(ui, &p.io.bypass, &setter, "Bypass");
+            });
+            ui.separator();
+            ui.horizontal_top(|ui| {
+                peak_meter(ui, &self.input_meter, "IN");
+                self.eq_display(ui, &setter, vec2(760.0, 330.0));
+                peak_meter(ui, &self.output_meter, "OUT");
+                for (name, b, range) in [
+                    ("Gate", &self.gate, p.gate.range.value().max(6.0)),
+                    ("Comp", &self.compressor, 24.0),
+                    ("De-ess", &self.deesser, p.deess.range.value().max(6.0)),
+                ] {
+                    ui.vertical(|ui| {
+                        ui.label(egui::RichText::new(name).small());
+                        reduction_meter(ui, b.level_db(), b.hold_db(), range).on_hover_text(
+                            format!(
+                                "{name} reduction: {:.1} dB (held {:.1} dB)",
+                                b.level_db(),
+                                b.hold_db()
+                            ),
+                        );
+                    });
+                }
+            });
+            ui.separator();
+            self.page_tabs(ui);
+            ui.separator();
+            self.page(ui, &setter);
+        });
+        ui.ctx().request_repaint();
+    }
+
+    fn editor_closed(&mut self) {
+        self.meters.analyzer_active.store(false, Ordering::Relaxed);
+        self.gui = None;
+    }
+}
 
 pub(crate) fn create(
     params: Arc<ChannelStripParams>,
-    meters: Arc<IoMeters>,
-) -> Option<EguiEditor<ShellApp<ChannelStripParams>>> {
-    lathe_ui::create_editor(
-        params,
-        |p| &p.io,
-        meters,
-        "Lathe Channel Strip",
-        "This build applies the input and output trims and bypass only;\nits processing arrives in a coming release.",
+    meters: Arc<StripMeters>,
+) -> Option<EguiEditor<StripApp>> {
+    create_egui_editor(
+        EguiEditorState::from_size(
+            nice_plug::editor::dpi::LogicalSize::new(WIDTH as f64, HEIGHT as f64),
+            1.0,
+        ),
+        RepaintNotifier::new(),
+        EguiNiceSettings::new().with_tile("Lathe Channel Strip"),
+        StripApp {
+            params,
+            meters,
+            gui: None,
+            input_meter: MeterBallistics::default(),
+            output_meter: MeterBallistics::default(),
+            gate: ReductionBallistics::default(),
+            compressor: ReductionBallistics::default(),
+            deesser: ReductionBallistics::default(),
+            clock: FrameClock::default(),
+            pre: LiveSpectrum::new(ANALYZER_FFT),
+            post: LiveSpectrum::new(ANALYZER_FFT),
+            selected: 2,
+            page: Page::Eq,
+            response: None,
+            drag: None,
+        },
     )
 }

@@ -1,33 +1,88 @@
 //! Lathe Channel Strip: Filters, EQ, gate, compressor, de-esser, saturation and width for every track.
 //!
 //! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::plugins::ChannelStrip`],
-//! which is the whole signal path (the `lathe` CLI drives the same type). Until the plugin's own
-//! DSP lands (issue #5), that path applies the input/output trims and the
-//! latency-compensated bypass only.
+//! which is the whole signal path (the `lathe` CLI drives the same type). This file adds the
+//! meters: in/out peaks, gate/compressor/de-esser reduction, and the analyzer feeds (the audio
+//! thread only copies mono sums into lock-free rings; the editor runs the FFTs).
 
-use lathe_dsp::plugins::PassThrough;
-use lathe_plugin::{ChainRunner, IoMeters};
+use atomic_float::AtomicF32;
+use lathe_dsp::channel_strip::ChannelStripCore;
+use lathe_dsp::spectrum::SampleRing;
+use lathe_plugin::{ChainRunner, IoMeters, PeakReadout};
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 mod editor;
 mod params;
 
-pub use params::ChannelStripParams;
+pub use params::*;
+
+/// Samples each analyzer ring holds (the editor's FFT is at most half of it).
+pub const ANALYZER_RING_SAMPLES: usize = 16_384;
+
+/// Everything the editor shows, written lock-free by the audio thread.
+#[derive(Debug)]
+pub struct StripMeters {
+    /// Input (before the trim) and output peaks.
+    pub io: IoMeters,
+    /// Deepest gate attenuation since the editor last looked, dB.
+    pub gate_db: PeakReadout,
+    /// Deepest compressor gain reduction, dB.
+    pub compressor_db: PeakReadout,
+    /// Deepest de-esser reduction, dB.
+    pub deesser_db: PeakReadout,
+    /// Mono sum of the input, for the analyzer.
+    pub pre: SampleRing,
+    /// Mono sum of the output, for the analyzer.
+    pub post: SampleRing,
+    /// Set while an editor is open: only then does the audio thread feed the analyzer rings.
+    pub analyzer_active: AtomicBool,
+    /// Sample rate, Hz.
+    pub sample_rate_hz: AtomicF32,
+    /// Latency reported to the host, samples.
+    pub latency_samples: AtomicU32,
+}
+
+impl Default for StripMeters {
+    fn default() -> Self {
+        Self {
+            io: IoMeters::default(),
+            gate_db: PeakReadout::default(),
+            compressor_db: PeakReadout::default(),
+            deesser_db: PeakReadout::default(),
+            pre: SampleRing::new(ANALYZER_RING_SAMPLES),
+            post: SampleRing::new(ANALYZER_RING_SAMPLES),
+            analyzer_active: AtomicBool::new(false),
+            sample_rate_hz: AtomicF32::new(48_000.0),
+            latency_samples: AtomicU32::new(0),
+        }
+    }
+}
+
+/// Feeds a ring with the mono sum of a buffer.
+fn push_mono(ring: &SampleRing, buffer: &Buffer) {
+    let channels = buffer.as_slice_immutable();
+    match channels {
+        [l, r, ..] => ring.push(l.iter().zip(r.iter()).map(|(a, b)| 0.5 * (a + b))),
+        [m] => ring.push(m.iter().copied()),
+        [] => {}
+    }
+}
 
 /// The Lathe Channel Strip plugin.
 pub struct LatheChannelStrip {
     params: Arc<ChannelStripParams>,
-    meters: Arc<IoMeters>,
-    runner: ChainRunner<PassThrough>,
+    meters: Arc<StripMeters>,
+    runner: ChainRunner<ChannelStripCore>,
 }
 
 impl Default for LatheChannelStrip {
     fn default() -> Self {
         Self {
             params: Arc::new(ChannelStripParams::default()),
-            meters: Arc::new(IoMeters::default()),
+            meters: Arc::new(StripMeters::default()),
             runner: ChainRunner::default(),
         }
     }
@@ -55,7 +110,7 @@ impl Plugin for LatheChannelStrip {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<lathe_ui::ShellApp<ChannelStripParams>>;
+    type Editor = EguiEditor<editor::StripApp>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -73,12 +128,18 @@ impl Plugin for LatheChannelStrip {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.runner.activate(
+        if !self.runner.activate(
             audio_io_layout,
             buffer_config,
             &self.params.settings(),
             context,
-        )
+        ) {
+            return false;
+        }
+        self.meters
+            .sample_rate_hz
+            .store(buffer_config.sample_rate, Ordering::Relaxed);
+        true
     }
 
     fn reset(&mut self) {
@@ -91,8 +152,30 @@ impl Plugin for LatheChannelStrip {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        self.runner
-            .process(&self.params.settings(), buffer, None, &self.meters, context)
+        let analyzer = self.meters.analyzer_active.load(Ordering::Relaxed);
+        if analyzer {
+            push_mono(&self.meters.pre, buffer);
+        }
+        let status = self.runner.process(
+            &self.params.settings(),
+            buffer,
+            None,
+            &self.meters.io,
+            context,
+        );
+        if analyzer {
+            push_mono(&self.meters.post, buffer);
+        }
+        if let Some(chain) = self.runner.chain_mut() {
+            let r = chain.core_mut().take_readouts();
+            self.meters.gate_db.raise(r.gate_db);
+            self.meters.compressor_db.raise(r.compressor_db);
+            self.meters.deesser_db.raise(r.deesser_db);
+            self.meters
+                .latency_samples
+                .store(lathe_dsp::Processor::latency(chain), Ordering::Relaxed);
+        }
+        status
     }
 }
 

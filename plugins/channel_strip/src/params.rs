@@ -1,31 +1,7 @@
-//! Lathe Channel Strip's parameters. IDs are permanent once released; never rename them.
+//! Lathe Channel Strip's parameters and factory presets.
+//!
+//! They are defined in `lathe-params` (`crates/params/src/channel_strip`), not here: the `lathe` CLI
+//! parses values with the very same parameter objects, and it cannot link two plugin crates
+//! because each exports the CLAP/VST3 entry symbols. IDs are permanent once released.
 
-use lathe_dsp::ChainSettings;
-use lathe_plugin::IoParams;
-use nice_plug::prelude::*;
-
-/// All parameters of Lathe Channel Strip.
-#[derive(Params)]
-pub struct ChannelStripParams {
-    /// Input/output trims and bypass (`input_gain`, `output_gain`, `bypass`).
-    #[nested]
-    pub io: IoParams,
-}
-
-impl Default for ChannelStripParams {
-    fn default() -> Self {
-        Self {
-            io: IoParams::new("Input Gain", -24.0, 24.0),
-        }
-    }
-}
-
-impl ChannelStripParams {
-    /// The DSP settings the current parameter values describe.
-    pub fn settings(&self) -> ChainSettings<()> {
-        ChainSettings {
-            io: self.io.settings(),
-            core: (),
-        }
-    }
-}
+pub use lathe_params::channel_strip::*;

@@ -1,0 +1,101 @@
+//! Lathe Channel Strip's whole chain (`ChannelStrip`): 10 s of stereo 48 kHz programme in host
+//! blocks of 512. "full" is the case: every module on (filters, four EQ bands with gain,
+//! gate, compressor, de-esser, saturator at 2x, width and pan); the others show what single
+//! modules cost. Throughput is per stereo frame; the figures go to BENCHMARKS.md.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lathe_dsp::chain::ChainSettings;
+use lathe_dsp::channel_strip::ChannelStripSettings;
+use lathe_dsp::filters::Slope;
+use lathe_dsp::plugins::ChannelStrip;
+use lathe_dsp::saturator::SaturatorOversampling;
+use lathe_dsp::{IoSettings, Processor};
+use std::hint::black_box;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+const SR: f64 = 48_000.0;
+const BLOCK: usize = 512;
+
+fn full(oversampling: SaturatorOversampling) -> ChannelStripSettings {
+    let mut s = ChannelStripSettings::default();
+    s.highpass.enabled = true;
+    s.highpass.freq_hz = 80.0;
+    s.highpass.slope = Slope::Db18;
+    s.lowpass.enabled = true;
+    s.lowpass.freq_hz = 16_000.0;
+    for (band, gain) in s.eq.bands.iter_mut().zip([2.0, -3.0, 1.5, 3.0, 0.0]) {
+        band.gain_db = gain;
+    }
+    s.gate_enabled = true;
+    s.gate.threshold_db = -60.0;
+    s.compressor_enabled = true;
+    s.compressor.threshold_db = -24.0;
+    s.compressor.ratio = 4.0;
+    s.compressor.sidechain_hpf_hz = 80.0;
+    s.deesser_enabled = true;
+    s.saturator_enabled = true;
+    s.saturator.oversampling = oversampling;
+    s.stereo.width = 1.3;
+    s.stereo.pan = 0.1;
+    s
+}
+
+fn bench(c: &mut Criterion) {
+    let signal = common::music_like(10.0, SR, 3);
+    let frames = signal[0].len();
+    let mut group = c.benchmark_group("channel_strip_10s_stereo_48k");
+    group.throughput(Throughput::Elements(frames as u64));
+    group.sample_size(10);
+    let eq_only = {
+        let mut s = full(SaturatorOversampling::Off);
+        s.gate_enabled = false;
+        s.compressor_enabled = false;
+        s.deesser_enabled = false;
+        s.saturator_enabled = false;
+        s.stereo = Default::default();
+        s
+    };
+    let compressor_only = {
+        let mut s = ChannelStripSettings {
+            eq_enabled: false,
+            ..Default::default()
+        };
+        s.compressor_enabled = true;
+        s.compressor.threshold_db = -24.0;
+        s
+    };
+    let cases = [
+        ("full_sat2x", full(SaturatorOversampling::X2)),
+        ("full_sat4x", full(SaturatorOversampling::X4)),
+        ("full_sat_off", full(SaturatorOversampling::Off)),
+        ("filters_and_eq", eq_only),
+        ("compressor_only", compressor_only),
+        ("default_transparent", ChannelStripSettings::default()),
+    ];
+    for (name, core) in cases {
+        let settings = ChainSettings {
+            io: IoSettings::default(),
+            core,
+        };
+        let mut chain = ChannelStrip::new(2, SR);
+        chain.set_settings(&settings);
+        let mut left = signal[0].clone();
+        let mut right = signal[1].clone();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                left.copy_from_slice(&signal[0]);
+                right.copy_from_slice(&signal[1]);
+                for (l, r) in left.chunks_mut(BLOCK).zip(right.chunks_mut(BLOCK)) {
+                    chain.process(&mut [l, r]);
+                }
+                black_box(chain.latency())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,324 @@
+//! Spectrum analysis shared by the editors' live analyzers and the reference analyzer.
+//!
+//! - [`SampleRing`]: a lock-free single-producer ring the audio thread copies samples into (no
+//!   allocation, no locks); readers on other threads copy out the latest samples.
+//! - [`Spectrum`]: a Hann-windowed real FFT (realfft) of fixed-size frames, averaged either
+//!   linearly (Welch's method: P. D. Welch, "The use of fast Fourier transform for the estimation
+//!   of power spectra", IEEE Trans. Audio Electroacoust. 15(2), 1967) or exponentially (a live
+//!   display), read out in fractional-octave bands.
+//!
+//! Calibration: a full-scale sine reads 0 dB in a band that contains it. Band levels sum the
+//! power in the band, so pink noise reads flat in any fractional-octave display and white noise
+//! rises 3 dB per octave.
+
+use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+/// A lock-free ring of `f32` samples with one writer (the audio thread) and any number of
+/// readers. A reader that races the writer may see a few samples of the newest block mixed into
+/// its copy; for analysis displays that is harmless.
+#[derive(Debug)]
+pub struct SampleRing {
+    data: Box<[AtomicU32]>,
+    mask: usize,
+    written: AtomicU64,
+}
+
+impl SampleRing {
+    /// A ring holding at least `capacity` samples (rounded up to a power of two).
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(2).next_power_of_two();
+        Self {
+            data: (0..capacity).map(|_| AtomicU32::new(0)).collect(),
+            mask: capacity - 1,
+            written: AtomicU64::new(0),
+        }
+    }
+
+    /// Capacity in samples.
+    pub fn capacity(&self) -> usize {
+        self.mask + 1
+    }
+
+    /// Samples written since creation.
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Acquire)
+    }
+
+    /// Appends samples (call from one thread only). Non-finite samples are stored as 0.
+    pub fn push(&self, samples: impl Iterator<Item = f32>) {
+        let mut w = self.written.load(Ordering::Relaxed);
+        for s in samples {
+            let s = if s.is_finite() { s } else { 0.0 };
+            self.data[w as usize & self.mask].store(s.to_bits(), Ordering::Relaxed);
+            w += 1;
+        }
+        self.written.store(w, Ordering::Release);
+    }
+
+    /// Copies the newest `out.len()` samples (oldest first; zeros before the first write) and
+    /// returns the write count they end at. `out` must not be longer than the capacity.
+    pub fn read_latest(&self, out: &mut [f32]) -> u64 {
+        assert!(out.len() <= self.capacity(), "read longer than the ring");
+        let end = self.written();
+        let n = out.len() as u64;
+        for (i, o) in out.iter_mut().enumerate() {
+            let pos = (end + i as u64).wrapping_sub(n);
+            *o = if end + (i as u64) < n {
+                0.0
+            } else {
+                f32::from_bits(self.data[pos as usize & self.mask].load(Ordering::Relaxed))
+            };
+        }
+        end
+    }
+}
+
+/// How [`Spectrum::add_frame`] averages frames.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Averaging {
+    /// The mean of all frames since the last reset (Welch).
+    Mean,
+    /// Exponential: each frame moves the average this fraction (0..=1) of the way.
+    Exponential(f64),
+}
+
+/// Equivalent noise bandwidth of the Hann window, bins.
+pub const HANN_ENBW_BINS: f64 = 1.5;
+
+/// Narrowest band [`Spectrum::band_power`] sums, bins: the Hann main lobe's core (a sine's
+/// power lies within +-1.5 bins of it).
+pub const MIN_BAND_BINS: f64 = 3.0;
+
+/// A windowed-FFT power spectrum of fixed-size frames.
+pub struct Spectrum {
+    size: usize,
+    sample_rate_hz: f64,
+    fft: Arc<dyn RealToComplex<f32>>,
+    window: Vec<f32>,
+    frame: Vec<f32>,
+    bins: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    power: Vec<f64>,
+    frames: u64,
+    /// Converts |X|^2 to the power a sine of that peak amplitude has (1 for full scale).
+    scale: f64,
+}
+
+impl std::fmt::Debug for Spectrum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spectrum")
+            .field("size", &self.size)
+            .field("sample_rate_hz", &self.sample_rate_hz)
+            .field("frames", &self.frames)
+            .finish()
+    }
+}
+
+impl Spectrum {
+    /// A spectrum of `size`-sample frames (even, at least 16) at `sample_rate_hz`.
+    pub fn new(size: usize, sample_rate_hz: f64) -> Self {
+        let size = size.max(16) & !1;
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(size);
+        // Periodic Hann (exact for Welch overlap-add at 50 %).
+        let window: Vec<f32> = (0..size)
+            .map(|i| {
+                let x = std::f64::consts::TAU * i as f64 / size as f64;
+                (0.5 - 0.5 * x.cos()) as f32
+            })
+            .collect();
+        let sum: f64 = window.iter().map(|&w| w as f64).sum();
+        Self {
+            size,
+            sample_rate_hz,
+            bins: fft.make_output_vec(),
+            scratch: fft.make_scratch_vec(),
+            frame: vec![0.0; size],
+            power: vec![0.0; size / 2 + 1],
+            fft,
+            window,
+            frames: 0,
+            scale: 1.0 / (sum / 2.0).powi(2),
+        }
+    }
+
+    /// Frame size, samples.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Sample rate, Hz.
+    pub fn sample_rate_hz(&self) -> f64 {
+        self.sample_rate_hz
+    }
+
+    /// Frames averaged since the last reset.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Forgets the average.
+    pub fn reset(&mut self) {
+        self.power.fill(0.0);
+        self.frames = 0;
+    }
+
+    /// Centre frequency of bin `k`, Hz.
+    pub fn bin_hz(&self, k: usize) -> f64 {
+        k as f64 * self.sample_rate_hz / self.size as f64
+    }
+
+    /// The averaged power per bin (a full-scale sine's peak bin reads 1).
+    pub fn power(&self) -> &[f64] {
+        &self.power
+    }
+
+    /// Windows and transforms one frame of exactly [`Spectrum::size`] samples (shorter input is
+    /// zero-padded) and adds it to the average.
+    pub fn add_frame(&mut self, samples: &[f32], averaging: Averaging) {
+        for (i, (f, w)) in self.frame.iter_mut().zip(&self.window).enumerate() {
+            let x = samples.get(i).copied().unwrap_or(0.0);
+            *f = if x.is_finite() { x * w } else { 0.0 };
+        }
+        // The lengths come from the plan, so this cannot fail.
+        let _ = self
+            .fft
+            .process_with_scratch(&mut self.frame, &mut self.bins, &mut self.scratch);
+        self.frames += 1;
+        let weight = match averaging {
+            Averaging::Mean => 1.0 / self.frames as f64,
+            Averaging::Exponential(a) if self.frames == 1 => a.clamp(0.0, 1.0).max(1.0),
+            Averaging::Exponential(a) => a.clamp(0.0, 1.0),
+        };
+        for (p, c) in self.power.iter_mut().zip(&self.bins) {
+            let mut v = c.norm_sqr() as f64 * self.scale;
+            if !v.is_finite() {
+                v = 0.0;
+            }
+            *p += weight * (v - *p);
+        }
+    }
+
+    /// Power in the band `[lo_hz, hi_hz]`, linear (1 = a full-scale sine). The power density is
+    /// taken as constant across each bin; a band narrower than the window's main lobe
+    /// ([`MIN_BAND_BINS`]) is widened to it around its centre, so a sine reads its level at any
+    /// resolution (noise then reads the level of the wider band).
+    pub fn band_power(&self, lo_hz: f64, hi_hz: f64) -> f64 {
+        let bin_hz = self.sample_rate_hz / self.size as f64;
+        let (mut a, mut b) = (lo_hz / bin_hz, hi_hz / bin_hz);
+        if b - a < MIN_BAND_BINS {
+            let c = 0.5 * (a + b);
+            a = c - 0.5 * MIN_BAND_BINS;
+            b = c + 0.5 * MIN_BAND_BINS;
+        }
+        let last = (self.power.len() - 1) as f64;
+        let a = a.clamp(0.0, last + 0.5);
+        let b = b.clamp(0.0, last + 0.5);
+        let mut sum = 0.0;
+        let first = (a + 0.5).floor() as usize;
+        let end = ((b + 0.5).ceil() as usize).min(self.power.len());
+        for k in first..end {
+            let (lo, hi) = (k as f64 - 0.5, k as f64 + 0.5);
+            let overlap = (hi.min(b) - lo.max(a)).max(0.0);
+            sum += self.power[k] * overlap;
+        }
+        sum / HANN_ENBW_BINS
+    }
+
+    /// Level of the `1/fraction`-octave band centred on `freq_hz`, dB (floored at -200).
+    pub fn band_db(&self, freq_hz: f64, fraction: f64) -> f64 {
+        let half = 2f64.powf(0.5 / fraction.max(1e-3));
+        let p = self.band_power(freq_hz / half, freq_hz * half);
+        10.0 * p.max(1e-20).log10()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(freq_hz: f64, amp: f64, sr: f64, n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| (amp * (std::f64::consts::TAU * freq_hz * i as f64 / sr).sin()) as f32)
+            .collect()
+    }
+
+    #[test]
+    fn ring_returns_the_latest_samples_in_order() {
+        let ring = SampleRing::new(8);
+        let mut out = [9.0f32; 4];
+        assert_eq!(ring.read_latest(&mut out), 0);
+        assert_eq!(out, [0.0; 4]);
+        ring.push([1.0, 2.0, f32::NAN].into_iter());
+        ring.read_latest(&mut out);
+        assert_eq!(out, [0.0, 1.0, 2.0, 0.0]);
+        ring.push((4..=12).map(|i| i as f32));
+        assert_eq!(ring.read_latest(&mut out), 12);
+        assert_eq!(out, [9.0, 10.0, 11.0, 12.0]);
+    }
+
+    #[test]
+    fn sine_reads_its_level_at_any_band_width() {
+        let sr = 48_000.0;
+        let mut s = Spectrum::new(4096, sr);
+        for (f, amp) in [(50.0, 1.0), (1000.0, 0.5), (10_000.0, 0.1)] {
+            s.reset();
+            s.add_frame(&sine(f, amp, sr, 4096), Averaging::Mean);
+            let want = 20.0 * f64::log10(amp);
+            for fraction in [1.0, 3.0, 24.0] {
+                let got = s.band_db(f, fraction);
+                // A Hann window's scalloping loss is at most 1.42 dB between bins; band sums
+                // that contain the whole main lobe read the exact level.
+                let half = 2f64.powf(0.5 / fraction);
+                let bin = sr / 4096.0;
+                let holds_lobe = f / half < f - 2.0 * bin && f * half > f + 2.0 * bin;
+                let tol = if holds_lobe { 0.05 } else { 1.5 };
+                assert!(
+                    (got - want).abs() < tol,
+                    "{f} Hz 1/{fraction} oct: {got:.2} dB, want {want:.2}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn welch_mean_of_white_noise_rises_3_db_per_octave() {
+        let sr = 48_000.0;
+        let mut s = Spectrum::new(2048, sr);
+        let mut state = 1u32;
+        let mut frame = vec![0.0f32; 2048];
+        for _ in 0..400 {
+            for x in frame.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                *x = (state as f64 / u32::MAX as f64 * 2.0 - 1.0) as f32 * 0.5;
+            }
+            s.add_frame(&frame, Averaging::Mean);
+        }
+        let a = s.band_db(1000.0, 1.0);
+        let b = s.band_db(2000.0, 1.0);
+        let c = s.band_db(4000.0, 1.0);
+        assert!((b - a - 3.01).abs() < 0.3, "{a:.2} {b:.2}");
+        assert!((c - b - 3.01).abs() < 0.3, "{b:.2} {c:.2}");
+    }
+
+    #[test]
+    fn exponential_average_follows_a_level_change() {
+        let sr = 48_000.0;
+        let mut s = Spectrum::new(1024, sr);
+        let loud = sine(1000.0, 1.0, sr, 1024);
+        let quiet = sine(1000.0, 0.1, sr, 1024);
+        s.add_frame(&loud, Averaging::Exponential(0.5));
+        assert!(
+            s.band_db(1000.0, 3.0).abs() < 0.1,
+            "first frame sets the average"
+        );
+        for _ in 0..40 {
+            s.add_frame(&quiet, Averaging::Exponential(0.5));
+        }
+        assert!((s.band_db(1000.0, 3.0) + 20.0).abs() < 0.1);
+    }
+}

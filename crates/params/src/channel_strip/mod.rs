@@ -1,0 +1,715 @@
+//! Lathe Channel Strip's parameters. IDs are permanent once released; never rename them (the
+//! README lists them).
+//!
+//! Module groups are nested with an ID prefix, so a module's parameters read `hp_freq`,
+//! `eq_lmid_gain`, `comp_ratio`, `sat_drive`, ...
+
+use lathe_dsp::ChainSettings;
+use lathe_dsp::channel_strip::{ChannelStripSettings, ModuleOrder};
+use lathe_dsp::dynamics::{CompressorSettings, DeEsserSettings, Detection, GateSettings};
+use lathe_dsp::eq::{BandSettings, PassSettings};
+use lathe_dsp::filters::Slope;
+use lathe_dsp::saturator::{Character, SaturatorOversampling, SaturatorSettings};
+use lathe_dsp::stereo::StereoSettings;
+use lathe_plugin::IoParams;
+use lathe_plugin::formatters::{
+    is_off, s2v_hz, s2v_hz_or_off, s2v_number, s2v_pan, s2v_ratio, v2s_decimals, v2s_hz,
+    v2s_hz_or_off, v2s_pan, v2s_ratio,
+};
+use nice_plug::prelude::*;
+
+mod presets;
+
+pub use presets::{PRESETS, Preset, targets};
+
+/// Filter slope as a parameter.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlopeChoice {
+    /// 6 dB/oct.
+    #[id = "6"]
+    #[name = "6 dB/oct"]
+    Db6,
+    /// 12 dB/oct (resonance adjustable).
+    #[id = "12"]
+    #[name = "12 dB/oct"]
+    Db12,
+    /// 18 dB/oct.
+    #[id = "18"]
+    #[name = "18 dB/oct"]
+    Db18,
+    /// 24 dB/oct.
+    #[id = "24"]
+    #[name = "24 dB/oct"]
+    Db24,
+    /// 36 dB/oct.
+    #[id = "36"]
+    #[name = "36 dB/oct"]
+    Db36,
+    /// 48 dB/oct.
+    #[id = "48"]
+    #[name = "48 dB/oct"]
+    Db48,
+}
+
+impl From<SlopeChoice> for Slope {
+    fn from(c: SlopeChoice) -> Self {
+        match c {
+            SlopeChoice::Db6 => Slope::Db6,
+            SlopeChoice::Db12 => Slope::Db12,
+            SlopeChoice::Db18 => Slope::Db18,
+            SlopeChoice::Db24 => Slope::Db24,
+            SlopeChoice::Db36 => Slope::Db36,
+            SlopeChoice::Db48 => Slope::Db48,
+        }
+    }
+}
+
+impl From<Slope> for SlopeChoice {
+    fn from(s: Slope) -> Self {
+        match s {
+            Slope::Db6 => SlopeChoice::Db6,
+            Slope::Db12 => SlopeChoice::Db12,
+            Slope::Db18 => SlopeChoice::Db18,
+            Slope::Db24 => SlopeChoice::Db24,
+            Slope::Db36 => SlopeChoice::Db36,
+            Slope::Db48 => SlopeChoice::Db48,
+        }
+    }
+}
+
+/// Module order as a parameter.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderChoice {
+    /// Filters, EQ, dynamics, saturator, stereo.
+    #[id = "eq_first"]
+    #[name = "EQ > Dynamics"]
+    EqFirst,
+    /// Filters, dynamics, EQ, saturator, stereo.
+    #[id = "dynamics_first"]
+    #[name = "Dynamics > EQ"]
+    DynamicsFirst,
+}
+
+/// Compressor detection as a parameter.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetectionChoice {
+    /// Peak.
+    #[id = "peak"]
+    #[name = "Peak"]
+    Peak,
+    /// RMS (10 ms).
+    #[id = "rms"]
+    #[name = "RMS"]
+    Rms,
+}
+
+/// Saturator character as a parameter.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CharacterChoice {
+    /// Symmetric, odd harmonics.
+    #[id = "tape"]
+    #[name = "Tape"]
+    Tape,
+    /// Asymmetric, even and odd harmonics.
+    #[id = "tube"]
+    #[name = "Tube"]
+    Tube,
+    /// Hard clip with a narrow knee.
+    #[id = "hard"]
+    #[name = "Hard Clip"]
+    HardClip,
+}
+
+/// Saturator oversampling as a parameter.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SatOversamplingChoice {
+    /// Off: zero latency.
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    /// 2x.
+    #[id = "2x"]
+    #[name = "2x"]
+    X2,
+    /// 4x (default).
+    #[id = "4x"]
+    #[name = "4x"]
+    X4,
+    /// 8x.
+    #[id = "8x"]
+    #[name = "8x"]
+    X8,
+}
+
+/// Gate key high-pass: at or below this it is off, Hz.
+pub const KEY_HPF_OFF_HZ: f32 = 20.0;
+/// Gate key low-pass: at or above this it is off, Hz.
+pub const KEY_LPF_OFF_HZ: f32 = 20_000.0;
+/// Compressor side-chain high-pass: at or below this it is off, Hz.
+pub const SC_HPF_OFF_HZ: f32 = 20.0;
+
+fn float(
+    name: &str,
+    default: f32,
+    range: FloatRange,
+    unit: &'static str,
+    decimals: usize,
+) -> FloatParam {
+    FloatParam::new(name, default, range)
+        .with_unit(unit)
+        .with_value_to_string(v2s_decimals(decimals))
+        .with_string_to_value(s2v_number())
+}
+
+fn linear(min: f32, max: f32) -> FloatRange {
+    FloatRange::Linear { min, max }
+}
+
+/// A range that spends equal knob travel per octave (or decade) between `min` and `max`.
+fn log_range(min: f32, max: f32) -> FloatRange {
+    // nice-plug's skew maps normalised x to min + (max-min) x^(1/factor); pick the factor so the
+    // geometric centre sits at the middle of the knob.
+    let centre = (min * max).sqrt();
+    let factor = (0.5f32).ln() / ((centre - min) / (max - min)).ln();
+    FloatRange::Skewed { min, max, factor }
+}
+
+fn freq(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, log_range(min, max))
+        .with_value_to_string(v2s_hz())
+        .with_string_to_value(s2v_hz())
+}
+
+fn freq_or_off(name: &str, default: f32, min: f32, max: f32, off_below: bool) -> FloatParam {
+    let off_hz = if off_below { min } else { max };
+    FloatParam::new(name, default, log_range(min, max))
+        .with_value_to_string(v2s_hz_or_off(off_hz, off_below))
+        .with_string_to_value(s2v_hz_or_off(off_hz))
+}
+
+fn gain(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    float(name, default, linear(min, max), " dB", 2).with_step_size(0.01)
+}
+
+fn time_ms(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    float(name, default, log_range(min, max), " ms", 2)
+}
+
+fn percent(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    float(name, default, linear(min, max), " %", 0).with_step_size(1.0)
+}
+
+fn q(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    float(name, default, log_range(min, max), "", 2)
+}
+
+/// A high- or low-pass filter's parameters (`on`, `freq`, `slope`, `q`).
+#[derive(Params)]
+pub struct PassParams {
+    /// Filter on.
+    #[id = "on"]
+    pub on: BoolParam,
+    /// Corner frequency.
+    #[id = "freq"]
+    pub freq: FloatParam,
+    /// Slope.
+    #[id = "slope"]
+    pub slope: EnumParam<SlopeChoice>,
+    /// Resonance (12 dB/oct only).
+    #[id = "q"]
+    pub q: FloatParam,
+}
+
+impl PassParams {
+    fn new(name: &str, default_hz: f32, min_hz: f32, max_hz: f32) -> Self {
+        Self {
+            on: BoolParam::new(format!("{name} On"), false),
+            freq: freq(&format!("{name} Freq"), default_hz, min_hz, max_hz),
+            slope: EnumParam::new(format!("{name} Slope"), SlopeChoice::Db12),
+            q: q(
+                &format!("{name} Resonance"),
+                std::f32::consts::FRAC_1_SQRT_2,
+                0.5,
+                10.0,
+            ),
+        }
+    }
+
+    fn settings(&self) -> PassSettings {
+        PassSettings {
+            enabled: self.on.value(),
+            freq_hz: self.freq.value(),
+            slope: self.slope.value().into(),
+            q: self.q.value(),
+        }
+    }
+}
+
+/// One EQ band's parameters (`on`, `freq`, `gain`, `q`).
+#[derive(Params)]
+pub struct BandParams {
+    /// Band on.
+    #[id = "on"]
+    pub on: BoolParam,
+    /// Centre or corner frequency.
+    #[id = "freq"]
+    pub freq: FloatParam,
+    /// Gain.
+    #[id = "gain"]
+    pub gain: FloatParam,
+    /// Q (bandwidth; for shelves, the steepness/overshoot).
+    #[id = "q"]
+    pub q: FloatParam,
+}
+
+impl BandParams {
+    fn new(name: &str, default_hz: f32, default_q: f32, max_q: f32) -> Self {
+        Self {
+            on: BoolParam::new(format!("{name} On"), true),
+            freq: freq(&format!("{name} Freq"), default_hz, 20.0, 20_000.0),
+            gain: gain(&format!("{name} Gain"), 0.0, -18.0, 18.0),
+            q: q(&format!("{name} Q"), default_q, 0.3, max_q),
+        }
+    }
+
+    fn settings(&self) -> BandSettings {
+        BandSettings {
+            enabled: self.on.value(),
+            freq_hz: self.freq.value(),
+            gain_db: self.gain.value(),
+            q: self.q.value(),
+        }
+    }
+}
+
+/// Gate parameters.
+#[derive(Params)]
+pub struct GateParams {
+    /// Gate on.
+    #[id = "on"]
+    pub on: BoolParam,
+    /// Opening threshold.
+    #[id = "threshold"]
+    pub threshold: FloatParam,
+    /// Attenuation when closed.
+    #[id = "range"]
+    pub range: FloatParam,
+    /// Opening time.
+    #[id = "attack"]
+    pub attack: FloatParam,
+    /// Hold before closing.
+    #[id = "hold"]
+    pub hold: FloatParam,
+    /// Closing time.
+    #[id = "release"]
+    pub release: FloatParam,
+    /// Closing threshold below the opening one.
+    #[id = "hysteresis"]
+    pub hysteresis: FloatParam,
+    /// Key high-pass (Off at the bottom).
+    #[id = "key_hpf"]
+    pub key_hpf: FloatParam,
+    /// Key low-pass (Off at the top).
+    #[id = "key_lpf"]
+    pub key_lpf: FloatParam,
+}
+
+impl Default for GateParams {
+    fn default() -> Self {
+        let d = GateSettings::default();
+        Self {
+            on: BoolParam::new("Gate On", false),
+            threshold: gain("Gate Threshold", d.threshold_db, -80.0, 0.0),
+            range: gain("Gate Range", d.range_db, 0.0, 80.0),
+            attack: time_ms("Gate Attack", d.attack_ms, 0.05, 50.0),
+            hold: float("Gate Hold", d.hold_ms, linear(0.0, 500.0), " ms", 1),
+            release: time_ms("Gate Release", d.release_ms, 5.0, 2000.0),
+            hysteresis: gain("Gate Hysteresis", d.hysteresis_db, 0.0, 12.0),
+            key_hpf: freq_or_off("Gate Key HPF", KEY_HPF_OFF_HZ, KEY_HPF_OFF_HZ, 4000.0, true),
+            key_lpf: freq_or_off("Gate Key LPF", KEY_LPF_OFF_HZ, 500.0, KEY_LPF_OFF_HZ, false),
+        }
+    }
+}
+
+impl GateParams {
+    fn settings(&self) -> GateSettings {
+        let hpf = self.key_hpf.value();
+        let lpf = self.key_lpf.value();
+        GateSettings {
+            threshold_db: self.threshold.value(),
+            range_db: self.range.value(),
+            attack_ms: self.attack.value(),
+            hold_ms: self.hold.value(),
+            release_ms: self.release.value(),
+            hysteresis_db: self.hysteresis.value(),
+            key_hpf_hz: if is_off(hpf, KEY_HPF_OFF_HZ, true) {
+                0.0
+            } else {
+                hpf
+            },
+            key_lpf_hz: if is_off(lpf, KEY_LPF_OFF_HZ, false) {
+                0.0
+            } else {
+                lpf
+            },
+        }
+    }
+}
+
+/// Compressor parameters.
+#[derive(Params)]
+pub struct CompressorParams {
+    /// Compressor on.
+    #[id = "on"]
+    pub on: BoolParam,
+    /// Threshold.
+    #[id = "threshold"]
+    pub threshold: FloatParam,
+    /// Ratio.
+    #[id = "ratio"]
+    pub ratio: FloatParam,
+    /// Knee width.
+    #[id = "knee"]
+    pub knee: FloatParam,
+    /// Attack.
+    #[id = "attack"]
+    pub attack: FloatParam,
+    /// Release.
+    #[id = "release"]
+    pub release: FloatParam,
+    /// Peak or RMS detection.
+    #[id = "detection"]
+    pub detection: EnumParam<DetectionChoice>,
+    /// Make-up gain.
+    #[id = "makeup"]
+    pub makeup: FloatParam,
+    /// Automatic make-up.
+    #[id = "auto_makeup"]
+    pub auto_makeup: BoolParam,
+    /// Dry/wet mix (parallel compression).
+    #[id = "mix"]
+    pub mix: FloatParam,
+    /// Side-chain high-pass (Off at the bottom).
+    #[id = "sc_hpf"]
+    pub sc_hpf: FloatParam,
+    /// Stereo link.
+    #[id = "link"]
+    pub link: FloatParam,
+}
+
+impl Default for CompressorParams {
+    fn default() -> Self {
+        let d = CompressorSettings::default();
+        Self {
+            on: BoolParam::new("Comp On", false),
+            threshold: gain("Comp Threshold", d.threshold_db, -60.0, 0.0),
+            ratio: float("Comp Ratio", d.ratio, log_range(1.0, 20.0), "", 1)
+                .with_value_to_string(v2s_ratio())
+                .with_string_to_value(s2v_ratio()),
+            knee: gain("Comp Knee", d.knee_db, 0.0, 24.0),
+            attack: time_ms("Comp Attack", d.attack_ms, 0.05, 200.0),
+            release: time_ms("Comp Release", d.release_ms, 5.0, 3000.0),
+            detection: EnumParam::new("Comp Detection", DetectionChoice::Peak),
+            makeup: gain("Comp Makeup", d.makeup_db, -12.0, 24.0),
+            auto_makeup: BoolParam::new("Comp Auto Makeup", d.auto_makeup),
+            mix: percent("Comp Mix", 100.0, 0.0, 100.0),
+            sc_hpf: freq_or_off("Comp SC HPF", SC_HPF_OFF_HZ, SC_HPF_OFF_HZ, 500.0, true),
+            link: percent("Comp Link", 100.0, 0.0, 100.0),
+        }
+    }
+}
+
+impl CompressorParams {
+    fn settings(&self) -> CompressorSettings {
+        let hpf = self.sc_hpf.value();
+        CompressorSettings {
+            threshold_db: self.threshold.value(),
+            ratio: self.ratio.value(),
+            knee_db: self.knee.value(),
+            attack_ms: self.attack.value(),
+            release_ms: self.release.value(),
+            detection: match self.detection.value() {
+                DetectionChoice::Peak => Detection::Peak,
+                DetectionChoice::Rms => Detection::Rms,
+            },
+            makeup_db: self.makeup.value(),
+            auto_makeup: self.auto_makeup.value(),
+            mix: self.mix.value() / 100.0,
+            sidechain_hpf_hz: if is_off(hpf, SC_HPF_OFF_HZ, true) {
+                0.0
+            } else {
+                hpf
+            },
+            link: self.link.value() / 100.0,
+        }
+    }
+}
+
+/// De-esser parameters.
+#[derive(Params)]
+pub struct DeEsserParams {
+    /// De-esser on.
+    #[id = "on"]
+    pub on: BoolParam,
+    /// Split frequency.
+    #[id = "freq"]
+    pub freq: FloatParam,
+    /// Threshold of the sibilant band.
+    #[id = "threshold"]
+    pub threshold: FloatParam,
+    /// Most reduction.
+    #[id = "range"]
+    pub range: FloatParam,
+    /// Hear only the sibilant band.
+    #[id = "listen"]
+    pub listen: BoolParam,
+}
+
+impl Default for DeEsserParams {
+    fn default() -> Self {
+        let d = DeEsserSettings::default();
+        Self {
+            on: BoolParam::new("De-Ess On", false),
+            freq: freq("De-Ess Freq", d.freq_hz, 2000.0, 12_000.0),
+            threshold: gain("De-Ess Threshold", d.threshold_db, -60.0, 0.0),
+            range: gain("De-Ess Range", d.range_db, 0.0, 24.0),
+            listen: BoolParam::new("De-Ess Listen", d.listen),
+        }
+    }
+}
+
+/// Saturator parameters.
+#[derive(Params)]
+pub struct SaturatorParams {
+    /// Saturator on.
+    #[id = "on"]
+    pub on: BoolParam,
+    /// Character.
+    #[id = "character"]
+    pub character: EnumParam<CharacterChoice>,
+    /// Drive.
+    #[id = "drive"]
+    pub drive: FloatParam,
+    /// Dry/wet mix.
+    #[id = "mix"]
+    pub mix: FloatParam,
+    /// Output compensation for the drive.
+    #[id = "compensate"]
+    pub compensate: BoolParam,
+    /// Oversampling (Off = zero latency).
+    #[id = "oversampling"]
+    pub oversampling: EnumParam<SatOversamplingChoice>,
+}
+
+impl Default for SaturatorParams {
+    fn default() -> Self {
+        let d = SaturatorSettings::default();
+        Self {
+            on: BoolParam::new("Sat On", false),
+            character: EnumParam::new("Sat Character", CharacterChoice::Tape),
+            drive: gain("Sat Drive", d.drive_db, 0.0, 24.0),
+            mix: percent("Sat Mix", 100.0, 0.0, 100.0),
+            compensate: BoolParam::new("Sat Compensate", d.compensate),
+            oversampling: EnumParam::new("Sat Oversampling", SatOversamplingChoice::X4),
+        }
+    }
+}
+
+impl SaturatorParams {
+    fn settings(&self) -> SaturatorSettings {
+        SaturatorSettings {
+            character: match self.character.value() {
+                CharacterChoice::Tape => Character::Tape,
+                CharacterChoice::Tube => Character::Tube,
+                CharacterChoice::HardClip => Character::HardClip,
+            },
+            drive_db: self.drive.value(),
+            mix: self.mix.value() / 100.0,
+            compensate: self.compensate.value(),
+            oversampling: match self.oversampling.value() {
+                SatOversamplingChoice::Off => SaturatorOversampling::Off,
+                SatOversamplingChoice::X2 => SaturatorOversampling::X2,
+                SatOversamplingChoice::X4 => SaturatorOversampling::X4,
+                SatOversamplingChoice::X8 => SaturatorOversampling::X8,
+            },
+        }
+    }
+}
+
+/// Stereo parameters (IDs without prefix: `width`, `pan`, `invert_left`, `invert_right`,
+/// `mono`).
+#[derive(Params)]
+pub struct StereoParams {
+    /// Width, % (100 = unchanged).
+    #[id = "width"]
+    pub width: FloatParam,
+    /// Pan, -100 (left) to 100 (right).
+    #[id = "pan"]
+    pub pan: FloatParam,
+    /// Invert the left channel's polarity.
+    #[id = "invert_left"]
+    pub invert_left: BoolParam,
+    /// Invert the right channel's polarity.
+    #[id = "invert_right"]
+    pub invert_right: BoolParam,
+    /// Sum to mono.
+    #[id = "mono"]
+    pub mono: BoolParam,
+}
+
+impl Default for StereoParams {
+    fn default() -> Self {
+        Self {
+            width: percent("Width", 100.0, 0.0, 200.0),
+            pan: FloatParam::new("Pan", 0.0, linear(-100.0, 100.0))
+                .with_step_size(1.0)
+                .with_value_to_string(v2s_pan())
+                .with_string_to_value(s2v_pan()),
+            invert_left: BoolParam::new("Invert Left", false),
+            invert_right: BoolParam::new("Invert Right", false),
+            mono: BoolParam::new("Mono", false),
+        }
+    }
+}
+
+/// All parameters of Lathe Channel Strip.
+#[derive(Params)]
+pub struct ChannelStripParams {
+    /// Input/output trims and bypass (`input_gain`, `output_gain`, `bypass`).
+    #[nested]
+    pub io: IoParams,
+    /// High-pass filter (`hp_on`, `hp_freq`, `hp_slope`, `hp_q`).
+    #[nested(id_prefix = "hp", group = "High-Pass")]
+    pub highpass: PassParams,
+    /// Low-pass filter (`lp_...`).
+    #[nested(id_prefix = "lp", group = "Low-Pass")]
+    pub lowpass: PassParams,
+    /// EQ on.
+    #[id = "eq_on"]
+    pub eq_on: BoolParam,
+    /// Low shelf (`eq_low_on`, `eq_low_freq`, `eq_low_gain`, `eq_low_q`).
+    #[nested(id_prefix = "eq_low", group = "EQ Low Shelf")]
+    pub eq_low: BandParams,
+    /// Low-mid bell (`eq_lmid_...`).
+    #[nested(id_prefix = "eq_lmid", group = "EQ Low Mid")]
+    pub eq_lmid: BandParams,
+    /// Mid bell (`eq_mid_...`).
+    #[nested(id_prefix = "eq_mid", group = "EQ Mid")]
+    pub eq_mid: BandParams,
+    /// High-mid bell (`eq_hmid_...`).
+    #[nested(id_prefix = "eq_hmid", group = "EQ High Mid")]
+    pub eq_hmid: BandParams,
+    /// High shelf (`eq_high_...`).
+    #[nested(id_prefix = "eq_high", group = "EQ High Shelf")]
+    pub eq_high: BandParams,
+    /// EQ before or after the dynamics.
+    #[id = "order"]
+    pub order: EnumParam<OrderChoice>,
+    /// Gate (`gate_...`).
+    #[nested(id_prefix = "gate", group = "Gate")]
+    pub gate: GateParams,
+    /// Compressor (`comp_...`).
+    #[nested(id_prefix = "comp", group = "Compressor")]
+    pub comp: CompressorParams,
+    /// De-esser (`deess_...`).
+    #[nested(id_prefix = "deess", group = "De-Esser")]
+    pub deess: DeEsserParams,
+    /// Saturator (`sat_...`).
+    #[nested(id_prefix = "sat", group = "Saturator")]
+    pub sat: SaturatorParams,
+    /// Width, pan, polarity and mono.
+    #[nested(group = "Stereo")]
+    pub stereo: StereoParams,
+}
+
+/// Most Q a shelf accepts: above 2 the matched shelf misses the analog one near Nyquist.
+pub const SHELF_MAX_Q: f32 = 2.0;
+/// Most Q a bell accepts.
+pub const BELL_MAX_Q: f32 = 18.0;
+
+impl Default for ChannelStripParams {
+    fn default() -> Self {
+        let d = ChannelStripSettings::default();
+        let eq = d.eq;
+        let band = |name: &str, i: usize, max_q: f32| {
+            BandParams::new(name, eq.bands[i].freq_hz, eq.bands[i].q, max_q)
+        };
+        Self {
+            io: IoParams::new("Input Gain", -24.0, 24.0),
+            highpass: PassParams::new("HP", d.highpass.freq_hz, 10.0, 8000.0),
+            lowpass: PassParams::new("LP", d.lowpass.freq_hz, 200.0, 22_000.0),
+            eq_on: BoolParam::new("EQ On", true),
+            eq_low: band("Low Shelf", 0, SHELF_MAX_Q),
+            eq_lmid: band("Low Mid", 1, BELL_MAX_Q),
+            eq_mid: band("Mid", 2, BELL_MAX_Q),
+            eq_hmid: band("High Mid", 3, BELL_MAX_Q),
+            eq_high: band("High Shelf", 4, SHELF_MAX_Q),
+            order: EnumParam::new("Order", OrderChoice::EqFirst),
+            gate: GateParams::default(),
+            comp: CompressorParams::default(),
+            deess: DeEsserParams::default(),
+            sat: SaturatorParams::default(),
+            stereo: StereoParams::default(),
+        }
+    }
+}
+
+impl ChannelStripParams {
+    /// The EQ bands in order (low shelf, three bells, high shelf).
+    pub fn bands(&self) -> [&BandParams; 5] {
+        [
+            &self.eq_low,
+            &self.eq_lmid,
+            &self.eq_mid,
+            &self.eq_hmid,
+            &self.eq_high,
+        ]
+    }
+
+    /// The strip settings the current parameter values describe.
+    pub fn strip_settings(&self) -> ChannelStripSettings {
+        let bands = self.bands();
+        let mut eq = ChannelStripSettings::default().eq;
+        for (b, p) in eq.bands.iter_mut().zip(bands) {
+            *b = p.settings();
+        }
+        ChannelStripSettings {
+            highpass: self.highpass.settings(),
+            lowpass: self.lowpass.settings(),
+            eq_enabled: self.eq_on.value(),
+            eq,
+            gate_enabled: self.gate.on.value(),
+            gate: self.gate.settings(),
+            compressor_enabled: self.comp.on.value(),
+            compressor: self.comp.settings(),
+            deesser_enabled: self.deess.on.value(),
+            deesser: DeEsserSettings {
+                freq_hz: self.deess.freq.value(),
+                threshold_db: self.deess.threshold.value(),
+                range_db: self.deess.range.value(),
+                listen: self.deess.listen.value(),
+            },
+            saturator_enabled: self.sat.on.value(),
+            saturator: self.sat.settings(),
+            stereo: StereoSettings {
+                width: self.stereo.width.value() / 100.0,
+                pan: self.stereo.pan.value() / 100.0,
+                invert_left: self.stereo.invert_left.value(),
+                invert_right: self.stereo.invert_right.value(),
+                mono: self.stereo.mono.value(),
+            },
+            order: match self.order.value() {
+                OrderChoice::EqFirst => ModuleOrder::EqFirst,
+                OrderChoice::DynamicsFirst => ModuleOrder::DynamicsFirst,
+            },
+        }
+    }
+
+    /// The DSP settings the current parameter values describe.
+    pub fn settings(&self) -> ChainSettings<ChannelStripSettings> {
+        ChainSettings {
+            io: self.io.settings(),
+            core: self.strip_settings(),
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Lathe Limiter's parameters and factory presets. IDs are permanent once released; never
+//! rename them (the README lists them).
+
+use lathe_dsp::ChainSettings;
+use lathe_dsp::dither::DitherDepth;
+use lathe_dsp::mastering::{LimiterSettings, Oversampling};
+use lathe_plugin::IoParams;
+use lathe_plugin::formatters::{s2v_number, v2s_decimals};
+use nice_plug::prelude::*;
+
+/// Oversampling choice as a parameter.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OversamplingChoice {
+    /// 1x: sample-peak limiting.
+    #[id = "1x"]
+    #[name = "1x"]
+    X1,
+    /// 2x.
+    #[id = "2x"]
+    #[name = "2x"]
+    X2,
+    /// 4x (default).
+    #[id = "4x"]
+    #[name = "4x"]
+    X4,
+    /// 8x.
+    #[id = "8x"]
+    #[name = "8x"]
+    X8,
+    /// 16x.
+    #[id = "16x"]
+    #[name = "16x"]
+    X16,
+}
+
+impl From<OversamplingChoice> for Oversampling {
+    fn from(c: OversamplingChoice) -> Self {
+        match c {
+            OversamplingChoice::X1 => Oversampling::X1,
+            OversamplingChoice::X2 => Oversampling::X2,
+            OversamplingChoice::X4 => Oversampling::X4,
+            OversamplingChoice::X8 => Oversampling::X8,
+            OversamplingChoice::X16 => Oversampling::X16,
+        }
+    }
+}
+
+/// Dither depth as a parameter.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DitherChoice {
+    /// No dither (32-bit float output).
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    /// 24-bit TPDF.
+    #[id = "24"]
+    #[name = "24 bit"]
+    Bits24,
+    /// 20-bit TPDF.
+    #[id = "20"]
+    #[name = "20 bit"]
+    Bits20,
+    /// 16-bit TPDF.
+    #[id = "16"]
+    #[name = "16 bit"]
+    Bits16,
+}
+
+impl From<DitherChoice> for DitherDepth {
+    fn from(c: DitherChoice) -> Self {
+        match c {
+            DitherChoice::Off => DitherDepth::Off,
+            DitherChoice::Bits24 => DitherDepth::Bits24,
+            DitherChoice::Bits20 => DitherDepth::Bits20,
+            DitherChoice::Bits16 => DitherDepth::Bits16,
+        }
+    }
+}
+
+/// All parameters of Lathe Limiter.
+#[derive(Params)]
+pub struct LimiterParams {
+    /// Drive (`input_gain`, 0 to +24 dB), output trim (`output_gain`, -24 to 0 dB), `bypass`.
+    #[nested]
+    pub io: IoParams,
+    /// Output ceiling, dBTP.
+    #[id = "ceiling"]
+    pub ceiling: FloatParam,
+    /// Release time, ms.
+    #[id = "release"]
+    pub release: FloatParam,
+    /// Lookahead (attack) time, ms.
+    #[id = "lookahead"]
+    pub lookahead: FloatParam,
+    /// Stereo link, %.
+    #[id = "link"]
+    pub link: FloatParam,
+    /// Oversampling for true-peak limiting.
+    #[id = "oversampling"]
+    pub oversampling: EnumParam<OversamplingChoice>,
+    /// Oversampled soft clip before the limiter.
+    #[id = "soft_clip"]
+    pub soft_clip: BoolParam,
+    /// Output dither depth.
+    #[id = "dither"]
+    pub dither: EnumParam<DitherChoice>,
+    /// Noise-shaped dither.
+    #[id = "noise_shaping"]
+    pub noise_shaping: BoolParam,
+    /// Loudness-matched (unity-gain) monitoring.
+    #[id = "unity_gain"]
+    pub unity_gain: BoolParam,
+    /// The integrated loudness the user aims for, LUFS (display only; never changes audio).
+    #[id = "loudness_target"]
+    pub loudness_target: IntParam,
+}
+
+fn float(
+    name: &str,
+    default: f32,
+    range: FloatRange,
+    unit: &'static str,
+    decimals: usize,
+) -> FloatParam {
+    FloatParam::new(name, default, range)
+        .with_unit(unit)
+        .with_value_to_string(v2s_decimals(decimals))
+        .with_string_to_value(s2v_number())
+}
+
+impl Default for LimiterParams {
+    fn default() -> Self {
+        let d = LimiterSettings::default();
+        Self {
+            io: IoParams::with_output_range("Input Gain", 0.0, 24.0, -24.0, 0.0),
+            ceiling: float(
+                "Ceiling",
+                d.ceiling_db,
+                FloatRange::Linear {
+                    min: -12.0,
+                    max: 0.0,
+                },
+                " dBTP",
+                2,
+            )
+            .with_step_size(0.01),
+            release: float(
+                "Release",
+                d.release_ms,
+                FloatRange::Skewed {
+                    min: 5.0,
+                    max: 2000.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+                " ms",
+                1,
+            ),
+            lookahead: float(
+                "Lookahead",
+                d.lookahead_ms,
+                FloatRange::Skewed {
+                    min: 0.1,
+                    max: 10.0,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
+                " ms",
+                2,
+            ),
+            link: float(
+                "Stereo Link",
+                100.0,
+                FloatRange::Linear {
+                    min: 0.0,
+                    max: 100.0,
+                },
+                " %",
+                1,
+            ),
+            oversampling: EnumParam::new("Oversampling", OversamplingChoice::X4),
+            soft_clip: BoolParam::new("Soft Clip", d.soft_clip),
+            dither: EnumParam::new("Dither", DitherChoice::Off),
+            noise_shaping: BoolParam::new("Noise Shaping", d.noise_shaping),
+            unity_gain: BoolParam::new("Unity Gain Monitor", d.unity_gain),
+            loudness_target: IntParam::new(
+                "Loudness Target",
+                -14,
+                IntRange::Linear { min: -30, max: -5 },
+            )
+            .with_unit(" LUFS")
+            .non_automatable(),
+        }
+    }
+}
+
+impl LimiterParams {
+    /// The DSP settings the current parameter values describe.
+    pub fn settings(&self) -> ChainSettings<LimiterSettings> {
+        ChainSettings {
+            io: self.io.settings(),
+            core: LimiterSettings {
+                ceiling_db: self.ceiling.value(),
+                release_ms: self.release.value(),
+                lookahead_ms: self.lookahead.value(),
+                link: self.link.value() / 100.0,
+                oversampling: self.oversampling.value().into(),
+                soft_clip: self.soft_clip.value(),
+                dither: self.dither.value().into(),
+                noise_shaping: self.noise_shaping.value(),
+                unity_gain: self.unity_gain.value(),
+            },
+        }
+    }
+}
+
+/// A factory preset: values for the limiter's character; drive and output trim stay where the
+/// user set them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preset {
+    /// Name shown in the editor.
+    pub name: &'static str,
+    /// What it is for.
+    pub description: &'static str,
+    /// Ceiling, dBTP.
+    pub ceiling_db: f32,
+    /// Release, ms.
+    pub release_ms: f32,
+    /// Lookahead, ms.
+    pub lookahead_ms: f32,
+    /// Stereo link, %.
+    pub link_percent: f32,
+    /// Oversampling.
+    pub oversampling: OversamplingChoice,
+    /// Soft clip before the limiter.
+    pub soft_clip: bool,
+    /// Dither.
+    pub dither: DitherChoice,
+    /// Noise shaping.
+    pub noise_shaping: bool,
+    /// Loudness target, LUFS.
+    pub target_lufs: i32,
+}
+
+/// The factory presets.
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "Transparent",
+        description: "Catches peaks only: long lookahead, slow release, 8x",
+        ceiling_db: -1.0,
+        release_ms: 400.0,
+        lookahead_ms: 3.0,
+        link_percent: 100.0,
+        oversampling: OversamplingChoice::X8,
+        soft_clip: false,
+        dither: DitherChoice::Off,
+        noise_shaping: false,
+        target_lufs: -14,
+    },
+    Preset {
+        name: "Loud",
+        description: "Dense and loud: soft clip into a fast limiter",
+        ceiling_db: -1.0,
+        release_ms: 60.0,
+        lookahead_ms: 1.0,
+        link_percent: 80.0,
+        oversampling: OversamplingChoice::X4,
+        soft_clip: true,
+        dither: DitherChoice::Off,
+        noise_shaping: false,
+        target_lufs: -9,
+    },
+    Preset {
+        name: "Streaming -14",
+        description: "Spotify/YouTube/Tidal: -14 LUFS, -1 dBTP",
+        ceiling_db: -1.0,
+        release_ms: 150.0,
+        lookahead_ms: 1.5,
+        link_percent: 100.0,
+        oversampling: OversamplingChoice::X4,
+        soft_clip: false,
+        dither: DitherChoice::Off,
+        noise_shaping: false,
+        target_lufs: -14,
+    },
+    Preset {
+        name: "Broadcast -23",
+        description: "EBU R128: -23 LUFS, -1 dBTP",
+        ceiling_db: -1.0,
+        release_ms: 250.0,
+        lookahead_ms: 2.0,
+        link_percent: 100.0,
+        oversampling: OversamplingChoice::X4,
+        soft_clip: false,
+        dither: DitherChoice::Off,
+        noise_shaping: false,
+        target_lufs: -23,
+    },
+    Preset {
+        name: "CD",
+        description: "16-bit master: -0.3 dBTP, noise-shaped dither",
+        ceiling_db: -0.3,
+        release_ms: 150.0,
+        lookahead_ms: 1.5,
+        link_percent: 100.0,
+        oversampling: OversamplingChoice::X8,
+        soft_clip: false,
+        dither: DitherChoice::Bits16,
+        noise_shaping: true,
+        target_lufs: -10,
+    },
+];
+
+impl Preset {
+    /// Applies the preset through the host (each change is an undoable parameter gesture).
+    pub fn apply(&self, params: &LimiterParams, setter: &ParamSetter) {
+        fn set<P: Param>(setter: &ParamSetter, p: &P, v: P::Plain) {
+            setter.begin_set_parameter(p);
+            setter.set_parameter(p, v);
+            setter.end_set_parameter(p);
+        }
+        set(setter, &params.ceiling, self.ceiling_db);
+        set(setter, &params.release, self.release_ms);
+        set(setter, &params.lookahead, self.lookahead_ms);
+        set(setter, &params.link, self.link_percent);
+        set(setter, &params.oversampling, self.oversampling);
+        set(setter, &params.soft_clip, self.soft_clip);
+        set(setter, &params.dither, self.dither);
+        set(setter, &params.noise_shaping, self.noise_shaping);
+        set(setter, &params.loudness_target, self.target_lufs);
+    }
+
+    /// Whether the parameters currently hold this preset's values.
+    pub fn is_active(&self, p: &LimiterParams) -> bool {
+        (p.ceiling.value() - self.ceiling_db).abs() < 0.005
+            && (p.release.value() - self.release_ms).abs() < 0.05
+            && (p.lookahead.value() - self.lookahead_ms).abs() < 0.005
+            && (p.link.value() - self.link_percent).abs() < 0.5
+            && p.oversampling.value() == self.oversampling
+            && p.soft_clip.value() == self.soft_clip
+            && p.dither.value() == self.dither
+            && p.noise_shaping.value() == self.noise_shaping
+    }
+}
