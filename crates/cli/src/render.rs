@@ -123,14 +123,39 @@ pub fn apply_assignments<P: Params>(params: &P, sets: &[(String, String)]) -> Re
         };
         // SAFETY: the pointers come from `params`, which outlives this loop.
         unsafe {
-            let normalized = ptr.string_to_normalized_value(text).ok_or_else(|| {
-                let example = ptr.normalized_value_to_string(ptr.default_normalized_value(), true);
-                anyhow!("cannot read '{text}' as {id} (for example: {id}={example})")
-            })?;
+            let normalized = ptr
+                .string_to_normalized_value(text)
+                .or_else(|| stepped_choice(ptr, text))
+                .ok_or_else(|| {
+                    let example =
+                        ptr.normalized_value_to_string(ptr.default_normalized_value(), true);
+                    anyhow!("cannot read '{text}' as {id} (for example: {id}={example})")
+                })?;
             ptr._internal_set_normalized_value(normalized);
         }
     }
     Ok(())
+}
+
+/// For a stepped parameter (a choice or switch), the step whose text matches `text` ignoring
+/// case, or whose text starts with it followed by a space (`18` for "18 dB/oct", `off` for
+/// "Off"): on the command line nobody should need the exact capitalisation of a menu entry.
+///
+/// # Safety
+/// `ptr` must point to a live parameter.
+unsafe fn stepped_choice(ptr: &nice_plug::prelude::ParamPtr, text: &str) -> Option<f32> {
+    // SAFETY: the caller guarantees `ptr` is live.
+    let steps = unsafe { ptr.step_count() }?;
+    let want = text.trim().to_lowercase();
+    (0..=steps).find_map(|i| {
+        let normalized = i as f32 / steps.max(1) as f32;
+        // SAFETY: as above.
+        let name = unsafe { ptr.normalized_value_to_string(normalized, true) }.to_lowercase();
+        let prefix = name
+            .strip_prefix(want.as_str())
+            .is_some_and(|rest| rest.starts_with(' '));
+        (name == want || prefix).then_some(normalized)
+    })
 }
 
 /// Describes every parameter with its current value, for `--list`.

@@ -4,19 +4,17 @@
 //! modules cost. Throughput is per stereo frame; the figures go to BENCHMARKS.md.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lathe_dsp::IoSettings;
 use lathe_dsp::chain::ChainSettings;
 use lathe_dsp::channel_strip::ChannelStripSettings;
 use lathe_dsp::filters::Slope;
-use lathe_dsp::plugins::ChannelStrip;
 use lathe_dsp::saturator::SaturatorOversampling;
-use lathe_dsp::{IoSettings, Processor};
-use std::hint::black_box;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
 
 const SR: f64 = 48_000.0;
-const BLOCK: usize = 512;
 
 fn full(oversampling: SaturatorOversampling) -> ChannelStripSettings {
     let mut s = ChannelStripSettings::default();
@@ -79,20 +77,9 @@ fn bench(c: &mut Criterion) {
             io: IoSettings::default(),
             core,
         };
-        let mut chain = ChannelStrip::new(2, SR);
-        chain.set_settings(&settings);
-        let mut left = signal[0].clone();
-        let mut right = signal[1].clone();
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                left.copy_from_slice(&signal[0]);
-                right.copy_from_slice(&signal[1]);
-                for (l, r) in left.chunks_mut(BLOCK).zip(right.chunks_mut(BLOCK)) {
-                    chain.process(&mut [l, r]);
-                }
-                black_box(chain.latency())
-            })
-        });
+        support::bench_chain::<lathe_dsp::channel_strip::ChannelStripCore>(
+            &mut group, name, &settings, &signal, SR,
+        );
     }
     group.finish();
 }

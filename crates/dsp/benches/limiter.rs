@@ -4,17 +4,15 @@
 //! figures go to BENCHMARKS.md.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lathe_dsp::IoSettings;
 use lathe_dsp::chain::ChainSettings;
 use lathe_dsp::mastering::{LimiterSettings, Oversampling};
-use lathe_dsp::plugins::MasteringLimiter;
-use lathe_dsp::{IoSettings, Processor};
-use std::hint::black_box;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
 
 const SR: f64 = 48_000.0;
-const BLOCK: usize = 512;
 
 fn bench(c: &mut Criterion) {
     let signal = common::music_like(10.0, SR, 3);
@@ -40,20 +38,9 @@ fn bench(c: &mut Criterion) {
                 ..LimiterSettings::default()
             },
         };
-        let mut chain = MasteringLimiter::new(2, SR);
-        chain.set_settings(&settings);
-        let mut left = signal[0].clone();
-        let mut right = signal[1].clone();
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                left.copy_from_slice(&signal[0]);
-                right.copy_from_slice(&signal[1]);
-                for (l, r) in left.chunks_mut(BLOCK).zip(right.chunks_mut(BLOCK)) {
-                    chain.process(&mut [l, r]);
-                }
-                black_box(chain.latency())
-            })
-        });
+        support::bench_chain::<lathe_dsp::mastering::LimiterCore>(
+            &mut group, name, &settings, &signal, SR,
+        );
     }
     group.finish();
 }

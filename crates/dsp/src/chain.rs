@@ -280,6 +280,9 @@ impl<C: Core> PluginChain<C> {
             self.core.process(block, sidechain);
             self.output_gain.apply(block);
             self.core.process_output(block);
+            // Filter tails decay into subnormals (an f64 biquad's 1e-39 written as f32, an
+            // FIR's last products); hosts and validators reject them, so they end here.
+            crate::util::sanitize_block(block);
         }
 
         if self.core_idle {

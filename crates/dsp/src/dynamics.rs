@@ -398,6 +398,8 @@ impl Compressor {
             } else {
                 FLOOR_DB
             };
+            let mut last_reduction = f32::NAN;
+            let mut last_gain = 1.0;
             for ch in 0..channels {
                 let target = if loudest_db == FLOOR_DB {
                     0.0
@@ -417,13 +419,17 @@ impl Compressor {
                     *r = 0.0;
                 }
                 max_red = max_red.max(*r);
-                let g = if *r == 0.0 {
-                    self.makeup
-                } else {
-                    from_db(-*r) * self.makeup
-                };
-                let gain = if mix < 1.0 { 1.0 - mix + mix * g } else { g };
-                main[ch][i] *= gain;
+                // Linked channels share their reduction: convert it once.
+                if *r != last_reduction {
+                    last_reduction = *r;
+                    let g = if *r == 0.0 {
+                        self.makeup
+                    } else {
+                        from_db(-*r) * self.makeup
+                    };
+                    last_gain = if mix < 1.0 { 1.0 - mix + mix * g } else { g };
+                }
+                main[ch][i] *= last_gain;
             }
         }
         self.max_reduction_db = max_red;
@@ -663,6 +669,8 @@ pub struct DeEsser {
     low: [KeyFilter; 2],
     high: [KeyFilter; 2],
     curve: GainComputer,
+    /// Below this band peak (linear) the curve does nothing: no dB conversion needed.
+    knee_start_lin: f32,
     attack: f32,
     release: f32,
     reduction_db: f32,
@@ -683,6 +691,7 @@ impl DeEsser {
                 ratio: DEESS_RATIO,
                 knee_db: DEESS_KNEE_DB,
             },
+            knee_start_lin: 0.0,
             attack: 0.0,
             release: 0.0,
             reduction_db: 0.0,
@@ -717,6 +726,7 @@ impl DeEsser {
             k.set_coefficients(bilinear_butterworth(false, f, sr));
         }
         self.curve.threshold_db = self.settings.threshold_db;
+        self.knee_start_lin = from_db(self.curve.knee_start_db());
         self.attack = time_coefficient(DEESS_ATTACK_MS, sr);
         self.release = time_coefficient(DEESS_RELEASE_MS, sr);
     }
@@ -767,7 +777,11 @@ impl DeEsser {
                 rest[ch] = l2.tick(ch, l1.tick(ch, x));
                 peak = peak.max(band[ch].abs());
             }
-            let target = self.curve.reduction_db(to_db(peak)).min(range);
+            let target = if peak > self.knee_start_lin {
+                self.curve.reduction_db(to_db(peak)).min(range)
+            } else {
+                0.0
+            };
             let coef = if target > self.reduction_db {
                 self.attack
             } else {

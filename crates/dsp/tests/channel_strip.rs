@@ -776,3 +776,34 @@ fn editor_response_equals_the_settled_strip_response() {
     let peak = designed.part_magnitude_db(ResponsePart::Band(2), band.freq_hz as f64);
     assert!((peak - band.gain_db as f64).abs() < 0.05, "{peak}");
 }
+
+#[test]
+fn impulse_tails_never_leave_subnormal_output() {
+    // Hosts and validators reject subnormal output samples: every filter tail, including the
+    // oversampling FIRs and the f64 biquads written out as f32, must end in exact zeros.
+    let sr = 48_000.0;
+    let mut cases = vec![everything_on()];
+    let mut eq_sat = ChannelStripSettings::default();
+    eq_sat.eq.bands[2].gain_db = 6.0;
+    eq_sat.eq.bands[2].freq_hz = 1000.0;
+    eq_sat.saturator_enabled = true;
+    eq_sat.saturator.drive_db = 0.0;
+    cases.push(eq_sat);
+    for (n, settings) in cases.into_iter().enumerate() {
+        let mut chain = strip(settings, sr);
+        let len = 48_000;
+        let mut l = vec![0.0f32; len];
+        l[1000] = 0.5;
+        let mut r = l.clone();
+        for (bl, br) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
+            chain.process(&mut [bl, br]);
+        }
+        for (i, &x) in l.iter().chain(r.iter()).enumerate() {
+            assert!(
+                x == 0.0 || x.abs() >= f32::MIN_POSITIVE,
+                "case {n}: sample {} is subnormal ({x:e})",
+                i % len
+            );
+        }
+    }
+}

@@ -5,7 +5,7 @@ use lathe_dsp::ChainSettings;
 use lathe_dsp::dither::DitherDepth;
 use lathe_dsp::mastering::{LimiterSettings, Oversampling};
 use lathe_plugin::IoParams;
-use lathe_plugin::formatters::{s2v_number, v2s_decimals};
+use lathe_plugin::formatters::{s2v_number, v2s_decimals, v2s_ms};
 use nice_plug::prelude::*;
 
 /// Oversampling choice as a parameter.
@@ -152,9 +152,10 @@ impl Default for LimiterParams {
                     max: 2000.0,
                     factor: FloatRange::skew_factor(-2.0),
                 },
-                " ms",
+                "",
                 1,
-            ),
+            )
+            .with_value_to_string(v2s_ms()),
             lookahead: float(
                 "Lookahead",
                 d.lookahead_ms,
@@ -163,9 +164,10 @@ impl Default for LimiterParams {
                     max: 10.0,
                     factor: FloatRange::skew_factor(-1.0),
                 },
-                " ms",
+                "",
                 2,
-            ),
+            )
+            .with_value_to_string(v2s_ms()),
             link: float(
                 "Stereo Link",
                 100.0,

@@ -92,20 +92,26 @@ pub fn s2v_hz_or_off(off_hz: f32) -> StringToValue {
     })
 }
 
-/// Whether a frequency value means "filter off".
+/// Whether a frequency value means "filter off" (within 0.01 %, so a value that went through a
+/// logarithm and back still counts).
 pub fn is_off(v: f32, off_hz: f32, off_below: bool) -> bool {
-    if off_below { v <= off_hz } else { v >= off_hz }
+    if off_below {
+        v <= off_hz * 1.0001
+    } else {
+        v >= off_hz * 0.9999
+    }
 }
 
 fn format_hz(v: f32) -> String {
+    // Enough digits that the text reads back to the same knob position (hosts check it).
     if v >= 10_000.0 {
-        format!("{:.1} kHz", v / 1000.0)
-    } else if v >= 1000.0 {
         format!("{:.2} kHz", v / 1000.0)
+    } else if v >= 1000.0 {
+        format!("{:.3} kHz", v / 1000.0)
     } else if v >= 100.0 {
-        format!("{v:.0} Hz")
-    } else {
         format!("{v:.1} Hz")
+    } else {
+        format!("{v:.2} Hz")
     }
 }
 
@@ -123,9 +129,31 @@ fn parse_hz(s: &str) -> Option<f32> {
     }
 }
 
-/// Formats a ratio as "3.0:1".
+/// Milliseconds with four significant digits or more: "0.0500 ms", "5.000 ms", "12.50 ms",
+/// "120.0 ms" (enough that the text reads back to the same knob position). Includes the unit.
+pub fn v2s_ms() -> ValueToString {
+    Arc::new(|v| {
+        if v < 1.0 {
+            format!("{v:.4} ms")
+        } else if v < 10.0 {
+            format!("{v:.3} ms")
+        } else if v < 100.0 {
+            format!("{v:.2} ms")
+        } else {
+            format!("{v:.1} ms")
+        }
+    })
+}
+
+/// Formats a ratio as "1.500:1", "3.00:1", "12.00:1" (enough digits to read back exactly).
 pub fn v2s_ratio() -> ValueToString {
-    Arc::new(|v| format!("{v:.1}:1"))
+    Arc::new(|v| {
+        if v < 2.0 {
+            format!("{v:.3}:1")
+        } else {
+            format!("{v:.2}:1")
+        }
+    })
 }
 
 /// Parses "3", "3:1", "3.5 : 1".
@@ -133,16 +161,24 @@ pub fn s2v_ratio() -> StringToValue {
     Arc::new(|s| parse_number(s.split(':').next().unwrap_or("")))
 }
 
-/// Formats a pan position in % (-100..100) as "C", "30 L", "100 R".
+/// Formats a pan position in % (-100..100) as "C", "30 L", "12.5 L", "100 R".
 pub fn v2s_pan() -> ValueToString {
     Arc::new(|v| {
-        let r = v.round();
+        // Tenths, printed only when present: "30 L", "30.5 L".
+        let r = (v * 10.0).round() / 10.0;
+        let text = |x: f32| {
+            if x.fract() == 0.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x:.1}")
+            }
+        };
         if r == 0.0 {
             "C".to_owned()
         } else if r < 0.0 {
-            format!("{:.0} L", -r)
+            format!("{} L", text(-r))
         } else {
-            format!("{r:.0} R")
+            format!("{} R", text(r))
         }
     })
 }
@@ -196,10 +232,10 @@ mod tests {
     #[test]
     fn frequencies_round_trip() {
         let (f, p) = (v2s_hz(), s2v_hz());
-        assert_eq!(f(80.0), "80.0 Hz");
-        assert_eq!(f(350.0), "350 Hz");
-        assert_eq!(f(1500.0), "1.50 kHz");
-        assert_eq!(f(12_000.0), "12.0 kHz");
+        assert_eq!(f(80.0), "80.00 Hz");
+        assert_eq!(f(350.0), "350.0 Hz");
+        assert_eq!(f(1500.0), "1.500 kHz");
+        assert_eq!(f(12_000.0), "12.00 kHz");
         assert_eq!(p("1.5k"), Some(1500.0));
         assert_eq!(p("1.5 kHz"), Some(1500.0));
         assert_eq!(p("250 Hz"), Some(250.0));
@@ -210,17 +246,19 @@ mod tests {
         }
         let off = v2s_hz_or_off(10.0, true);
         assert_eq!(off(10.0), "Off");
-        assert_eq!(off(20.0), "20.0 Hz");
+        assert_eq!(off(20.0), "20.00 Hz");
         assert_eq!(s2v_hz_or_off(10.0)("off"), Some(10.0));
     }
 
     #[test]
     fn ratios_and_pan() {
-        assert_eq!(v2s_ratio()(4.0), "4.0:1");
+        assert_eq!(v2s_ratio()(4.0), "4.00:1");
         assert_eq!(s2v_ratio()("4:1"), Some(4.0));
         assert_eq!(s2v_ratio()("2.5"), Some(2.5));
         let (f, p) = (v2s_pan(), s2v_pan());
-        assert_eq!(f(0.2), "C");
+        assert_eq!(f(0.04), "C");
+        assert_eq!(f(0.2), "0.2 R");
+        assert_eq!(f(-12.5), "12.5 L");
         assert_eq!(f(-30.0), "30 L");
         assert_eq!(f(100.0), "100 R");
         assert_eq!(p("C"), Some(0.0));

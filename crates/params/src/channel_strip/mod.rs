@@ -13,10 +13,11 @@ use lathe_dsp::saturator::{Character, SaturatorOversampling, SaturatorSettings};
 use lathe_dsp::stereo::StereoSettings;
 use lathe_plugin::IoParams;
 use lathe_plugin::formatters::{
-    is_off, s2v_hz, s2v_hz_or_off, s2v_number, s2v_pan, s2v_ratio, v2s_decimals, v2s_hz,
-    v2s_hz_or_off, v2s_pan, v2s_ratio,
+    StringToValue, ValueToString, is_off, s2v_hz, s2v_hz_or_off, s2v_number, s2v_pan, s2v_ratio,
+    v2s_decimals, v2s_hz, v2s_hz_or_off, v2s_ms, v2s_pan, v2s_ratio,
 };
 use nice_plug::prelude::*;
+use std::sync::Arc;
 
 mod presets;
 
@@ -165,26 +166,49 @@ fn linear(min: f32, max: f32) -> FloatRange {
     FloatRange::Linear { min, max }
 }
 
-/// A range that spends equal knob travel per octave (or decade) between `min` and `max`.
-fn log_range(min: f32, max: f32) -> FloatRange {
-    // nice-plug's skew maps normalised x to min + (max-min) x^(1/factor); pick the factor so the
-    // geometric centre sits at the middle of the knob.
-    let centre = (min * max).sqrt();
-    let factor = (0.5f32).ln() / ((centre - min) / (max - min)).ln();
-    FloatRange::Skewed { min, max, factor }
+/// A parameter whose knob and automation travel is logarithmic in its value (equal travel per
+/// octave or decade, with no crowded end): the plain value hosts and saved state see is the
+/// natural log of the value; the text shows and parses the value itself. Read it with
+/// [`log_value`], write it with [`log_plain`].
+fn log_param(
+    name: &str,
+    default: f32,
+    min: f32,
+    max: f32,
+    format: ValueToString,
+    parse: StringToValue,
+) -> FloatParam {
+    FloatParam::new(name, default.ln(), linear(min.ln(), max.ln()))
+        .with_value_to_string(Arc::new(move |v| format(v.exp())))
+        .with_string_to_value(Arc::new(move |text| {
+            parse(text).map(|v| v.clamp(min, max).ln())
+        }))
+}
+
+/// The value of a logarithmic parameter (Hz, ms, Q, ratio).
+pub fn log_value(p: &FloatParam) -> f32 {
+    p.value().exp()
+}
+
+/// The plain value that sets a logarithmic parameter to `value`.
+pub fn log_plain(value: f32) -> f32 {
+    value.max(1e-9).ln()
 }
 
 fn freq(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, log_range(min, max))
-        .with_value_to_string(v2s_hz())
-        .with_string_to_value(s2v_hz())
+    log_param(name, default, min, max, v2s_hz(), s2v_hz())
 }
 
 fn freq_or_off(name: &str, default: f32, min: f32, max: f32, off_below: bool) -> FloatParam {
     let off_hz = if off_below { min } else { max };
-    FloatParam::new(name, default, log_range(min, max))
-        .with_value_to_string(v2s_hz_or_off(off_hz, off_below))
-        .with_string_to_value(s2v_hz_or_off(off_hz))
+    log_param(
+        name,
+        default,
+        min,
+        max,
+        v2s_hz_or_off(off_hz, off_below),
+        s2v_hz_or_off(off_hz),
+    )
 }
 
 fn gain(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
@@ -192,15 +216,15 @@ fn gain(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
 }
 
 fn time_ms(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    float(name, default, log_range(min, max), " ms", 2)
+    log_param(name, default, min, max, v2s_ms(), s2v_number())
 }
 
 fn percent(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    float(name, default, linear(min, max), " %", 0).with_step_size(1.0)
+    float(name, default, linear(min, max), " %", 1).with_step_size(0.1)
 }
 
 fn q(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    float(name, default, log_range(min, max), "", 2)
+    log_param(name, default, min, max, v2s_decimals(3), s2v_number())
 }
 
 /// A high- or low-pass filter's parameters (`on`, `freq`, `slope`, `q`).
@@ -238,9 +262,9 @@ impl PassParams {
     fn settings(&self) -> PassSettings {
         PassSettings {
             enabled: self.on.value(),
-            freq_hz: self.freq.value(),
+            freq_hz: log_value(&self.freq),
             slope: self.slope.value().into(),
-            q: self.q.value(),
+            q: log_value(&self.q),
         }
     }
 }
@@ -275,9 +299,9 @@ impl BandParams {
     fn settings(&self) -> BandSettings {
         BandSettings {
             enabled: self.on.value(),
-            freq_hz: self.freq.value(),
+            freq_hz: log_value(&self.freq),
             gain_db: self.gain.value(),
-            q: self.q.value(),
+            q: log_value(&self.q),
         }
     }
 }
@@ -333,14 +357,14 @@ impl Default for GateParams {
 
 impl GateParams {
     fn settings(&self) -> GateSettings {
-        let hpf = self.key_hpf.value();
-        let lpf = self.key_lpf.value();
+        let hpf = log_value(&self.key_hpf);
+        let lpf = log_value(&self.key_lpf);
         GateSettings {
             threshold_db: self.threshold.value(),
             range_db: self.range.value(),
-            attack_ms: self.attack.value(),
+            attack_ms: log_value(&self.attack),
             hold_ms: self.hold.value(),
-            release_ms: self.release.value(),
+            release_ms: log_value(&self.release),
             hysteresis_db: self.hysteresis.value(),
             key_hpf_hz: if is_off(hpf, KEY_HPF_OFF_HZ, true) {
                 0.0
@@ -403,9 +427,7 @@ impl Default for CompressorParams {
         Self {
             on: BoolParam::new("Comp On", false),
             threshold: gain("Comp Threshold", d.threshold_db, -60.0, 0.0),
-            ratio: float("Comp Ratio", d.ratio, log_range(1.0, 20.0), "", 1)
-                .with_value_to_string(v2s_ratio())
-                .with_string_to_value(s2v_ratio()),
+            ratio: log_param("Comp Ratio", d.ratio, 1.0, 20.0, v2s_ratio(), s2v_ratio()),
             knee: gain("Comp Knee", d.knee_db, 0.0, 24.0),
             attack: time_ms("Comp Attack", d.attack_ms, 0.05, 200.0),
             release: time_ms("Comp Release", d.release_ms, 5.0, 3000.0),
@@ -421,13 +443,13 @@ impl Default for CompressorParams {
 
 impl CompressorParams {
     fn settings(&self) -> CompressorSettings {
-        let hpf = self.sc_hpf.value();
+        let hpf = log_value(&self.sc_hpf);
         CompressorSettings {
             threshold_db: self.threshold.value(),
-            ratio: self.ratio.value(),
+            ratio: log_value(&self.ratio),
             knee_db: self.knee.value(),
-            attack_ms: self.attack.value(),
-            release_ms: self.release.value(),
+            attack_ms: log_value(&self.attack),
+            release_ms: log_value(&self.release),
             detection: match self.detection.value() {
                 DetectionChoice::Peak => Detection::Peak,
                 DetectionChoice::Rms => Detection::Rms,
@@ -562,7 +584,7 @@ impl Default for StereoParams {
         Self {
             width: percent("Width", 100.0, 0.0, 200.0),
             pan: FloatParam::new("Pan", 0.0, linear(-100.0, 100.0))
-                .with_step_size(1.0)
+                .with_step_size(0.1)
                 .with_value_to_string(v2s_pan())
                 .with_string_to_value(s2v_pan()),
             invert_left: BoolParam::new("Invert Left", false),
@@ -684,7 +706,7 @@ impl ChannelStripParams {
             compressor: self.comp.settings(),
             deesser_enabled: self.deess.on.value(),
             deesser: DeEsserSettings {
-                freq_hz: self.deess.freq.value(),
+                freq_hz: log_value(&self.deess.freq),
                 threshold_db: self.deess.threshold.value(),
                 range_db: self.deess.range.value(),
                 listen: self.deess.listen.value(),
