@@ -422,6 +422,60 @@ pub fn check_channel_strip<H: TestHost>(host: &mut H, p: &Expected) -> u32 {
     latency
 }
 
+/// Lathe Bus Compressor through the host: with the sidechain selected, a loud key ducks a quiet
+/// signal that is under the threshold and a silent key leaves it alone; with the aux port
+/// carrying nothing (inactive), the signal keys itself. Returns the reduction measured, dB.
+pub fn check_bus_compressor_keying<H: TestHost>(host: &mut H, p: &Expected) -> f64 {
+    let params = host.params();
+    let set = |host: &mut H, name: &str, text: &str| {
+        let info = param_by_name(&params, name).clone();
+        let v = value_for(host, &info, text);
+        host.set_param(info.id, v);
+    };
+    set(host, "Sidechain", "External");
+    set(host, "Threshold", "-30");
+    set(host, "Ratio", "4");
+    assert!(host.activate(48_000.0, 512, 2));
+    let len = 48_000;
+    let tone: Vec<f32> = (0..len)
+        .map(|i| (0.02 * (std::f64::consts::TAU * 300.0 * i as f64 / 48_000.0).sin()) as f32)
+        .collect();
+    let loud: Vec<f32> = (0..len)
+        .map(|i| (0.9 * (std::f64::consts::TAU * 100.0 * i as f64 / 48_000.0).sin()) as f32)
+        .collect();
+    let run = |host: &mut H, key: Option<&Vec<f32>>| {
+        let mut out = vec![vec![0.0f32; len]; 2];
+        for start in (0..len).step_by(512) {
+            let input = vec![tone[start..start + 512].to_vec(); 2];
+            let mut block = vec![vec![0.0f32; 512]; 2];
+            let sc = key.map(|k| vec![k[start..start + 512].to_vec(); 2]);
+            assert!(host.process(&input, &mut block, sc.as_deref()));
+            for (o, b) in out.iter_mut().zip(&block) {
+                o[start..start + 512].copy_from_slice(b);
+            }
+        }
+        out
+    };
+    let peak = |v: &[f32]| v[len / 2..].iter().fold(0.0f32, |m, x| m.max(x.abs())) as f64;
+    let silent = vec![0.0f32; len];
+    let quiet = run(host, Some(&silent));
+    assert!(
+        (peak(&quiet[0]) - 0.02).abs() < 1e-4,
+        "{}: a silent key must leave the signal alone ({})",
+        p.name,
+        peak(&quiet[0])
+    );
+    let ducked = run(host, Some(&loud));
+    let reduction_db = -20.0 * (peak(&ducked[0]) / 0.02).log10();
+    assert!(
+        reduction_db > 15.0,
+        "{}: a loud key must duck the signal (reduction {reduction_db:.1} dB)",
+        p.name
+    );
+    host.deactivate();
+    reduction_db
+}
+
 /// Bypass: output = input delayed by the reported latency; the parameter persists in state.
 pub fn check_bypass<H: TestHost>(host: &mut H, p: &Expected) {
     let channels = p.layouts[0];

@@ -164,3 +164,14 @@ fn channel_strip_processes_and_reports_saturator_latency() {
     let latency = check_channel_strip(&mut host, p);
     eprintln!("channel strip latency with 4x saturation: {latency} samples");
 }
+
+#[test]
+fn bus_compressor_is_keyed_by_the_sidechain_input() {
+    let p = PLUGINS
+        .iter()
+        .find(|p| p.name == "Lathe Bus Compressor")
+        .expect("bus compressor listed");
+    let mut host = load(p);
+    let reduction = check_bus_compressor_keying(&mut host, p);
+    eprintln!("bus compressor keyed by the sidechain: {reduction:.1} dB of reduction");
+}

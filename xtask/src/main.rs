@@ -20,6 +20,8 @@ fn editor_geometry(short: &str) -> &'static str {
         "limiter" => "900x470+0+0",
         // plugins/channel_strip/src/editor.rs: WIDTH x HEIGHT
         "channel-strip" => "1000x580+0+0",
+        // plugins/bus_compressor/src/editor.rs: WIDTH x HEIGHT
+        "bus-compressor" => "940x470+0+0",
         _ => "420x300+0+0",
     }
 }

@@ -49,6 +49,10 @@ enum Command {
         /// List the plugin's parameter IDs and defaults, then exit.
         #[arg(long)]
         list: bool,
+        /// Feed this file to the plugin's sidechain input and key from it (bus-compressor
+        /// only). Resampled if its rate differs, padded with silence if shorter.
+        #[arg(long, value_name = "KEY")]
+        sidechain: Option<PathBuf>,
     },
 }
 
@@ -148,6 +152,7 @@ fn run_render(
     sets: &[String],
     bits: u16,
     list: bool,
+    sidechain: Option<PathBuf>,
 ) -> ExitCode {
     let result = (|| -> anyhow::Result<()> {
         if list {
@@ -162,6 +167,12 @@ fn run_render(
                         &lathe_params::channel_strip::ChannelStripParams::default()
                     )
                 ),
+                RenderPlugin::BusCompressor => print!(
+                    "{}",
+                    render::describe_parameters(
+                        &lathe_params::bus_compressor::BusCompressorParams::default()
+                    )
+                ),
             }
             return Ok(());
         }
@@ -169,10 +180,17 @@ fn run_render(
             anyhow::bail!("give an input file and -o OUTPUT");
         };
         let bits = OutputBits::from_bits(bits)?;
-        let sets = sets
+        let mut sets = sets
             .iter()
             .map(|s| render::parse_assignment(s))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        if sidechain.is_some() {
+            if plugin != RenderPlugin::BusCompressor {
+                anyhow::bail!("--sidechain works with bus-compressor only");
+            }
+            // A key file means: key from it (the user's own --set still wins).
+            sets.insert(0, ("sc_source".to_owned(), "External".to_owned()));
+        }
         let name = input.display().to_string();
         let summary = match plugin {
             RenderPlugin::Limiter => {
@@ -182,6 +200,17 @@ fn run_render(
             RenderPlugin::ChannelStrip => {
                 let mut bar = Bar::new(&name);
                 render::render::<render::ChannelStrip>(&input, &output, &sets, bits, |e| bar.on(e))
+            }
+            RenderPlugin::BusCompressor => {
+                let mut bar = Bar::new(&name);
+                render::render_keyed::<render::BusCompressor>(
+                    &input,
+                    &output,
+                    sidechain.as_deref(),
+                    &sets,
+                    bits,
+                    |e| bar.on(e),
+                )
             }
         }
         .map_err(|e| e.context(name.clone()))?;
@@ -219,6 +248,7 @@ fn main() -> ExitCode {
             sets,
             bits,
             list,
-        } => run_render(plugin, input, output, &sets, bits, list),
+            sidechain,
+        } => run_render(plugin, input, output, &sets, bits, list, sidechain),
     }
 }

@@ -48,6 +48,17 @@ impl Renderable for ChannelStrip {
     }
 }
 
+/// Lathe Bus Compressor.
+pub struct BusCompressor;
+
+impl Renderable for BusCompressor {
+    type Core = lathe_dsp::bus_compressor::BusCompressorCore;
+    type Params = lathe_params::bus_compressor::BusCompressorParams;
+    fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
+        params.settings()
+    }
+}
+
 /// The plugins `lathe render` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum RenderPlugin {
@@ -55,6 +66,8 @@ pub enum RenderPlugin {
     Limiter,
     /// Lathe Channel Strip.
     ChannelStrip,
+    /// Lathe Bus Compressor (takes `--sidechain`).
+    BusCompressor,
 }
 
 /// Sample format of the rendered file.
@@ -182,10 +195,101 @@ pub fn render<R: Renderable>(
     bits: OutputBits,
     progress: impl FnMut(crate::Progress),
 ) -> Result<RenderSummary> {
+    render_keyed::<R>(input, output, None, sets, bits, progress)
+}
+
+/// [`render`] with a key file fed to the plugin's sidechain input (resampled to the input's
+/// rate if it differs, padded with silence if shorter, cut if longer).
+pub fn render_keyed<R: Renderable>(
+    input: &Path,
+    output: &Path,
+    key: Option<&Path>,
+    sets: &[(String, String)],
+    bits: OutputBits,
+    progress: impl FnMut(crate::Progress),
+) -> Result<RenderSummary> {
     let params = R::Params::default();
     apply_assignments(&params, sets)?;
     let settings = R::settings(&params);
-    render_chain::<R::Core>(input, output, &settings, bits, progress)
+    let key = key
+        .map(|k| read_key(k).with_context(|| format!("sidechain {}", k.display())))
+        .transpose()?;
+    render_chain::<R::Core>(input, output, &settings, key, bits, progress)
+}
+
+/// A sidechain (key) file, decoded into memory.
+#[derive(Debug, Clone)]
+pub struct KeyFile {
+    /// Its sample rate, Hz.
+    pub sample_rate_hz: u32,
+    /// Its channels.
+    pub planar: Vec<Vec<f32>>,
+}
+
+/// Decodes a key file (any format `lathe analyze` reads).
+pub fn read_key(path: &Path) -> Result<KeyFile> {
+    let mut rate = 0;
+    let mut channels = 0;
+    let mut interleaved = Vec::new();
+    decode(path, |event| match event {
+        Decoded::Info(info) => {
+            rate = info.sample_rate_hz;
+            channels = info.channels;
+        }
+        Decoded::Audio(samples) => interleaved.extend_from_slice(samples),
+    })?;
+    if channels == 0 || rate == 0 {
+        bail!("no audio in the file");
+    }
+    let planar = (0..channels)
+        .map(|c| {
+            interleaved
+                .iter()
+                .skip(c)
+                .step_by(channels)
+                .copied()
+                .collect()
+        })
+        .collect();
+    Ok(KeyFile {
+        sample_rate_hz: rate,
+        planar,
+    })
+}
+
+impl KeyFile {
+    /// The key at `sample_rate_hz`: as is, or resampled (rubato's FFT resampler).
+    pub fn at_rate(self, sample_rate_hz: u32) -> Result<Vec<Vec<f32>>> {
+        use rubato::Resampler;
+        use rubato::audioadapter::Adapter;
+        use rubato::audioadapter_buffers::direct::SequentialSliceOfVecs;
+        if self.sample_rate_hz == sample_rate_hz {
+            return Ok(self.planar);
+        }
+        let channels = self.planar.len();
+        let len = self.planar[0].len();
+        let mut resampler = rubato::Fft::<f32>::new(
+            self.sample_rate_hz as usize,
+            sample_rate_hz as usize,
+            1024,
+            channels,
+            rubato::FixedSync::Input,
+        )
+        .map_err(|e| anyhow!("cannot resample the sidechain: {e}"))?;
+        let input = SequentialSliceOfVecs::new(&self.planar, channels, len)
+            .map_err(|e| anyhow!("cannot resample the sidechain: {e}"))?;
+        let out = resampler
+            .process_all(&input, len, None)
+            .map_err(|e| anyhow!("cannot resample the sidechain: {e}"))?;
+        let frames = out.frames();
+        Ok((0..channels)
+            .map(|c| {
+                (0..frames)
+                    .map(|i| out.read_sample(c, i).unwrap_or(0.0))
+                    .collect()
+            })
+            .collect())
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -208,6 +312,7 @@ pub fn render_chain<C: Core>(
     input: &Path,
     output: &Path,
     settings: &ChainSettings<C::Settings>,
+    key: Option<KeyFile>,
     bits: OutputBits,
     mut progress: impl FnMut(crate::Progress),
 ) -> Result<RenderSummary> {
@@ -218,6 +323,7 @@ pub fn render_chain<C: Core>(
     let result = (|| -> Result<RenderSummary> {
         let mut state: Option<Render<C>> = None;
         let mut failure: Option<anyhow::Error> = None;
+        let mut key = key;
         decode(input, |event| {
             if failure.is_some() {
                 return;
@@ -228,8 +334,21 @@ pub fn render_chain<C: Core>(
                         sample_rate_hz: info.sample_rate_hz,
                         expected_frames: info.expected_frames,
                     });
-                    Render::<C>::start(&temp, info.sample_rate_hz, info.channels, settings, bits)
-                        .map(|r| state = Some(r))
+                    let key = key
+                        .take()
+                        .map(|k| k.at_rate(info.sample_rate_hz))
+                        .transpose();
+                    key.and_then(|key| {
+                        Render::<C>::start(
+                            &temp,
+                            info.sample_rate_hz,
+                            info.channels,
+                            settings,
+                            key,
+                            bits,
+                        )
+                    })
+                    .map(|r| state = Some(r))
                 }
                 Decoded::Audio(samples) => match state.as_mut() {
                     Some(r) => {
@@ -278,6 +397,10 @@ struct Render<C: Core> {
     frames_in: u64,
     planar: Vec<Vec<f32>>,
     meter: LoudnessMeter,
+    /// The sidechain signal (at the input's rate), how much of it is used, and a block of it.
+    key: Option<Vec<Vec<f32>>>,
+    key_pos: usize,
+    key_block: Vec<Vec<f32>>,
 }
 
 impl<C: Core> Render<C> {
@@ -286,6 +409,7 @@ impl<C: Core> Render<C> {
         sample_rate_hz: u32,
         channels: usize,
         settings: &ChainSettings<C::Settings>,
+        key: Option<Vec<Vec<f32>>>,
         bits: OutputBits,
     ) -> Result<Self> {
         if channels == 0 || channels > MAX_CHANNELS {
@@ -320,6 +444,9 @@ impl<C: Core> Render<C> {
             frames_in: 0,
             planar: vec![vec![0.0; BLOCK]; channels],
             meter: LoudnessMeter::for_channels(sample_rate_hz as f64, channels),
+            key_block: vec![vec![0.0; BLOCK]; key.as_ref().map_or(0, |k| k.len())],
+            key,
+            key_pos: 0,
         })
     }
 
@@ -341,7 +468,21 @@ impl<C: Core> Render<C> {
         {
             let mut parts: Vec<&mut [f32]> =
                 self.planar.iter_mut().map(|p| &mut p[..frames]).collect();
-            self.chain.process(&mut parts);
+            match &self.key {
+                Some(key) => {
+                    // Past its end the key is silence.
+                    for (b, k) in self.key_block.iter_mut().zip(key) {
+                        let from = self.key_pos.min(k.len());
+                        let to = (self.key_pos + frames).min(k.len());
+                        b[..to - from].copy_from_slice(&k[from..to]);
+                        b[to - from..frames].fill(0.0);
+                    }
+                    self.key_pos += frames;
+                    let sc: Vec<&[f32]> = self.key_block.iter().map(|b| &b[..frames]).collect();
+                    self.chain.process_with_sidechain(&mut parts, Some(&sc));
+                }
+                None => self.chain.process(&mut parts),
+            }
         }
         let skip = (self.to_skip as usize).min(frames);
         self.to_skip -= skip as u64;

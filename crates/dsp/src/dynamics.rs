@@ -8,7 +8,13 @@
 //! - the "smooth branching" peak detector applied to the gain reduction (their eq. 17, in the
 //!   log domain), so attack and release are true time constants: after a step, the gain
 //!   reduction covers `1 - 1/e` of its way in one attack (or release) time;
-//! - make-up gain after the detector, and a dry/wet mix for parallel compression.
+//! - make-up gain after the detector, and a dry/wet mix for parallel compression;
+//! - a range (most gain reduction), and an automatic, program-dependent release in two stages
+//!   as classic bus compressors have it (the "auto" release of SSL-style bus compressors): a
+//!   fast stage follows the gain computer with [`AUTO_FAST_RELEASE_MS`], a slow stage charges
+//!   from it over [`AUTO_SLOW_CHARGE_MS`] and releases over [`AUTO_SLOW_RELEASE_MS`]; the larger
+//!   of the two is applied. A short peak barely charges the slow stage and recovers fast; a long
+//!   loud passage charges it and recovers slowly, without pumping.
 //!
 //! The gate is a state machine (open/hold/closed) with hysteresis on a peak envelope of a
 //! filtered key, gliding in dB between open and the range. The de-esser is split-band: a
@@ -26,6 +32,12 @@ pub const RMS_WINDOW_MS: f32 = 10.0;
 /// Level, dBFS, at which auto make-up restores the level (the EBU alignment level): a steady
 /// signal at -18 dBFS comes out at -18 dBFS.
 pub const AUTO_MAKEUP_REFERENCE_DB: f32 = -18.0;
+/// Auto release: release of the fast stage, ms.
+pub const AUTO_FAST_RELEASE_MS: f32 = 80.0;
+/// Auto release: charge time of the slow stage, ms.
+pub const AUTO_SLOW_CHARGE_MS: f32 = 1500.0;
+/// Auto release: release of the slow stage, ms.
+pub const AUTO_SLOW_RELEASE_MS: f32 = 1200.0;
 /// Floor for levels in dB (silence).
 const FLOOR_DB: f32 = -200.0;
 
@@ -135,6 +147,13 @@ pub struct CompressorSettings {
     pub sidechain_hpf_hz: f32,
     /// Stereo link, 0..=1: 1 = all channels get the same gain (from the loudest).
     pub link: f32,
+    /// Most gain reduction, dB.
+    pub range_db: f32,
+    /// Program-dependent two-stage release instead of `release_ms`.
+    pub auto_release: bool,
+    /// Output the (filtered) key instead of the compressed signal, to hear what the detector
+    /// hears. The detector keeps running.
+    pub listen: bool,
 }
 
 impl Default for CompressorSettings {
@@ -151,12 +170,15 @@ impl Default for CompressorSettings {
             mix: 1.0,
             sidechain_hpf_hz: 0.0,
             link: 1.0,
+            range_db: 96.0,
+            auto_release: false,
+            listen: false,
         }
     }
 }
 
 impl CompressorSettings {
-    /// The static curve.
+    /// The static curve (without the range).
     pub fn curve(&self) -> GainComputer {
         GainComputer {
             threshold_db: self.threshold_db,
@@ -168,7 +190,9 @@ impl CompressorSettings {
     /// Total make-up gain, dB.
     pub fn total_makeup_db(&self) -> f32 {
         let auto = if self.auto_makeup {
-            self.curve().reduction_db(AUTO_MAKEUP_REFERENCE_DB)
+            self.curve()
+                .reduction_db(AUTO_MAKEUP_REFERENCE_DB)
+                .min(self.range_db.max(0.0))
         } else {
             0.0
         };
@@ -178,7 +202,7 @@ impl CompressorSettings {
     /// The steady-state output level (dB) for a steady input level (dB), make-up included
     /// and mix at 100 %: the transfer curve the editor draws.
     pub fn transfer_db(&self, x: f32) -> f32 {
-        self.curve().output_db(x) + self.total_makeup_db()
+        x - self.curve().reduction_db(x).min(self.range_db.max(0.0)) + self.total_makeup_db()
     }
 }
 
@@ -269,9 +293,14 @@ pub struct Compressor {
     knee_start_lin: f32,
     makeup: f32,
     key_hpf: KeyFilter,
-    /// Per channel: mean square (RMS detection) and smoothed gain reduction (dB).
+    /// Auto release coefficients: fast release, slow charge, slow release.
+    auto: [f32; 3],
+    /// Per channel: mean square (RMS detection), smoothed gain reduction (dB; the fast stage
+    /// with auto release), the slow stage, and the reduction applied.
     mean_square: [f32; MAX_CHANNELS],
     reduction: [f32; MAX_CHANNELS],
+    slow: [f32; MAX_CHANNELS],
+    applied: [f32; MAX_CHANNELS],
     max_reduction_db: f32,
     grid: u32,
 }
@@ -289,8 +318,11 @@ impl Compressor {
             knee_start_lin: 0.0,
             makeup: 1.0,
             key_hpf: KeyFilter::OFF,
+            auto: [0.0; 3],
             mean_square: [0.0; MAX_CHANNELS],
             reduction: [0.0; MAX_CHANNELS],
+            slow: [0.0; MAX_CHANNELS],
+            applied: [0.0; MAX_CHANNELS],
             max_reduction_db: 0.0,
             grid: 0,
         };
@@ -319,6 +351,11 @@ impl Compressor {
         self.attack = time_coefficient(s.attack_ms, sr);
         self.release = time_coefficient(s.release_ms, sr);
         self.rms_coefficient = time_coefficient(RMS_WINDOW_MS, sr);
+        self.auto = [
+            time_coefficient(AUTO_FAST_RELEASE_MS, sr),
+            time_coefficient(AUTO_SLOW_CHARGE_MS, sr),
+            time_coefficient(AUTO_SLOW_RELEASE_MS, sr),
+        ];
         self.knee_start_lin = from_db(self.curve.knee_start_db());
         self.makeup = from_db(s.total_makeup_db());
         self.key_hpf.set(highpass_section(s.sidechain_hpf_hz), sr);
@@ -328,6 +365,8 @@ impl Compressor {
     pub fn reset(&mut self) {
         self.mean_square = [0.0; MAX_CHANNELS];
         self.reduction = [0.0; MAX_CHANNELS];
+        self.slow = [0.0; MAX_CHANNELS];
+        self.applied = [0.0; MAX_CHANNELS];
         self.key_hpf.reset();
         self.max_reduction_db = 0.0;
         self.grid = 0;
@@ -345,7 +384,7 @@ impl Compressor {
 
     /// Current gain reduction of the most reduced channel, dB.
     pub fn reduction_db(&self) -> f32 {
-        self.reduction.iter().fold(0.0f32, |m, &r| m.max(r))
+        self.applied.iter().fold(0.0f32, |m, &r| m.max(r))
     }
 
     /// Compresses `main` in place, keyed by `key` (the same channels, or another signal; a
@@ -359,6 +398,12 @@ impl Compressor {
         let link = self.settings.link.clamp(0.0, 1.0);
         let mix = self.settings.mix.clamp(0.0, 1.0);
         let rms = self.settings.detection == Detection::Rms;
+        let range = self.settings.range_db.max(0.0);
+        let auto = self.settings.auto_release;
+        let listen = self.settings.listen;
+        let release = if auto { self.auto[0] } else { self.release };
+        let [_, slow_charge, slow_release] = self.auto;
+        let mut keys = [0.0f32; MAX_CHANNELS];
         let mut levels = [0.0f32; MAX_CHANNELS];
         let mut max_red = self.max_reduction_db;
         for i in 0..len {
@@ -383,6 +428,7 @@ impl Compressor {
                     _ => main[ch][i],
                 };
                 let k = self.key_hpf.tick(ch, k);
+                keys[ch] = k;
                 let level = if rms {
                     let ms = &mut self.mean_square[ch];
                     *ms = k * k + self.rms_coefficient * (*ms - k * k);
@@ -406,26 +452,41 @@ impl Compressor {
                 } else {
                     let own = if link < 1.0 { to_db(levels[ch]) } else { 0.0 };
                     let x = link * loudest_db + (1.0 - link) * own;
-                    self.curve.reduction_db(x)
+                    self.curve.reduction_db(x).min(range)
                 };
                 let r = &mut self.reduction[ch];
-                let coef = if target > *r {
-                    self.attack
-                } else {
-                    self.release
-                };
+                let coef = if target > *r { self.attack } else { release };
                 *r = target + coef * (*r - target);
                 if *r < 1e-6 {
                     *r = 0.0;
                 }
-                max_red = max_red.max(*r);
+                let mut applied = *r;
+                if auto {
+                    let slow = &mut self.slow[ch];
+                    let c = if *r > *slow {
+                        slow_charge
+                    } else {
+                        slow_release
+                    };
+                    *slow = *r + c * (*slow - *r);
+                    if *slow < 1e-6 {
+                        *slow = 0.0;
+                    }
+                    applied = applied.max(*slow);
+                }
+                self.applied[ch] = applied;
+                max_red = max_red.max(applied);
+                if listen {
+                    main[ch][i] = keys[ch];
+                    continue;
+                }
                 // Linked channels share their reduction: convert it once.
-                if *r != last_reduction {
-                    last_reduction = *r;
-                    let g = if *r == 0.0 {
+                if applied != last_reduction {
+                    last_reduction = applied;
+                    let g = if applied == 0.0 {
                         self.makeup
                     } else {
-                        from_db(-*r) * self.makeup
+                        from_db(-applied) * self.makeup
                     };
                     last_gain = if mix < 1.0 { 1.0 - mix + mix * g } else { g };
                 }

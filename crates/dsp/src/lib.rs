@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod biquad;
+pub mod bus_compressor;
 pub mod chain;
 pub mod channel_strip;
 pub mod delay;

@@ -31,8 +31,9 @@ impl Core for PassThrough {
 /// Lathe Channel Strip's signal path: filters, EQ, gate, compressor, de-esser, saturator,
 /// stereo.
 pub type ChannelStrip = PluginChain<crate::channel_strip::ChannelStripCore>;
-/// Lathe Bus Compressor's signal path (trims and bypass only, until its DSP lands).
-pub type BusCompressor = PluginChain<PassThrough>;
+/// Lathe Bus Compressor's signal path: keyed compressor with lookahead, auto release, mid/side,
+/// output saturation, listen modes and a loudness-matched compare.
+pub type BusCompressor = PluginChain<crate::bus_compressor::BusCompressorCore>;
 /// Lathe Limiter's signal path: drive, oversampled soft clip and true-peak limiting, dither.
 pub type MasteringLimiter = PluginChain<crate::mastering::LimiterCore>;
 /// Lathe Reference's signal path (trims and bypass only, until its DSP lands).

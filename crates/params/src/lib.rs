@@ -4,5 +4,7 @@
 
 #![warn(missing_docs)]
 
+pub mod builders;
+pub mod bus_compressor;
 pub mod channel_strip;
 pub mod limiter;

@@ -59,3 +59,47 @@ fn limiter_parameters_round_trip_through_text() {
         0.05,
     );
 }
+
+#[test]
+fn bus_compressor_parameters_round_trip_through_text() {
+    check(
+        &lathe_params::bus_compressor::BusCompressorParams::default(),
+        "bus compressor",
+        0.0,
+    );
+}
+
+#[test]
+fn bus_compressor_presets_land_on_their_values() {
+    use lathe_params::bus_compressor::{BusCompressorParams, PRESETS, snap_ratio};
+    for preset in PRESETS {
+        let params = BusCompressorParams::default();
+        for (ptr, normalized) in preset.targets(&params) {
+            // SAFETY: `ptr` points into `params`.
+            unsafe { ptr._internal_set_normalized_value(normalized) };
+        }
+        assert!(preset.is_active(&params), "{}", preset.name);
+        assert_eq!(
+            PRESETS.iter().filter(|p| p.is_active(&params)).count(),
+            1,
+            "{} is the only active preset",
+            preset.name
+        );
+        let s = params.core_settings().compressor;
+        assert!(
+            (s.ratio - preset.ratio).abs() < 1e-3 * preset.ratio,
+            "{}",
+            preset.name
+        );
+        assert!((s.attack_ms - preset.attack_ms).abs() < 1e-3 * preset.attack_ms);
+        assert!((s.threshold_db - preset.threshold_db).abs() < 1e-3);
+        assert_eq!(s.auto_release, preset.auto_release);
+        assert!((s.sidechain_hpf_hz - preset.sc_hpf_hz).abs() < 0.01);
+    }
+    // The ratio snaps to the classic bus ratios only near them.
+    assert_eq!(snap_ratio(3.9), 4.0);
+    assert_eq!(snap_ratio(2.05), 2.0);
+    assert_eq!(snap_ratio(10.3), 10.0);
+    assert_eq!(snap_ratio(3.0), 3.0);
+    assert_eq!(snap_ratio(6.0), 6.0);
+}

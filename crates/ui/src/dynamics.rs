@@ -158,6 +158,70 @@ pub fn history_view(
     )
 }
 
+/// A compressor's static transfer curve (input dB across, output dB up, -60..0 dB, make-up and
+/// range included) with the unity line, the threshold, and the current operating point: the
+/// input level `input_db` and the output the applied reduction gives (`reduction_db`).
+pub fn transfer_curve(
+    ui: &mut Ui,
+    size: egui::Vec2,
+    settings: &lathe_dsp::dynamics::CompressorSettings,
+    input_db: f32,
+    reduction_db: f32,
+) -> Response {
+    let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 3.0, Color32::from_gray(24));
+    let (lo, hi) = (-60.0f32, 0.0f32);
+    let map = |x_db: f32, y_db: f32| {
+        pos2(
+            rect.left() + (x_db - lo) / (hi - lo) * rect.width(),
+            rect.bottom() - ((y_db - lo) / (hi - lo)).clamp(0.0, 1.0) * rect.height(),
+        )
+    };
+    let grid = Stroke::new(1.0, Color32::from_gray(45));
+    for db in [-48.0, -36.0, -24.0, -12.0] {
+        painter.line_segment([map(db, lo), map(db, hi)], grid);
+        painter.line_segment([map(lo, db), map(hi, db)], grid);
+    }
+    painter.line_segment(
+        [map(lo, lo), map(hi, hi)],
+        Stroke::new(1.0, Color32::from_gray(70)),
+    );
+    let t = settings.threshold_db;
+    painter.line_segment(
+        [map(t, lo), map(t, hi)],
+        Stroke::new(1.0, Color32::from_gray(90)),
+    );
+    let points: Vec<egui::Pos2> = (0..=120)
+        .map(|i| {
+            let x = lo + (hi - lo) * i as f32 / 120.0;
+            map(x, settings.transfer_db(x))
+        })
+        .collect();
+    painter.add(Shape::line(points, Stroke::new(2.0, ACCENT)));
+    if input_db.is_finite() && input_db > lo {
+        let out = input_db - reduction_db + settings.total_makeup_db();
+        painter.circle_filled(map(input_db.min(hi), out), 4.0, TEXT);
+    }
+    painter.text(
+        rect.left_top() + vec2(4.0, 2.0),
+        egui::Align2::LEFT_TOP,
+        "in -> out",
+        egui::FontId::proportional(10.0),
+        TEXT.gamma_multiply(0.6),
+    );
+    response.on_hover_text(format!(
+        "Static curve: threshold {:.1} dB, ratio {:.2}:1, knee {:.1} dB, range {:.1} dB, make-up {:+.1} dB\nNow: input {:.1} dB, reduction {:.1} dB",
+        settings.threshold_db,
+        settings.ratio,
+        settings.knee_db,
+        settings.range_db,
+        settings.total_makeup_db(),
+        input_db,
+        reduction_db
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

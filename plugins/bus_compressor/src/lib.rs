@@ -1,34 +1,55 @@
 //! Lathe Bus Compressor: Glue compression for groups and the mix bus, with an external sidechain.
 //!
 //! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::plugins::BusCompressor`],
-//! which is the whole signal path (the `lathe` CLI drives the same type). Until the plugin's own
-//! DSP lands (issue #7), that path applies the input/output trims and the
-//! latency-compensated bypass only.
+//! which is the whole signal path (the `lathe` CLI drives the same type). The plugin adds the
+//! stereo sidechain input port and the meters: in/out peaks, gain reduction and its scrolling
+//! history, the compare gain and the latency.
 
-use lathe_dsp::plugins::PassThrough;
-use lathe_plugin::{ChainRunner, IoMeters};
+use atomic_float::AtomicF32;
+use lathe_dsp::bus_compressor::BusCompressorCore;
+use lathe_plugin::{ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout};
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 mod editor;
 mod params;
 
-pub use params::BusCompressorParams;
+pub use params::*;
+
+/// Everything the editor shows, written lock-free by the audio thread.
+#[derive(Debug, Default)]
+pub struct BusMeters {
+    /// Input (before the trim) and output peaks.
+    pub io: IoMeters,
+    /// Deepest gain reduction since the editor last looked, dB.
+    pub reduction_db: PeakReadout,
+    /// Scrolling input/output/gain-reduction history.
+    pub history: GainHistory,
+    /// Gain the compare mode gives the dry signal, dB.
+    pub compare_gain_db: AtomicF32,
+    /// Latency reported to the host, samples.
+    pub latency_samples: AtomicU32,
+    /// Sample rate, Hz.
+    pub sample_rate_hz: AtomicF32,
+}
 
 /// The Lathe Bus Compressor plugin.
 pub struct LatheBusCompressor {
     params: Arc<BusCompressorParams>,
-    meters: Arc<IoMeters>,
-    runner: ChainRunner<PassThrough>,
+    meters: Arc<BusMeters>,
+    runner: ChainRunner<BusCompressorCore>,
+    history: Option<HistoryWriter>,
 }
 
 impl Default for LatheBusCompressor {
     fn default() -> Self {
         Self {
             params: Arc::new(BusCompressorParams::default()),
-            meters: Arc::new(IoMeters::default()),
+            meters: Arc::new(BusMeters::default()),
             runner: ChainRunner::default(),
+            history: None,
         }
     }
 }
@@ -56,7 +77,7 @@ impl Plugin for LatheBusCompressor {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<lathe_ui::ShellApp<BusCompressorParams>>;
+    type Editor = EguiEditor<editor::BusApp>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -74,12 +95,23 @@ impl Plugin for LatheBusCompressor {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.runner.activate(
+        if !self.runner.activate(
             audio_io_layout,
             buffer_config,
             &self.params.settings(),
             context,
-        )
+        ) {
+            return false;
+        }
+        self.history = Some(HistoryWriter::new(buffer_config.sample_rate as f64));
+        self.meters
+            .sample_rate_hz
+            .store(buffer_config.sample_rate, Ordering::Relaxed);
+        true
+    }
+
+    fn deactivate(&mut self) {
+        self.history = None;
     }
 
     fn reset(&mut self) {
@@ -92,13 +124,34 @@ impl Plugin for LatheBusCompressor {
         aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        self.runner.process(
+        let status = self.runner.process(
             &self.params.settings(),
             buffer,
             aux.inputs.first(),
-            &self.meters,
+            &self.meters.io,
             context,
-        )
+        );
+        if let Some(chain) = self.runner.chain_mut() {
+            let reduction_db = chain.core_mut().take_max_reduction_db();
+            let m = &self.meters;
+            m.reduction_db.raise(reduction_db);
+            m.compare_gain_db
+                .store(chain.core().compare_gain_db(), Ordering::Relaxed);
+            m.latency_samples
+                .store(lathe_dsp::Processor::latency(chain), Ordering::Relaxed);
+            if let Some(history) = self.history.as_mut() {
+                history.add(
+                    buffer.samples(),
+                    HistoryPoint {
+                        input: chain.input_peak(),
+                        output: chain.output_peak(),
+                        reduction_db,
+                    },
+                    &m.history,
+                );
+            }
+        }
+        status
     }
 }
 

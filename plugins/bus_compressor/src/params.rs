@@ -1,31 +1,7 @@
-//! Lathe Bus Compressor's parameters. IDs are permanent once released; never rename them.
+//! Lathe Bus Compressor's parameters and factory presets.
+//!
+//! They are defined in `lathe-params` (`crates/params/src/bus_compressor.rs`), not here: the
+//! `lathe` CLI parses values with the very same parameter objects, and it cannot link two plugin
+//! crates because each exports the CLAP/VST3 entry symbols. IDs are permanent once released.
 
-use lathe_dsp::ChainSettings;
-use lathe_plugin::IoParams;
-use nice_plug::prelude::*;
-
-/// All parameters of Lathe Bus Compressor.
-#[derive(Params)]
-pub struct BusCompressorParams {
-    /// Input/output trims and bypass (`input_gain`, `output_gain`, `bypass`).
-    #[nested]
-    pub io: IoParams,
-}
-
-impl Default for BusCompressorParams {
-    fn default() -> Self {
-        Self {
-            io: IoParams::new("Input Gain", -24.0, 24.0),
-        }
-    }
-}
-
-impl BusCompressorParams {
-    /// The DSP settings the current parameter values describe.
-    pub fn settings(&self) -> ChainSettings<()> {
-        ChainSettings {
-            io: self.io.settings(),
-            core: (),
-        }
-    }
-}
+pub use lathe_params::bus_compressor::*;

@@ -13,7 +13,7 @@ use egui::{Color32, Pos2, Sense, Stroke, Ui, pos2, vec2};
 use lathe_dsp::channel_strip::{ChannelStripSettings, ResponsePart, StripResponse};
 use lathe_ui::{
     ACCENT, FrameClock, FreqPlot, LiveSpectrum, MeterBallistics, ReductionBallistics, TEXT,
-    apply_theme, enum_combo, knob, peak_meter, reduction_meter, toggle,
+    apply_theme, enum_combo, knob, peak_meter, reduction_meter, toggle, transfer_curve,
 };
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::{Param, ParamSetter};
@@ -478,7 +478,14 @@ impl StripApp {
                     knob(ui, &c.mix, setter, "Mix");
                     knob(ui, &c.sc_hpf, setter, "SC HPF");
                     knob(ui, &c.link, setter, "Link");
-                    transfer_curve(ui, &p, self.compressor.level_db());
+                    let settings = p.strip_settings().compressor;
+                    transfer_curve(
+                        ui,
+                        vec2(90.0, 90.0),
+                        &settings,
+                        self.input_meter.level_db(),
+                        self.compressor.level_db(),
+                    );
                 });
             }
             Page::DeEsser => {
@@ -540,36 +547,6 @@ fn order_quad(q: [Pos2; 4]) -> Vec<Pos2> {
     } else {
         vec![a, b, c, d]
     }
-}
-
-/// The compressor's static curve with the current reduction marked.
-fn transfer_curve(ui: &mut Ui, p: &ChannelStripParams, reduction_db: f32) {
-    let (rect, response) = ui.allocate_exact_size(vec2(90.0, 90.0), Sense::hover());
-    let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 2.0, Color32::from_gray(24));
-    let settings = p.strip_settings().compressor;
-    let (lo, hi) = (-60.0f32, 0.0f32);
-    let map = |x_db: f32, y_db: f32| {
-        pos2(
-            rect.left() + (x_db - lo) / (hi - lo) * rect.width(),
-            rect.bottom() - ((y_db - lo) / (hi - lo)).clamp(0.0, 1.0) * rect.height(),
-        )
-    };
-    painter.line_segment(
-        [map(lo, lo), map(hi, hi)],
-        Stroke::new(1.0, Color32::from_gray(60)),
-    );
-    let points: Vec<Pos2> = (0..=60)
-        .map(|i| {
-            let x = lo + (hi - lo) * i as f32 / 60.0;
-            map(x, settings.curve().output_db(x))
-        })
-        .collect();
-    painter.add(egui::Shape::line(points, Stroke::new(1.5, ACCENT)));
-    response.on_hover_text(format!(
-        "Static curve: threshold {:.1} dB, ratio {:.1}:1, knee {:.1} dB\nNow reducing {reduction_db:.1} dB",
-        settings.threshold_db, settings.ratio, settings.knee_db
-    ));
 }
 
 impl NiceEguiApp for StripApp {

@@ -12,12 +12,11 @@ use lathe_dsp::filters::Slope;
 use lathe_dsp::saturator::{Character, SaturatorOversampling, SaturatorSettings};
 use lathe_dsp::stereo::StereoSettings;
 use lathe_plugin::IoParams;
-use lathe_plugin::formatters::{
-    StringToValue, ValueToString, is_off, s2v_hz, s2v_hz_or_off, s2v_number, s2v_pan, s2v_ratio,
-    v2s_decimals, v2s_hz, v2s_hz_or_off, v2s_ms, v2s_pan, v2s_ratio,
-};
+use lathe_plugin::formatters::{is_off, s2v_pan, s2v_ratio, v2s_pan, v2s_ratio};
 use nice_plug::prelude::*;
-use std::sync::Arc;
+
+use crate::builders::{float, freq, freq_or_off, gain, linear, log_param, percent, q, time_ms};
+pub use crate::builders::{log_plain, log_value};
 
 mod presets;
 
@@ -148,84 +147,6 @@ pub const KEY_HPF_OFF_HZ: f32 = 20.0;
 pub const KEY_LPF_OFF_HZ: f32 = 20_000.0;
 /// Compressor side-chain high-pass: at or below this it is off, Hz.
 pub const SC_HPF_OFF_HZ: f32 = 20.0;
-
-fn float(
-    name: &str,
-    default: f32,
-    range: FloatRange,
-    unit: &'static str,
-    decimals: usize,
-) -> FloatParam {
-    FloatParam::new(name, default, range)
-        .with_unit(unit)
-        .with_value_to_string(v2s_decimals(decimals))
-        .with_string_to_value(s2v_number())
-}
-
-fn linear(min: f32, max: f32) -> FloatRange {
-    FloatRange::Linear { min, max }
-}
-
-/// A parameter whose knob and automation travel is logarithmic in its value (equal travel per
-/// octave or decade, with no crowded end): the plain value hosts and saved state see is the
-/// natural log of the value; the text shows and parses the value itself. Read it with
-/// [`log_value`], write it with [`log_plain`].
-fn log_param(
-    name: &str,
-    default: f32,
-    min: f32,
-    max: f32,
-    format: ValueToString,
-    parse: StringToValue,
-) -> FloatParam {
-    FloatParam::new(name, default.ln(), linear(min.ln(), max.ln()))
-        .with_value_to_string(Arc::new(move |v| format(v.exp())))
-        .with_string_to_value(Arc::new(move |text| {
-            parse(text).map(|v| v.clamp(min, max).ln())
-        }))
-}
-
-/// The value of a logarithmic parameter (Hz, ms, Q, ratio).
-pub fn log_value(p: &FloatParam) -> f32 {
-    p.value().exp()
-}
-
-/// The plain value that sets a logarithmic parameter to `value`.
-pub fn log_plain(value: f32) -> f32 {
-    value.max(1e-9).ln()
-}
-
-fn freq(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    log_param(name, default, min, max, v2s_hz(), s2v_hz())
-}
-
-fn freq_or_off(name: &str, default: f32, min: f32, max: f32, off_below: bool) -> FloatParam {
-    let off_hz = if off_below { min } else { max };
-    log_param(
-        name,
-        default,
-        min,
-        max,
-        v2s_hz_or_off(off_hz, off_below),
-        s2v_hz_or_off(off_hz),
-    )
-}
-
-fn gain(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    float(name, default, linear(min, max), " dB", 2).with_step_size(0.01)
-}
-
-fn time_ms(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    log_param(name, default, min, max, v2s_ms(), s2v_number())
-}
-
-fn percent(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    float(name, default, linear(min, max), " %", 1).with_step_size(0.1)
-}
-
-fn q(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    log_param(name, default, min, max, v2s_decimals(3), s2v_number())
-}
 
 /// A high- or low-pass filter's parameters (`on`, `freq`, `slope`, `q`).
 #[derive(Params)]
@@ -463,6 +384,7 @@ impl CompressorParams {
                 hpf
             },
             link: self.link.value() / 100.0,
+            ..CompressorSettings::default()
         }
     }
 }
