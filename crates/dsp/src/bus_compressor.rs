@@ -110,14 +110,78 @@ pub struct BusCompressorCore {
     dry: Vec<Vec<f32>>,
     /// Compare: mean squares of dry and processed, the applied match gain, the crossfade (0 =
     /// processed, 1 = matched dry) and its step, and the one-pole coefficients.
-    ms_dry: f64,
-    ms_wet: f64,
-    match_gain: f32,
+    matcher: LevelMatch,
     compare_mix: f32,
     fade_step: f32,
+}
+
+/// The compare mode's level match: mean squares of the dry and processed signals, and the gain
+/// that brings the dry one to the processed one's level.
+#[derive(Debug, Clone, Default)]
+struct LevelMatch {
+    ms_dry: f64,
+    ms_wet: f64,
+    gain: f32,
     ms_coefficient: f64,
     gain_coefficient: f32,
+    /// Sums of squares of the current segment, and the samples in it.
+    sum_dry: f32,
+    sum_wet: f32,
+    grid: usize,
 }
+
+impl LevelMatch {
+    fn reset(&mut self) {
+        self.ms_dry = 0.0;
+        self.ms_wet = 0.0;
+        self.gain = 1.0;
+        self.sum_dry = 0.0;
+        self.sum_wet = 0.0;
+        self.grid = 0;
+    }
+
+    /// Adds one sample's squares (summed over channels).
+    #[inline]
+    fn add(&mut self, dry_sq: f32, wet_sq: f32) {
+        self.sum_dry += dry_sq;
+        self.sum_wet += wet_sq;
+        self.grid += 1;
+        if self.grid == LEVEL_GRID {
+            self.segment_end();
+        }
+    }
+
+    /// Ends a level segment: smooths the mean squares and moves the gain towards
+    /// sqrt(wet / dry), within [`COMPARE_MAX_DB`].
+    fn segment_end(&mut self) {
+        let c = self.ms_coefficient;
+        let (pd, pw) = (
+            self.sum_dry as f64 / LEVEL_GRID as f64,
+            self.sum_wet as f64 / LEVEL_GRID as f64,
+        );
+        self.ms_dry = pd + c * (self.ms_dry - pd);
+        self.ms_wet = pw + c * (self.ms_wet - pw);
+        if self.ms_dry < 1e-30 {
+            self.ms_dry = 0.0;
+        }
+        if self.ms_wet < 1e-30 {
+            self.ms_wet = 0.0;
+        }
+        let limit = 10f32.powf(COMPARE_MAX_DB / 20.0);
+        let want = if self.ms_dry > 1e-12 {
+            ((self.ms_wet / self.ms_dry).sqrt() as f32).clamp(1.0 / limit, limit)
+        } else {
+            self.gain
+        };
+        self.gain = want + self.gain_coefficient * (self.gain - want);
+        self.sum_dry = 0.0;
+        self.sum_wet = 0.0;
+        self.grid = 0;
+    }
+}
+
+/// Samples per level-measurement segment of the compare match.
+const LEVEL_GRID: usize = 32;
 
 impl BusCompressorCore {
     /// The settings in use.
@@ -137,7 +201,7 @@ impl BusCompressorCore {
 
     /// Gain the compare mode applies to the dry signal, dB.
     pub fn compare_gain_db(&self) -> f32 {
-        20.0 * self.match_gain.max(1e-6).log10()
+        20.0 * self.matcher.gain.max(1e-6).log10()
     }
 
     fn lookahead_samples(&self) -> usize {
@@ -201,13 +265,12 @@ impl Core for BusCompressorCore {
             dry_delay: DelayLine::new(channels, 1),
             key: vec![vec![0.0; CHUNK_SAMPLES]; channels],
             dry: vec![vec![0.0; CHUNK_SAMPLES]; channels],
-            ms_dry: 0.0,
-            ms_wet: 0.0,
-            match_gain: 1.0,
+            matcher: LevelMatch {
+                gain: 1.0,
+                ..LevelMatch::default()
+            },
             compare_mix: 0.0,
             fade_step: 0.0,
-            ms_coefficient: 0.0,
-            gain_coefficient: 0.0,
         };
         core.set_sample_rate(sample_rate_hz);
         core.compressor.set_settings(&core.settings.compressor);
@@ -225,8 +288,10 @@ impl Core for BusCompressorCore {
             Self::max_lookahead_samples(sample_rate_hz) + self.saturator.max_latency() as usize,
         );
         self.fade_step = 1.0 / (SWITCH_FADE_MS * 1e-3 * sample_rate_hz).max(1.0) as f32;
-        self.ms_coefficient = time_coefficient(COMPARE_WINDOW_MS, sample_rate_hz) as f64;
-        self.gain_coefficient = time_coefficient(50.0, sample_rate_hz);
+        // Per segment of LEVEL_GRID samples.
+        let per_segment = sample_rate_hz / LEVEL_GRID as f64;
+        self.matcher.ms_coefficient = time_coefficient(COMPARE_WINDOW_MS, per_segment) as f64;
+        self.matcher.gain_coefficient = time_coefficient(50.0, per_segment);
         self.update_delays();
     }
 
@@ -235,9 +300,7 @@ impl Core for BusCompressorCore {
         self.saturator.reset();
         self.lookahead.reset();
         self.dry_delay.reset();
-        self.ms_dry = 0.0;
-        self.ms_wet = 0.0;
-        self.match_gain = 1.0;
+        self.matcher.reset();
         self.compare_mix = if self.settings.compare { 1.0 } else { 0.0 };
     }
 
@@ -327,24 +390,22 @@ impl Core for BusCompressorCore {
                 }
             }
         }
-        // Compare: match the dry level to the processed one and crossfade to it.
-        let target_mix = if s.compare { 1.0 } else { 0.0 };
-        let limit = 10f32.powf(COMPARE_MAX_DB / 20.0);
+        // Compare: match the dry level to the processed one and crossfade to it. The levels
+        // are mean squares over segments of LEVEL_GRID samples on a grid counted from reset
+        // (so block sizes do not matter), smoothed per segment.
         for i in 0..n {
-            let (mut pd, mut pw) = (0.0f64, 0.0f64);
+            let (mut dq, mut wq) = (0.0f32, 0.0f32);
             for (m, d) in main.iter().zip(dry.iter()) {
-                pd += (d[i] as f64).powi(2);
-                pw += (m[i] as f64).powi(2);
+                dq += d[i] * d[i];
+                wq += m[i] * m[i];
             }
-            let c = self.ms_coefficient;
-            self.ms_dry = pd + c * (self.ms_dry - pd);
-            self.ms_wet = pw + c * (self.ms_wet - pw);
-            let want = if self.ms_dry > 1e-12 {
-                ((self.ms_wet / self.ms_dry).sqrt() as f32).clamp(1.0 / limit, limit)
-            } else {
-                self.match_gain
-            };
-            self.match_gain = want + self.gain_coefficient * (self.match_gain - want);
+            self.matcher.add(dq, wq);
+        }
+        let target_mix = if s.compare { 1.0 } else { 0.0 };
+        if self.compare_mix == 0.0 && target_mix == 0.0 {
+            return;
+        }
+        for i in 0..n {
             if self.compare_mix != target_mix {
                 self.compare_mix = if target_mix > self.compare_mix {
                     (self.compare_mix + self.fade_step).min(1.0)
@@ -353,18 +414,10 @@ impl Core for BusCompressorCore {
                 };
             }
             let a = self.compare_mix;
-            if a > 0.0 {
-                let g = a * self.match_gain;
-                for (m, d) in main.iter_mut().zip(dry.iter()) {
-                    m[i] = (1.0 - a) * m[i] + g * d[i];
-                }
+            let g = a * self.matcher.gain;
+            for (m, d) in main.iter_mut().zip(dry.iter()) {
+                m[i] = (1.0 - a) * m[i] + g * d[i];
             }
-        }
-        if self.ms_dry < 1e-30 {
-            self.ms_dry = 0.0;
-        }
-        if self.ms_wet < 1e-30 {
-            self.ms_wet = 0.0;
         }
     }
 }
