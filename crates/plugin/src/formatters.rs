@@ -133,7 +133,9 @@ fn parse_hz(s: &str) -> Option<f32> {
 /// "120.0 ms" (enough that the text reads back to the same knob position). Includes the unit.
 pub fn v2s_ms() -> ValueToString {
     Arc::new(|v| {
-        if v < 1.0 {
+        if v == 0.0 {
+            "0 ms".to_owned()
+        } else if v < 1.0 {
             format!("{v:.4} ms")
         } else if v < 10.0 {
             format!("{v:.3} ms")
