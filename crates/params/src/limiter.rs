@@ -1,11 +1,12 @@
 //! Lathe Limiter's parameters and factory presets. IDs are permanent once released; never
 //! rename them (the README lists them).
 
+use crate::builders::float;
 use lathe_dsp::ChainSettings;
 use lathe_dsp::dither::DitherDepth;
 use lathe_dsp::mastering::{LimiterSettings, Oversampling};
 use lathe_plugin::IoParams;
-use lathe_plugin::formatters::{s2v_number, v2s_decimals, v2s_ms};
+use lathe_plugin::formatters::v2s_ms;
 use nice_plug::prelude::*;
 
 /// Oversampling choice as a parameter.
@@ -113,19 +114,6 @@ pub struct LimiterParams {
     /// The integrated loudness the user aims for, LUFS (display only; never changes audio).
     #[id = "loudness_target"]
     pub loudness_target: IntParam,
-}
-
-fn float(
-    name: &str,
-    default: f32,
-    range: FloatRange,
-    unit: &'static str,
-    decimals: usize,
-) -> FloatParam {
-    FloatParam::new(name, default, range)
-        .with_unit(unit)
-        .with_value_to_string(v2s_decimals(decimals))
-        .with_string_to_value(s2v_number())
 }
 
 impl Default for LimiterParams {

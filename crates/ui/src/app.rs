@@ -94,6 +94,51 @@ impl<P: Params + 'static> NiceEguiApp for ShellApp<P> {
     }
 }
 
+/// Creates an egui editor of `width` x `height` logical pixels titled `title` for `app`: the
+/// one place the plugins' editors are set up.
+pub fn create_app_editor<A: NiceEguiApp + 'static>(
+    title: &str,
+    width: u32,
+    height: u32,
+    app: A,
+) -> Option<EguiEditor<A>> {
+    create_egui_editor(
+        EguiEditorState::from_size(
+            nice_plug::editor::dpi::LogicalSize::new(width as f64, height as f64),
+            1.0,
+        ),
+        RepaintNotifier::new(),
+        EguiNiceSettings::new().with_tile(title),
+        app,
+    )
+}
+
+/// The title bar's preset menu over `(name, description)` pairs: shows the active preset (or
+/// "(edited)") and returns the index of the one the user picked, if any.
+pub fn preset_menu<'a>(
+    ui: &mut egui::Ui,
+    presets: impl IntoIterator<Item = (&'a str, &'a str)>,
+    active: Option<usize>,
+) -> Option<usize> {
+    let presets: Vec<(&str, &str)> = presets.into_iter().collect();
+    let mut picked = None;
+    ui.label("Preset");
+    egui::ComboBox::from_id_salt("preset")
+        .selected_text(active.map_or("(edited)", |i| presets[i].0))
+        .show_ui(ui, |ui| {
+            for (i, (name, description)) in presets.iter().enumerate() {
+                if ui
+                    .selectable_label(active == Some(i), *name)
+                    .on_hover_text(*description)
+                    .clicked()
+                {
+                    picked = Some(i);
+                }
+            }
+        });
+    picked
+}
+
 /// Creates the shell editor for a plugin whose parameters contain an [`IoParams`] reachable
 /// through `io`.
 pub fn create_editor<P: Params + 'static>(
@@ -103,13 +148,10 @@ pub fn create_editor<P: Params + 'static>(
     title: &'static str,
     note: &'static str,
 ) -> Option<EguiEditor<ShellApp<P>>> {
-    create_egui_editor(
-        EguiEditorState::from_size(
-            nice_plug::editor::dpi::LogicalSize::new(EDITOR_WIDTH as f64, EDITOR_HEIGHT as f64),
-            1.0,
-        ),
-        RepaintNotifier::new(),
-        EguiNiceSettings::new().with_tile(title),
+    create_app_editor(
+        title,
+        EDITOR_WIDTH,
+        EDITOR_HEIGHT,
         ShellApp {
             params,
             io,

@@ -6,15 +6,13 @@ use crate::{BusCompressorParams, BusMeters, PRESETS, SC_HPF_CHOICES, snap_ratio}
 use lathe_params::builders::{log_plain, log_value};
 use lathe_plugin::{HISTORY_SLOTS, HistoryPoint};
 use lathe_ui::{
-    ACCENT, FrameClock, MeterBallistics, ReductionBallistics, TEXT, apply_theme, enum_combo,
-    history_view, knob, peak_meter, reduction_meter, toggle, transfer_curve,
+    ACCENT, FrameClock, MeterBallistics, ReductionBallistics, TEXT, apply_theme, create_app_editor,
+    enum_combo, history_view, knob, peak_meter, preset_menu, reduction_meter, toggle,
+    transfer_curve,
 };
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::ParamSetter;
-use nice_plug_egui::{
-    EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier,
-    create_egui_editor,
-};
+use nice_plug_egui::{EguiEditor, Frame, NiceEguiApp};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -109,21 +107,11 @@ impl NiceEguiApp for BusApp {
                 ui.heading(egui::RichText::new("Lathe Bus Compressor").color(ACCENT).strong());
                 ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
                 ui.separator();
-                ui.label("Preset");
-                let active = PRESETS.iter().find(|pr| pr.is_active(&p));
-                egui::ComboBox::from_id_salt("preset")
-                    .selected_text(active.map_or("(edited)", |pr| pr.name))
-                    .show_ui(ui, |ui| {
-                        for preset in PRESETS {
-                            if ui
-                                .selectable_label(active == Some(preset), preset.name)
-                                .on_hover_text(preset.description)
-                                .clicked()
-                            {
-                                preset.apply(&p, &setter);
-                            }
-                        }
-                    });
+                let active = PRESETS.iter().position(|pr| pr.is_active(&p));
+                let menu = PRESETS.iter().map(|pr| (pr.name, pr.description));
+                if let Some(i) = preset_menu(ui, menu, active) {
+                    PRESETS[i].apply(&p, &setter);
+                }
                 ui.separator();
                 let latency = m.latency_samples.load(Ordering::Relaxed);
                 let sr = m.sample_rate_hz.load(Ordering::Relaxed).max(1.0);
@@ -224,13 +212,10 @@ pub(crate) fn create(
     params: Arc<BusCompressorParams>,
     meters: Arc<BusMeters>,
 ) -> Option<EguiEditor<BusApp>> {
-    create_egui_editor(
-        EguiEditorState::from_size(
-            nice_plug::editor::dpi::LogicalSize::new(WIDTH as f64, HEIGHT as f64),
-            1.0,
-        ),
-        RepaintNotifier::new(),
-        EguiNiceSettings::new().with_tile("Lathe Bus Compressor"),
+    create_app_editor(
+        "Lathe Bus Compressor",
+        WIDTH,
+        HEIGHT,
         BusApp {
             params,
             meters,

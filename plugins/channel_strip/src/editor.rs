@@ -13,14 +13,12 @@ use egui::{Color32, Pos2, Sense, Stroke, Ui, pos2, vec2};
 use lathe_dsp::channel_strip::{ChannelStripSettings, ResponsePart, StripResponse};
 use lathe_ui::{
     ACCENT, FrameClock, FreqPlot, LiveSpectrum, MeterBallistics, ReductionBallistics, TEXT,
-    apply_theme, enum_combo, knob, peak_meter, reduction_meter, toggle, transfer_curve,
+    apply_theme, create_app_editor, enum_combo, knob, peak_meter, preset_menu, reduction_meter,
+    toggle, transfer_curve,
 };
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::{Param, ParamSetter};
-use nice_plug_egui::{
-    EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier,
-    create_egui_editor,
-};
+use nice_plug_egui::{EguiEditor, Frame, NiceEguiApp};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -589,24 +587,11 @@ impl NiceEguiApp for StripApp {
                 );
                 ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
                 ui.separator();
-                ui.label("Preset");
-                let active = PRESETS.iter().find(|pr| pr.is_active(&p));
-                egui::ComboBox::from_id_salt("preset")
-                    .selected_text(active.map_or("(edited)", |pr| pr.name))
-                    .show_ui(ui, |ui| {
-                        for preset in PRESETS {
-                            if ui
-                                .selectable_label(
-                                    active.is_some_and(|a| a.name == preset.name),
-                                    preset.name,
-                                )
-                                .on_hover_text(preset.description)
-                                .clicked()
-                            {
-                                preset.apply(&p, &setter);
-                            }
-                        }
-                    });
+                let active = PRESETS.iter().position(|pr| pr.is_active(&p));
+                let menu = PRESETS.iter().map(|pr| (pr.name, pr.description));
+                if let Some(i) = preset_menu(ui, menu, active) {
+                    PRESETS[i].apply(&p, &setter);
+                }
                 ui.separator();
                 let latency = m.latency_samples.load(Ordering::Relaxed);
                 ui.label(format!(
@@ -657,13 +642,10 @@ pub(crate) fn create(
     params: Arc<ChannelStripParams>,
     meters: Arc<StripMeters>,
 ) -> Option<EguiEditor<StripApp>> {
-    create_egui_editor(
-        EguiEditorState::from_size(
-            nice_plug::editor::dpi::LogicalSize::new(WIDTH as f64, HEIGHT as f64),
-            1.0,
-        ),
-        RepaintNotifier::new(),
-        EguiNiceSettings::new().with_tile("Lathe Channel Strip"),
+    create_app_editor(
+        "Lathe Channel Strip",
+        WIDTH,
+        HEIGHT,
         StripApp {
             params,
             meters,

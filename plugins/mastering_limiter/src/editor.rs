@@ -4,14 +4,11 @@
 use crate::{LimiterMeters, LimiterParams, PRESETS};
 use lathe_plugin::{HISTORY_SLOTS, HistoryPoint};
 use lathe_ui::{
-    ACCENT, FrameClock, MeterBallistics, ReductionBallistics, TEXT, apply_theme, enum_combo,
-    history_view, knob, peak_meter, reduction_meter, toggle,
+    ACCENT, FrameClock, MeterBallistics, ReductionBallistics, TEXT, apply_theme, create_app_editor,
+    enum_combo, history_view, knob, peak_meter, preset_menu, reduction_meter, toggle,
 };
 use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{
-    EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier,
-    create_egui_editor,
-};
+use nice_plug_egui::{EguiEditor, Frame, NiceEguiApp};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -150,21 +147,11 @@ impl NiceEguiApp for LimiterApp {
                 ui.heading(egui::RichText::new("Lathe Limiter").color(ACCENT).strong());
                 ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
                 ui.separator();
-                ui.label("Preset");
-                let active = PRESETS.iter().find(|pr| pr.is_active(p));
-                egui::ComboBox::from_id_salt("preset")
-                    .selected_text(active.map_or("(edited)", |pr| pr.name))
-                    .show_ui(ui, |ui| {
-                        for preset in PRESETS {
-                            if ui
-                                .selectable_label(active == Some(preset), preset.name)
-                                .on_hover_text(preset.description)
-                                .clicked()
-                            {
-                                preset.apply(p, &setter);
-                            }
-                        }
-                    });
+                let active = PRESETS.iter().position(|pr| pr.is_active(p));
+                let menu = PRESETS.iter().map(|pr| (pr.name, pr.description));
+                if let Some(i) = preset_menu(ui, menu, active) {
+                    PRESETS[i].apply(p, &setter);
+                }
                 ui.separator();
                 let latency = m.latency_samples.load(Ordering::Relaxed);
                 let sr = m.sample_rate_hz.load(Ordering::Relaxed).max(1.0);
@@ -248,13 +235,10 @@ pub(crate) fn create(
     params: Arc<LimiterParams>,
     meters: Arc<LimiterMeters>,
 ) -> Option<EguiEditor<LimiterApp>> {
-    create_egui_editor(
-        EguiEditorState::from_size(
-            nice_plug::editor::dpi::LogicalSize::new(WIDTH as f64, HEIGHT as f64),
-            1.0,
-        ),
-        RepaintNotifier::new(),
-        EguiNiceSettings::new().with_tile("Lathe Limiter"),
+    create_app_editor(
+        "Lathe Limiter",
+        WIDTH,
+        HEIGHT,
         LimiterApp {
             params,
             meters,
