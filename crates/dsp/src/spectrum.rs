@@ -189,7 +189,8 @@ impl Spectrum {
         self.frames += 1;
         let weight = match averaging {
             Averaging::Mean => 1.0 / self.frames as f64,
-            Averaging::Exponential(a) if self.frames == 1 => a.clamp(0.0, 1.0).max(1.0),
+            // The first frame sets the average.
+            Averaging::Exponential(_) if self.frames == 1 => 1.0,
             Averaging::Exponential(a) => a.clamp(0.0, 1.0),
         };
         for (p, c) in self.power.iter_mut().zip(&self.bins) {

@@ -7,14 +7,13 @@ use crate::builders::{
 use crate::channel_strip::{CharacterChoice, DetectionChoice};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::bus_compressor::{BusCompressorSettings, KeySource, Listen, MAX_LOOKAHEAD_MS};
-use lathe_dsp::dynamics::{CompressorSettings, Detection};
-use lathe_dsp::saturator::{Character, SaturatorOversampling, SaturatorSettings};
+use lathe_dsp::dynamics::CompressorSettings;
+use lathe_dsp::saturator::{SaturatorOversampling, SaturatorSettings};
 use lathe_plugin::IoParams;
 use lathe_plugin::formatters::{is_off, s2v_ratio, v2s_ms, v2s_ratio};
 use nice_plug::prelude::*;
 
-/// Side-chain high-pass: at or below this it is off, Hz.
-pub const SC_HPF_OFF_HZ: f32 = 20.0;
+pub use crate::channel_strip::SC_HPF_OFF_HZ;
 /// The classic bus ratios the ratio control snaps to.
 pub const RATIO_DETENTS: [f32; 3] = [2.0, 4.0, 10.0];
 /// The side-chain high-pass corners offered as quick choices, Hz.
@@ -164,10 +163,7 @@ impl BusCompressorParams {
                 knee_db: self.knee.value(),
                 attack_ms: log_value(&self.attack),
                 release_ms: log_value(&self.release),
-                detection: match self.detection.value() {
-                    DetectionChoice::Peak => Detection::Peak,
-                    DetectionChoice::Rms => Detection::Rms,
-                },
+                detection: self.detection.value().into(),
                 makeup_db: self.makeup.value(),
                 auto_makeup: self.auto_makeup.value(),
                 mix: self.mix.value() / 100.0,
@@ -194,11 +190,7 @@ impl BusCompressorParams {
             },
             saturator_enabled: self.clip_on.value(),
             saturator: SaturatorSettings {
-                character: match self.clip_character.value() {
-                    CharacterChoice::Tape => Character::Tape,
-                    CharacterChoice::Tube => Character::Tube,
-                    CharacterChoice::HardClip => Character::HardClip,
-                },
+                character: self.clip_character.value().into(),
                 drive_db: self.clip_drive.value(),
                 mix: 1.0,
                 compensate: true,
@@ -369,24 +361,14 @@ impl Preset {
 
     /// Applies the preset through the host (one gesture per parameter).
     pub fn apply(&self, params: &BusCompressorParams, setter: &ParamSetter) {
-        for (ptr, normalized) in self.targets(params) {
-            // SAFETY: the pointers come from `params`, which outlives the call.
-            unsafe {
-                setter.raw_context.raw_begin_set_parameter(ptr);
-                setter
-                    .raw_context
-                    .raw_set_parameter_normalized(ptr, normalized);
-                setter.raw_context.raw_end_set_parameter(ptr);
-            }
-        }
+        // SAFETY: the targets point into `params`, which outlives the call.
+        unsafe { crate::builders::set_through_host(&self.targets(params), setter) };
     }
 
     /// Whether the parameters currently hold this preset's values.
     pub fn is_active(&self, params: &BusCompressorParams) -> bool {
-        self.targets(params)
-            .into_iter()
-            // SAFETY: as above.
-            .all(|(ptr, n)| unsafe { (ptr.unmodulated_normalized_value() - n).abs() < 1e-4 })
+        // SAFETY: as above.
+        unsafe { crate::builders::holds(&self.targets(params)) }
     }
 }
 

@@ -120,6 +120,44 @@ pub enum CharacterChoice {
     HardClip,
 }
 
+impl From<DetectionChoice> for Detection {
+    fn from(c: DetectionChoice) -> Self {
+        match c {
+            DetectionChoice::Peak => Detection::Peak,
+            DetectionChoice::Rms => Detection::Rms,
+        }
+    }
+}
+
+impl From<Detection> for DetectionChoice {
+    fn from(d: Detection) -> Self {
+        match d {
+            Detection::Peak => DetectionChoice::Peak,
+            Detection::Rms => DetectionChoice::Rms,
+        }
+    }
+}
+
+impl From<CharacterChoice> for Character {
+    fn from(c: CharacterChoice) -> Self {
+        match c {
+            CharacterChoice::Tape => Character::Tape,
+            CharacterChoice::Tube => Character::Tube,
+            CharacterChoice::HardClip => Character::HardClip,
+        }
+    }
+}
+
+impl From<Character> for CharacterChoice {
+    fn from(c: Character) -> Self {
+        match c {
+            Character::Tape => CharacterChoice::Tape,
+            Character::Tube => CharacterChoice::Tube,
+            Character::HardClip => CharacterChoice::HardClip,
+        }
+    }
+}
+
 /// Saturator oversampling as a parameter.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SatOversamplingChoice {
@@ -371,10 +409,7 @@ impl CompressorParams {
             knee_db: self.knee.value(),
             attack_ms: log_value(&self.attack),
             release_ms: log_value(&self.release),
-            detection: match self.detection.value() {
-                DetectionChoice::Peak => Detection::Peak,
-                DetectionChoice::Rms => Detection::Rms,
-            },
+            detection: self.detection.value().into(),
             makeup_db: self.makeup.value(),
             auto_makeup: self.auto_makeup.value(),
             mix: self.mix.value() / 100.0,
@@ -462,11 +497,7 @@ impl Default for SaturatorParams {
 impl SaturatorParams {
     fn settings(&self) -> SaturatorSettings {
         SaturatorSettings {
-            character: match self.character.value() {
-                CharacterChoice::Tape => Character::Tape,
-                CharacterChoice::Tube => Character::Tube,
-                CharacterChoice::HardClip => Character::HardClip,
-            },
+            character: self.character.value().into(),
             drive_db: self.drive.value(),
             mix: self.mix.value() / 100.0,
             compensate: self.compensate.value(),

@@ -306,14 +306,7 @@ pub fn targets(p: &ChannelStripParams, s: &ChannelStripSettings) -> Vec<(ParamPt
     f(o, &p.comp.knee, c.knee_db);
     l(o, &p.comp.attack, c.attack_ms);
     l(o, &p.comp.release, c.release_ms);
-    e(
-        o,
-        &p.comp.detection,
-        match c.detection {
-            Detection::Peak => DetectionChoice::Peak,
-            Detection::Rms => DetectionChoice::Rms,
-        },
-    );
+    e(o, &p.comp.detection, DetectionChoice::from(c.detection));
     f(o, &p.comp.makeup, c.makeup_db);
     b(o, &p.comp.auto_makeup, c.auto_makeup);
     f(o, &p.comp.mix, c.mix * 100.0);
@@ -327,15 +320,7 @@ pub fn targets(p: &ChannelStripParams, s: &ChannelStripSettings) -> Vec<(ParamPt
     b(o, &p.deess.listen, d.listen);
     let t = &s.saturator;
     b(o, &p.sat.on, s.saturator_enabled);
-    e(
-        o,
-        &p.sat.character,
-        match t.character {
-            Character::Tape => CharacterChoice::Tape,
-            Character::Tube => CharacterChoice::Tube,
-            Character::HardClip => CharacterChoice::HardClip,
-        },
-    );
+    e(o, &p.sat.character, CharacterChoice::from(t.character));
     f(o, &p.sat.drive, t.drive_db);
     f(o, &p.sat.mix, t.mix * 100.0);
     b(o, &p.sat.compensate, t.compensate);
@@ -361,23 +346,13 @@ pub fn targets(p: &ChannelStripParams, s: &ChannelStripSettings) -> Vec<(ParamPt
 impl Preset {
     /// Applies the preset through the host (trims and bypass stay as they are).
     pub fn apply(&self, params: &ChannelStripParams, setter: &ParamSetter) {
-        for (ptr, normalized) in targets(params, &(self.settings)()) {
-            // SAFETY: the pointers come from `params`, which outlives the call.
-            unsafe {
-                setter.raw_context.raw_begin_set_parameter(ptr);
-                setter
-                    .raw_context
-                    .raw_set_parameter_normalized(ptr, normalized);
-                setter.raw_context.raw_end_set_parameter(ptr);
-            }
-        }
+        // SAFETY: the targets point into `params`, which outlives the call.
+        unsafe { crate::builders::set_through_host(&targets(params, &(self.settings)()), setter) };
     }
 
     /// Whether the parameters currently hold this preset's values.
     pub fn is_active(&self, params: &ChannelStripParams) -> bool {
-        targets(params, &(self.settings)())
-            .into_iter()
-            // SAFETY: as above.
-            .all(|(ptr, n)| unsafe { (ptr.unmodulated_normalized_value() - n).abs() < 1e-4 })
+        // SAFETY: as above.
+        unsafe { crate::builders::holds(&targets(params, &(self.settings)())) }
     }
 }
