@@ -29,6 +29,7 @@ pub mod loudness;
 pub mod mastering;
 pub mod oversampling;
 pub mod plugins;
+pub mod reference;
 pub mod running_sum;
 pub mod saturator;
 pub mod spectrum;

@@ -122,14 +122,7 @@ impl Spectrum {
     pub fn new(size: usize, sample_rate_hz: f64) -> Self {
         let size = size.max(16) & !1;
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(size);
-        // Periodic Hann (exact for Welch overlap-add at 50 %).
-        let window: Vec<f32> = (0..size)
-            .map(|i| {
-                let x = std::f64::consts::TAU * i as f64 / size as f64;
-                (0.5 - 0.5 * x.cos()) as f32
-            })
-            .collect();
-        let sum: f64 = window.iter().map(|&w| w as f64).sum();
+        let (window, scale) = hann_window(size);
         Self {
             size,
             sample_rate_hz,
@@ -140,7 +133,7 @@ impl Spectrum {
             fft,
             window,
             frames: 0,
-            scale: 1.0 / (sum / 2.0).powi(2),
+            scale,
         }
     }
 
@@ -208,24 +201,8 @@ impl Spectrum {
     /// resolution (noise then reads the level of the wider band).
     pub fn band_power(&self, lo_hz: f64, hi_hz: f64) -> f64 {
         let bin_hz = self.sample_rate_hz / self.size as f64;
-        let (mut a, mut b) = (lo_hz / bin_hz, hi_hz / bin_hz);
-        if b - a < MIN_BAND_BINS {
-            let c = 0.5 * (a + b);
-            a = c - 0.5 * MIN_BAND_BINS;
-            b = c + 0.5 * MIN_BAND_BINS;
-        }
-        let last = (self.power.len() - 1) as f64;
-        let a = a.clamp(0.0, last + 0.5);
-        let b = b.clamp(0.0, last + 0.5);
-        let mut sum = 0.0;
-        let first = (a + 0.5).floor() as usize;
-        let end = ((b + 0.5).ceil() as usize).min(self.power.len());
-        for k in first..end {
-            let (lo, hi) = (k as f64 - 0.5, k as f64 + 0.5);
-            let overlap = (hi.min(b) - lo.max(a)).max(0.0);
-            sum += self.power[k] * overlap;
-        }
-        sum / HANN_ENBW_BINS
+        let (a, b) = band_span(bin_hz, self.power.len(), lo_hz, hi_hz);
+        sum_span(&self.power, a, b) / HANN_ENBW_BINS
     }
 
     /// Level of the `1/fraction`-octave band centred on `freq_hz`, dB (floored at -200).
@@ -234,6 +211,47 @@ impl Spectrum {
         let p = self.band_power(freq_hz / half, freq_hz * half);
         10.0 * p.max(1e-20).log10()
     }
+}
+
+/// A periodic Hann window of `size` samples (exact for Welch overlap-add at 50 %) and the
+/// factor converting a windowed frame's `|X|^2` to the power of a sine of that peak amplitude
+/// (1 for full scale).
+pub fn hann_window(size: usize) -> (Vec<f32>, f64) {
+    let window: Vec<f32> = (0..size)
+        .map(|i| {
+            let x = std::f64::consts::TAU * i as f64 / size as f64;
+            (0.5 - 0.5 * x.cos()) as f32
+        })
+        .collect();
+    let sum: f64 = window.iter().map(|&w| w as f64).sum();
+    (window, 1.0 / (sum / 2.0).powi(2))
+}
+
+/// The band `[lo_hz, hi_hz]` in (fractional) bin positions of a spectrum with `bins` bins
+/// `bin_hz` apart, widened around its centre to at least [`MIN_BAND_BINS`] and clamped to the
+/// spectrum.
+pub fn band_span(bin_hz: f64, bins: usize, lo_hz: f64, hi_hz: f64) -> (f64, f64) {
+    let (mut a, mut b) = (lo_hz / bin_hz, hi_hz / bin_hz);
+    if b - a < MIN_BAND_BINS {
+        let c = 0.5 * (a + b);
+        a = c - 0.5 * MIN_BAND_BINS;
+        b = c + 0.5 * MIN_BAND_BINS;
+    }
+    let last = bins.saturating_sub(1) as f64;
+    (a.clamp(0.0, last + 0.5), b.clamp(0.0, last + 0.5))
+}
+
+/// Sums per-bin `values` over the bin positions `[a, b]`, each bin counted by the fraction of
+/// it the span covers (the density is taken as constant across a bin).
+pub fn sum_span(values: &[f64], a: f64, b: f64) -> f64 {
+    let first = (a + 0.5).floor().max(0.0) as usize;
+    let end = ((b + 0.5).ceil().max(0.0) as usize).min(values.len());
+    let mut sum = 0.0;
+    for (k, v) in values.iter().enumerate().take(end).skip(first) {
+        let (lo, hi) = (k as f64 - 0.5, k as f64 + 0.5);
+        sum += v * (hi.min(b) - lo.max(a)).max(0.0);
+    }
+    sum
 }
 
 #[cfg(test)]

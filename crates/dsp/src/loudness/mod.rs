@@ -210,6 +210,7 @@ pub struct LoudnessMeter {
     roles: Vec<ChannelRole>,
     filters: Vec<[Biquad; 2]>,
     true_peaks: Vec<TruePeak>,
+    measure_peaks: bool,
     z: Vec<f64>,
     deinterleaved: Vec<Vec<f32>>,
     momentary: SlidingSum,
@@ -230,6 +231,7 @@ impl LoudnessMeter {
             roles: roles.to_vec(),
             filters: Vec::new(),
             true_peaks: Vec::new(),
+            measure_peaks: true,
             z: vec![0.0; CHUNK],
             deinterleaved: vec![vec![0.0; CHUNK]; roles.len()],
             momentary: SlidingSum::new(1),
@@ -302,6 +304,13 @@ impl LoudnessMeter {
         }
     }
 
+    /// Turns true-peak and sample-peak measurement on (the default) or off. Off, the peaks read
+    /// `-inf`; an offline analysis measures them on another thread ([`TruePeak`]) to halve the
+    /// wall-clock time.
+    pub fn set_peaks_enabled(&mut self, enabled: bool) {
+        self.measure_peaks = enabled;
+    }
+
     /// Duration measured so far, in samples.
     pub fn samples_processed(&self) -> u64 {
         self.total_samples
@@ -341,8 +350,10 @@ impl LoudnessMeter {
         let n = end - start;
         self.z[..n].fill(0.0);
         let count = channels.len().min(self.roles.len());
-        for (ch, tp) in channels.iter().zip(self.true_peaks.iter_mut()) {
-            tp.process(&ch.as_ref()[start..end]);
+        if self.measure_peaks {
+            for (ch, tp) in channels.iter().zip(self.true_peaks.iter_mut()) {
+                tp.process(&ch.as_ref()[start..end]);
+            }
         }
         // Weighted channels, filtered two at a time: the two recursive chains are independent,
         // so the CPU overlaps them (a single biquad chain is latency-bound).
