@@ -373,9 +373,11 @@ impl Analyzer {
                 *f = x * w;
             }
             // The lengths come from the plan, so this cannot fail.
-            let _ = self
-                .fft
-                .process_with_scratch(&mut self.frame, &mut self.bins[c], &mut self.scratch);
+            let _ = self.fft.process_with_scratch(
+                &mut self.frame,
+                &mut self.bins[c],
+                &mut self.scratch,
+            );
         }
         let [l, r] = &self.bins;
         let [pl, pr] = &mut self.power;

@@ -48,7 +48,11 @@ fn pink_noise_reads_flat_in_octave_bands_and_on_the_smoothed_grid() {
         let tol = if fraction >= 24.0 { 1.5 } else { 0.5 };
         assert!(dev < tol, "1/{fraction}: {dev:.2} dB");
     }
-    assert!(a.tilt_db_per_octave().abs() < 0.05, "{}", a.tilt_db_per_octave());
+    assert!(
+        a.tilt_db_per_octave().abs() < 0.05,
+        "{}",
+        a.tilt_db_per_octave()
+    );
 }
 
 #[test]
