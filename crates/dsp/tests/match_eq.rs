@@ -202,7 +202,7 @@ fn curve_settings_scale_limit_and_restrict_the_correction() {
 fn matched(phase: MatchPhase) -> (f64, f64, f64) {
     let len = 1 << 20;
     // A: tilted down 1 dB/oct. B: a low shelf cut and a presence bell.
-    let a = shaped_noise(len, SR, 1, 0.05, |f| -1.0 * (f / 1000.0).log2());
+    let a = shaped_noise(len, SR, 1, 0.05, |f| -(f / 1000.0).log2());
     let b = shaped_noise(len, SR, 2, 0.2, |f| {
         -6.0 / (1.0 + (f / 150.0).powi(2)) + 5.0 * (-((f / 3000.0).log2() / 0.8).powi(2)).exp()
     });
