@@ -54,6 +54,11 @@ pub trait Core: Send {
     /// drive for loudness-matched monitoring). Default: ignored.
     fn set_io(&mut self, _io: &IoSettings) {}
 
+    /// Called on every [`PluginChain::set_settings`], even when the settings did not change,
+    /// before the latency is read: takes values other threads handed over (see
+    /// [`crate::mailbox`]). Default: nothing.
+    fn poll(&mut self) {}
+
     /// Runs after the output trim and before the bypass crossfade, for stages that must be
     /// last in the signal path (dither). Default: nothing.
     fn process_output(&mut self, _main: &mut [&mut [f32]]) {}
@@ -169,6 +174,7 @@ impl<C: Core> PluginChain<C> {
     /// Applies settings. Trims and bypass ramp smoothly, except for the first call after
     /// construction or [`crate::Processor::reset`], which jumps straight to the new values.
     pub fn set_settings(&mut self, settings: &ChainSettings<C::Settings>) {
+        self.core.poll();
         if settings.core != self.settings.core || self.snap_pending {
             self.core.set_settings(&settings.core);
         }

@@ -93,6 +93,16 @@ impl PreparedKernel {
     pub fn max_taps(&self) -> usize {
         self.taps
     }
+
+    /// Copies `other` (prepared for the same size) into `self` without allocating.
+    fn copy_from(&mut self, other: &Self) {
+        self.head.copy_from_slice(&other.head);
+        for (a, b) in self.stages.iter_mut().zip(&other.stages) {
+            for (pa, pb) in a.iter_mut().zip(b) {
+                pa.copy_from_slice(pb);
+            }
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -112,6 +122,21 @@ struct State {
     /// The last `HEAD_TAPS - 1` inputs followed by the current chunk.
     history: Vec<f32>,
     stages: Vec<Stage>,
+}
+
+impl State {
+    /// Copies `other` (of the same layout) into `self` without allocating.
+    fn copy_from(&mut self, other: &Self) {
+        self.history.copy_from_slice(&other.history);
+        for (a, b) in self.stages.iter_mut().zip(&other.stages) {
+            a.input.copy_from_slice(&b.input);
+            for (fa, fb) in a.fdl.iter_mut().zip(&b.fdl) {
+                fa.copy_from_slice(fb);
+            }
+            a.fdl_pos = b.fdl_pos;
+            a.out.copy_from_slice(&b.out);
+        }
+    }
 }
 
 /// One channel of zero-latency FIR convolution. See the [module documentation](self).
@@ -221,7 +246,7 @@ impl PartitionedConvolver {
         if kernel.taps != self.taps {
             return;
         }
-        self.kernels[self.active].clone_from(kernel);
+        self.kernels[self.active].copy_from(kernel);
         self.recompute_outputs(self.active);
         self.fade_left = 0;
     }
@@ -234,12 +259,12 @@ impl PartitionedConvolver {
             return false;
         }
         let next = 1 - self.active;
-        self.kernels[next].clone_from(kernel);
+        self.kernels[next].copy_from(kernel);
         let (a, b) = self.states.split_at_mut(1);
         if next == 1 {
-            b[0].clone_from(&a[0]);
+            b[0].copy_from(&a[0]);
         } else {
-            a[0].clone_from(&b[0]);
+            a[0].copy_from(&b[0]);
         }
         self.recompute_outputs(next);
         self.active = next;

@@ -36,5 +36,5 @@ pub type ChannelStrip = PluginChain<crate::channel_strip::ChannelStripCore>;
 pub type BusCompressor = PluginChain<crate::bus_compressor::BusCompressorCore>;
 /// Lathe Limiter's signal path: drive, oversampled soft clip and true-peak limiting, dither.
 pub type MasteringLimiter = PluginChain<crate::mastering::LimiterCore>;
-/// Lathe Reference's signal path (trims and bypass only, until its DSP lands).
-pub type ReferenceMatch = PluginChain<PassThrough>;
+/// Lathe Reference's signal path: match EQ and the loudness-matched A/B with a reference.
+pub type ReferenceMatch = PluginChain<crate::reference_core::ReferenceCore>;

@@ -38,6 +38,7 @@ fn count(on: bool) {
 }
 static COUNTING: AtomicBool = AtomicBool::new(false);
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static FREES: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -47,6 +48,9 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if counted() {
+            FREES.fetch_add(1, Ordering::SeqCst);
+        }
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -204,4 +208,64 @@ fn channel_strip_allocates_nothing_while_settings_change() {
         0,
         "the channel strip allocated on the audio thread"
     );
+}
+
+#[test]
+fn reference_chain_neither_allocates_nor_frees_while_kernels_and_audio_arrive() {
+    use lathe_dsp::mailbox::mailbox;
+    use lathe_dsp::match_eq::MatchPhase;
+    use lathe_dsp::plugins::ReferenceMatch;
+    use lathe_dsp::reference_core::{
+        KernelMessage, MatchDesign, ReferenceAudio, ReferenceSettings, design_kernel,
+    };
+    use std::sync::Arc;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut ktx, krx) = mailbox::<Box<KernelMessage>>();
+    let (mut atx, arx) = mailbox::<Option<Arc<ReferenceAudio>>>();
+    let mut chain = ReferenceMatch::new(2, 48_000.0);
+    chain.core_mut().attach(krx, arx);
+    let mut a: Vec<f32> = (0..4096)
+        .map(|i| ((i * 7) % 101) as f32 / 60.0 - 0.8)
+        .collect();
+    let mut b = a.clone();
+    let mut settings = ChainSettings {
+        io: IoSettings::default(),
+        core: ReferenceSettings::default(),
+    };
+    let flat = vec![-30.0f32; lathe_dsp::reference::GRID_POINTS];
+    let tilted: Vec<f32> = (0..lathe_dsp::reference::GRID_POINTS)
+        .map(|i| -30.0 - i as f32 / 24.0)
+        .collect();
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    FREES.store(0, Ordering::SeqCst);
+    for step in 0..12usize {
+        // The worker's side, not counted.
+        count(false);
+        let design = MatchDesign {
+            enabled: step % 3 != 0,
+            phase: [MatchPhase::Minimum, MatchPhase::Linear][step % 2],
+            ..Default::default()
+        };
+        let (msg, _) = design_kernel(Some(&flat), Some(&tilted), &design, 48_000.0);
+        let _ = ktx.send(Box::new(msg));
+        if step % 4 == 1 {
+            let audio = Arc::new(ReferenceAudio {
+                sample_rate_hz: 48_000.0,
+                channels: [vec![0.1; 30_000], vec![-0.1; 30_000]],
+            });
+            let _ = atx.send(Some(audio));
+        }
+        // The audio thread's side.
+        count(true);
+        settings.core.listen_reference = step % 2 == 1;
+        settings.core.reference_gain_db = step as f64 - 6.0;
+        settings.core.transport_pos = (step % 3 != 0).then_some(step as i64 * 5000);
+        chain.set_settings(&settings);
+        chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
+        chain.process(&mut [&mut a, &mut b]);
+        let _ = chain.latency();
+        count(false);
+    }
+    assert_eq!(ALLOCATIONS.load(Ordering::SeqCst), 0, "allocations");
+    assert_eq!(FREES.load(Ordering::SeqCst), 0, "frees");
 }
