@@ -2,10 +2,12 @@
 //!
 //! [`decode`] streams any file symphonia can read (WAV, FLAC, MP3, Ogg Vorbis, AIFF) at its own
 //! sample rate and channel count; [`analyze`] measures it with [`lathe_dsp::LoudnessMeter`];
-//! [`render`] runs a file through a plugin's signal path.
+//! [`render`] runs a file through a plugin's signal path; [`matching`] holds a mix against
+//! references (`lathe match`).
 
 #![warn(missing_docs)]
 
+pub mod matching;
 pub mod render;
 
 use anyhow::{Context, Result, anyhow, bail};

@@ -54,6 +54,149 @@ enum Command {
         #[arg(long, value_name = "KEY")]
         sidechain: Option<PathBuf>,
     },
+    /// Hold a mix against one or more reference tracks (Lathe Reference's analysis): loudness,
+    /// dynamics, width and tone side by side, master-ready checks, and the match EQ that
+    /// brings the mix's tone to the references' average.
+    Match {
+        /// The mix (WAV, FLAC, MP3, Ogg Vorbis, AIFF).
+        mix: PathBuf,
+        /// Reference tracks (any sample rate; several are averaged).
+        #[arg(required = true)]
+        references: Vec<PathBuf>,
+        /// Print the comparison as JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// Write a PNG of both spectra, their difference and the match EQ.
+        #[arg(long, value_name = "FILE.png")]
+        plot: Option<PathBuf>,
+        /// Render the mix through the match EQ into this WAV file (latency compensated).
+        #[arg(short, long, value_name = "MATCHED.wav")]
+        output: Option<PathBuf>,
+        /// How much of the difference the match EQ applies, %.
+        #[arg(long, default_value_t = 100.0)]
+        amount: f64,
+        /// Smoothing of the spectra before the difference: N for 1/N octave (1 to 24).
+        #[arg(long, default_value_t = 3.0)]
+        smoothing: f64,
+        /// Largest boost or cut of the match EQ, dB (0 to 12).
+        #[arg(long, default_value_t = 12.0)]
+        limit: f64,
+        /// Lowest frequency the match EQ corrects, Hz.
+        #[arg(long, default_value_t = 30.0)]
+        low: f64,
+        /// Highest frequency the match EQ corrects, Hz.
+        #[arg(long, default_value_t = 18_000.0)]
+        high: f64,
+        /// Match EQ phase: linear (exact phase, latency compensated offline) or minimum.
+        #[arg(long, default_value = "linear")]
+        phase: PhaseArg,
+        /// Output sample format for -o: 32 (float), 24 or 16 (integer).
+        #[arg(long, default_value_t = 32)]
+        bits: u16,
+    },
+}
+
+/// `--phase` values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum PhaseArg {
+    Linear,
+    Minimum,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_match(
+    mix: PathBuf,
+    references: Vec<PathBuf>,
+    json: bool,
+    plot: Option<PathBuf>,
+    output: Option<PathBuf>,
+    design: anyhow::Result<lathe_dsp::reference_core::MatchDesign>,
+    smoothing: f64,
+    bits: u16,
+) -> ExitCode {
+    use lathe_cli::matching;
+    let result = (|| -> anyhow::Result<()> {
+        let design = design?;
+        let bits = OutputBits::from_bits(bits)?;
+        if let Some(out) = &output
+            && out
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                != Some("wav".into())
+        {
+            anyhow::bail!("-o writes WAV: name the file .wav ({})", out.display());
+        }
+        // Decode and analyse the files in parallel, two at a time (each analysis uses two
+        // threads itself).
+        let paths: Vec<&PathBuf> = std::iter::once(&mix).chain(&references).collect();
+        let mut tracks = Vec::new();
+        for pair in paths.chunks(2) {
+            let results: Vec<anyhow::Result<matching::Track>> = std::thread::scope(|s| {
+                let handles: Vec<_> = pair
+                    .iter()
+                    .map(|p| s.spawn(move || matching::analyze_track(p)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(anyhow::anyhow!("analysis failed")))
+                    })
+                    .collect()
+            });
+            for r in results {
+                tracks.push(r?);
+            }
+        }
+        let mix_track = tracks.remove(0);
+        let report = matching::compare(&mix_track, &tracks, &design);
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).expect("report serializes")
+            );
+        } else {
+            print!("{}", matching::format_report(&report));
+        }
+        if let Some(path) = &plot {
+            matching::plot(&report, smoothing, path)?;
+            if !json {
+                println!("\nPlot written to {}", path.display());
+            }
+        }
+        if let Some(out) = &output {
+            let target = matching::target_spectrum(&tracks);
+            let name = mix.display().to_string();
+            let mut bar = Bar::new(&name);
+            let summary =
+                matching::render_matched(&mix, &mix_track, &target, &design, out, bits, |e| {
+                    bar.on(e)
+                })
+                .map_err(|e| e.context(name.clone()))?;
+            drop(bar);
+            if !json {
+                println!(
+                    "Matched mix written to {}: {} frames at {} Hz, match EQ latency {} samples \
+                     compensated; {:.1} LUFS, {:.2} dBTP",
+                    out.display(),
+                    summary.frames,
+                    summary.sample_rate_hz,
+                    summary.latency_samples,
+                    summary.integrated_lufs,
+                    summary.true_peak_dbtp
+                );
+            }
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lathe: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Files shorter than this get no progress bar.
@@ -250,5 +393,26 @@ fn main() -> ExitCode {
             list,
             sidechain,
         } => run_render(plugin, input, output, &sets, bits, list, sidechain),
+        Command::Match {
+            mix,
+            references,
+            json,
+            plot,
+            output,
+            amount,
+            smoothing,
+            limit,
+            low,
+            high,
+            phase,
+            bits,
+        } => {
+            let phase = match phase {
+                PhaseArg::Linear => lathe_dsp::match_eq::MatchPhase::Linear,
+                PhaseArg::Minimum => lathe_dsp::match_eq::MatchPhase::Minimum,
+            };
+            let design = lathe_cli::matching::design(amount, smoothing, limit, low, high, phase);
+            run_match(mix, references, json, plot, output, design, smoothing, bits)
+        }
     }
 }

@@ -314,8 +314,23 @@ pub fn render_chain<C: Core>(
     settings: &ChainSettings<C::Settings>,
     key: Option<KeyFile>,
     bits: OutputBits,
-    mut progress: impl FnMut(crate::Progress),
+    progress: impl FnMut(crate::Progress),
 ) -> Result<RenderSummary> {
+    render_chain_with::<C>(input, output, settings, key, bits, progress, |_, _| {})
+}
+
+/// [`render_chain`] with `setup` run on the new chain (with the input's sample rate) before
+/// processing: loads data that is not a setting, such as Lathe Reference's match-EQ kernel.
+pub fn render_chain_with<C: Core>(
+    input: &Path,
+    output: &Path,
+    settings: &ChainSettings<C::Settings>,
+    key: Option<KeyFile>,
+    bits: OutputBits,
+    mut progress: impl FnMut(crate::Progress),
+    setup: impl FnOnce(&mut PluginChain<C>, u32),
+) -> Result<RenderSummary> {
+    let mut setup = Some(setup);
     if same_file(input, output) {
         bail!("the output would overwrite the input; choose another -o");
     }
@@ -346,6 +361,7 @@ pub fn render_chain<C: Core>(
                             settings,
                             key,
                             bits,
+                            setup.take(),
                         )
                     })
                     .map(|r| state = Some(r))
@@ -411,12 +427,17 @@ impl<C: Core> Render<C> {
         settings: &ChainSettings<C::Settings>,
         key: Option<Vec<Vec<f32>>>,
         bits: OutputBits,
+        setup: Option<impl FnOnce(&mut PluginChain<C>, u32)>,
     ) -> Result<Self> {
         if channels == 0 || channels > MAX_CHANNELS {
             bail!("{channels} channels: Lathe renders 1 to {MAX_CHANNELS}");
         }
         let mut chain = PluginChain::<C>::new(channels, sample_rate_hz as f64);
         chain.set_settings(settings);
+        if let Some(setup) = setup {
+            setup(&mut chain, sample_rate_hz);
+            chain.set_settings(settings);
+        }
         let latency = chain.latency() as u64;
         let spec = hound::WavSpec {
             channels: channels as u16,

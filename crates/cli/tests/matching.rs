@@ -1,0 +1,394 @@
+//! `lathe match`: the side-by-side report, JSON, plot and matched render, against coloured
+//! noises whose spectra are known by construction; bad input gets a clear error.
+
+use lathe_dsp::reference::{GRID_POINTS, analyze_stereo, grid_hz, shaped_noise, smooth};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lathe-match-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write_wav(path: &Path, planar: &[Vec<f32>], sr: u32, bits: u16) {
+    let spec = hound::WavSpec {
+        channels: planar.len() as u16,
+        sample_rate: sr,
+        bits_per_sample: bits,
+        sample_format: if bits == 32 {
+            hound::SampleFormat::Float
+        } else {
+            hound::SampleFormat::Int
+        },
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..planar[0].len() {
+        for ch in planar {
+            if bits == 32 {
+                w.write_sample(ch[i]).unwrap();
+            } else {
+                w.write_sample((ch[i] * 32767.0).round() as i16).unwrap();
+            }
+        }
+    }
+    w.finalize().unwrap();
+}
+
+fn read_wav(path: &Path) -> (u32, Vec<Vec<f32>>) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let x: Vec<f32> = r.samples::<f32>().map(|s| s.unwrap()).collect();
+    let ch = spec.channels as usize;
+    (
+        spec.sample_rate,
+        (0..ch)
+            .map(|c| x.iter().skip(c).step_by(ch).copied().collect())
+            .collect(),
+    )
+}
+
+/// Stereo noise of a given shape (relative to pink), independent channels.
+fn noise(seconds: f64, sr: u32, seed: u64, rms: f64, shape: fn(f64) -> f64) -> Vec<Vec<f32>> {
+    let n = (seconds * sr as f64) as usize & !1;
+    vec![
+        shaped_noise(n, sr as f64, seed, rms, shape),
+        shaped_noise(n, sr as f64, seed + 1000, rms, shape),
+    ]
+}
+
+fn mix_shape(f: f64) -> f64 {
+    -1.0 * (f / 1000.0).log2()
+}
+
+fn reference_shape(f: f64) -> f64 {
+    -6.0 / (1.0 + (f / 150.0).powi(2)) + 5.0 * (-((f / 3000.0).log2() / 0.8).powi(2)).exp()
+}
+
+fn lathe(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .arg("match")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn json_report_and_matched_render_bring_the_mix_to_the_reference() {
+    let dir = temp_dir("json");
+    let (mix, reference, out, png) = (
+        dir.join("mix.wav"),
+        dir.join("ref.wav"),
+        dir.join("matched.wav"),
+        dir.join("plot.png"),
+    );
+    // Different rates and levels: 48 kHz float mix, 44.1 kHz 16-bit reference 12 dB louder.
+    let mix_audio = noise(20.0, 48_000, 1, 0.03, mix_shape);
+    write_wav(&mix, &mix_audio, 48_000, 32);
+    write_wav(
+        &reference,
+        &noise(20.0, 44_100, 2, 0.12, reference_shape),
+        44_100,
+        16,
+    );
+    let o = lathe(&[
+        mix.to_str().unwrap(),
+        reference.to_str().unwrap(),
+        "--json",
+        "--plot",
+        png.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--low",
+        "20",
+        "--high",
+        "20000",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in [
+        "mix",
+        "references",
+        "grid_hz",
+        "target_db",
+        "correction_db",
+        "tilt_difference_db_per_octave",
+        "checks",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["grid_hz"].as_array().unwrap().len(), GRID_POINTS);
+    assert_eq!(v["references"].as_array().unwrap().len(), 1);
+    let mix_tilt = v["mix"]["tilt_db_per_octave"].as_f64().unwrap();
+    assert!((mix_tilt + 1.0).abs() < 0.1, "{mix_tilt}");
+    assert_eq!(v["mix"]["sample_rate_hz"].as_f64().unwrap(), 48_000.0);
+    assert_eq!(
+        v["references"][0]["sample_rate_hz"].as_f64().unwrap(),
+        44_100.0
+    );
+    let lufs_diff = v["references"][0]["integrated_lufs"].as_f64().unwrap()
+        - v["mix"]["integrated_lufs"].as_f64().unwrap();
+    assert!(lufs_diff > 10.0, "{lufs_diff}");
+    assert_eq!(v["mix"]["bands"].as_array().unwrap().len(), 10);
+    let names: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Clipping") && names.contains(&"Mono compatibility"));
+    // The PNG exists and is a PNG.
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(bytes.len() > 20_000);
+    // The matched file lines up with the mix, as long, and has the reference's tone.
+    let (sr, y) = read_wav(&out);
+    assert_eq!(sr, 48_000);
+    assert_eq!(y[0].len(), mix_audio[0].len());
+    let skip = 8192; // the FIR's own start-up
+    let matched = analyze_stereo(48_000.0, &y[0][skip..], &y[1][skip..]);
+    let refs = {
+        let r = noise(20.0, 44_100, 2, 0.12, reference_shape);
+        analyze_stereo(44_100.0, &r[0], &r[1])
+    };
+    let before = analyze_stereo(48_000.0, &mix_audio[0], &mix_audio[1]);
+    let (a, b, c) = (
+        smooth(&matched.normalized_spectrum_db(), 3.0),
+        smooth(&refs.normalized_spectrum_db(), 3.0),
+        smooth(&before.normalized_spectrum_db(), 3.0),
+    );
+    let (mut worst, mut worst_before) = (0.0f32, 0.0f32);
+    for i in 0..GRID_POINTS {
+        if (40.0..=16_000.0).contains(&grid_hz(i)) {
+            worst = worst.max((a[i] - b[i]).abs());
+            worst_before = worst_before.max((c[i] - b[i]).abs());
+        }
+    }
+    println!("1/3-octave distance to the reference: {worst_before:.2} dB before, {worst:.2} after");
+    assert!(worst_before > 5.0);
+    assert!(worst < 1.0, "{worst}");
+    // Level compensation: the match keeps the mix's loudness.
+    let dl = matched.integrated_lufs.unwrap() - before.integrated_lufs.unwrap();
+    assert!(dl.abs() < 0.5, "{dl}");
+}
+
+#[test]
+fn zero_amount_renders_the_mix_unchanged_and_aligned() {
+    let dir = temp_dir("zero");
+    let (mix, reference, out) = (dir.join("mix.wav"), dir.join("ref.wav"), dir.join("o.wav"));
+    let audio = noise(3.0, 48_000, 5, 0.1, mix_shape);
+    write_wav(&mix, &audio, 48_000, 32);
+    write_wav(
+        &reference,
+        &noise(3.0, 48_000, 6, 0.1, reference_shape),
+        48_000,
+        32,
+    );
+    for phase in ["linear", "minimum"] {
+        let o = lathe(&[
+            mix.to_str().unwrap(),
+            reference.to_str().unwrap(),
+            "--amount",
+            "0",
+            "--phase",
+            phase,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (_, y) = read_wav(&out);
+        let worst = y[0]
+            .iter()
+            .zip(&audio[0])
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-5, "{phase}: {worst}");
+    }
+}
+
+#[test]
+fn several_references_are_averaged_and_the_table_shows_each() {
+    let dir = temp_dir("multi");
+    let mix = dir.join("mix.wav");
+    write_wav(&mix, &noise(5.0, 48_000, 7, 0.1, |_| 0.0), 48_000, 32);
+    let up = dir.join("bright.wav");
+    let down = dir.join("dark.wav");
+    write_wav(
+        &up,
+        &noise(5.0, 48_000, 8, 0.1, |f| 2.0 * (f / 1000.0).log2()),
+        48_000,
+        32,
+    );
+    write_wav(
+        &down,
+        &noise(5.0, 48_000, 9, 0.1, |f| -2.0 * (f / 1000.0).log2()),
+        48_000,
+        32,
+    );
+    let o = lathe(&[
+        mix.to_str().unwrap(),
+        up.to_str().unwrap(),
+        down.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    println!("{text}");
+    for needle in [
+        "mix: mix.wav",
+        "bright.wav",
+        "dark.wav",
+        "Integrated loudness",
+        "Master-ready checks",
+        "Correction (match EQ)",
+    ] {
+        assert!(text.contains(needle), "{needle}");
+    }
+    let j = lathe(&[
+        mix.to_str().unwrap(),
+        up.to_str().unwrap(),
+        down.to_str().unwrap(),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
+    let tilts: Vec<f64> = v["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["tilt_db_per_octave"].as_f64().unwrap())
+        .collect();
+    assert!(
+        (tilts[0] - 2.0).abs() < 0.1 && (tilts[1] + 2.0).abs() < 0.1,
+        "{tilts:?}"
+    );
+    // The target is the power average of the references' normalised spectra.
+    let spectrum = |x: &serde_json::Value| -> Vec<f64> {
+        x.as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap_or(f64::NAN))
+            .collect()
+    };
+    let a = spectrum(&v["references"][0]["spectrum_db"]);
+    let b = spectrum(&v["references"][1]["spectrum_db"]);
+    let t = spectrum(&v["target_db"]);
+    let mut checked = 0;
+    for i in 0..GRID_POINTS {
+        if a[i].is_finite() && b[i].is_finite() {
+            let want = 10.0 * ((10f64.powf(a[i] / 10.0) + 10f64.powf(b[i] / 10.0)) / 2.0).log10();
+            assert!(
+                (t[i] - want).abs() < 0.01,
+                "{}: {} vs {want}",
+                grid_hz(i),
+                t[i]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 230);
+}
+
+#[test]
+fn practical_checks_flag_clipping_headroom_and_phase() {
+    let dir = temp_dir("checks");
+    let reference = dir.join("ref.wav");
+    write_wav(
+        &reference,
+        &noise(3.0, 48_000, 10, 0.1, |_| 0.0),
+        48_000,
+        32,
+    );
+    let check = |name: &str, audio: &[Vec<f32>]| -> serde_json::Value {
+        let p = dir.join(name);
+        write_wav(&p, audio, 48_000, 32);
+        let o = lathe(&[p.to_str().unwrap(), reference.to_str().unwrap(), "--json"]);
+        assert!(o.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["checks"].clone()
+    };
+    let status = |checks: &serde_json::Value, name: &str| -> String {
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // Peaks at -4.5 dBFS, independent channels: ready.
+    let mut good = noise(3.0, 48_000, 11, 0.1, |_| 0.0);
+    let peak = good.iter().flatten().fold(0.0f32, |m, x| m.max(x.abs()));
+    let g = 10f32.powf(-4.5 / 20.0) / peak;
+    good.iter_mut().flatten().for_each(|x| *x *= g);
+    // Make the bass mono, as it should be.
+    let c = check("good.wav", &good);
+    assert_eq!(status(&c, "Headroom for mastering"), "pass");
+    assert_eq!(status(&c, "Clipping"), "pass");
+    // Clipped.
+    let clipped: Vec<Vec<f32>> = good
+        .iter()
+        .map(|ch| ch.iter().map(|x| (x * 4.0).clamp(-1.0, 1.0)).collect())
+        .collect();
+    let c = check("clipped.wav", &clipped);
+    assert_eq!(status(&c, "Clipping"), "warn");
+    assert_eq!(status(&c, "Headroom for mastering"), "warn");
+    // Right = -left: cancels in mono.
+    let inverted = vec![good[0].clone(), good[0].iter().map(|x| -x).collect()];
+    let c = check("inverted.wav", &inverted);
+    assert_eq!(status(&c, "Mono compatibility"), "warn");
+    let mono = vec![good[0].clone(), good[0].clone()];
+    let c = check("mono.wav", &mono);
+    assert_eq!(status(&c, "Mono compatibility"), "pass");
+}
+
+#[test]
+fn bad_files_and_options_get_clear_errors_and_write_nothing() {
+    let dir = temp_dir("bad");
+    let mix = dir.join("mix.wav");
+    write_wav(&mix, &noise(2.0, 48_000, 12, 0.1, |_| 0.0), 48_000, 32);
+    let corrupt = dir.join("corrupt.wav");
+    std::fs::write(&corrupt, b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk").unwrap();
+    let text = dir.join("notes.mp3");
+    std::fs::write(&text, "not audio at all").unwrap();
+    let out = dir.join("out.wav");
+    for bad in [&corrupt, &text, &dir.join("missing.flac")] {
+        let o = lathe(&[
+            mix.to_str().unwrap(),
+            bad.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        println!("{err}");
+        assert!(
+            err.contains(bad.file_name().unwrap().to_str().unwrap()),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(!out.exists(), "nothing written");
+    }
+    for args in [
+        vec!["--amount", "150"],
+        vec!["--smoothing", "0"],
+        vec!["--limit", "20"],
+        vec!["--low", "500", "--high", "100"],
+    ] {
+        let mut all = vec![mix.to_str().unwrap(), mix.to_str().unwrap()];
+        all.extend(args.iter());
+        let o = lathe(&all);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("--"),
+            "{args:?}"
+        );
+    }
+    let o = lathe(&[
+        mix.to_str().unwrap(),
+        mix.to_str().unwrap(),
+        "-o",
+        dir.join("x.flac").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+}
