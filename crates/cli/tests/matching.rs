@@ -58,7 +58,7 @@ fn noise(seconds: f64, sr: u32, seed: u64, rms: f64, shape: fn(f64) -> f64) -> V
 }
 
 fn mix_shape(f: f64) -> f64 {
-    -1.0 * (f / 1000.0).log2()
+    -(f / 1000.0).log2()
 }
 
 fn reference_shape(f: f64) -> f64 {
