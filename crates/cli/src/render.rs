@@ -229,28 +229,31 @@ pub struct KeyFile {
 /// Decodes a key file (any format `lathe analyze` reads).
 pub fn read_key(path: &Path) -> Result<KeyFile> {
     let mut rate = 0;
-    let mut channels = 0;
-    let mut interleaved = Vec::new();
+    let mut planar: Vec<Vec<f32>> = Vec::new();
     decode(path, |event| match event {
         Decoded::Info(info) => {
             rate = info.sample_rate_hz;
-            channels = info.channels;
+            // Reserve what the container announces (capped, in case a header lies).
+            let frames = info.expected_frames.unwrap_or(0).min(1 << 28) as usize;
+            planar = (0..info.channels)
+                .map(|_| Vec::with_capacity(frames))
+                .collect();
         }
-        Decoded::Audio(samples) => interleaved.extend_from_slice(samples),
+        Decoded::Audio(samples) => {
+            let channels = planar.len().max(1);
+            let frames = samples.len() / channels;
+            for (c, p) in planar.iter_mut().enumerate() {
+                let start = p.len();
+                p.resize(start + frames, 0.0);
+                for (d, frame) in p[start..].iter_mut().zip(samples.chunks_exact(channels)) {
+                    *d = frame[c];
+                }
+            }
+        }
     })?;
-    if channels == 0 || rate == 0 {
+    if planar.is_empty() || rate == 0 {
         bail!("no audio in the file");
     }
-    let planar = (0..channels)
-        .map(|c| {
-            interleaved
-                .iter()
-                .skip(c)
-                .step_by(channels)
-                .copied()
-                .collect()
-        })
-        .collect();
     Ok(KeyFile {
         sample_rate_hz: rate,
         planar,

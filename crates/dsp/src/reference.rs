@@ -247,6 +247,7 @@ pub struct Analyzer {
     band_recent: Vec<Vec<f64>>,
     envelope_frames: usize,
     meter: LoudnessMeter,
+    loudness_measured: bool,
     peaks_measured: bool,
     clipped: u64,
     samples: u64,
@@ -301,6 +302,7 @@ impl Analyzer {
             band_recent: vec![vec![0.0; envelope_frames]; OCTAVE_CENTRES_HZ.len()],
             envelope_frames,
             meter: LoudnessMeter::for_channels(sample_rate_hz, 2),
+            loudness_measured: true,
             peaks_measured: true,
             clipped: 0,
             samples: 0,
@@ -339,7 +341,9 @@ impl Analyzer {
     pub fn push(&mut self, left: &[f32], right: &[f32]) {
         let n = left.len().min(right.len());
         let (left, right) = (&left[..n], &right[..n]);
-        self.meter.process(&[left, right]);
+        if self.loudness_measured {
+            self.meter.process(&[left, right]);
+        }
         if self.peaks_measured {
             self.clipped += count_clipped(left) + count_clipped(right);
         }
@@ -409,6 +413,11 @@ impl Analyzer {
     /// The analysis of everything pushed so far. With less than one frame of audio, the partial
     /// frame (zero-padded) is analysed.
     pub fn analysis(&self) -> Analysis {
+        self.analysis_with(&self.meter.report())
+    }
+
+    /// The analysis with loudness and peaks taken from `r`.
+    fn analysis_with(&self, r: &crate::LoudnessReport) -> Analysis {
         let mut frames = self.frames as f64;
         let mut power = self.power.clone();
         let mut cross = self.cross.clone();
@@ -506,7 +515,6 @@ impl Analyzer {
         let lo = ((20.0 / bin_hz).round() as usize).clamp(1, bins);
         let hi = ((20_000.0 / bin_hz).round() as usize).clamp(lo, bins);
         let (width_pct, correlation) = stereo(lo, hi);
-        let r = self.meter.report();
         let finite = |v: f64| v.is_finite().then_some(v);
         let integrated = finite(r.integrated_lufs);
         Analysis {
@@ -531,40 +539,49 @@ fn count_clipped(x: &[f32]) -> u64 {
     x.iter().filter(|s| s.abs() >= CLIP_LEVEL).count() as u64
 }
 
-/// Analyses a whole stereo recording (mono: pass the same slice twice), measuring the peaks on a
-/// second thread while this one runs the loudness meter and the spectrum.
+/// Analyses a whole stereo recording (mono: pass the same slice twice) on two threads: this
+/// one runs the loudness meter and the left channel's true peak, the other the spectrum and
+/// the right channel's true peak. The result equals [`Analyzer`]'s.
 pub fn analyze_stereo(sample_rate_hz: f64, left: &[f32], right: &[f32]) -> Analysis {
     let n = left.len().min(right.len());
     let (left, right) = (&left[..n], &right[..n]);
+    const CHUNK: usize = 65_536;
     let peaks = |x: &[f32]| {
         let mut tp = TruePeak::new(sample_rate_hz);
         tp.process(x);
         (tp.peak(), tp.sample_peak(), count_clipped(x))
     };
-    let (mut analysis, (pl, pr)) = std::thread::scope(|s| {
-        let peak_thread = s.spawn(|| (peaks(left), peaks(right)));
+    let spectrum = || {
         let mut analyzer = Analyzer::new(sample_rate_hz);
-        analyzer.meter.set_peaks_enabled(false);
+        analyzer.loudness_measured = false;
         analyzer.peaks_measured = false;
-        for (l, r) in left.chunks(65_536).zip(right.chunks(65_536)) {
+        for (l, r) in left.chunks(CHUNK).zip(right.chunks(CHUNK)) {
             analyzer.push(l, r);
         }
-        let a = analyzer.analysis();
-        // A panic in the peak thread is a bug; measure the peaks here instead.
-        let p = peak_thread
-            .join()
-            .unwrap_or_else(|_| (peaks(left), peaks(right)));
-        (a, p)
+        (analyzer, peaks(right))
+    };
+    let ((analyzer, pr), (meter, pl)) = std::thread::scope(|s| {
+        let other = s.spawn(spectrum);
+        let mut meter = LoudnessMeter::for_channels(sample_rate_hz, 2);
+        meter.set_peaks_enabled(false);
+        for (l, r) in left.chunks(CHUNK).zip(right.chunks(CHUNK)) {
+            meter.process(&[l, r]);
+        }
+        let pl = peaks(left);
+        // A panic on the other thread is a bug; redo its part here rather than fail.
+        let b = other.join().unwrap_or_else(|_| spectrum());
+        (b, (meter, pl))
     });
+    let mut report = meter.report();
     let db = |v: f32| crate::loudness::amplitude_to_db(v as f64);
-    let true_peak = db(pl.0.max(pr.0));
-    let sample_peak = db(pl.1.max(pr.1));
-    analysis.true_peak_dbtp = true_peak.is_finite().then_some(true_peak);
-    analysis.sample_peak_dbfs = sample_peak.is_finite().then_some(sample_peak);
-    analysis.plr_db = analysis.integrated_lufs.map(|i| true_peak - i);
-    if analysis.true_peak_dbtp.is_none() {
-        analysis.plr_db = None;
-    }
+    report.true_peak_dbtp = db(pl.0.max(pr.0));
+    report.sample_peak_dbfs = db(pl.1.max(pr.1));
+    report.plr_db = if report.integrated_lufs.is_finite() {
+        report.true_peak_dbtp - report.integrated_lufs
+    } else {
+        f64::NEG_INFINITY
+    };
+    let mut analysis = analyzer.analysis_with(&report);
     analysis.clipped_samples = pl.2 + pr.2;
     analysis
 }

@@ -1,0 +1,103 @@
+//! Lathe Reference: 10 s of stereo 48 kHz programme in host blocks of 512.
+//!
+//! - `audio_thread_share`: what the plugin's audio thread adds for live analysis (copying the
+//!   input into the two lock-free rings); issue #6 asks for under 1 % of a core.
+//! - `analyzer`: the live analysis itself, on the worker thread (spectrum and loudness).
+//! - `match_eq_minimum` / `match_eq_linear`: the whole chain with an 8192-tap match EQ in the
+//!   zero-latency partitioned convolver.
+//! - `ab_reference`: the chain playing the reference instead of the mix.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lathe_dsp::Processor;
+use lathe_dsp::chain::{ChainSettings, IoSettings};
+use lathe_dsp::match_eq::MatchPhase;
+use lathe_dsp::plugins::ReferenceMatch;
+use lathe_dsp::reference::{Analyzer, analyze_stereo};
+use lathe_dsp::reference_core::{MatchDesign, ReferenceAudio, ReferenceSettings, design_kernel};
+use lathe_dsp::spectrum::SampleRing;
+use std::hint::black_box;
+use std::sync::Arc;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+const SR: f64 = 48_000.0;
+const BLOCK: usize = 512;
+
+fn bench(c: &mut Criterion) {
+    let signal = common::music_like(10.0, SR, 3);
+    let frames = signal[0].len();
+    let mut group = c.benchmark_group("reference_10s_stereo_48k");
+    group.throughput(Throughput::Elements(frames as u64));
+    group.sample_size(10);
+
+    let rings = [SampleRing::new(1 << 17), SampleRing::new(1 << 17)];
+    group.bench_function("audio_thread_share", |b| {
+        b.iter(|| {
+            for (l, r) in signal[0].chunks(BLOCK).zip(signal[1].chunks(BLOCK)) {
+                rings[0].push(l.iter().copied());
+                rings[1].push(r.iter().copied());
+            }
+            black_box(rings[0].written())
+        })
+    });
+    let mut analyzer = Analyzer::new(SR);
+    group.bench_function("analyzer", |b| {
+        b.iter(|| {
+            analyzer.reset();
+            for (l, r) in signal[0].chunks(4096).zip(signal[1].chunks(4096)) {
+                analyzer.push(l, r);
+            }
+            black_box(analyzer.samples())
+        })
+    });
+
+    let mix = analyze_stereo(SR, &signal[0], &signal[1]).normalized_spectrum_db();
+    let target: Vec<f32> = mix
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v + 4.0 * ((i as f32 / 30.0).sin()))
+        .collect();
+    let reference = Arc::new(ReferenceAudio {
+        sample_rate_hz: SR,
+        channels: [signal[1].clone(), signal[0].clone()],
+    });
+    for (name, phase, listen) in [
+        ("match_eq_minimum", MatchPhase::Minimum, false),
+        ("match_eq_linear", MatchPhase::Linear, false),
+        ("ab_reference", MatchPhase::Minimum, true),
+    ] {
+        let design = MatchDesign {
+            phase,
+            ..Default::default()
+        };
+        let (msg, _) = design_kernel(Some(&mix), Some(&target), &design, SR);
+        let mut chain = ReferenceMatch::new(2, SR);
+        chain.core_mut().load_kernel(&msg);
+        chain.core_mut().load_audio(Some(reference.clone()));
+        chain.set_settings(&ChainSettings {
+            io: IoSettings::default(),
+            core: ReferenceSettings {
+                listen_reference: listen,
+                reference_gain_db: -2.0,
+                transport_pos: None,
+            },
+        });
+        let mut left = signal[0].clone();
+        let mut right = signal[1].clone();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                left.copy_from_slice(&signal[0]);
+                right.copy_from_slice(&signal[1]);
+                for (l, r) in left.chunks_mut(BLOCK).zip(right.chunks_mut(BLOCK)) {
+                    chain.process(&mut [l, r]);
+                }
+                black_box(chain.latency())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
