@@ -1,0 +1,248 @@
+//! `lathe-io`: reading audio files for the CLI and the plugins. [`decode`] streams any file
+//! symphonia reads (WAV, FLAC, MP3, Ogg Vorbis, AIFF) at its own rate and channel count;
+//! [`read_key`] decodes a whole file into memory and [`KeyFile::at_rate`] resamples it (rubato).
+//! Nothing here runs on an audio thread.
+
+#![warn(missing_docs)]
+
+use anyhow::{Result, anyhow, bail};
+use lathe_dsp::loudness::ChannelRole;
+use std::fs::File;
+use std::path::Path;
+use symphonia::core::audio::{Channels, SampleBuffer};
+use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::FormatOptions;
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+/// What a decoder learned about a stream before decoding it.
+#[derive(Debug, Clone)]
+pub struct StreamInfo {
+    /// Sample rate.
+    pub sample_rate_hz: u32,
+    /// Channel count.
+    pub channels: usize,
+    /// BS.1770 roles of the channels (from the file's channel mask when it has one).
+    pub roles: Vec<ChannelRole>,
+    /// Frames the container announces, if it does.
+    pub expected_frames: Option<u64>,
+}
+
+fn roles_from_mask(mask: Channels) -> Vec<ChannelRole> {
+    let count = mask.count();
+    if count <= 2 {
+        return ChannelRole::for_channel_count(count);
+    }
+    mask.iter()
+        .map(|c| {
+            if c == Channels::FRONT_LEFT {
+                ChannelRole::Left
+            } else if c == Channels::FRONT_RIGHT {
+                ChannelRole::Right
+            } else if c == Channels::FRONT_CENTRE {
+                ChannelRole::Center
+            } else if c == Channels::LFE1 || c == Channels::LFE2 {
+                ChannelRole::Lfe
+            } else if c == Channels::REAR_LEFT || c == Channels::SIDE_LEFT {
+                ChannelRole::LeftSurround
+            } else if c == Channels::REAR_RIGHT || c == Channels::SIDE_RIGHT {
+                ChannelRole::RightSurround
+            } else {
+                ChannelRole::Other
+            }
+        })
+        .collect()
+}
+
+/// What [`decode`] hands its callback.
+#[derive(Debug)]
+pub enum Decoded<'a> {
+    /// The stream's format, once, before any audio.
+    Info(&'a StreamInfo),
+    /// Interleaved `f32` frames.
+    Audio(&'a [f32]),
+}
+
+/// Decodes a file, calling `sink` once with [`Decoded::Info`] and then with the audio as it is
+/// decoded. Returns the number of frames decoded.
+///
+/// Errors name the reason: unreadable file, unsupported format or codec, corrupt data, or a
+/// file shorter than its header says (truncated).
+pub fn decode(path: &Path, mut sink: impl FnMut(Decoded)) -> Result<u64> {
+    let file = File::open(path).map_err(|e| anyhow!("cannot open: {e}"))?;
+    let stream = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let probed = symphonia::default::get_probe()
+        .format(
+            &hint,
+            stream,
+            &FormatOptions::default(),
+            &MetadataOptions::default(),
+        )
+        .map_err(|e| match e {
+            SymphoniaError::Unsupported(_) => anyhow!("unsupported or unrecognised format"),
+            other => anyhow!("cannot read: {other}"),
+        })?;
+    let mut format = probed.format;
+    let track = format
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+        .ok_or_else(|| anyhow!("no audio track"))?;
+    let track_id = track.id;
+    let params = track.codec_params.clone();
+    let mut decoder = symphonia::default::get_codecs()
+        .make(&params, &DecoderOptions::default())
+        .map_err(|e| anyhow!("unsupported codec: {e}"))?;
+
+    let mut info: Option<StreamInfo> =
+        params
+            .sample_rate
+            .zip(params.channels)
+            .map(|(sr, ch)| StreamInfo {
+                sample_rate_hz: sr,
+                channels: ch.count(),
+                roles: roles_from_mask(ch),
+                expected_frames: params.n_frames,
+            });
+    if let Some(i) = &info {
+        sink(Decoded::Info(i));
+    }
+
+    let mut frames = 0u64;
+    let mut buffer: Option<SampleBuffer<f32>> = None;
+    loop {
+        let packet = match format.next_packet() {
+            Ok(p) => p,
+            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                break;
+            }
+            Err(SymphoniaError::ResetRequired) => bail!("stream changes format midway"),
+            Err(e) => bail!("corrupt data: {e}"),
+        };
+        if packet.track_id() != track_id {
+            continue;
+        }
+        let decoded = match decoder.decode(&packet) {
+            Ok(d) => d,
+            // A damaged packet in a lossy stream: skip it as players do.
+            Err(SymphoniaError::DecodeError(_)) => continue,
+            Err(e) => bail!("cannot decode: {e}"),
+        };
+        if info.is_none() {
+            let spec = decoded.spec();
+            let i = StreamInfo {
+                sample_rate_hz: spec.rate,
+                channels: spec.channels.count(),
+                roles: roles_from_mask(spec.channels),
+                expected_frames: params.n_frames,
+            };
+            sink(Decoded::Info(&i));
+            info = Some(i);
+        }
+        let spec = *decoded.spec();
+        let needed = decoded.capacity() as u64;
+        let buf = match &mut buffer {
+            Some(b) if b.capacity() as u64 >= needed => b,
+            _ => buffer.insert(SampleBuffer::new(needed, spec)),
+        };
+        buf.copy_interleaved_ref(decoded);
+        frames += (buf.samples().len() / spec.channels.count().max(1)) as u64;
+        sink(Decoded::Audio(buf.samples()));
+    }
+    let info = info.ok_or_else(|| anyhow!("no audio in the file"))?;
+    if let Some(expected) = info.expected_frames {
+        // Lossy codecs may report a few frames of padding; PCM must be complete.
+        let missing = expected.saturating_sub(frames);
+        if missing > expected / 1000 + 4096 {
+            bail!(
+                "truncated: the header announces {expected} frames but only {frames} are present"
+            );
+        }
+    }
+    Ok(frames)
+}
+
+/// A file decoded into memory (a sidechain key, a reference track).
+#[derive(Debug, Clone)]
+pub struct KeyFile {
+    /// Its sample rate, Hz.
+    pub sample_rate_hz: u32,
+    /// Its channels.
+    pub planar: Vec<Vec<f32>>,
+}
+
+/// Decodes a whole file into memory, planar.
+pub fn read_key(path: &Path) -> Result<KeyFile> {
+    let mut rate = 0;
+    let mut planar: Vec<Vec<f32>> = Vec::new();
+    decode(path, |event| match event {
+        Decoded::Info(info) => {
+            rate = info.sample_rate_hz;
+            // Reserve what the container announces (capped, in case a header lies).
+            let frames = info.expected_frames.unwrap_or(0).min(1 << 28) as usize;
+            planar = (0..info.channels)
+                .map(|_| Vec::with_capacity(frames))
+                .collect();
+        }
+        Decoded::Audio(samples) => {
+            let channels = planar.len().max(1);
+            let frames = samples.len() / channels;
+            for (c, p) in planar.iter_mut().enumerate() {
+                let start = p.len();
+                p.resize(start + frames, 0.0);
+                for (d, frame) in p[start..].iter_mut().zip(samples.chunks_exact(channels)) {
+                    *d = frame[c];
+                }
+            }
+        }
+    })?;
+    if planar.is_empty() || rate == 0 {
+        bail!("no audio in the file");
+    }
+    Ok(KeyFile {
+        sample_rate_hz: rate,
+        planar,
+    })
+}
+
+impl KeyFile {
+    /// The audio at `sample_rate_hz`: as is, or resampled (rubato's FFT resampler).
+    pub fn at_rate(self, sample_rate_hz: u32) -> Result<Vec<Vec<f32>>> {
+        use rubato::Resampler;
+        use rubato::audioadapter::Adapter;
+        use rubato::audioadapter_buffers::direct::SequentialSliceOfVecs;
+        if self.sample_rate_hz == sample_rate_hz {
+            return Ok(self.planar);
+        }
+        let channels = self.planar.len();
+        let len = self.planar[0].len();
+        let mut resampler = rubato::Fft::<f32>::new(
+            self.sample_rate_hz as usize,
+            sample_rate_hz as usize,
+            1024,
+            channels,
+            rubato::FixedSync::Input,
+        )
+        .map_err(|e| anyhow!("cannot resample: {e}"))?;
+        let input = SequentialSliceOfVecs::new(&self.planar, channels, len)
+            .map_err(|e| anyhow!("cannot resample: {e}"))?;
+        let out = resampler
+            .process_all(&input, len, None)
+            .map_err(|e| anyhow!("cannot resample: {e}"))?;
+        let frames = out.frames();
+        Ok((0..channels)
+            .map(|c| {
+                (0..frames)
+                    .map(|i| out.read_sample(c, i).unwrap_or(0.0))
+                    .collect()
+            })
+            .collect())
+    }
+}
+
