@@ -374,6 +374,98 @@ pub fn check_limiter_latency_change<H: TestHost>(host: &mut H, p: &Expected) -> 
     (before, after)
 }
 
+/// Lathe Reference: a project's references keep their analyses through save and load even when
+/// the audio files are gone (the plugin then runs, marks the audio missing and saves the
+/// analysis unchanged); a damaged analysis in a state is dropped without a crash; and linear
+/// phase reports the match EQ's FIR latency (after the host restarts the plugin) with an impulse
+/// and bypass that follow it. Returns the linear-phase latency.
+pub fn check_reference_state_and_latency<H: TestHost>(make: &dyn Fn() -> H, p: &Expected) -> u32 {
+    use lathe_dsp::reference::{analyze_stereo, shaped_noise};
+    let channels = p.layouts[0];
+    let noise = shaped_noise(1 << 16, 44_100.0, 5, 0.1, |f| -(f / 1000.0).log2());
+    let analysis = serde_json::to_value(analyze_stereo(44_100.0, &noise, &noise)).unwrap();
+    let library = |analysis: serde_json::Value| {
+        serde_json::json!({
+            "references": [{
+                "id": 7,
+                "path": "/nonexistent/lathe-conformance/reference.flac",
+                "analysis": analysis,
+            }],
+            "frozen_mix": null,
+        })
+    };
+    let with_library = |lib: &serde_json::Value| -> Vec<u8> {
+        let mut a = make();
+        let mut state: serde_json::Value =
+            serde_json::from_slice(&a.save_state().expect("save")).expect("state is JSON");
+        state["fields"]["library"] = serde_json::Value::String(lib.to_string());
+        serde_json::to_vec(&state).unwrap()
+    };
+    let saved_library = |h: &mut H| -> serde_json::Value {
+        let state: serde_json::Value =
+            serde_json::from_slice(&h.save_state().expect("save")).unwrap();
+        serde_json::from_str(state["fields"]["library"].as_str().expect("library field"))
+            .expect("library is JSON")
+    };
+    let run_a_while = |h: &mut H| {
+        let input = noise_channels(channels, 4096, 5);
+        for _ in 0..6 {
+            run_blocks(h, p, &input, &[512]);
+            // The plugin's worker thread looks at the library every 30 ms.
+            std::thread::sleep(std::time::Duration::from_millis(60));
+        }
+    };
+    let good = library(analysis.clone());
+    let mut b = make();
+    assert!(
+        b.load_state(&with_library(&good), usize::MAX),
+        "{}: load",
+        p.name
+    );
+    assert!(b.activate(48_000.0, 512, channels));
+    run_a_while(&mut b);
+    b.deactivate();
+    let kept = saved_library(&mut b);
+    assert_eq!(
+        kept["references"], good["references"],
+        "{}: the persisted analysis did not survive a missing file",
+        p.name
+    );
+    // A damaged analysis (a truncated spectrum) is dropped; the plugin keeps working.
+    let mut broken = analysis.clone();
+    broken["spectrum_db"].as_array_mut().unwrap().truncate(10);
+    let mut c = make();
+    assert!(c.load_state(&with_library(&library(broken)), usize::MAX));
+    assert!(c.activate(48_000.0, 512, channels));
+    run_a_while(&mut c);
+    c.deactivate();
+    assert_eq!(saved_library(&mut c)["references"], serde_json::json!([]));
+
+    // Linear phase: the FIR's latency.
+    let mut host = make();
+    let params = host.params();
+    assert!(host.activate(48_000.0, 512, channels));
+    assert_eq!(
+        host.latency(),
+        0,
+        "{}: minimum phase is zero latency",
+        p.name
+    );
+    let phase = param_by_name(&params, "Match Phase").clone();
+    let v = value_for(&mut host, &phase, "Linear");
+    host.set_param(phase.id, v);
+    run_blocks(&mut host, p, &noise_channels(channels, 2048, 3), &[512]);
+    host.deactivate();
+    assert!(host.activate(48_000.0, 512, channels));
+    let latency = host.latency();
+    // 8192 taps at 48 kHz, centred.
+    assert_eq!(latency, 4096, "{}: linear-phase latency", p.name);
+    host.deactivate();
+    check_latency(&mut host, p);
+    check_bypass(&mut host, p);
+    latency
+}
+
 /// Lathe Channel Strip: the built plugin really runs its EQ (a +6 dB bell at 1 kHz lifts a
 /// 1 kHz tone by 6 dB and leaves 100 Hz alone), reports the saturator's oversampling latency
 /// after a restart with an impulse that follows it, and its bypass stays aligned.

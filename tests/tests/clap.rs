@@ -175,3 +175,13 @@ fn bus_compressor_is_keyed_by_the_sidechain_input() {
     let reduction = check_bus_compressor_keying(&mut host, p);
     eprintln!("bus compressor keyed by the sidechain: {reduction:.1} dB of reduction");
 }
+
+#[test]
+fn reference_keeps_analyses_in_state_and_reports_fir_latency() {
+    let p = PLUGINS
+        .iter()
+        .find(|p| p.name == "Lathe Reference")
+        .expect("reference listed");
+    let latency = check_reference_state_and_latency(&|| load(p), p);
+    eprintln!("reference linear-phase latency {latency} samples");
+}

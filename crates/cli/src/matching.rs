@@ -23,18 +23,12 @@ pub struct Track {
     pub analysis: Analysis,
 }
 
-/// Decodes a file into memory as stereo (mono is doubled; of more channels, the first two
-/// are front left and right).
+/// Decodes a file into memory as stereo (see [`lathe_io::KeyFile::into_stereo`]).
 pub fn load_stereo(path: &Path) -> Result<(u32, Vec<f32>, Vec<f32>)> {
     let file = read_key(path)?;
-    let mut planar = file.planar;
-    let right = if planar.len() > 1 {
-        planar.swap_remove(1)
-    } else {
-        planar[0].clone()
-    };
-    let left = planar.swap_remove(0);
-    Ok((file.sample_rate_hz, left, right))
+    let rate = file.sample_rate_hz;
+    let [left, right] = file.into_stereo();
+    Ok((rate, left, right))
 }
 
 /// Decodes and analyses a file.
@@ -136,110 +130,7 @@ impl TrackReport {
     }
 }
 
-/// How a practical check came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Fine.
-    Pass,
-    /// Worth a look.
-    Warn,
-    /// For information.
-    Info,
-}
-
-/// A "master-ready" check on the mix.
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    /// What is checked.
-    pub name: String,
-    /// The outcome.
-    pub status: Status,
-    /// The numbers behind it.
-    pub detail: String,
-}
-
-/// Common delivery targets, integrated LUFS.
-pub const DELIVERY_TARGETS: [(&str, f64); 4] = [
-    ("Spotify, YouTube, Tidal", -14.0),
-    ("Apple Music", -16.0),
-    ("EBU R128 broadcast", -23.0),
-    ("ATSC A/85 broadcast", -24.0),
-];
-
-/// The practical checks on a mix before mastering.
-pub fn checks(mix: &Analysis) -> Vec<Check> {
-    let mut out = Vec::new();
-    let peak = mix.sample_peak_dbfs;
-    out.push(match peak {
-        Some(p) if p > -3.0 => Check {
-            name: "Headroom for mastering".into(),
-            status: Status::Warn,
-            detail: format!("peaks at {p:.1} dBFS; leave 3-6 dB (peaks between -6 and -3 dBFS)"),
-        },
-        Some(p) if p >= -6.0 => Check {
-            name: "Headroom for mastering".into(),
-            status: Status::Pass,
-            detail: format!("peaks at {p:.1} dBFS (between -6 and -3 dBFS)"),
-        },
-        Some(p) => Check {
-            name: "Headroom for mastering".into(),
-            status: Status::Info,
-            detail: format!("peaks at {p:.1} dBFS: more headroom than needed, which is harmless"),
-        },
-        None => Check {
-            name: "Headroom for mastering".into(),
-            status: Status::Info,
-            detail: "silence".into(),
-        },
-    });
-    let tp = mix.true_peak_dbtp.unwrap_or(f64::NEG_INFINITY);
-    out.push(Check {
-        name: "Clipping".into(),
-        status: if mix.clipped_samples == 0 && tp <= 0.0 {
-            Status::Pass
-        } else {
-            Status::Warn
-        },
-        detail: format!(
-            "{} sample(s) at full scale, true peak {}",
-            mix.clipped_samples,
-            fmt_opt(mix.true_peak_dbtp, "dBTP")
-        ),
-    });
-    let low_corr = mix
-        .bands
-        .iter()
-        .filter(|b| b.centre_hz <= 125.0)
-        .map(|b| b.correlation)
-        .fold(1.0f64, f64::min);
-    // Wide but positive (above +0.3) is fine; bass should stay near mono.
-    let status = if mix.correlation < 0.3 || low_corr < 0.5 {
-        Status::Warn
-    } else {
-        Status::Pass
-    };
-    out.push(Check {
-        name: "Mono compatibility".into(),
-        status,
-        detail: format!(
-            "correlation {:+.2} overall, {:+.2} at worst below 180 Hz (bass should be near \
-             +1; below 0 cancels in mono)",
-            mix.correlation, low_corr
-        ),
-    });
-    for (name, target) in DELIVERY_TARGETS {
-        out.push(Check {
-            name: format!("Loudness for {name} ({target:.0} LUFS)"),
-            status: Status::Info,
-            detail: match mix.integrated_lufs {
-                Some(l) => format!("{:+.1} LU from the target", l - target),
-                None => "no loudness (silence)".into(),
-            },
-        });
-    }
-    out
-}
+pub use lathe_dsp::reference::{Check, DELIVERY_TARGETS, Status, checks};
 
 /// The whole comparison.
 #[derive(Debug, Clone, Serialize)]
@@ -291,12 +182,7 @@ pub fn compare(mix: &Track, references: &[Track], design: &MatchDesign) -> Match
     }
 }
 
-fn fmt_opt(v: Option<f64>, unit: &str) -> String {
-    match v {
-        Some(v) => format!("{v:.1} {unit}"),
-        None => format!("- {unit}"),
-    }
-}
+use lathe_dsp::reference::fmt_opt;
 
 fn short_name(file: &str) -> String {
     let name = Path::new(file)
@@ -612,7 +498,11 @@ pub fn render_matched(
     let mix_norm = mix.analysis.normalized_spectrum_db();
     let settings = ChainSettings {
         io: IoSettings::default(),
-        core: ReferenceSettings::default(),
+        core: ReferenceSettings {
+            match_enabled: design.enabled,
+            phase: design.phase,
+            ..Default::default()
+        },
     };
     render_chain_with::<ReferenceCore>(
         mix_path,

@@ -73,16 +73,18 @@ fn bench(c: &mut Criterion) {
         };
         let (msg, _) = design_kernel(Some(&mix), Some(&target), &design, SR);
         let mut chain = ReferenceMatch::new(2, SR);
-        chain.core_mut().load_kernel(&msg);
         chain.core_mut().load_audio(Some(reference.clone()));
         chain.set_settings(&ChainSettings {
             io: IoSettings::default(),
             core: ReferenceSettings {
+                match_enabled: true,
+                phase,
                 listen_reference: listen,
                 reference_gain_db: -2.0,
                 transport_pos: None,
             },
         });
+        chain.core_mut().load_kernel(&msg);
         let mut left = signal[0].clone();
         let mut right = signal[1].clone();
         group.bench_function(name, |b| {

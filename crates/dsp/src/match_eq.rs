@@ -25,9 +25,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum MatchPhase {
     /// Linear phase: no phase distortion, latency of half the FIR.
-    #[default]
     Linear,
-    /// Minimum phase: zero latency, phase shifts like an analogue EQ.
+    /// Minimum phase: zero latency, phase shifts like an analogue EQ (the default).
+    #[default]
     Minimum,
 }
 

@@ -3,8 +3,10 @@
 //! loudness-matched to the mix, in place of the mix.
 //!
 //! Kernels and reference audio are designed and decoded off the audio thread and handed over
-//! through [`crate::mailbox`]: the core never allocates or frees them. The latency is that of
-//! the kernel in use (half the FIR for linear phase, 0 for minimum phase) and follows it.
+//! through [`crate::mailbox`]: the core never allocates or frees them. Whether the match EQ is
+//! on and its phase are settings: until a correction for that phase arrives (or when the match
+//! is off) the core runs the identity for the phase, so the latency (half the FIR for linear
+//! phase, 0 for minimum phase) always follows the settings at once and deterministically.
 //!
 //! The A/B switch is an equal-power crossfade (the two signals are uncorrelated) over
 //! [`AB_FADE_MS`]. The reference follows the host's playhead while the transport runs (shifted
@@ -26,6 +28,10 @@ pub const AB_FADE_MS: f64 = 30.0;
 /// The settings of Lathe Reference's signal path.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ReferenceSettings {
+    /// Apply the match EQ's correction (off: the identity, with the phase's latency).
+    pub match_enabled: bool,
+    /// The match EQ's phase, which sets the latency.
+    pub phase: MatchPhase,
     /// Output the selected reference instead of the mix.
     pub listen_reference: bool,
     /// Gain applied to the reference so it plays at the mix's loudness, dB.
@@ -34,13 +40,16 @@ pub struct ReferenceSettings {
     pub transport_pos: Option<i64>,
 }
 
-/// A match-EQ kernel ready for the audio thread, with the latency it brings.
+/// A match-EQ correction ready for the audio thread.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KernelMessage {
     /// The prepared FIR.
     pub kernel: PreparedKernel,
-    /// Its latency, samples.
-    pub latency: u32,
+    /// The phase it was designed for.
+    pub phase: MatchPhase,
+    /// `false`: there is nothing to correct (no mix analysis or no reference yet); the core
+    /// runs the identity.
+    pub active: bool,
 }
 
 /// Decoded reference audio at the session's sample rate (mono is played on both sides).
@@ -96,15 +105,16 @@ pub fn design_kernel(
     sample_rate_hz: f64,
 ) -> (KernelMessage, Vec<f32>) {
     let taps = fir_taps(sample_rate_hz);
-    let curve = match (design.enabled, mix_db, target_db) {
-        (true, Some(m), Some(t)) => correction_curve(m, t, &design.settings),
-        _ => vec![0.0; crate::reference::GRID_POINTS],
+    let (curve, active) = match (design.enabled, mix_db, target_db) {
+        (true, Some(m), Some(t)) => (correction_curve(m, t, &design.settings), true),
+        _ => (vec![0.0; crate::reference::GRID_POINTS], false),
     };
     let fir = design_fir(&curve, sample_rate_hz, taps, design.phase);
     (
         KernelMessage {
             kernel: PreparedKernel::new(&fir, taps),
-            latency: fir_latency(taps, design.phase),
+            phase: design.phase,
+            active,
         },
         curve,
     )
@@ -115,10 +125,14 @@ pub struct ReferenceCore {
     sample_rate_hz: f64,
     settings: ReferenceSettings,
     convolvers: Vec<PartitionedConvolver>,
-    /// The kernel last received, applied once the convolvers finish any running fade.
+    /// The identity for minimum and linear phase.
+    identity: [PreparedKernel; 2],
+    /// The correction last received.
     incoming: Box<KernelMessage>,
-    pending: bool,
-    latency: u32,
+    /// What the convolvers run (or are fading to).
+    applied: Applied,
+    /// A newer correction than the one applied arrived.
+    fresh: bool,
     kernels: Option<MailReceiver<Box<KernelMessage>>>,
     audio_rx: Option<MailReceiver<Option<Arc<ReferenceAudio>>>>,
     audio: Option<Arc<ReferenceAudio>>,
@@ -133,9 +147,23 @@ impl std::fmt::Debug for ReferenceCore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReferenceCore")
             .field("sample_rate_hz", &self.sample_rate_hz)
-            .field("latency", &self.latency)
+            .field("latency", &self.latency())
             .field("play_pos", &self.play_pos)
             .finish()
+    }
+}
+
+/// What the convolvers run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Applied {
+    Identity(MatchPhase),
+    Correction,
+}
+
+fn phase_index(phase: MatchPhase) -> usize {
+    match phase {
+        MatchPhase::Minimum => 0,
+        MatchPhase::Linear => 1,
     }
 }
 
@@ -151,16 +179,15 @@ impl ReferenceCore {
     }
 
     /// Uses `message` from the next sample on, without a fade (offline rendering, or before
-    /// playback). A kernel for another sample rate is ignored.
+    /// playback), if the settings ask for a correction of its phase. A kernel for another
+    /// sample rate is ignored.
     pub fn load_kernel(&mut self, message: &KernelMessage) {
         if message.kernel.max_taps() != self.convolvers[0].max_taps() {
             return;
         }
-        for c in &mut self.convolvers {
-            c.set_kernel_now(&message.kernel);
-        }
-        self.latency = message.latency;
-        self.pending = false;
+        *self.incoming = message.clone();
+        self.fresh = true;
+        self.apply(true);
     }
 
     /// Uses `audio` as the reference (offline, or before playback).
@@ -177,21 +204,51 @@ impl ReferenceCore {
         if let Some(rx) = &mut self.kernels
             && rx.receive(&mut self.incoming)
         {
-            self.pending = true;
+            self.fresh = true;
         }
         if let Some(rx) = &mut self.audio_rx {
             rx.receive(&mut self.audio);
         }
-        if self.pending && self.incoming.kernel.max_taps() == self.convolvers[0].max_taps() {
-            if self.convolvers.iter().all(|c| !c.is_fading()) {
-                for c in &mut self.convolvers {
-                    c.set_kernel(&self.incoming.kernel);
-                }
-                self.latency = self.incoming.latency;
-                self.pending = false;
-            }
+        self.apply(false);
+    }
+
+    /// What the settings and the last correction ask the convolvers to run.
+    fn wanted(&self) -> Applied {
+        let usable = self.incoming.active
+            && self.incoming.phase == self.settings.phase
+            && self.incoming.kernel.max_taps() == self.convolvers[0].max_taps();
+        if self.settings.match_enabled && usable {
+            Applied::Correction
         } else {
-            self.pending = false;
+            Applied::Identity(self.settings.phase)
+        }
+    }
+
+    /// Moves the convolvers to what is wanted: at once when `now`, else by a cross-fade once
+    /// any running fade has finished.
+    fn apply(&mut self, now: bool) {
+        let want = self.wanted();
+        let changed = want != self.applied || (want == Applied::Correction && self.fresh);
+        if !changed {
+            return;
+        }
+        if !now && self.convolvers.iter().any(|c| c.is_fading()) {
+            return;
+        }
+        let kernel = match want {
+            Applied::Correction => &self.incoming.kernel,
+            Applied::Identity(phase) => &self.identity[phase_index(phase)],
+        };
+        for c in &mut self.convolvers {
+            if now {
+                c.set_kernel_now(kernel);
+            } else {
+                c.set_kernel(kernel);
+            }
+        }
+        self.applied = want;
+        if want == Applied::Correction {
+            self.fresh = false;
         }
     }
 
@@ -211,12 +268,14 @@ impl Core for ReferenceCore {
             sample_rate_hz,
             settings: ReferenceSettings::default(),
             convolvers: Vec::new(),
+            identity: identities(taps),
             incoming: Box::new(KernelMessage {
                 kernel: PreparedKernel::identity(taps),
-                latency: 0,
+                phase: MatchPhase::Minimum,
+                active: false,
             }),
-            pending: false,
-            latency: 0,
+            applied: Applied::Identity(MatchPhase::Minimum),
+            fresh: false,
             kernels: None,
             audio_rx: None,
             audio: None,
@@ -239,13 +298,15 @@ impl Core for ReferenceCore {
         if self.convolvers[0].max_taps() != taps {
             let n = self.convolvers.len();
             self.convolvers = (0..n).map(|_| PartitionedConvolver::new(taps)).collect();
-            // The worker redesigns for the new rate; until then the signal passes unchanged.
+            self.identity = identities(taps);
+            // The worker redesigns for the new rate; until then the identity runs.
             *self.incoming = KernelMessage {
                 kernel: PreparedKernel::identity(taps),
-                latency: 0,
+                phase: MatchPhase::Minimum,
+                active: false,
             };
-            self.latency = 0;
-            self.pending = false;
+            self.applied = Applied::Identity(MatchPhase::Minimum);
+            self.fresh = false;
         }
         self.ab_step = (1.0 / (AB_FADE_MS * 1e-3 * sample_rate_hz).max(1.0)) as f32;
         self.gain.set_sample_rate(sample_rate_hz);
@@ -256,6 +317,8 @@ impl Core for ReferenceCore {
         for c in &mut self.convolvers {
             c.reset();
         }
+        // After a reset nothing is faded: run what the settings ask for at once.
+        self.apply(true);
         self.ab = if self.settings.listen_reference && self.usable_audio().is_some() {
             1.0
         } else {
@@ -273,6 +336,7 @@ impl Core for ReferenceCore {
             .set_target_db(if g.is_finite() { g as f32 } else { 0.0 });
         // Settings arrive once per host block: that is when the playhead is re-synced.
         self.resync = settings.transport_pos.is_some();
+        self.apply(false);
     }
 
     fn poll(&mut self) {
@@ -282,7 +346,7 @@ impl Core for ReferenceCore {
     }
 
     fn latency(&self) -> u32 {
-        self.latency
+        fir_latency(self.convolvers[0].max_taps(), self.settings.phase)
     }
 
     fn max_latency(&self) -> u32 {
@@ -310,7 +374,8 @@ impl Core for ReferenceCore {
         }
         match self.settings.transport_pos {
             Some(p) if self.resync => {
-                self.play_pos = (p - self.latency as i64).rem_euclid(len as i64) as usize;
+                let latency = self.latency() as i64;
+                self.play_pos = (p - latency).rem_euclid(len as i64) as usize;
                 self.resync = false;
             }
             _ => self.play_pos %= len,
@@ -349,4 +414,13 @@ impl Core for ReferenceCore {
             }
         }
     }
+}
+
+fn identities(taps: usize) -> [PreparedKernel; 2] {
+    let mut delayed = vec![0.0; taps];
+    delayed[fir_latency(taps, MatchPhase::Linear) as usize] = 1.0;
+    [
+        PreparedKernel::identity(taps),
+        PreparedKernel::new(&delayed, taps),
+    ]
 }

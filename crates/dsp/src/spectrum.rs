@@ -76,6 +76,25 @@ impl SampleRing {
     }
 }
 
+impl SampleRing {
+    /// Copies the `out.len()` samples that end at write count `end` (oldest first). Returns
+    /// `false`, and leaves `out` alone, if some of them have already been overwritten or not
+    /// yet written. Readers that must keep two rings aligned read both at the same `end`.
+    pub fn read_range(&self, end: u64, out: &mut [f32]) -> bool {
+        let n = out.len() as u64;
+        let written = self.written();
+        if end > written || n > end || written - (end - n) > self.capacity() as u64 {
+            return false;
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            let pos = end - n + i as u64;
+            *o = f32::from_bits(self.data[pos as usize & self.mask].load(Ordering::Relaxed));
+        }
+        // The writer may have lapped us while we copied.
+        self.written() - (end - n) <= self.capacity() as u64
+    }
+}
+
 /// How [`Spectrum::add_frame`] averages frames.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Averaging {
@@ -276,6 +295,20 @@ mod tests {
         ring.push((4..=12).map(|i| i as f32));
         assert_eq!(ring.read_latest(&mut out), 12);
         assert_eq!(out, [9.0, 10.0, 11.0, 12.0]);
+    }
+
+    #[test]
+    fn read_range_returns_exactly_the_asked_span_or_refuses() {
+        let ring = SampleRing::new(8);
+        ring.push((1..=5).map(|i| i as f32));
+        let mut out = [0.0f32; 3];
+        assert!(ring.read_range(4, &mut out));
+        assert_eq!(out, [2.0, 3.0, 4.0]);
+        assert!(!ring.read_range(6, &mut out), "not written yet");
+        ring.push((6..=20).map(|i| i as f32));
+        assert!(!ring.read_range(5, &mut out), "overwritten");
+        assert!(ring.read_range(20, &mut out));
+        assert_eq!(out, [18.0, 19.0, 20.0]);
     }
 
     #[test]

@@ -260,6 +260,8 @@ fn reference_chain_neither_allocates_nor_frees_while_kernels_and_audio_arrive() 
         settings.core.listen_reference = step % 2 == 1;
         settings.core.reference_gain_db = step as f64 - 6.0;
         settings.core.transport_pos = (step % 3 != 0).then_some(step as i64 * 5000);
+        settings.core.match_enabled = step % 5 != 0;
+        settings.core.phase = design.phase;
         chain.set_settings(&settings);
         chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
         chain.process(&mut [&mut a, &mut b]);

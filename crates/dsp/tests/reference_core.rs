@@ -63,8 +63,12 @@ fn latency_follows_the_kernel_and_matches_the_impulse_delay() {
             };
             let (msg, _) = design_kernel(Some(&a), Some(&b), &design, SR);
             let mut c = chain();
+            c.set_settings(&settings(ReferenceSettings {
+                match_enabled: enabled,
+                phase,
+                ..Default::default()
+            }));
             c.core_mut().load_kernel(&msg);
-            c.set_settings(&settings(ReferenceSettings::default()));
             let reported = c.latency() as usize;
             let measured = impulse_delay(&mut c);
             println!(
@@ -92,8 +96,12 @@ fn a_disabled_match_is_the_input_delayed_by_the_latency() {
         };
         let (msg, _) = design_kernel(None, None, &design, SR);
         let mut c = chain();
+        c.set_settings(&settings(ReferenceSettings {
+            match_enabled: true,
+            phase,
+            ..Default::default()
+        }));
         c.core_mut().load_kernel(&msg);
-        c.set_settings(&settings(ReferenceSettings::default()));
         let lat = c.latency() as usize;
         let x = shaped_noise(30_000, SR, 5, 0.1, |_| 0.0);
         let (mut l, mut r) = (x.clone(), x.clone());
@@ -133,7 +141,7 @@ fn ab_plays_the_reference_at_the_mix_loudness() {
     c.set_settings(&settings(ReferenceSettings {
         listen_reference: true,
         reference_gain_db: gain,
-        transport_pos: None,
+        ..Default::default()
     }));
     c.reset();
     let (mut l, mut r) = (mix_l.clone(), mix_r.clone());
@@ -179,8 +187,8 @@ fn switching_between_mix_and_reference_is_click_free() {
         }
         c.set_settings(&settings(ReferenceSettings {
             listen_reference: listen,
-            reference_gain_db: 0.0,
             transport_pos: Some((k * 4800) as i64),
+            ..Default::default()
         }));
         c.process(&mut [bl, br]);
     }
@@ -223,6 +231,8 @@ fn the_reference_follows_the_transport_shifted_by_the_latency() {
             listen_reference: true,
             reference_gain_db: 0.0,
             transport_pos: Some(pos),
+            phase: MatchPhase::Linear,
+            match_enabled: false,
         }));
         if k == 0 {
             c.reset();
@@ -242,32 +252,52 @@ fn the_reference_follows_the_transport_shifted_by_the_latency() {
 
 #[test]
 fn kernels_and_audio_arrive_through_the_mailboxes() {
+    let mix = shaped_noise(1 << 16, SR, 1, 0.1, |_| 0.0);
+    let a = analyze_stereo(SR, &mix, &mix).normalized_spectrum_db();
+    let b = shaped_noise(1 << 16, SR, 2, 0.1, |f| -2.0 * (f / 1000.0).log2());
+    let b = analyze_stereo(SR, &b, &b).normalized_spectrum_db();
+    let design = MatchDesign {
+        phase: MatchPhase::Linear,
+        ..Default::default()
+    };
+    let (msg, _) = design_kernel(Some(&a), Some(&b), &design, SR);
+    assert!(msg.active);
+    let linear_on = settings(ReferenceSettings {
+        match_enabled: true,
+        phase: MatchPhase::Linear,
+        ..Default::default()
+    });
+
     let (mut ktx, krx) = mailbox::<Box<KernelMessage>>();
     let (mut atx, arx) = mailbox::<Option<Arc<ReferenceAudio>>>();
     let mut c = chain();
     c.core_mut().attach(krx, arx);
     c.set_settings(&settings(ReferenceSettings::default()));
     assert_eq!(c.latency(), 0);
-    let (msg, _) = design_kernel(
-        None,
-        None,
-        &MatchDesign {
-            enabled: false,
-            phase: MatchPhase::Linear,
-            ..Default::default()
-        },
-        SR,
-    );
+    // The phase setting decides the latency at once, before any correction arrives.
+    c.set_settings(&linear_on);
+    assert_eq!(c.latency(), 4096);
+    // A direct reference: the same correction loaded from the start.
+    let mut direct = chain();
+    direct.set_settings(&linear_on);
+    direct.core_mut().load_kernel(&msg);
+
+    let x = shaped_noise(40_000, SR, 9, 0.1, |_| 0.0);
+    let (mut l, mut r) = (x.clone(), x.clone());
+    let (mut dl, mut dr) = (x.clone(), x.clone());
+    c.process(&mut [&mut l[..10_000], &mut r[..10_000]]);
+    direct.process(&mut [&mut dl[..10_000], &mut dr[..10_000]]);
     ktx.send(Box::new(msg)).unwrap();
+    c.set_settings(&linear_on);
+    run(&mut c, &mut l[10_000..], &mut r[10_000..], 512);
+    run(&mut direct, &mut dl[10_000..], &mut dr[10_000..], 512);
+    // After the cross-fade the mailbox path is the correction, exactly.
+    let worst = (12_100..40_000)
+        .map(|i| (l[i] - dl[i]).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-6, "{worst}");
+
     atx.send(Some(reference(1.0))).unwrap();
-    c.set_settings(&settings(ReferenceSettings::default()));
-    assert_eq!(
-        c.latency(),
-        4096,
-        "the new kernel's latency is reported at once"
-    );
-    let (mut l, mut r) = (vec![0.0f32; 256], vec![0.0f32; 256]);
-    c.process(&mut [&mut l, &mut r]);
     c.set_settings(&settings(ReferenceSettings {
         listen_reference: true,
         ..Default::default()
@@ -276,10 +306,18 @@ fn kernels_and_audio_arrive_through_the_mailboxes() {
     c.process(&mut [&mut l, &mut r]);
     assert!(l.iter().any(|v| v.abs() > 0.01), "the reference plays");
     // A kernel for another sample rate is refused, not misapplied.
-    let (other, _) = design_kernel(None, None, &MatchDesign::default(), 96_000.0);
+    let (other, _) = design_kernel(Some(&a), Some(&b), &MatchDesign::default(), 96_000.0);
     ktx.send(Box::new(other)).unwrap();
     c.set_settings(&settings(ReferenceSettings::default()));
-    assert_eq!(c.latency(), 4096);
+    assert_eq!(c.latency(), 0);
+    let (mut l, mut r) = (x[..4096].to_vec(), x[..4096].to_vec());
+    c.set_settings(&settings(ReferenceSettings {
+        match_enabled: true,
+        ..Default::default()
+    }));
+    c.reset();
+    c.process(&mut [&mut l, &mut r]);
+    assert!(l.iter().all(|v| v.is_finite()));
 }
 
 #[test]
@@ -294,14 +332,14 @@ fn block_size_invariance_with_match_and_reference() {
         .iter()
         .map(|&block| {
             let mut c = chain();
-            c.core_mut().load_kernel(&msg);
             c.core_mut().load_audio(Some(refr.clone()));
             c.set_settings(&settings(ReferenceSettings {
-                listen_reference: false,
                 reference_gain_db: -3.0,
-                transport_pos: None,
+                match_enabled: true,
+                ..Default::default()
             }));
             let (mut l, mut r) = (mix[..20_000].to_vec(), mix[..20_000].to_vec());
+            c.core_mut().load_kernel(&msg);
             run(&mut c, &mut l, &mut r, block);
             l
         })

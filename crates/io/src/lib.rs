@@ -179,15 +179,22 @@ pub struct KeyFile {
 
 /// Decodes a whole file into memory, planar.
 pub fn read_key(path: &Path) -> Result<KeyFile> {
+    read_audio(path, |_| {})
+}
+
+/// [`read_key`], reporting progress (0 to 1) as it decodes when the container announces its
+/// length.
+pub fn read_audio(path: &Path, mut progress: impl FnMut(f32)) -> Result<KeyFile> {
     let mut rate = 0;
     let mut planar: Vec<Vec<f32>> = Vec::new();
+    let mut expected = 0usize;
     decode(path, |event| match event {
         Decoded::Info(info) => {
             rate = info.sample_rate_hz;
             // Reserve what the container announces (capped, in case a header lies).
-            let frames = info.expected_frames.unwrap_or(0).min(1 << 28) as usize;
+            expected = info.expected_frames.unwrap_or(0).min(1 << 28) as usize;
             planar = (0..info.channels)
-                .map(|_| Vec::with_capacity(frames))
+                .map(|_| Vec::with_capacity(expected))
                 .collect();
         }
         Decoded::Audio(samples) => {
@@ -199,6 +206,9 @@ pub fn read_key(path: &Path) -> Result<KeyFile> {
                 for (d, frame) in p[start..].iter_mut().zip(samples.chunks_exact(channels)) {
                     *d = frame[c];
                 }
+            }
+            if expected > 0 {
+                progress((planar[0].len() as f32 / expected as f32).min(1.0));
             }
         }
     })?;
@@ -212,6 +222,18 @@ pub fn read_key(path: &Path) -> Result<KeyFile> {
 }
 
 impl KeyFile {
+    /// Left and right: mono is doubled; of more channels, the first two (front left and
+    /// right) are kept.
+    pub fn into_stereo(self) -> [Vec<f32>; 2] {
+        let mut planar = self.planar;
+        let right = if planar.len() > 1 {
+            planar.swap_remove(1)
+        } else {
+            planar[0].clone()
+        };
+        [planar.swap_remove(0), right]
+    }
+
     /// The audio at `sample_rate_hz`: as is, or resampled (rubato's FFT resampler).
     pub fn at_rate(self, sample_rate_hz: u32) -> Result<Vec<Vec<f32>>> {
         use rubato::Resampler;
@@ -245,4 +267,3 @@ impl KeyFile {
             .collect())
     }
 }
-

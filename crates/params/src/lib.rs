@@ -8,3 +8,4 @@ pub mod builders;
 pub mod bus_compressor;
 pub mod channel_strip;
 pub mod limiter;
+pub mod reference;

@@ -1,26 +1,32 @@
 //! Lathe Reference: Compare the mix with reference tracks, loudness-matched, and match their tone.
 //!
 //! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::plugins::ReferenceMatch`],
-//! which is the whole signal path (the `lathe` CLI drives the same type). Until the plugin's own
-//! DSP lands (issue #6), that path applies the input/output trims and the
-//! latency-compensated bypass only.
+//! which is the whole signal path (`lathe match -o` drives the same type). The audio thread only
+//! copies the input into two lock-free rings and runs that chain; analysis, file loading and
+//! the match EQ's design run on the [`worker`] thread, which hands kernels and reference audio
+//! over through mailboxes.
 
-use lathe_dsp::plugins::PassThrough;
+use lathe_dsp::mailbox::mailbox;
+use lathe_dsp::reference_core::ReferenceCore;
 use lathe_plugin::{ChainRunner, IoMeters};
 use nice_plug::prelude::*;
-use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 mod editor;
 mod params;
+pub mod worker;
 
 pub use params::ReferenceParams;
+use worker::{Senders, Shared, Worker, lock};
 
 /// The Lathe Reference plugin.
 pub struct LatheReference {
     params: Arc<ReferenceParams>,
     meters: Arc<IoMeters>,
-    runner: ChainRunner<PassThrough>,
+    shared: Arc<Shared>,
+    runner: ChainRunner<ReferenceCore>,
+    worker: Option<Worker>,
 }
 
 impl Default for LatheReference {
@@ -28,7 +34,9 @@ impl Default for LatheReference {
         Self {
             params: Arc::new(ReferenceParams::default()),
             meters: Arc::new(IoMeters::default()),
+            shared: Arc::new(Shared::default()),
             runner: ChainRunner::default(),
+            worker: None,
         }
     }
 }
@@ -48,7 +56,7 @@ impl Plugin for LatheReference {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<lathe_ui::ShellApp<ReferenceParams>>;
+    type Editor = nice_plug_egui::EguiEditor<editor::ReferenceApp>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -57,7 +65,11 @@ impl Plugin for LatheReference {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.meters.clone())
+        editor::create(
+            self.params.clone(),
+            self.meters.clone(),
+            self.shared.clone(),
+        )
     }
 
     fn activate(
@@ -66,12 +78,32 @@ impl Plugin for LatheReference {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.runner.activate(
-            audio_io_layout,
-            buffer_config,
-            &self.params.settings(),
-            context,
-        )
+        self.shared
+            .sample_rate_hz
+            .store(buffer_config.sample_rate as f64, Ordering::Relaxed);
+        let settings = self.params.settings(0.0, None);
+        if !self
+            .runner
+            .activate(audio_io_layout, buffer_config, &settings, context)
+        {
+            return false;
+        }
+        // Fresh mailboxes for this chain; the worker sends the kernel and audio again.
+        let (kernels, kernel_rx) = mailbox();
+        let (audio, audio_rx) = mailbox();
+        if let Some(chain) = self.runner.chain_mut() {
+            chain.core_mut().attach(kernel_rx, audio_rx);
+        }
+        *lock(&self.shared.senders) = Some(Senders { kernels, audio });
+        self.shared
+            .senders_generation
+            .fetch_add(1, Ordering::AcqRel);
+        // One worker for the plugin's life: the mix analysis and the decoded references survive
+        // a deactivation (hosts deactivate to change the rate or the block size).
+        if self.worker.is_none() {
+            self.worker = Some(Worker::start(self.shared.clone(), self.params.clone()));
+        }
+        true
     }
 
     fn reset(&mut self) {
@@ -84,8 +116,19 @@ impl Plugin for LatheReference {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        // The mix, for the live analysis: just a copy into the rings.
+        let channels = buffer.as_slice_immutable();
+        if let Some(left) = channels.first() {
+            let right = channels.get(1).unwrap_or(left);
+            self.shared.rings[0].push(left.iter().copied());
+            self.shared.rings[1].push(right.iter().copied());
+        }
+        let transport = context.transport();
+        let position = transport.playing.then(|| transport.pos_samples()).flatten();
+        let gain = self.shared.reference_gain_db.load(Ordering::Relaxed);
+        let settings = self.params.settings(gain, position);
         self.runner
-            .process(&self.params.settings(), buffer, None, &self.meters, context)
+            .process(&settings, buffer, None, &self.meters, context)
     }
 }
 
