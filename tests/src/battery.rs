@@ -394,16 +394,29 @@ pub fn check_reference_state_and_latency<H: TestHost>(make: &dyn Fn() -> H, p: &
             "frozen_mix": null,
         })
     };
+    // nice-plug's state is JSON; its CLAP wrapper puts the length (u64 LE) in front.
+    let unframe = |bytes: &[u8]| -> (bool, serde_json::Value) {
+        let framed = bytes.first() != Some(&b'{');
+        let json = if framed { &bytes[8..] } else { bytes };
+        (framed, serde_json::from_slice(json).expect("state is JSON"))
+    };
+    let frame = |framed: bool, state: &serde_json::Value| -> Vec<u8> {
+        let json = serde_json::to_vec(state).unwrap();
+        let mut out = Vec::new();
+        if framed {
+            out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+        }
+        out.extend_from_slice(&json);
+        out
+    };
     let with_library = |lib: &serde_json::Value| -> Vec<u8> {
         let mut a = make();
-        let mut state: serde_json::Value =
-            serde_json::from_slice(&a.save_state().expect("save")).expect("state is JSON");
+        let (framed, mut state) = unframe(&a.save_state().expect("save"));
         state["fields"]["library"] = serde_json::Value::String(lib.to_string());
-        serde_json::to_vec(&state).unwrap()
+        frame(framed, &state)
     };
     let saved_library = |h: &mut H| -> serde_json::Value {
-        let state: serde_json::Value =
-            serde_json::from_slice(&h.save_state().expect("save")).unwrap();
+        let (_, state) = unframe(&h.save_state().expect("save"));
         serde_json::from_str(state["fields"]["library"].as_str().expect("library field"))
             .expect("library is JSON")
     };
@@ -426,8 +439,23 @@ pub fn check_reference_state_and_latency<H: TestHost>(make: &dyn Fn() -> H, p: &
     run_a_while(&mut b);
     b.deactivate();
     let kept = saved_library(&mut b);
+    let refs = |v: &serde_json::Value| -> Vec<(u64, String, lathe_dsp::reference::Analysis)> {
+        v["references"]
+            .as_array()
+            .expect("references")
+            .iter()
+            .map(|r| {
+                (
+                    r["id"].as_u64().unwrap(),
+                    r["path"].as_str().unwrap().to_owned(),
+                    serde_json::from_value(r["analysis"].clone()).expect("an analysis"),
+                )
+            })
+            .collect()
+    };
     assert_eq!(
-        kept["references"], good["references"],
+        refs(&kept),
+        refs(&good),
         "{}: the persisted analysis did not survive a missing file",
         p.name
     );
