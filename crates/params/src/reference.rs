@@ -1,7 +1,7 @@
 //! Lathe Reference's parameters and persisted reference library. IDs are permanent once
 //! released; never rename them (the README lists them).
 
-use crate::builders::{float, freq, linear, log_value, percent};
+use crate::builders::{freq, gain, log_value, percent};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::match_eq::{MAX_LIMIT_DB, MatchPhase, MatchSettings};
 use lathe_dsp::reference::Analysis;
@@ -157,13 +157,7 @@ impl Default for ReferenceParams {
                     let s = s.strip_prefix("1/").unwrap_or(s);
                     s.trim().parse().ok()
                 })),
-            limit: float(
-                "Match Limit",
-                12.0,
-                linear(0.0, MAX_LIMIT_DB as f32),
-                " dB",
-                1,
-            ),
+            limit: gain("Match Limit", 12.0, 0.0, MAX_LIMIT_DB as f32),
             low_freq: freq("Match Low", 30.0, 20.0, 1000.0),
             high_freq: freq("Match High", 18_000.0, 1000.0, 20_000.0),
             phase: EnumParam::new("Match Phase", PhaseChoice::Minimum),
