@@ -22,6 +22,8 @@ fn editor_geometry(short: &str) -> &'static str {
         "channel-strip" => "1000x580+0+0",
         // plugins/bus_compressor/src/editor.rs: WIDTH x HEIGHT
         "bus-compressor" => "940x470+0+0",
+        // plugins/reference_match/src/editor.rs: WIDTH x HEIGHT
+        "reference" => "1080x680+0+0",
         _ => "420x300+0+0",
     }
 }
@@ -256,7 +258,7 @@ fn screenshot(args: &[String]) -> Result<()> {
     let mut xvfb = Command::new("Xvfb")
         // Larger than the editor, so the pointer (centred by Xvfb) does not hover over it and
         // raise a tooltip; the shot is cropped to the editor at the top-left corner.
-        .args([display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+        .args([display, "-screen", "0", "2400x1600x24", "-nolisten", "tcp"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -266,6 +268,8 @@ fn screenshot(args: &[String]) -> Result<()> {
         let mut app = Command::new(&exe)
             .args(["--backend", "dummy"])
             .env("DISPLAY", display)
+            // Lathe Reference's standalone build shows synthetic references and mix for this.
+            .env("LATHE_REFERENCE_DEMO", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -19,7 +19,7 @@ pub const MAX_REFERENCES: usize = 8;
 pub enum PhaseChoice {
     /// Zero latency.
     #[id = "minimum"]
-    #[name = "Minimum (zero latency)"]
+    #[name = "Minimum"]
     Minimum,
     /// Exact phase, latency of half the FIR (about 85 ms).
     #[id = "linear"]
@@ -32,11 +32,11 @@ pub enum PhaseChoice {
 pub enum TargetChoice {
     /// The average of every loaded reference.
     #[id = "average"]
-    #[name = "Average of all"]
+    #[name = "Average"]
     Average,
     /// The reference selected for A/B.
     #[id = "selected"]
-    #[name = "Selected reference"]
+    #[name = "Selected"]
     Selected,
 }
 

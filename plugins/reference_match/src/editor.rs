@@ -33,6 +33,9 @@ const MIX_COLOUR: Color32 = Color32::from_rgb(0x5a, 0x9c, 0xe6);
 const REF_COLOUR: Color32 = ACCENT;
 const CURVE_COLOUR: Color32 = METER_GREEN;
 
+/// A table row's readout of an analysis.
+type Readout = dyn Fn(&Analysis) -> String;
+
 /// The reference editor app.
 pub struct ReferenceApp {
     params: Arc<ReferenceParams>,
@@ -177,7 +180,7 @@ impl ReferenceApp {
         let target = target.map(|t| smooth(t, fraction));
         let width = ui.available_width().min(640.0);
         // Spectra, dB re integrated loudness.
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 230.0), egui::Sense::hover());
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 200.0), egui::Sense::hover());
         let plot = FreqPlot::new(rect, -50.0, 0.0);
         let painter = ui.painter_at(rect);
         plot.draw_grid(&painter, 10.0, |db| format!("{db:.0}"));
@@ -209,7 +212,7 @@ impl ReferenceApp {
             REF_COLOUR,
         );
         // Difference and match EQ.
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 150.0), egui::Sense::hover());
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 120.0), egui::Sense::hover());
         let plot = FreqPlot::new(rect, -15.0, 15.0);
         let painter = ui.painter_at(rect);
         plot.draw_grid(&painter, 5.0, |db| format!("{db:+.0}"));
@@ -263,7 +266,7 @@ impl ReferenceApp {
                     egui::RichText::new(reference.map_or("Reference", |r| r.0)).color(REF_COLOUR),
                 );
                 ui.end_row();
-                let rows: [(&str, &dyn Fn(&Analysis) -> String); 9] = [
+                let rows: [(&str, &Readout); 9] = [
                     ("Integrated", &|a| fmt_opt(a.integrated_lufs, "LUFS")),
                     ("Loudness range", &|a| fmt_opt(a.loudness_range_lu, "LU")),
                     ("Max short-term", &|a| {
@@ -462,8 +465,16 @@ impl NiceEguiApp for ReferenceApp {
                         knob(ui, &p.low_freq, &setter, "Low");
                         knob(ui, &p.high_freq, &setter, "High");
                         ui.vertical(|ui| {
-                            enum_combo(ui, &p.phase, &setter, "Phase");
-                            enum_combo(ui, &p.target, &setter, "Target");
+                            ui.set_width(150.0);
+                            ui.label(egui::RichText::new("Phase").small());
+                            enum_combo(ui, &p.phase, &setter, "").on_hover_text(
+                                "Minimum: zero latency. Linear: no phase shift, 85 ms of latency \
+                                 (reported to the host)",
+                            );
+                            ui.label(egui::RichText::new("Target").small());
+                            enum_combo(ui, &p.target, &setter, "").on_hover_text(
+                                "Match the average of all references, or the selected one",
+                            );
                         });
                     });
                     if view.curve_db.len() == GRID_POINTS {

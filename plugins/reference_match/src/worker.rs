@@ -158,6 +158,8 @@ impl Worker {
             .name("lathe-reference".into())
             .spawn(move || {
                 let mut state = WorkerState::new(shared, params);
+                #[cfg(feature = "standalone")]
+                state.demo();
                 while !flag.load(Ordering::Relaxed) {
                     // A bug in one tick must not take the host down; the next tick retries.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -210,6 +212,8 @@ struct WorkerState {
     sent_audio: Option<(u64, f64)>,
     mix_version: u64,
     generation: u64,
+    /// The screenshot demo analysed a synthetic mix: the (silent) rings are not read.
+    demo_mix: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -241,6 +245,64 @@ impl WorkerState {
             sent_audio: None,
             mix_version: 0,
             generation: u64::MAX,
+            demo_mix: false,
+        }
+    }
+
+    /// Editor screenshots (`cargo xtask screenshot reference`, standalone build only): two
+    /// synthetic references and a synthetic mix, since the screenshot host plays silence.
+    #[cfg(feature = "standalone")]
+    fn demo(&mut self) {
+        use lathe_dsp::reference::shaped_noise;
+        if std::env::var_os("LATHE_REFERENCE_DEMO").is_none() {
+            return;
+        }
+        let sr = self.sample_rate_hz;
+        let n = ((sr * 12.0) as usize).next_power_of_two();
+        let noise = |seed: u64, rms: f64, shape: fn(f64) -> f64| {
+            [
+                shaped_noise(n, sr, seed, rms, shape),
+                shaped_noise(n, sr, seed + 100, rms, shape),
+            ]
+        };
+        let mix = noise(1, 0.06, |f| {
+            -0.6 * (f / 1000.0).log2() + 3.0 * (-((f / 250.0).log2() / 0.7).powi(2)).exp()
+        });
+        self.analyzer.push(&mix[0], &mix[1]);
+        self.demo_mix = true;
+        self.mix_version += 1;
+        let refs: [(&str, fn(f64) -> f64, f64); 2] = [
+            (
+                "/music/references/Reference A.flac",
+                |f| -1.6 * (f / 1000.0).log2() + 2.5 * (-((f / 3500.0).log2() / 0.8).powi(2)).exp(),
+                0.25,
+            ),
+            (
+                "/music/references/Reference B.wav",
+                |f| -1.2 * (f / 1000.0).log2(),
+                0.2,
+            ),
+        ];
+        for (i, (path, shape, rms)) in refs.into_iter().enumerate() {
+            let [l, r] = noise(10 + i as u64, rms, shape);
+            let analysis = analyze_stereo(sr, &l, &r);
+            let id = i as u64 + 1;
+            self.edit_library(|lib| {
+                lib.references.push(StoredReference {
+                    id,
+                    path: path.into(),
+                    analysis,
+                })
+            });
+            self.audio.insert(
+                id,
+                Arc::new(ReferenceAudio {
+                    sample_rate_hz: sr,
+                    channels: [l, r],
+                }),
+            );
+            self.attempted.insert(id, AudioState::Ready);
+            lock(&self.shared.view).audio.insert(id, AudioState::Ready);
         }
     }
 
@@ -316,7 +378,7 @@ impl WorkerState {
         }
         let n = (end - start) as usize;
         self.read_pos = end;
-        if n == 0 || !learn {
+        if n == 0 || !learn || self.demo_mix {
             return;
         }
         let [bl, br] = &mut self.buffers;
