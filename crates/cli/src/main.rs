@@ -190,13 +190,7 @@ fn run_match(
         }
         Ok(())
     })();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("lathe: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    exit_status(result)
 }
 
 /// Files shorter than this get no progress bar.
@@ -371,6 +365,11 @@ fn run_render(
         );
         Ok(())
     })();
+    exit_status(result)
+}
+
+/// Success, or the error on one line of stderr and status 1.
+fn exit_status(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -8,21 +8,22 @@
 //! - `ab_reference`: the chain playing the reference instead of the mix.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lathe_dsp::Processor;
 use lathe_dsp::chain::{ChainSettings, IoSettings};
 use lathe_dsp::match_eq::MatchPhase;
-use lathe_dsp::plugins::ReferenceMatch;
 use lathe_dsp::reference::{Analyzer, analyze_stereo};
-use lathe_dsp::reference_core::{MatchDesign, ReferenceAudio, ReferenceSettings, design_kernel};
+use lathe_dsp::reference_core::{
+    MatchDesign, ReferenceAudio, ReferenceCore, ReferenceSettings, design_kernel,
+};
 use lathe_dsp::spectrum::SampleRing;
 use std::hint::black_box;
 use std::sync::Arc;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
 
 const SR: f64 = 48_000.0;
-const BLOCK: usize = 512;
+use support::BLOCK;
 
 fn bench(c: &mut Criterion) {
     let signal = common::music_like(10.0, SR, 3);
@@ -72,9 +73,7 @@ fn bench(c: &mut Criterion) {
             ..Default::default()
         };
         let (msg, _) = design_kernel(Some(&mix), Some(&target), &design, SR);
-        let mut chain = ReferenceMatch::new(2, SR);
-        chain.core_mut().load_audio(Some(reference.clone()));
-        chain.set_settings(&ChainSettings {
+        let settings = ChainSettings {
             io: IoSettings::default(),
             core: ReferenceSettings {
                 match_enabled: true,
@@ -83,19 +82,10 @@ fn bench(c: &mut Criterion) {
                 reference_gain_db: -2.0,
                 transport_pos: None,
             },
-        });
-        chain.core_mut().load_kernel(&msg);
-        let mut left = signal[0].clone();
-        let mut right = signal[1].clone();
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                left.copy_from_slice(&signal[0]);
-                right.copy_from_slice(&signal[1]);
-                for (l, r) in left.chunks_mut(BLOCK).zip(right.chunks_mut(BLOCK)) {
-                    chain.process(&mut [l, r]);
-                }
-                black_box(chain.latency())
-            })
+        };
+        support::bench_chain_with::<ReferenceCore>(&mut group, name, &settings, &signal, SR, |c| {
+            c.core_mut().load_audio(Some(reference.clone()));
+            c.core_mut().load_kernel(&msg);
         });
     }
     group.finish();

@@ -1,5 +1,8 @@
 //! What the chain benchmarks share: one stereo chain run over a whole signal in host blocks.
 
+// Each bench compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
 use criterion::BenchmarkGroup;
 use criterion::measurement::WallTime;
 use lathe_dsp::chain::{ChainSettings, Core};
@@ -18,8 +21,22 @@ pub fn bench_chain<C: Core>(
     signal: &[Vec<f32>],
     sample_rate_hz: f64,
 ) {
+    bench_chain_with::<C>(group, name, settings, signal, sample_rate_hz, |_| {});
+}
+
+/// [`bench_chain`] with `setup` run on the chain after its settings are applied (to load data
+/// that is not a setting, such as a match-EQ kernel).
+pub fn bench_chain_with<C: Core>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    settings: &ChainSettings<C::Settings>,
+    signal: &[Vec<f32>],
+    sample_rate_hz: f64,
+    setup: impl FnOnce(&mut PluginChain<C>),
+) {
     let mut chain = PluginChain::<C>::new(2, sample_rate_hz);
     chain.set_settings(settings);
+    setup(&mut chain);
     let mut left = signal[0].clone();
     let mut right = signal[1].clone();
     group.bench_function(name, |b| {
