@@ -2,13 +2,13 @@
 //! the match EQ are Lathe Reference's own ([`lathe_dsp::reference`],
 //! [`lathe_dsp::reference_core`]).
 
-use crate::render::{OutputBits, RenderSummary, read_key, render_chain_with};
-use anyhow::{Context, Result, anyhow, bail};
+use crate::render::{OutputBits, RenderSummary, render_chain_with};
+use anyhow::{Context, Result, anyhow};
 use lathe_dsp::chain::{ChainSettings, IoSettings};
 use lathe_dsp::match_eq::{MatchPhase, MatchSettings};
 use lathe_dsp::reference::{
-    Analysis, GRID_POINTS, NO_DATA_DB, OCTAVE_CENTRES_HZ, analyze_stereo, average_spectra, grid_hz,
-    has_data, smooth,
+    Analysis, GRID_POINTS, NO_DATA_DB, OCTAVE_CENTRES_HZ, average_spectra, grid_hz, has_data,
+    smooth,
 };
 use lathe_dsp::reference_core::{MatchDesign, ReferenceCore, ReferenceSettings, design_kernel};
 use serde::Serialize;
@@ -23,24 +23,14 @@ pub struct Track {
     pub analysis: Analysis,
 }
 
-/// Decodes a file into memory as stereo (see [`lathe_io::KeyFile::into_stereo`]).
-pub fn load_stereo(path: &Path) -> Result<(u32, Vec<f32>, Vec<f32>)> {
-    let file = read_key(path)?;
-    let rate = file.sample_rate_hz;
-    let [left, right] = file.into_stereo();
-    Ok((rate, left, right))
-}
-
-/// Decodes and analyses a file.
+/// Decodes and analyses a file (the analysis runs while it decodes).
 pub fn analyze_track(path: &Path) -> Result<Track> {
     let name = path.display().to_string();
-    let (rate, left, right) = load_stereo(path).with_context(|| name.clone())?;
-    if left.is_empty() {
-        bail!("{name}: no audio in the file");
-    }
+    let (analysis, _) =
+        lathe_io::analyze_file(path, false, |_| {}).with_context(|| name.clone())?;
     Ok(Track {
         file: name,
-        analysis: analyze_stereo(rate as f64, &left, &right),
+        analysis,
     })
 }
 

@@ -539,39 +539,37 @@ fn count_clipped(x: &[f32]) -> u64 {
     x.iter().filter(|s| s.abs() >= CLIP_LEVEL).count() as u64
 }
 
-/// Analyses a whole stereo recording (mono: pass the same slice twice) on two threads: this
-/// one runs the loudness meter and the left channel's true peak, the other the spectrum and
-/// the right channel's true peak. The result equals [`Analyzer`]'s.
-pub fn analyze_stereo(sample_rate_hz: f64, left: &[f32], right: &[f32]) -> Analysis {
-    let n = left.len().min(right.len());
-    let (left, right) = (&left[..n], &right[..n]);
-    const CHUNK: usize = 65_536;
-    let peaks = |x: &[f32]| {
-        let mut tp = TruePeak::new(sample_rate_hz);
-        tp.process(x);
-        (tp.peak(), tp.sample_peak(), count_clipped(x))
-    };
-    let spectrum = || {
-        let mut analyzer = Analyzer::new(sample_rate_hz);
-        analyzer.loudness_measured = false;
-        analyzer.peaks_measured = false;
-        for (l, r) in left.chunks(CHUNK).zip(right.chunks(CHUNK)) {
-            analyzer.push(l, r);
-        }
-        (analyzer, peaks(right))
-    };
-    let ((analyzer, pr), (meter, pl)) = std::thread::scope(|s| {
-        let other = s.spawn(spectrum);
-        let mut meter = LoudnessMeter::for_channels(sample_rate_hz, 2);
-        meter.set_peaks_enabled(false);
-        for (l, r) in left.chunks(CHUNK).zip(right.chunks(CHUNK)) {
-            meter.process(&[l, r]);
-        }
-        let pl = peaks(left);
-        // A panic on the other thread is a bug; redo its part here rather than fail.
-        let b = other.join().unwrap_or_else(|_| spectrum());
-        (b, (meter, pl))
-    });
+/// True peak, sample peak (linear) and clipped samples of one channel.
+type Peaks = (f32, f32, u64);
+
+fn new_peaks(sample_rate_hz: f64) -> (TruePeak, u64) {
+    (TruePeak::new(sample_rate_hz), 0)
+}
+
+fn feed_peaks(p: &mut (TruePeak, u64), x: &[f32]) {
+    p.0.process(x);
+    p.1 += count_clipped(x);
+}
+
+fn read_peaks(p: &(TruePeak, u64)) -> Peaks {
+    (p.0.peak(), p.0.sample_peak(), p.1)
+}
+
+fn spectrum_only(sample_rate_hz: f64) -> Analyzer {
+    let mut analyzer = Analyzer::new(sample_rate_hz);
+    analyzer.loudness_measured = false;
+    analyzer.peaks_measured = false;
+    analyzer
+}
+
+fn loudness_only(sample_rate_hz: f64) -> LoudnessMeter {
+    let mut meter = LoudnessMeter::for_channels(sample_rate_hz, 2);
+    meter.set_peaks_enabled(false);
+    meter
+}
+
+/// Puts the two threads' results together.
+fn combine(analyzer: &Analyzer, meter: &LoudnessMeter, pl: Peaks, pr: Peaks) -> Analysis {
     let mut report = meter.report();
     let db = |v: f32| crate::loudness::amplitude_to_db(v as f64);
     report.true_peak_dbtp = db(pl.0.max(pr.0));
@@ -584,6 +582,106 @@ pub fn analyze_stereo(sample_rate_hz: f64, left: &[f32], right: &[f32]) -> Analy
     let mut analysis = analyzer.analysis_with(&report);
     analysis.clipped_samples = pl.2 + pr.2;
     analysis
+}
+
+/// Analyses a whole stereo recording (mono: pass the same slice twice) on two threads: this
+/// one runs the loudness meter and the left channel's true peak, the other the spectrum and
+/// the right channel's true peak. The result equals [`Analyzer`]'s.
+pub fn analyze_stereo(sample_rate_hz: f64, left: &[f32], right: &[f32]) -> Analysis {
+    let n = left.len().min(right.len());
+    let (left, right) = (&left[..n], &right[..n]);
+    const CHUNK: usize = 65_536;
+    let spectrum = || {
+        let mut analyzer = spectrum_only(sample_rate_hz);
+        let mut peaks = new_peaks(sample_rate_hz);
+        for (l, r) in left.chunks(CHUNK).zip(right.chunks(CHUNK)) {
+            analyzer.push(l, r);
+        }
+        feed_peaks(&mut peaks, right);
+        (analyzer, read_peaks(&peaks))
+    };
+    let ((analyzer, pr), (meter, pl)) = std::thread::scope(|s| {
+        let other = s.spawn(spectrum);
+        let mut meter = loudness_only(sample_rate_hz);
+        for (l, r) in left.chunks(CHUNK).zip(right.chunks(CHUNK)) {
+            meter.process(&[l, r]);
+        }
+        let mut peaks = new_peaks(sample_rate_hz);
+        feed_peaks(&mut peaks, left);
+        // A panic on the other thread is a bug; redo its part here rather than fail.
+        let b = other.join().unwrap_or_else(|_| spectrum());
+        (b, (meter, read_peaks(&peaks)))
+    });
+    combine(&analyzer, &meter, pl, pr)
+}
+
+/// A chunk of stereo audio shared by the two analysis threads.
+type Chunk = std::sync::Arc<[Vec<f32>; 2]>;
+
+/// Analyses a recording while it is still being decoded: the caller pushes stereo chunks as
+/// they come, and two threads analyse them as [`analyze_stereo`] splits the work, so decoding
+/// overlaps the analysis. The result equals [`analyze_stereo`]'s on the whole recording.
+#[derive(Debug)]
+pub struct StreamAnalyzer {
+    to: Vec<std::sync::mpsc::SyncSender<Chunk>>,
+    loudness: std::thread::JoinHandle<(LoudnessMeter, Peaks)>,
+    spectrum: std::thread::JoinHandle<(Analyzer, Peaks)>,
+}
+
+impl StreamAnalyzer {
+    /// Starts the two analysis threads for audio at `sample_rate_hz`.
+    pub fn new(sample_rate_hz: f64) -> Self {
+        use std::sync::mpsc::sync_channel;
+        // A few chunks in flight: enough to keep both threads busy, little memory.
+        let (to_loudness, from_a) = sync_channel::<Chunk>(4);
+        let (to_spectrum, from_b) = sync_channel::<Chunk>(4);
+        let loudness = std::thread::spawn(move || {
+            let mut meter = loudness_only(sample_rate_hz);
+            let mut peaks = new_peaks(sample_rate_hz);
+            for chunk in from_a {
+                meter.process(&[&chunk[0], &chunk[1]]);
+                feed_peaks(&mut peaks, &chunk[0]);
+            }
+            (meter, read_peaks(&peaks))
+        });
+        let spectrum = std::thread::spawn(move || {
+            let mut analyzer = spectrum_only(sample_rate_hz);
+            let mut peaks = new_peaks(sample_rate_hz);
+            for chunk in from_b {
+                analyzer.push(&chunk[0], &chunk[1]);
+                feed_peaks(&mut peaks, &chunk[1]);
+            }
+            (analyzer, read_peaks(&peaks))
+        });
+        Self {
+            to: vec![to_loudness, to_spectrum],
+            loudness,
+            spectrum,
+        }
+    }
+
+    /// Hands over the next stereo chunk (equal lengths; the shorter decides).
+    pub fn push(&mut self, mut left: Vec<f32>, mut right: Vec<f32>) {
+        let n = left.len().min(right.len());
+        left.truncate(n);
+        right.truncate(n);
+        let chunk: Chunk = std::sync::Arc::new([left, right]);
+        for to in &self.to {
+            // A thread that died (a bug) is reported by `finish`.
+            let _ = to.send(chunk.clone());
+        }
+    }
+
+    /// Waits for the threads and returns the analysis, or an error if one of them failed.
+    pub fn finish(self) -> Result<Analysis, String> {
+        drop(self.to);
+        let loudness = self.loudness.join();
+        let spectrum = self.spectrum.join();
+        match (loudness, spectrum) {
+            (Ok((meter, pl)), Ok((analyzer, pr))) => Ok(combine(&analyzer, &meter, pl, pr)),
+            _ => Err("the analysis failed".into()),
+        }
+    }
 }
 
 /// Noise of a given spectral shape, synthesised in the frequency domain: every bin gets the

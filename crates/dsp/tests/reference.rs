@@ -2,8 +2,8 @@
 //! construction.
 
 use lathe_dsp::reference::{
-    Analysis, Analyzer, GRID_POINTS, OCTAVE_CENTRES_HZ, analyze_stereo, grid_hz, has_data,
-    shaped_noise, smooth,
+    Analysis, Analyzer, GRID_POINTS, OCTAVE_CENTRES_HZ, StreamAnalyzer, analyze_stereo, grid_hz,
+    has_data, shaped_noise, smooth,
 };
 
 const SR: f64 = 48_000.0;
@@ -237,6 +237,18 @@ fn analysis_is_block_size_invariant_and_the_threaded_path_agrees() {
     assert_eq!(whole, pieces);
     let threaded = analyze_stereo(SR, &l[..n], &r[..n]);
     assert_eq!(whole, threaded);
+    // Streamed in uneven chunks while "decoding".
+    let mut stream = StreamAnalyzer::new(SR);
+    let mut i = 0;
+    for size in [5000usize, 1, 65_536, 777].iter().cycle() {
+        if i >= n {
+            break;
+        }
+        let end = (i + size).min(n);
+        stream.push(l[i..end].to_vec(), r[i..end].to_vec());
+        i = end;
+    }
+    assert_eq!(whole, stream.finish().unwrap());
 }
 
 #[test]

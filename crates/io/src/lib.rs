@@ -221,6 +221,79 @@ pub fn read_audio(path: &Path, mut progress: impl FnMut(f32)) -> Result<KeyFile>
     })
 }
 
+/// Frames per chunk handed to the analysis threads.
+const ANALYSIS_CHUNK: usize = 32_768;
+
+/// Decodes a file and analyses it ([`lathe_dsp::reference`], as Lathe Reference does) while it
+/// decodes: the two analysis threads work on what is decoded so far. Mono is analysed as both
+/// sides; of more channels, the first two (front left and right). With `keep_audio`, the
+/// decoded stereo audio is returned too. `progress` gets 0 to 1 when the container announces
+/// its length.
+pub fn analyze_file(
+    path: &Path,
+    keep_audio: bool,
+    mut progress: impl FnMut(f32),
+) -> Result<(lathe_dsp::reference::Analysis, Option<KeyFile>)> {
+    use lathe_dsp::reference::StreamAnalyzer;
+    let mut analyzer: Option<StreamAnalyzer> = None;
+    let mut rate = 0;
+    let mut channels = 0;
+    let mut expected = 0usize;
+    let mut chunk = [Vec::new(), Vec::new()];
+    let mut kept = [Vec::new(), Vec::new()];
+    let mut frames = 0usize;
+    decode(path, |event| match event {
+        Decoded::Info(info) => {
+            rate = info.sample_rate_hz;
+            channels = info.channels;
+            expected = info.expected_frames.unwrap_or(0).min(1 << 28) as usize;
+            if keep_audio {
+                kept = [Vec::with_capacity(expected), Vec::with_capacity(expected)];
+            }
+            analyzer = Some(StreamAnalyzer::new(rate as f64));
+        }
+        Decoded::Audio(samples) => {
+            let Some(a) = analyzer.as_mut() else {
+                return;
+            };
+            let ch = channels.max(1);
+            let right = usize::from(ch > 1);
+            for frame in samples.chunks_exact(ch) {
+                chunk[0].push(frame[0]);
+                chunk[1].push(frame[right]);
+            }
+            frames += samples.len() / ch;
+            if chunk[0].len() >= ANALYSIS_CHUNK {
+                if keep_audio {
+                    kept[0].extend_from_slice(&chunk[0]);
+                    kept[1].extend_from_slice(&chunk[1]);
+                }
+                let [l, r] = std::mem::take(&mut chunk);
+                a.push(l, r);
+            }
+            if expected > 0 {
+                progress((frames as f32 / expected as f32).min(1.0));
+            }
+        }
+    })?;
+    let mut a = analyzer.ok_or_else(|| anyhow!("no audio in the file"))?;
+    if frames == 0 {
+        bail!("no audio in the file");
+    }
+    if keep_audio {
+        kept[0].extend_from_slice(&chunk[0]);
+        kept[1].extend_from_slice(&chunk[1]);
+    }
+    let [l, r] = chunk;
+    a.push(l, r);
+    let analysis = a.finish().map_err(|e| anyhow!(e))?;
+    let audio = keep_audio.then(|| KeyFile {
+        sample_rate_hz: rate,
+        planar: kept.into(),
+    });
+    Ok((analysis, audio))
+}
+
 impl KeyFile {
     /// Left and right: mono is doubled; of more channels, the first two (front left and
     /// right) are kept.

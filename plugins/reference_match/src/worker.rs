@@ -12,7 +12,7 @@
 
 use atomic_float::AtomicF64;
 use lathe_dsp::mailbox::MailSender;
-use lathe_dsp::reference::{Analysis, Analyzer, analyze_stereo, average_spectra};
+use lathe_dsp::reference::{Analysis, Analyzer, average_spectra};
 use lathe_dsp::reference_core::{KernelMessage, MatchDesign, ReferenceAudio, design_kernel};
 use lathe_dsp::spectrum::SampleRing;
 use lathe_params::reference::{
@@ -660,13 +660,21 @@ pub fn load_file(
     analyse: bool,
     mut progress: impl FnMut(f32),
 ) -> Result<(Option<Analysis>, Arc<ReferenceAudio>), String> {
-    let file = lathe_io::read_audio(path, |p| progress(p * 0.7)).map_err(|e| format!("{e:#}"))?;
+    // A new reference is analysed while it decodes; a saved one only needs its audio.
+    let (analysis, file) = if analyse {
+        let (a, file) = lathe_io::analyze_file(path, true, |p| progress(p * 0.8))
+            .map_err(|e| format!("{e:#}"))?;
+        (Some(a), file.ok_or("no audio in the file")?)
+    } else {
+        let file =
+            lathe_io::read_audio(path, |p| progress(p * 0.8)).map_err(|e| format!("{e:#}"))?;
+        (None, file)
+    };
     if file.planar.first().is_none_or(|c| c.is_empty()) {
         return Err("no audio in the file".into());
     }
     let rate = file.sample_rate_hz;
     let [left, right] = file.into_stereo();
-    let analysis = analyse.then(|| analyze_stereo(rate as f64, &left, &right));
     progress(0.85);
     let resampled = lathe_io::KeyFile {
         sample_rate_hz: rate,
