@@ -86,6 +86,10 @@ fn bundle_all(extra: &[String]) -> Result<()> {
         args.push("-p".to_owned());
         args.push((*package).to_owned());
     }
+    // The shipped reference plugin has the native file dialog; the test builds leave it (and
+    // its D-Bus stack) out, which keeps the test suite's compile time down.
+    args.push("--features".to_owned());
+    args.push("lathe-reference/file-dialog".to_owned());
     args.extend(extra.iter().cloned());
     nice_plug_xtask::main_with_args("cargo xtask", args)
 }
@@ -242,13 +246,19 @@ fn screenshot(args: &[String]) -> Result<()> {
         }
     }
     let bin = format!("{package}-standalone");
+    // As shipped: the reference plugin with its file dialog.
+    let features = if *package == "lathe-reference" {
+        "standalone,file-dialog"
+    } else {
+        "standalone"
+    };
     run(Command::new("cargo").args([
         "build",
         "--release",
         "-p",
         package,
         "--features",
-        "standalone",
+        features,
         "--bin",
         &bin,
     ]))?;

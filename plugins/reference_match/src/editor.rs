@@ -138,6 +138,7 @@ impl ReferenceApp {
             );
         }
         ui.horizontal(|ui| {
+            #[cfg(feature = "file-dialog")]
             if ui
                 .button("Add...")
                 .on_hover_text("Open WAV, FLAC, MP3, Ogg or AIFF files (native file dialog)")
