@@ -206,6 +206,15 @@ impl ReferenceParams {
         }
     }
 
+    /// A copy of the reference library (readable even if a panic poisoned its lock: writers
+    /// replace whole values).
+    pub fn library_snapshot(&self) -> ReferenceLibrary {
+        self.library
+            .read()
+            .map(|l| l.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
     /// The selected reference's index (0-based).
     pub fn selected_index(&self) -> usize {
         (self.selected.value().max(1) - 1) as usize

@@ -70,13 +70,6 @@ pub(crate) fn create(
     )
 }
 
-fn library(p: &ReferenceParams) -> ReferenceLibrary {
-    p.library
-        .read()
-        .map(|l| l.clone())
-        .unwrap_or_else(|e| e.into_inner().clone())
-}
-
 impl ReferenceApp {
     fn references_panel(
         &mut self,
@@ -380,7 +373,7 @@ impl NiceEguiApp for ReferenceApp {
         };
         let setter = gui.param_setter();
         let p = self.params.clone();
-        let lib = library(&p);
+        let lib = p.library_snapshot();
         let view = lock(&self.shared.view).clone();
         let selected = lib.references.get(p.selected_index());
         let mix_spec = view.mix.as_ref().map(|a| a.normalized_spectrum_db());

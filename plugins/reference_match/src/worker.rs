@@ -211,6 +211,9 @@ struct WorkerState {
     designed: Option<DesignKey>,
     sent_audio: Option<(u64, f64)>,
     mix_version: u64,
+    /// The mix analysis as of the last refresh (what the editor shows and the match EQ and
+    /// A/B gain use): computed once per refresh, not per use.
+    mix: Option<Analysis>,
     generation: u64,
     /// The screenshot demo analysed a synthetic mix: the (silent) rings are not read.
     demo_mix: bool,
@@ -244,6 +247,7 @@ impl WorkerState {
             designed: None,
             sent_audio: None,
             mix_version: 0,
+            mix: None,
             generation: u64::MAX,
             demo_mix: false,
         }
@@ -307,11 +311,7 @@ impl WorkerState {
     }
 
     fn library(&self) -> ReferenceLibrary {
-        self.params
-            .library
-            .read()
-            .map(|l| l.clone())
-            .unwrap_or_else(|e| e.into_inner().clone())
+        self.params.library_snapshot()
     }
 
     fn edit_library(&self, f: impl FnOnce(&mut ReferenceLibrary)) {
@@ -368,6 +368,8 @@ impl WorkerState {
                 self.edit_library(|l| l.frozen_mix = frozen);
             }
             self.mix_version += 1;
+            // Show and use the new state at once.
+            self.last_refresh = Instant::now() - REFRESH;
         }
         let [l, r] = &self.shared.rings;
         let end = l.written().min(r.written());
@@ -397,8 +399,8 @@ impl WorkerState {
     }
 
     fn publish_mix(&mut self) {
-        let mix = self.mix_analysis();
-        lock(&self.shared.view).mix = mix;
+        self.mix = self.mix_analysis();
+        lock(&self.shared.view).mix = self.mix.clone();
     }
 
     fn handle_requests(&mut self) {
@@ -598,7 +600,7 @@ impl WorkerState {
         if self.designed.as_ref() == Some(&key) {
             return;
         }
-        let mix = self.mix_analysis().map(|a| a.normalized_spectrum_db());
+        let mix = self.mix.as_ref().map(|a| a.normalized_spectrum_db());
         let target = (!target_ids.is_empty()).then(|| {
             average_spectra(
                 &library
@@ -628,7 +630,7 @@ impl WorkerState {
     fn update_ab(&mut self) {
         let library = self.library();
         let selected = library.references.get(self.params.selected_index());
-        let mix_lufs = self.mix_analysis().and_then(|a| a.integrated_lufs);
+        let mix_lufs = self.mix.as_ref().and_then(|a| a.integrated_lufs);
         let gain = match (selected.and_then(|r| r.analysis.integrated_lufs), mix_lufs) {
             (Some(r), Some(m)) => (m - r).clamp(-40.0, 40.0),
             _ => 0.0,
