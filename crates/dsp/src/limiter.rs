@@ -22,6 +22,12 @@ use crate::chain::MAX_CHANNELS;
 use crate::delay::DelayLine;
 use crate::running_sum::RunningSum;
 
+/// `max` without NaN handling (levels are sanitised before they get here).
+#[inline(always)]
+fn fast_max(a: f32, b: f32) -> f32 {
+    if a > b { a } else { b }
+}
+
 /// Samples per internal pass.
 const CHUNK: usize = 256;
 
@@ -185,34 +191,51 @@ impl ChannelGain {
         self.sustained = other.sustained;
     }
 
-    /// One step of the gain computer before smoothing: the windowed minimum with two-stage
-    /// release, given the gain the newest sample requires. [`ChannelGain::smooth`] turns a block
-    /// of these into the smoothed gains for the samples `L` steps back.
+    /// The gain computer before smoothing, over a block: `block[i]` holds the gain the sample
+    /// `first_index + i` requires and receives the windowed minimum with two-stage release.
+    /// [`ChannelGain::smooth`] turns these into the smoothed gains for the samples `L` steps
+    /// back. The envelope state stays in registers across the block.
     #[inline(always)]
-    fn envelope_step(&mut self, index: u64, required: f32, k: &Coefficients) -> f32 {
-        let target = self.window_min.push(index, required);
-        // Release in two stages: quickly back to the sustained reduction, slowly beyond.
-        self.sustained += k.sustain * (target.min(self.envelope) - self.sustained);
-        if target < self.envelope {
-            self.envelope = target;
-        } else {
-            let rate = if self.envelope < self.sustained {
-                k.fast_release
+    fn envelope(&mut self, first_index: u64, block: &mut [f32], k: &Coefficients) {
+        let mut envelope = self.envelope;
+        let mut sustained = self.sustained;
+        for (i, x) in block.iter_mut().enumerate() {
+            let target = self.window_min.push(first_index + i as u64, *x);
+            // Release in two stages: quickly back to the sustained reduction, slowly beyond.
+            sustained += k.sustain * (fast_min(target, envelope) - sustained);
+            envelope = if target < envelope {
+                target
             } else {
-                k.slow_release
+                let rate = if envelope < sustained {
+                    k.fast_release
+                } else {
+                    k.slow_release
+                };
+                fast_min(envelope + rate * (target - envelope), target)
             };
-            self.envelope = (self.envelope + rate * (target - self.envelope)).min(target);
+            *x = envelope;
         }
-        self.envelope
+        self.envelope = envelope;
+        self.sustained = sustained;
     }
 
     /// The two moving averages, over a block of envelope values, in place.
     fn smooth(&mut self, block: &mut [f32]) {
-        let a = self.smooth_a.scale;
-        self.smooth_a.sum.scaled_sums_in_place(block, a);
-        let b = self.smooth_b.scale;
-        self.smooth_b.sum.scaled_sums_in_place(block, b);
+        let (a, b) = (self.smooth_a.scale, self.smooth_b.scale);
+        RunningSum::cascade_in_place(&mut self.smooth_a.sum, a, &mut self.smooth_b.sum, b, block);
     }
+}
+
+/// `min` without NaN handling (levels are sanitised before they get here).
+#[inline(always)]
+fn fast_min(a: f32, b: f32) -> f32 {
+    if a < b { a } else { b }
+}
+
+/// The gain a sample of absolute level `peak` needs to stay under `ceiling`.
+#[inline(always)]
+fn required_gain(peak: f32, ceiling: f32) -> f32 {
+    if peak > ceiling { ceiling / peak } else { 1.0 }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -413,12 +436,14 @@ impl PeakLimiter {
             let end = (start + CHUNK).min(len);
             let n = end - start;
             self.gains_chunk(n_ch, n, |c, i| levels[c][start + i]);
+            let mut min_gain = self.min_gain;
             for (out, buf) in gains.iter_mut().zip(self.gain_buffer.iter()).take(n_ch) {
                 out[start..end].copy_from_slice(&buf[..n]);
                 for &g in &buf[..n] {
-                    self.min_gain = self.min_gain.min(g);
+                    min_gain = fast_min(min_gain, g);
                 }
             }
+            self.min_gain = min_gain;
             start = end;
         }
     }
@@ -439,16 +464,17 @@ impl PeakLimiter {
         }
         self.was_linked = linked;
         if linked {
-            let g = &mut self.gains[0];
-            for i in 0..n {
+            let buf = &mut self.gain_buffer[0][..n];
+            for (i, r) in buf.iter_mut().enumerate() {
                 let mut peak = 0.0f32;
                 for c in 0..channels {
-                    peak = peak.max(level(c, i));
+                    peak = fast_max(peak, level(c, i));
                 }
-                let required = if peak > ceiling { ceiling / peak } else { 1.0 };
-                self.gain_buffer[0][i] = g.envelope_step(self.index + i as u64, required, &k);
+                *r = required_gain(peak, ceiling);
             }
-            g.smooth(&mut self.gain_buffer[0][..n]);
+            let g = &mut self.gains[0];
+            g.envelope(self.index, buf, &k);
+            g.smooth(buf);
             let (first, rest) = self.gain_buffer.split_at_mut(1);
             for other in rest.iter_mut().take(channels - 1) {
                 other[..n].copy_from_slice(&first[0][..n]);
@@ -459,13 +485,11 @@ impl PeakLimiter {
                 let mut linked_peak = 0.0f32;
                 for (c, l) in levels.iter_mut().enumerate().take(channels) {
                     *l = level(c, i);
-                    linked_peak = linked_peak.max(*l);
+                    linked_peak = fast_max(linked_peak, *l);
                 }
-                let index = self.index + i as u64;
-                for (c, g) in self.gains.iter_mut().enumerate().take(channels) {
+                for (c, buf) in self.gain_buffer.iter_mut().enumerate().take(channels) {
                     let peak = link * linked_peak + (1.0 - link) * levels[c];
-                    let required = if peak > ceiling { ceiling / peak } else { 1.0 };
-                    self.gain_buffer[c][i] = g.envelope_step(index, required, &k);
+                    buf[i] = required_gain(peak, ceiling);
                 }
             }
             for (g, buf) in self
@@ -474,6 +498,7 @@ impl PeakLimiter {
                 .zip(self.gain_buffer.iter_mut())
                 .take(channels)
             {
+                g.envelope(self.index, &mut buf[..n], &k);
                 g.smooth(&mut buf[..n]);
             }
         }

@@ -80,8 +80,9 @@ struct MeterDetector {
     /// Per channel: METER_HISTORY past envelope values, then one chunk.
     history: Vec<Vec<f32>>,
     scratch: Vec<f32>,
-    /// Sliding-maximum workspace.
+    /// Sliding-maximum workspaces (passes alternate between them).
     work: Vec<f32>,
+    work_b: Vec<f32>,
     /// Per channel, the aligned (and dilated) meter level of each sample of the chunk.
     levels: Vec<Vec<f32>>,
 }
@@ -95,6 +96,7 @@ impl MeterDetector {
             history: vec![vec![0.0; METER_HISTORY + CHUNK_SAMPLES]; channels],
             scratch: vec![0.0; CHUNK_SAMPLES],
             work: vec![0.0; CHUNK_SAMPLES + METER_HISTORY],
+            work_b: vec![0.0; CHUNK_SAMPLES + METER_HISTORY],
             levels: vec![vec![0.0; CHUNK_SAMPLES]; channels],
         }
     }
@@ -140,17 +142,26 @@ impl MeterDetector {
             let w = lag_max - lag_min + 1;
             let base = METER_HISTORY - lag_max;
             let len = n + w - 1;
-            let work = &mut self.work[..len];
-            work.copy_from_slice(&h[base..base + len]);
+            // Each pass reads one buffer and writes the other: with distinct slices the loop
+            // vectorises (in place, the compiler cannot prove the shifted reads safe).
+            let (mut cur, mut next) = (&mut self.work[..], &mut self.work_b[..]);
+            cur[..len].copy_from_slice(&h[base..base + len]);
+            let mut valid = len;
             let mut k = 1;
             while 2 * k <= w {
-                for i in 0..len - k {
-                    work[i] = fast_max(work[i], work[i + k]);
+                valid -= k;
+                for ((d, &a), &b) in next[..valid].iter_mut().zip(&cur[..valid]).zip(&cur[k..]) {
+                    *d = fast_max(a, b);
                 }
+                std::mem::swap(&mut cur, &mut next);
                 k *= 2;
             }
-            for (i, level) in self.levels[c][..n].iter_mut().enumerate() {
-                *level = fast_max(work[i], work[i + w - k]);
+            for ((level, &a), &b) in self.levels[c][..n]
+                .iter_mut()
+                .zip(&cur[..n])
+                .zip(&cur[w - k..])
+            {
+                *level = fast_max(a, b);
             }
             h.copy_within(n..n + METER_HISTORY, 0);
         }

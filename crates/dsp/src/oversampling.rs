@@ -123,18 +123,15 @@ impl SharpDecimator {
 
     fn downsample(&mut self, input: &[f32], output: &mut [f32]) {
         let n = output.len();
-        let even = self.even.fill(input.iter().step_by(2).copied());
+        let (even, odd) = History::fill_pairs(&mut self.even, &mut self.odd, input);
         fir(&self.even_rev, even, output);
-        let len = even.len();
-        self.even.advance(len);
-        let odd = self.odd.fill(input.iter().skip(1).step_by(2).copied());
         let part = &mut self.scratch[..n];
         fir(&self.odd_rev, &odd[..n + self.odd_rev.len() - 1], part);
         for (o, p) in output.iter_mut().zip(part.iter()) {
             *o += *p;
         }
-        let len = odd.len();
-        self.odd.advance(len);
+        self.even.advance(self.even.keep + n);
+        self.odd.advance(self.odd.keep + n);
     }
 }
 
@@ -219,15 +216,33 @@ impl History {
         self.buf.fill(0.0);
     }
 
-    /// Appends `n` samples after the kept history; returns the whole window.
+    /// Appends `input` after the kept history; returns the whole window.
     #[inline]
-    fn fill(&mut self, input: impl Iterator<Item = f32>) -> &[f32] {
-        let mut n = 0;
-        for (slot, x) in self.buf[self.keep..].iter_mut().zip(input) {
-            *slot = x;
-            n += 1;
+    fn fill(&mut self, input: &[f32]) -> &[f32] {
+        let end = self.keep + input.len();
+        self.buf[self.keep..end].copy_from_slice(input);
+        &self.buf[..end]
+    }
+
+    /// Splits `input` (even, odd pairs) into two histories at once: the even samples after
+    /// `even`'s kept history, the odd ones after `odd`'s. Returns both windows.
+    #[inline]
+    fn fill_pairs<'a>(
+        even: &'a mut History,
+        odd: &'a mut History,
+        input: &[f32],
+    ) -> (&'a [f32], &'a [f32]) {
+        let n = input.len() / 2;
+        let (ke, ko) = (even.keep, odd.keep);
+        for ((e, o), pair) in even.buf[ke..ke + n]
+            .iter_mut()
+            .zip(&mut odd.buf[ko..ko + n])
+            .zip(input.chunks_exact(2))
+        {
+            *e = pair[0];
+            *o = pair[1];
         }
-        &self.buf[..self.keep + n]
+        (&even.buf[..ke + n], &odd.buf[..ko + n])
     }
 
     /// Keeps the last `keep` samples of a window of `len` for the next block.
@@ -277,12 +292,13 @@ impl Stage {
         let n = input.len();
         // y[2n] = 2 sum_k g[2k] x[n-k]; y[2n+1] = x[n - (M-1)/2].
         let lag = (self.half - 1) / 2;
-        let window = self.up.fill(input.iter().copied());
+        let window = self.up.fill(input);
         let even = &mut scratch[..n];
         fir(&self.fir_rev, window, even);
-        for (i, out) in output.chunks_exact_mut(2).take(n).enumerate() {
-            out[0] = 2.0 * even[i];
-            out[1] = window[self.half + i - lag];
+        let odd = &window[self.half - lag..self.half - lag + n];
+        for ((out, &e), &o) in output.chunks_exact_mut(2).zip(even.iter()).zip(odd) {
+            out[0] = 2.0 * e;
+            out[1] = o;
         }
         let len = window.len();
         self.up.advance(len);
@@ -294,16 +310,16 @@ impl Stage {
         // y[n] = sum_k g[2k] z[2n-2k] + 0.5 z[2n-M]; with M odd, z[2n-M] is the odd sample of
         // the pair (M + 1)/2 pairs back.
         let lag = self.half.div_ceil(2);
-        let even = self.down_even.fill(input.iter().step_by(2).copied());
+        let (even, odd) = History::fill_pairs(&mut self.down_even, &mut self.down_odd, input);
         fir(&self.fir_rev, even, output);
-        let len = even.len();
-        self.down_even.advance(len);
-        let odd = self.down_odd.fill(input.iter().skip(1).step_by(2).copied());
-        for (i, out) in output.iter_mut().enumerate().take(n) {
-            *out += 0.5 * odd[self.half + i - lag];
+        for (out, &x) in output
+            .iter_mut()
+            .zip(&odd[self.half - lag..self.half - lag + n])
+        {
+            *out += 0.5 * x;
         }
-        let len = odd.len();
-        self.down_odd.advance(len);
+        self.down_even.advance(self.down_even.keep + n);
+        self.down_odd.advance(self.down_odd.keep + n);
     }
 }
 
@@ -459,7 +475,7 @@ impl Oversampler {
         }
         let delay = &mut self.top_delay[channel];
         if delay.keep > 0 {
-            let window = delay.fill(output.iter().copied());
+            let window = delay.fill(output);
             let wl = window.len();
             output.copy_from_slice(&window[..len]);
             delay.advance(wl);

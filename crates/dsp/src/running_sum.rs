@@ -91,6 +91,46 @@ impl RunningSum {
         self.sum = sum;
     }
 
+    /// Two moving sums in cascade over `data`, in place: each value goes through
+    /// `first` (scaled by `first_scale`), the result through `second` (scaled by
+    /// `second_scale`). Same results as two [`RunningSum::scaled_sums_in_place`] passes; in one
+    /// loop the two sums' add chains overlap instead of running one after the other.
+    pub fn cascade_in_place(
+        first: &mut RunningSum,
+        first_scale: f64,
+        second: &mut RunningSum,
+        second_scale: f64,
+        data: &mut [f32],
+    ) {
+        let (len_a, len_b) = (first.len, second.len);
+        let ring_a = &mut first.ring[..len_a];
+        let ring_b = &mut second.ring[..len_b];
+        let (mut pos_a, mut pos_b) = (first.pos, second.pos);
+        let (mut sum_a, mut sum_b) = (first.sum, second.sum);
+        for x in data.iter_mut() {
+            let old = ring_a[pos_a];
+            ring_a[pos_a] = *x;
+            pos_a += 1;
+            if pos_a == len_a {
+                pos_a = 0;
+            }
+            sum_a += *x as f64 - old as f64;
+            let y = (sum_a * first_scale) as f32;
+            let old = ring_b[pos_b];
+            ring_b[pos_b] = y;
+            pos_b += 1;
+            if pos_b == len_b {
+                pos_b = 0;
+            }
+            sum_b += y as f64 - old as f64;
+            *x = (sum_b * second_scale) as f32;
+        }
+        first.pos = pos_a;
+        first.sum = sum_a;
+        second.pos = pos_b;
+        second.sum = sum_b;
+    }
+
     /// Pushes a value, dropping the oldest, and returns the new sum.
     #[inline(always)]
     pub fn push(&mut self, x: f32) -> f64 {
