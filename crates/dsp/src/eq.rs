@@ -349,19 +349,18 @@ impl<const N: usize> Cascade<N> {
             for (k, &i) in idx[..count].iter().enumerate() {
                 st[k] = [sl[i], sr[i]];
             }
-            for (xl, xr) in l.iter_mut().zip(r.iter_mut()) {
-                let mut y = [*xl as f64, *xr as f64];
-                for (c, s) in coeffs.iter().zip(st.iter_mut()) {
-                    for ch in 0..2 {
-                        let x = y[ch];
-                        let out = c.b0 * x + s[ch][0];
-                        s[ch][0] = c.b1 * x - c.a1 * out + s[ch][1];
-                        s[ch][1] = c.b2 * x - c.a2 * out;
-                        y[ch] = out;
-                    }
-                }
-                *xl = y[0] as f32;
-                *xr = y[1] as f32;
+            // A copy of the loop for each section count keeps the whole cascade's state in
+            // registers (a run-time count leaves it in memory, and every sample then waits on
+            // store-to-load forwarding).
+            match count {
+                1 => stereo_cascade::<1>(coeffs, &mut st, l, r),
+                2 => stereo_cascade::<2>(coeffs, &mut st, l, r),
+                3 => stereo_cascade::<3>(coeffs, &mut st, l, r),
+                4 => stereo_cascade::<4>(coeffs, &mut st, l, r),
+                5 => stereo_cascade::<5>(coeffs, &mut st, l, r),
+                6 => stereo_cascade::<6>(coeffs, &mut st, l, r),
+                7 => stereo_cascade::<7>(coeffs, &mut st, l, r),
+                _ => stereo_cascade::<8>(coeffs, &mut st, l, r),
             }
             for (k, &i) in idx[..count].iter().enumerate() {
                 sl[i] = st[k][0];
@@ -381,6 +380,41 @@ impl<const N: usize> Cascade<N> {
                 }
             }
         }
+    }
+}
+
+/// `K` sections in cascade on a stereo pair, per sample, both channels side by side (the
+/// compiler pairs them into one SIMD register). `state[k][ch]` is section `k`'s (s1, s2) for
+/// channel `ch`; `coeffs` holds at least `K` sections. Same arithmetic, in the same order, as
+/// [`crate::biquad::Biquad::tick`].
+#[inline(always)]
+fn stereo_cascade<const K: usize>(
+    coeffs: &[BiquadCoefficients],
+    state: &mut [[[f64; 2]; 2]],
+    left: &mut [f32],
+    right: &mut [f32],
+) {
+    let c: [BiquadCoefficients; K] = std::array::from_fn(|k| coeffs[k]);
+    let mut s1: [[f64; 2]; K] = std::array::from_fn(|k| [state[k][0][0], state[k][1][0]]);
+    let mut s2: [[f64; 2]; K] = std::array::from_fn(|k| [state[k][0][1], state[k][1][1]]);
+    for (xl, xr) in left.iter_mut().zip(right.iter_mut()) {
+        let mut y = [*xl as f64, *xr as f64];
+        for k in 0..K {
+            let c = &c[k];
+            let x = y;
+            let out = [c.b0 * x[0] + s1[k][0], c.b0 * x[1] + s1[k][1]];
+            s1[k] = [
+                c.b1 * x[0] - c.a1 * out[0] + s2[k][0],
+                c.b1 * x[1] - c.a1 * out[1] + s2[k][1],
+            ];
+            s2[k] = [c.b2 * x[0] - c.a2 * out[0], c.b2 * x[1] - c.a2 * out[1]];
+            y = out;
+        }
+        *xl = y[0] as f32;
+        *xr = y[1] as f32;
+    }
+    for k in 0..K {
+        state[k] = [[s1[k][0], s2[k][0]], [s1[k][1], s2[k][1]]];
     }
 }
 
