@@ -64,12 +64,33 @@ fn bench(c: &mut Criterion) {
         s.compressor.threshold_db = -24.0;
         s
     };
+    // One module alone (with the full strip's settings for it), to see where the time goes.
+    let only = |module: fn(&mut ChannelStripSettings)| {
+        let mut s = ChannelStripSettings {
+            eq_enabled: false,
+            ..Default::default()
+        };
+        module(&mut s);
+        s
+    };
+    let gate_only = only(|s| {
+        s.gate_enabled = true;
+        s.gate.threshold_db = -60.0;
+    });
+    let deesser_only = only(|s| s.deesser_enabled = true);
+    let saturator_only = only(|s| {
+        s.saturator_enabled = true;
+        s.saturator.oversampling = SaturatorOversampling::X2;
+    });
     let cases = [
         ("full_sat2x", full(SaturatorOversampling::X2)),
         ("full_sat4x", full(SaturatorOversampling::X4)),
         ("full_sat_off", full(SaturatorOversampling::Off)),
         ("filters_and_eq", eq_only),
         ("compressor_only", compressor_only),
+        ("gate_only", gate_only),
+        ("deesser_only", deesser_only),
+        ("saturator_2x_only", saturator_only),
         ("default_transparent", ChannelStripSettings::default()),
     ];
     for (name, core) in cases {

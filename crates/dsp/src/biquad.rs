@@ -117,6 +117,21 @@ impl Biquad {
     }
 }
 
+/// One step of the same biquad on two channels side by side (the compiler pairs the lanes
+/// in one SIMD register). `state[0]` holds both channels' `s1`, `state[1]` their `s2`; the
+/// arithmetic is [`Biquad::tick`]'s, in the same order.
+#[inline(always)]
+pub fn tick_pair(c: &BiquadCoefficients, state: &mut [[f64; 2]; 2], x: [f64; 2]) -> [f64; 2] {
+    let [s1, s2] = *state;
+    let y = [c.b0 * x[0] + s1[0], c.b0 * x[1] + s1[1]];
+    state[0] = [
+        c.b1 * x[0] - c.a1 * y[0] + s2[0],
+        c.b1 * x[1] - c.a1 * y[1] + s2[1],
+    ];
+    state[1] = [c.b2 * x[0] - c.a2 * y[0], c.b2 * x[1] - c.a2 * y[1]];
+    y
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

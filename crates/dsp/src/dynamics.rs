@@ -23,7 +23,7 @@
 //! (`out = low + g * high`); the two bands sum to an allpass, so everything below the split
 //! passes with its level untouched.
 
-use crate::biquad::BiquadCoefficients;
+use crate::biquad::{BiquadCoefficients, tick_pair};
 use crate::chain::MAX_CHANNELS;
 use crate::filters::{Section, SectionKind, bilinear_butterworth};
 
@@ -52,16 +52,6 @@ pub fn time_coefficient(ms: f32, sample_rate_hz: f64) -> f32 {
 
 /// dB per natural-log unit of amplitude: 20 / ln 10.
 const DB_PER_NEPER: f32 = 20.0 / std::f32::consts::LN_10;
-
-#[inline]
-fn to_db(x: f32) -> f32 {
-    if x > 1e-10 {
-        // `ln` is cheaper than `log10` in libm.
-        DB_PER_NEPER * x.ln()
-    } else {
-        FLOOR_DB
-    }
-}
 
 #[inline]
 fn from_db(db: f32) -> f32 {
@@ -209,6 +199,40 @@ impl CompressorSettings {
 /// Samples between flushes of decayed state; on a fixed grid so block sizes do not matter.
 const FLUSH_GRID: u32 = 64;
 
+/// Cuts processing into passes that end where decayed state is flushed. The flush points lie
+/// on a fixed grid of [`FLUSH_GRID`] samples from the last reset, so block sizes do not change
+/// the output.
+#[derive(Debug, Clone, Copy)]
+struct FlushGrid {
+    /// Samples to process before the next flush.
+    until: u32,
+}
+
+impl FlushGrid {
+    const START: Self = Self {
+        until: FLUSH_GRID - 1,
+    };
+
+    /// Whether to flush before the next pass, and that pass's length: at most `max` and
+    /// `remaining`, and never across a flush point.
+    #[inline]
+    fn next_pass(&mut self, remaining: usize, max: usize) -> (bool, usize) {
+        let flush = self.until == 0;
+        if flush {
+            self.until = FLUSH_GRID;
+        }
+        let n = remaining.min(max).min(self.until as usize);
+        self.until -= n as u32;
+        (flush, n)
+    }
+}
+
+/// `max` without NaN handling (audio reaching the dynamics is sanitised): vectorises.
+#[inline(always)]
+fn fast_max(a: f32, b: f32) -> f32 {
+    if a > b { a } else { b }
+}
+
 /// A biquad with per-channel state, for side-chain filters.
 #[derive(Debug, Clone, Copy)]
 struct KeyFilter {
@@ -248,6 +272,52 @@ impl KeyFilter {
         s[0] = c.b1 * x - c.a1 * y + s[1];
         s[1] = c.b2 * x - c.a2 * y;
         y as f32
+    }
+
+    /// Channels `ch` and `ch + 1`'s state with the lanes side by side, for [`tick_pair`].
+    #[inline]
+    fn pair_state(&self, ch: usize) -> [[f64; 2]; 2] {
+        let (a, b) = (self.s[ch], self.s[ch + 1]);
+        [[a[0], b[0]], [a[1], b[1]]]
+    }
+
+    /// Stores what [`KeyFilter::pair_state`] returned, after filtering.
+    #[inline]
+    fn set_pair_state(&mut self, ch: usize, st: [[f64; 2]; 2]) {
+        self.s[ch] = [st[0][0], st[1][0]];
+        self.s[ch + 1] = [st[0][1], st[1][1]];
+    }
+
+    /// Filters one channel's block in place (identity when off), state in registers.
+    fn run(&mut self, ch: usize, x: &mut [f32]) {
+        if !self.on {
+            return;
+        }
+        let mut st = self.s[ch];
+        let c = self.c;
+        for v in x.iter_mut() {
+            let xin = *v as f64;
+            let y = c.b0 * xin + st[0];
+            st[0] = c.b1 * xin - c.a1 * y + st[1];
+            st[1] = c.b2 * xin - c.a2 * y;
+            *v = y as f32;
+        }
+        self.s[ch] = st;
+    }
+
+    /// Filters two channels' blocks in place, side by side (identity when off).
+    fn run_pair(&mut self, ch: usize, a: &mut [f32], b: &mut [f32]) {
+        if !self.on {
+            return;
+        }
+        let mut st = self.pair_state(ch);
+        let c = self.c;
+        for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+            let out = tick_pair(&c, &mut st, [*x as f64, *y as f64]);
+            *x = out[0] as f32;
+            *y = out[1] as f32;
+        }
+        self.set_pair_state(ch, st);
     }
 
     fn reset(&mut self) {
@@ -302,7 +372,7 @@ pub struct Compressor {
     slow: [f32; MAX_CHANNELS],
     applied: [f32; MAX_CHANNELS],
     max_reduction_db: f32,
-    grid: u32,
+    grid: FlushGrid,
 }
 
 impl Compressor {
@@ -324,7 +394,7 @@ impl Compressor {
             slow: [0.0; MAX_CHANNELS],
             applied: [0.0; MAX_CHANNELS],
             max_reduction_db: 0.0,
-            grid: 0,
+            grid: FlushGrid::START,
         };
         c.apply();
         c
@@ -369,7 +439,7 @@ impl Compressor {
         self.applied = [0.0; MAX_CHANNELS];
         self.key_hpf.reset();
         self.max_reduction_db = 0.0;
-        self.grid = 0;
+        self.grid = FlushGrid::START;
     }
 
     /// The settings in use.
@@ -402,7 +472,15 @@ impl Compressor {
         let len = main[0].len();
         let mut start = 0;
         while start < len {
-            let n = (len - start).min(PASS_SAMPLES);
+            let (flush, n) = self.grid.next_pass(len - start, PASS_SAMPLES);
+            if flush {
+                self.key_hpf.flush();
+                for ms in &mut self.mean_square {
+                    if *ms < 1e-30 {
+                        *ms = 0.0;
+                    }
+                }
+            }
             self.process_pass(main, key, start, n, channels);
             start += n;
         }
@@ -437,41 +515,50 @@ impl Compressor {
         let mut loudest = [0.0f32; PASS_SAMPLES];
         let mut levels = [[0.0f32; PASS_SAMPLES]; MAX_CHANNELS];
         let mut keys = [[0.0f32; PASS_SAMPLES]; MAX_CHANNELS];
-        for j in 0..n {
-            let i = start + j;
-            self.grid += 1;
-            if self.grid == FLUSH_GRID {
-                self.grid = 0;
-                self.key_hpf.flush();
-                for ms in &mut self.mean_square {
-                    if *ms < 1e-30 {
-                        *ms = 0.0;
+        for (ch, k) in keys.iter_mut().enumerate().take(channels) {
+            let k = &mut k[..n];
+            match key_of[ch] {
+                Some(kc) => {
+                    for (j, v) in k.iter_mut().enumerate() {
+                        *v = kc.get(start + j).copied().unwrap_or(0.0);
                     }
                 }
+                None => k.copy_from_slice(&main[ch][start..start + n]),
             }
-            let mut loud = 0.0f32;
-            for ch in 0..channels {
-                let k = match key_of[ch] {
-                    Some(kc) => kc.get(i).copied().unwrap_or(0.0),
-                    None => main[ch][i],
-                };
-                let k = self.key_hpf.tick(ch, k);
-                if listen {
-                    keys[ch][j] = k;
-                }
-                let level = if rms {
-                    let ms = &mut self.mean_square[ch];
-                    *ms = k * k + self.rms_coefficient * (*ms - k * k);
-                    ms.sqrt()
-                } else {
-                    k.abs()
-                };
-                if per_channel {
-                    levels[ch][j] = level;
-                }
-                loud = loud.max(level);
+        }
+        // The side-chain filter, two channels at a time side by side.
+        let mut ch = 0;
+        while ch < channels {
+            if ch + 1 < channels {
+                let (a, b) = keys.split_at_mut(ch + 1);
+                self.key_hpf.run_pair(ch, &mut a[ch][..n], &mut b[0][..n]);
+                ch += 2;
+            } else {
+                self.key_hpf.run(ch, &mut keys[ch][..n]);
+                ch += 1;
             }
-            loudest[j] = loud;
+        }
+        for (ch, k) in keys.iter().enumerate().take(channels) {
+            let level = &mut levels[ch][..n];
+            if rms {
+                let mut ms = self.mean_square[ch];
+                let c = self.rms_coefficient;
+                for (l, &x) in level.iter_mut().zip(&k[..n]) {
+                    ms = x * x + c * (ms - x * x);
+                    *l = ms;
+                }
+                self.mean_square[ch] = ms;
+                for l in level.iter_mut() {
+                    *l = l.sqrt();
+                }
+            } else {
+                for (l, &x) in level.iter_mut().zip(&k[..n]) {
+                    *l = x.abs();
+                }
+            }
+            for (m, &l) in loudest[..n].iter_mut().zip(level.iter()) {
+                *m = fast_max(*m, l);
+            }
         }
         // Pass 2: levels to dB; below the knee the curve does nothing, so the floor will do.
         let knee = self.knee_start_lin;
@@ -660,7 +747,7 @@ pub struct Gate {
     /// Current attenuation, dB (>= 0).
     attenuation_db: f32,
     max_attenuation_db: f32,
-    grid: u32,
+    grid: FlushGrid,
 }
 
 impl Gate {
@@ -682,7 +769,7 @@ impl Gate {
             hold_left: 0,
             attenuation_db: 0.0,
             max_attenuation_db: 0.0,
-            grid: 0,
+            grid: FlushGrid::START,
         };
         g.apply();
         g
@@ -724,7 +811,7 @@ impl Gate {
         self.hold_left = self.hold_samples;
         self.attenuation_db = 0.0;
         self.max_attenuation_db = 0.0;
-        self.grid = 0;
+        self.grid = FlushGrid::START;
     }
 
     /// Whether the gate is open (or holding).
@@ -738,60 +825,104 @@ impl Gate {
     }
 
     /// Gates `main` in place, keyed by its own (filtered) signal.
+    ///
+    /// In passes: the key filters and the peak across channels (two channels side by side),
+    /// the envelope and open/hold/closed state machine (serial), dB to gain (vectorised), apply.
     pub fn process(&mut self, main: &mut [&mut [f32]]) {
         let channels = main.len().min(MAX_CHANNELS);
         if channels == 0 {
             return;
         }
         let len = main[0].len();
-        let range = self.settings.range_db.max(0.0);
-        let mut max_att = self.max_attenuation_db;
-        for i in 0..len {
-            self.grid += 1;
-            if self.grid == FLUSH_GRID {
-                self.grid = 0;
+        let mut start = 0;
+        while start < len {
+            let (flush, n) = self.grid.next_pass(len - start, PASS_SAMPLES);
+            if flush {
                 self.key_hpf.flush();
                 self.key_lpf.flush();
                 if self.envelope < 1e-20 {
                     self.envelope = 0.0;
                 }
             }
-            let mut peak = 0.0f32;
-            for (ch, channel) in main.iter().enumerate().take(channels) {
-                let k = self.key_lpf.tick(ch, self.key_hpf.tick(ch, channel[i]));
-                peak = peak.max(k.abs());
+            self.process_pass(main, start, n, channels);
+            start += n;
+        }
+    }
+
+    fn process_pass(&mut self, main: &mut [&mut [f32]], start: usize, n: usize, channels: usize) {
+        // Pass 1: the key's peak across channels.
+        let mut peak = [0.0f32; PASS_SAMPLES];
+        let peak = &mut peak[..n];
+        let mut key = [[0.0f32; PASS_SAMPLES]; 2];
+        let mut ch = 0;
+        while ch < channels {
+            let pair = ch + 1 < channels;
+            let [a, b] = &mut key;
+            let (a, b) = (&mut a[..n], &mut b[..n]);
+            a.copy_from_slice(&main[ch][start..start + n]);
+            if pair {
+                b.copy_from_slice(&main[ch + 1][start..start + n]);
+                self.key_hpf.run_pair(ch, a, b);
+                self.key_lpf.run_pair(ch, a, b);
+            } else {
+                self.key_hpf.run(ch, a);
+                self.key_lpf.run(ch, a);
+                b.fill(0.0);
             }
-            self.envelope = peak.max(self.envelope * self.envelope_decay);
-            if self.envelope >= self.open_lin {
-                self.open = true;
+            for ((p, &x), &y) in peak.iter_mut().zip(a.iter()).zip(b.iter()) {
+                *p = fast_max(*p, fast_max(x.abs(), y.abs()));
             }
-            if self.envelope >= self.close_lin {
-                self.hold_left = self.hold_samples;
-            } else if self.open {
-                if self.hold_left > 0 {
-                    self.hold_left -= 1;
+            ch += if pair { 2 } else { 1 };
+        }
+        // Pass 2: envelope, state machine and the attenuation (dB) per sample.
+        let range = self.settings.range_db.max(0.0);
+        let mut max_att = self.max_attenuation_db;
+        let mut envelope = self.envelope;
+        let mut open = self.open;
+        let mut hold_left = self.hold_left;
+        let mut att = self.attenuation_db;
+        let mut gains = [0.0f32; PASS_SAMPLES];
+        let gains = &mut gains[..n];
+        for (g, &p) in gains.iter_mut().zip(peak.iter()) {
+            envelope = fast_max(p, envelope * self.envelope_decay);
+            if envelope >= self.open_lin {
+                open = true;
+            }
+            if envelope >= self.close_lin {
+                hold_left = self.hold_samples;
+            } else if open {
+                if hold_left > 0 {
+                    hold_left -= 1;
                 } else {
-                    self.open = false;
+                    open = false;
                 }
             }
-            let (target, coef) = if self.open {
+            let (target, coef) = if open {
                 (0.0, self.attack)
             } else {
                 (range, self.release)
             };
-            self.attenuation_db = target + coef * (self.attenuation_db - target);
-            if (self.attenuation_db - target).abs() < 1e-4 {
-                self.attenuation_db = target;
+            att = target + coef * (att - target);
+            if (att - target).abs() < 1e-4 {
+                att = target;
             }
-            max_att = max_att.max(self.attenuation_db);
-            if self.attenuation_db > 0.0 {
-                let g = from_db(-self.attenuation_db);
-                for channel in main.iter_mut().take(channels) {
-                    channel[i] *= g;
-                }
+            max_att = fast_max(max_att, att);
+            *g = att;
+        }
+        self.envelope = envelope;
+        self.open = open;
+        self.hold_left = hold_left;
+        self.attenuation_db = att;
+        self.max_attenuation_db = max_att;
+        // Passes 3 and 4: dB to gain (exactly 1 where open), applied.
+        for g in gains.iter_mut() {
+            *g = fast_gain(-*g);
+        }
+        for channel in main.iter_mut().take(channels) {
+            for (x, &g) in channel[start..start + n].iter_mut().zip(gains.iter()) {
+                *x *= g;
             }
         }
-        self.max_attenuation_db = max_att;
     }
 }
 
@@ -841,7 +972,7 @@ pub struct DeEsser {
     release: f32,
     reduction_db: f32,
     max_reduction_db: f32,
-    grid: u32,
+    grid: FlushGrid,
 }
 
 impl DeEsser {
@@ -862,7 +993,7 @@ impl DeEsser {
             release: 0.0,
             reduction_db: 0.0,
             max_reduction_db: 0.0,
-            grid: 0,
+            grid: FlushGrid::START,
         };
         d.apply();
         d
@@ -904,7 +1035,7 @@ impl DeEsser {
         }
         self.reduction_db = 0.0;
         self.max_reduction_db = 0.0;
-        self.grid = 0;
+        self.grid = FlushGrid::START;
     }
 
     /// Deepest reduction (dB) since the last call; resets it.
@@ -914,64 +1045,118 @@ impl DeEsser {
 
     /// De-esses `main` in place: `out = low + g * high` (a Linkwitz-Riley split sums to an
     /// allpass, so with no reduction the magnitude response is flat).
-    #[allow(clippy::needless_range_loop)] // samples across channels, in lockstep
+    ///
+    /// In passes: the split (two channels side by side) and the band's peak across channels,
+    /// the gain computer (vectorised), the smoothing (serial), dB to gain (vectorised), and the
+    /// sum.
     pub fn process(&mut self, main: &mut [&mut [f32]]) {
         let channels = main.len().min(MAX_CHANNELS);
         if channels == 0 {
             return;
         }
         let len = main[0].len();
-        let range = self.settings.range_db.max(0.0);
-        let listen = self.settings.listen;
-        let mut band = [0.0f32; MAX_CHANNELS];
-        let mut rest = [0.0f32; MAX_CHANNELS];
-        let mut max_red = self.max_reduction_db;
-        for i in 0..len {
-            self.grid += 1;
-            if self.grid == FLUSH_GRID {
-                self.grid = 0;
+        let mut start = 0;
+        while start < len {
+            let (flush, n) = self.grid.next_pass(len - start, PASS_SAMPLES);
+            if flush {
                 for k in self.low.iter_mut().chain(self.high.iter_mut()) {
                     k.flush();
                 }
             }
-            let mut peak = 0.0f32;
-            for ch in 0..channels {
-                let x = main[ch][i];
-                let [h1, h2] = &mut self.high;
-                let [l1, l2] = &mut self.low;
-                band[ch] = h2.tick(ch, h1.tick(ch, x));
-                rest[ch] = l2.tick(ch, l1.tick(ch, x));
-                peak = peak.max(band[ch].abs());
-            }
-            let target = if peak > self.knee_start_lin {
-                self.curve.reduction_db(to_db(peak)).min(range)
+            self.process_pass(main, start, n, channels);
+            start += n;
+        }
+    }
+
+    fn process_pass(&mut self, main: &mut [&mut [f32]], start: usize, n: usize, channels: usize) {
+        // Pass 1: the split. The band goes to `band`, the rest stays in `main`.
+        let mut band = [[0.0f32; PASS_SAMPLES]; MAX_CHANNELS];
+        let mut peak = [0.0f32; PASS_SAMPLES];
+        let peak = &mut peak[..n];
+        let [h1, h2] = &mut self.high;
+        let [l1, l2] = &mut self.low;
+        let mut ch = 0;
+        while ch < channels {
+            if ch + 1 < channels {
+                let (hc1, hc2, lc1, lc2) = (h1.c, h2.c, l1.c, l2.c);
+                let (mut sh1, mut sh2) = (h1.pair_state(ch), h2.pair_state(ch));
+                let (mut sl1, mut sl2) = (l1.pair_state(ch), l2.pair_state(ch));
+                let (ma, mb) = main.split_at_mut(ch + 1);
+                let (xa, xb) = (&mut ma[ch][start..start + n], &mut mb[0][start..start + n]);
+                let (ba, bb) = band.split_at_mut(ch + 1);
+                let (ba, bb) = (&mut ba[ch][..n], &mut bb[0][..n]);
+                for (j, p) in peak.iter_mut().enumerate() {
+                    let x = [xa[j] as f64, xb[j] as f64];
+                    let hi = tick_pair(&hc2, &mut sh2, tick_pair(&hc1, &mut sh1, x));
+                    let lo = tick_pair(&lc2, &mut sl2, tick_pair(&lc1, &mut sl1, x));
+                    xa[j] = lo[0] as f32;
+                    xb[j] = lo[1] as f32;
+                    let (b0, b1) = (hi[0] as f32, hi[1] as f32);
+                    ba[j] = b0;
+                    bb[j] = b1;
+                    *p = fast_max(*p, fast_max(b0.abs(), b1.abs()));
+                }
+                h1.set_pair_state(ch, sh1);
+                h2.set_pair_state(ch, sh2);
+                l1.set_pair_state(ch, sl1);
+                l2.set_pair_state(ch, sl2);
+                ch += 2;
             } else {
-                0.0
-            };
-            let coef = if target > self.reduction_db {
+                let x = &mut main[ch][start..start + n];
+                for ((v, b), p) in x.iter_mut().zip(band[ch].iter_mut()).zip(peak.iter_mut()) {
+                    *b = h2.tick(ch, h1.tick(ch, *v));
+                    *v = l2.tick(ch, l1.tick(ch, *v));
+                    *p = fast_max(*p, b.abs());
+                }
+                ch += 1;
+            }
+        }
+        // Pass 2: the reduction each sample's band peak asks for (nothing below the knee).
+        let range = self.settings.range_db.max(0.0);
+        let knee = self.knee_start_lin;
+        let mut reduction = [0.0f32; PASS_SAMPLES];
+        let reduction = &mut reduction[..n];
+        for (r, &p) in reduction.iter_mut().zip(peak.iter()) {
+            let target = self
+                .curve
+                .reduction_db(fast_db(fast_max(p, 1e-10)))
+                .min(range);
+            *r = if p > knee { target } else { 0.0 };
+        }
+        // Pass 3: attack and release.
+        let mut r = self.reduction_db;
+        let mut max_red = self.max_reduction_db;
+        for v in reduction.iter_mut() {
+            let target = *v;
+            let coef = if target > r {
                 self.attack
             } else {
                 self.release
             };
-            self.reduction_db = target + coef * (self.reduction_db - target);
-            if self.reduction_db < 1e-6 {
-                self.reduction_db = 0.0;
+            r = target + coef * (r - target);
+            if r < 1e-6 {
+                r = 0.0;
             }
-            max_red = max_red.max(self.reduction_db);
-            let g = if self.reduction_db == 0.0 {
-                1.0
+            max_red = fast_max(max_red, r);
+            *v = r;
+        }
+        self.reduction_db = r;
+        self.max_reduction_db = max_red;
+        // Passes 4 and 5: dB to gain (exactly 1 without reduction), and the sum.
+        for v in reduction.iter_mut() {
+            *v = fast_gain(-*v);
+        }
+        let listen = self.settings.listen;
+        for (x, b) in main.iter_mut().zip(band.iter()).take(channels) {
+            let x = &mut x[start..start + n];
+            if listen {
+                x.copy_from_slice(&b[..n]);
             } else {
-                from_db(-self.reduction_db)
-            };
-            for ch in 0..channels {
-                main[ch][i] = if listen {
-                    band[ch]
-                } else {
-                    rest[ch] + g * band[ch]
-                };
+                for ((y, &b), &g) in x.iter_mut().zip(&b[..n]).zip(reduction.iter()) {
+                    *y += g * b;
+                }
             }
         }
-        self.max_reduction_db = max_red;
     }
 }
 

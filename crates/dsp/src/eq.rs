@@ -7,7 +7,7 @@
 //! from block starts, so the output does not depend on how the host cuts blocks.
 //! The filters run in `f64`, transposed direct form II.
 
-use crate::biquad::BiquadCoefficients;
+use crate::biquad::{BiquadCoefficients, tick_pair};
 use crate::filters::{MAX_PASS_SECTIONS, Section, SectionKind, Slope, butterworth};
 
 /// Samples between coefficient updates while a parameter glides.
@@ -395,26 +395,24 @@ fn stereo_cascade<const K: usize>(
     right: &mut [f32],
 ) {
     let c: [BiquadCoefficients; K] = std::array::from_fn(|k| coeffs[k]);
-    let mut s1: [[f64; 2]; K] = std::array::from_fn(|k| [state[k][0][0], state[k][1][0]]);
-    let mut s2: [[f64; 2]; K] = std::array::from_fn(|k| [state[k][0][1], state[k][1][1]]);
+    // Per section: both channels' s1, then both channels' s2.
+    let mut s: [[[f64; 2]; 2]; K] = std::array::from_fn(|k| {
+        [
+            [state[k][0][0], state[k][1][0]],
+            [state[k][0][1], state[k][1][1]],
+        ]
+    });
     for (xl, xr) in left.iter_mut().zip(right.iter_mut()) {
         let mut y = [*xl as f64, *xr as f64];
         for k in 0..K {
-            let c = &c[k];
-            let x = y;
-            let out = [c.b0 * x[0] + s1[k][0], c.b0 * x[1] + s1[k][1]];
-            s1[k] = [
-                c.b1 * x[0] - c.a1 * out[0] + s2[k][0],
-                c.b1 * x[1] - c.a1 * out[1] + s2[k][1],
-            ];
-            s2[k] = [c.b2 * x[0] - c.a2 * out[0], c.b2 * x[1] - c.a2 * out[1]];
-            y = out;
+            y = tick_pair(&c[k], &mut s[k], y);
         }
         *xl = y[0] as f32;
         *xr = y[1] as f32;
     }
     for k in 0..K {
-        state[k] = [[s1[k][0], s2[k][0]], [s1[k][1], s2[k][1]]];
+        let [s1, s2] = s[k];
+        state[k] = [[s1[0], s2[0]], [s1[1], s2[1]]];
     }
 }
 

@@ -197,7 +197,12 @@ impl Character {
 
 /// `ln(cosh(x)) = |x| + ln(1 + e^(-2|x|)) - ln 2`, without overflow, in branch-free
 /// arithmetic that the compiler vectorises (libm's `exp` and `ln_1p` are calls it cannot).
-/// Accurate to a few ulps of `|x|` (tested against libm).
+///
+/// Accuracy budget: ADAA divides a difference of two values by the input step, which is at
+/// least [`ADAA_EPS`]; an absolute error `e` in the antiderivative becomes at most `2e /
+/// ADAA_EPS` in the output. The series are cut where `e` stays below 3e-13 (tested against
+/// libm), so the output error stays below 6e-8, under the f32 resolution of a full-scale
+/// sample; longer series would cost time for nothing.
 #[inline(always)]
 fn log_cosh(x: f64) -> f64 {
     log_cosh_with::<false>(x)
@@ -219,7 +224,7 @@ fn log_cosh_with<const FMA: bool>(x: f64) -> f64 {
 }
 
 /// `e^z` for `-40 <= z <= 0`: z = k ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor series
-/// to degree 12 (truncation below 2e-16), 2^k by building the exponent bits. Rounding to k uses
+/// to degree 10 (relative truncation error below 3e-13), 2^k by building the exponent bits. Rounding to k uses
 /// the 1.5 * 2^52 trick, which leaves k in the low mantissa bits.
 #[inline(always)]
 fn exp_nonpositive<const FMA: bool>(z: f64) -> f64 {
@@ -230,10 +235,8 @@ fn exp_nonpositive<const FMA: bool>(z: f64) -> f64 {
     let kk = z * std::f64::consts::LOG2_E + MAGIC;
     let k = kk - MAGIC;
     let r = (z - k * LN2_HI) - k * LN2_LO;
-    let mut p = 1.0 / 479_001_600.0;
+    let mut p = 1.0 / 3_628_800.0;
     for c in [
-        1.0 / 39_916_800.0,
-        1.0 / 3_628_800.0,
         1.0 / 362_880.0,
         1.0 / 40_320.0,
         1.0 / 5040.0,
@@ -253,16 +256,13 @@ fn exp_nonpositive<const FMA: bool>(z: f64) -> f64 {
 }
 
 /// `ln(1 + t)` for `0 <= t <= 1`: `2 atanh(s)` with `s = t / (2 + t) <= 1/3`, summed to
-/// `s^35` (truncation below 1e-17).
+/// `s^23` (truncation below 1.1e-13).
 #[inline(always)]
 fn ln_1p_unit<const FMA: bool>(t: f64) -> f64 {
     let s = t / (2.0 + t);
     let s2 = s * s;
-    let mut p = 1.0 / 35.0;
-    for k in [
-        33.0, 31.0, 29.0, 27.0, 25.0, 23.0, 21.0, 19.0, 17.0, 15.0, 13.0, 11.0, 9.0, 7.0, 5.0, 3.0,
-        1.0,
-    ] {
+    let mut p = 1.0 / 23.0;
+    for k in [21.0, 19.0, 17.0, 15.0, 13.0, 11.0, 9.0, 7.0, 5.0, 3.0, 1.0] {
         p = madd::<FMA>(p, s2, 1.0 / k);
     }
     2.0 * s * p
@@ -496,11 +496,11 @@ mod tests {
         while x <= 40.0 {
             let a = x.abs();
             let reference = a + (-2.0 * a).exp().ln_1p() - std::f64::consts::LN_2;
-            let err = (log_cosh(x) - reference).abs() / a.max(1.0);
+            let err = (log_cosh(x) - reference).abs();
             worst = worst.max(err);
             x += 0.000_731;
         }
-        assert!(worst < 4.0 * f64::EPSILON, "worst relative error {worst:e}");
+        assert!(worst < 3e-13, "worst absolute error {worst:e}");
         // The block path (AVX2/FMA on CPUs that have it) agrees too.
         let xs: Vec<f64> = (0..20_000).map(|i| -30.0 + i as f64 * 0.003).collect();
         let mut fs = vec![0.0; xs.len()];
@@ -508,15 +508,12 @@ mod tests {
         for (&x, &f) in xs.iter().zip(&fs) {
             let a = x.abs();
             let reference = a + (-2.0 * a).exp().ln_1p() - std::f64::consts::LN_2;
-            assert!(
-                (f - reference).abs() <= 4.0 * f64::EPSILON * a.max(1.0),
-                "{x}"
-            );
+            assert!((f - reference).abs() < 3e-13, "{x}");
         }
-        assert!(log_cosh(0.0).abs() <= f64::EPSILON);
+        assert!(log_cosh(0.0).abs() < 3e-13);
         for z in [-40.0, -20.5, -1.0, -0.3, -1e-9, 0.0] {
             let rel = (exp_nonpositive::<false>(z) - z.exp()).abs() / z.exp();
-            assert!(rel < 4.0 * f64::EPSILON, "exp({z}): {rel:e}");
+            assert!(rel < 3e-13, "exp({z}): {rel:e}");
         }
     }
 }
