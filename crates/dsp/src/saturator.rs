@@ -175,15 +175,69 @@ impl Character {
 
     #[inline(always)]
     fn antiderivatives_with<const FMA: bool>(self, x: &[f64], out: &mut [f64]) {
-        let pairs = out.iter_mut().zip(x);
-        match self {
-            Character::Tape => pairs.for_each(|(o, &x)| *o = log_cosh_with::<FMA>(x)),
-            Character::Tube => {
-                let slope = TUBE_BIAS.tanh();
-                pairs.for_each(|(o, &x)| *o = log_cosh_with::<FMA>(x + TUBE_BIAS) - x * slope);
+        // Tape and tube: LANES values at a time (see `log_cosh_lanes`), the rest one by one
+        // with the same arithmetic, so the result does not depend on where a block ends.
+        let (bias, slope) = match self {
+            Character::Tape => (0.0, 0.0),
+            Character::Tube => (TUBE_BIAS, TUBE_BIAS.tanh()),
+            Character::HardClip => {
+                for (o, &x) in out.iter_mut().zip(x) {
+                    *o = self.antiderivative(x);
+                }
+                return;
             }
-            Character::HardClip => pairs.for_each(|(o, &x)| *o = self.antiderivative(x)),
+        };
+        let mut outs = out.chunks_exact_mut(LANES);
+        let mut xs = x.chunks_exact(LANES);
+        for (o, x) in (&mut outs).zip(&mut xs) {
+            let x: &[f64; LANES] = x.try_into().expect("LANES values");
+            let shifted = std::array::from_fn(|l| x[l] + bias);
+            let f = log_cosh_lanes::<FMA, LANES>(shifted);
+            for l in 0..LANES {
+                o[l] = f[l] - x[l] * slope;
+            }
         }
+        for (o, &x) in outs.into_remainder().iter_mut().zip(xs.remainder()) {
+            *o = log_cosh_with::<FMA>(x + bias) - x * slope;
+        }
+    }
+
+    /// First-order ADAA over a block: `xs[0]` and `fs[0]` hold the previous input and its
+    /// antiderivative, `xs[1..]` the new inputs. Fills `fs[1..]` with the antiderivatives and
+    /// `wet[i]` with the difference quotient between inputs `i` and `i + 1`. Where a step is
+    /// below [`ADAA_EPS`] the quotient is ill-conditioned and `wet` holds a placeholder; the
+    /// result says whether that happened (the caller then uses the shaper at the midpoint).
+    /// Compiled for AVX2 and FMA when the CPU has them.
+    fn adaa(self, xs: &[f64], fs: &mut [f64], wet: &mut [f64]) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            return unsafe { self.adaa_fma(xs, fs, wet) };
+        }
+        self.adaa_with::<false>(xs, fs, wet)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn adaa_fma(self, xs: &[f64], fs: &mut [f64], wet: &mut [f64]) -> bool {
+        self.adaa_with::<true>(xs, fs, wet)
+    }
+
+    #[inline(always)]
+    fn adaa_with<const FMA: bool>(self, xs: &[f64], fs: &mut [f64], wet: &mut [f64]) -> bool {
+        let n = wet.len();
+        self.antiderivatives_with::<FMA>(&xs[1..=n], &mut fs[1..=n]);
+        let mut small = false;
+        let steps = xs[1..=n].iter().zip(&xs[..n]);
+        let diffs = fs[1..=n].iter().zip(&fs[..n]);
+        for ((w, (&x1, &x0)), (&f1, &f0)) in wet.iter_mut().zip(steps).zip(diffs) {
+            let d = x1 - x0;
+            let tiny = d.abs() < ADAA_EPS;
+            small |= tiny;
+            *w = (f1 - f0) / if tiny { 1.0 } else { d };
+        }
+        small
     }
 
     /// Slope of the shaper at zero (small-signal gain).
@@ -223,36 +277,122 @@ fn log_cosh_with<const FMA: bool>(x: f64) -> f64 {
     a + ln_1p_unit::<FMA>(t) - std::f64::consts::LN_2
 }
 
+/// Values per step of the block antiderivatives: four AVX registers' worth, so four
+/// independent chains of multiply-adds overlap (one chain alone waits on its own latency).
+const LANES: usize = 16;
+
+/// [`log_cosh_with`] on `L` values, each step across all lanes before the next: the same
+/// arithmetic per value, interleaved.
+#[inline(always)]
+fn log_cosh_lanes<const FMA: bool, const L: usize>(x: [f64; L]) -> [f64; L] {
+    let mut a = [0.0; L];
+    let mut z = [0.0; L];
+    for l in 0..L {
+        a[l] = x[l].abs();
+        z[l] = -2.0 * a[l].min(20.0);
+    }
+    let t = exp_nonpositive_lanes::<FMA, L>(z);
+    let ln = ln_1p_unit_lanes::<FMA, L>(t);
+    let mut out = [0.0; L];
+    for l in 0..L {
+        out[l] = a[l] + ln[l] - std::f64::consts::LN_2;
+    }
+    out
+}
+
+/// [`exp_nonpositive`] on `L` values, step by step across the lanes.
+#[inline(always)]
+fn exp_nonpositive_lanes<const FMA: bool, const L: usize>(z: [f64; L]) -> [f64; L] {
+    let mut kk = [0.0; L];
+    let mut r = [0.0; L];
+    for l in 0..L {
+        kk[l] = z[l] * std::f64::consts::LOG2_E + EXP_MAGIC;
+        let k = kk[l] - EXP_MAGIC;
+        r[l] = (z[l] - k * LN2_HI) - k * LN2_LO;
+    }
+    let mut p = [EXP_SERIES[0]; L];
+    for &c in &EXP_SERIES[1..] {
+        for l in 0..L {
+            p[l] = madd::<FMA>(p[l], r[l], c);
+        }
+    }
+    for l in 0..L {
+        let k_bits = kk[l].to_bits().wrapping_sub(EXP_MAGIC.to_bits());
+        p[l] *= f64::from_bits(k_bits.wrapping_add(1023) << 52);
+    }
+    p
+}
+
+/// [`ln_1p_unit`] on `L` values, step by step across the lanes.
+#[inline(always)]
+fn ln_1p_unit_lanes<const FMA: bool, const L: usize>(t: [f64; L]) -> [f64; L] {
+    let mut s = [0.0; L];
+    let mut s2 = [0.0; L];
+    for l in 0..L {
+        s[l] = t[l] / (2.0 + t[l]);
+        s2[l] = s[l] * s[l];
+    }
+    let mut p = [LN_SERIES[0]; L];
+    for &c in &LN_SERIES[1..] {
+        for l in 0..L {
+            p[l] = madd::<FMA>(p[l], s2[l], c);
+        }
+    }
+    for l in 0..L {
+        p[l] *= 2.0 * s[l];
+    }
+    p
+}
+
+/// Rounds to an integer in the low mantissa bits: 1.5 * 2^52.
+const EXP_MAGIC: f64 = 6_755_399_441_055_744.0;
+/// ln 2 split in two (fdlibm's): k * LN2_HI is exact for the k that occur here.
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+/// Taylor coefficients of e^r, highest degree (10) first.
+const EXP_SERIES: [f64; 11] = [
+    1.0 / 3_628_800.0,
+    1.0 / 362_880.0,
+    1.0 / 40_320.0,
+    1.0 / 5040.0,
+    1.0 / 720.0,
+    1.0 / 120.0,
+    1.0 / 24.0,
+    1.0 / 6.0,
+    0.5,
+    1.0,
+    1.0,
+];
+/// Coefficients of the atanh series in s^2, 1/23 first.
+const LN_SERIES: [f64; 12] = [
+    1.0 / 23.0,
+    1.0 / 21.0,
+    1.0 / 19.0,
+    1.0 / 17.0,
+    1.0 / 15.0,
+    1.0 / 13.0,
+    1.0 / 11.0,
+    1.0 / 9.0,
+    1.0 / 7.0,
+    1.0 / 5.0,
+    1.0 / 3.0,
+    1.0,
+];
+
 /// `e^z` for `-40 <= z <= 0`: z = k ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor series
 /// to degree 10 (relative truncation error below 3e-13), 2^k by building the exponent bits. Rounding to k uses
 /// the 1.5 * 2^52 trick, which leaves k in the low mantissa bits.
 #[inline(always)]
 fn exp_nonpositive<const FMA: bool>(z: f64) -> f64 {
-    const MAGIC: f64 = 6_755_399_441_055_744.0;
-    // ln 2 split in two (fdlibm's): k * LN2_HI is exact for the k that occur here.
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-    let kk = z * std::f64::consts::LOG2_E + MAGIC;
-    let k = kk - MAGIC;
+    let kk = z * std::f64::consts::LOG2_E + EXP_MAGIC;
+    let k = kk - EXP_MAGIC;
     let r = (z - k * LN2_HI) - k * LN2_LO;
-    let mut p = 1.0 / 3_628_800.0;
-    for c in [
-        1.0 / 362_880.0,
-        1.0 / 40_320.0,
-        1.0 / 5040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ] {
+    let mut p = EXP_SERIES[0];
+    for &c in &EXP_SERIES[1..] {
         p = madd::<FMA>(p, r, c);
     }
-    let k_bits = kk.to_bits().wrapping_sub(MAGIC.to_bits());
-    let scale = f64::from_bits(k_bits.wrapping_add(1023) << 52);
-    p * scale
+    let k_bits = kk.to_bits().wrapping_sub(EXP_MAGIC.to_bits());
+    p * f64::from_bits(k_bits.wrapping_add(1023) << 52)
 }
 
 /// `ln(1 + t)` for `0 <= t <= 1`: `2 atanh(s)` with `s = t / (2 + t) <= 1/3`, summed to
@@ -261,9 +401,9 @@ fn exp_nonpositive<const FMA: bool>(z: f64) -> f64 {
 fn ln_1p_unit<const FMA: bool>(t: f64) -> f64 {
     let s = t / (2.0 + t);
     let s2 = s * s;
-    let mut p = 1.0 / 23.0;
-    for k in [21.0, 19.0, 17.0, 15.0, 13.0, 11.0, 9.0, 7.0, 5.0, 3.0, 1.0] {
-        p = madd::<FMA>(p, s2, 1.0 / k);
+    let mut p = LN_SERIES[0];
+    for &c in &LN_SERIES[1..] {
+        p = madd::<FMA>(p, s2, c);
     }
     2.0 * s * p
 }
@@ -427,18 +567,14 @@ impl Saturator {
                 for (x, &h) in xs[1..].iter_mut().zip(high.iter()) {
                     *x = h as f64 * drive;
                 }
-                character.antiderivatives(&xs[1..], &mut fs[1..]);
                 let wet = &mut self.wet[..n];
-                for (i, w) in wet.iter_mut().enumerate() {
-                    let d = xs[i + 1] - xs[i];
-                    let safe = if d.abs() < ADAA_EPS { 1.0 } else { d };
-                    *w = (fs[i + 1] - fs[i]) / safe;
-                }
                 // Where consecutive inputs (nearly) coincide the quotient is ill-conditioned:
                 // use the shaper at the midpoint instead (rare; a scalar fix-up pass).
-                for (i, w) in wet.iter_mut().enumerate() {
-                    if (xs[i + 1] - xs[i]).abs() < ADAA_EPS {
-                        *w = character.shape(0.5 * (xs[i + 1] + xs[i]));
+                if character.adaa(xs, fs, wet) {
+                    for (i, w) in wet.iter_mut().enumerate() {
+                        if (xs[i + 1] - xs[i]).abs() < ADAA_EPS {
+                            *w = character.shape(0.5 * (xs[i + 1] + xs[i]));
+                        }
                     }
                 }
                 st.prev = xs[n];
