@@ -20,7 +20,8 @@
 //! filtered key, gliding in dB between open and the range. The de-esser is split-band: a
 //! Linkwitz-Riley (4th-order) crossover takes the sibilant band above the split frequency, the
 //! gain computer limits that band's level, and only the band is turned down
-//! (`out = low + g * high`); the two bands sum to an allpass, so everything below the split
+//! (`out = low + g * high`, computed as `allpass + (g - 1) * high`, since the two LR4 bands
+//! sum to the crossover's allpass); so everything below the split
 //! passes with its level untouched.
 
 use crate::biquad::{BiquadCoefficients, tick_pair};
@@ -225,6 +226,16 @@ impl FlushGrid {
         self.until -= n as u32;
         (flush, n)
     }
+}
+
+/// One step of a one-pole smoother towards `target` with one coefficient for rising (`rise`)
+/// and one for falling (`fall`): `target + coef * (value - target)`.
+#[inline(always)]
+fn smooth_step(value: f32, target: f32, rise: f32, fall: f32) -> f32 {
+    let d = value - target;
+    let rising = target + rise * d;
+    let falling = target + fall * d;
+    if target > value { rising } else { falling }
 }
 
 /// `max` without NaN handling (audio reaching the dynamics is sanitised): vectorises.
@@ -586,30 +597,27 @@ impl Compressor {
         for (ch, lv) in levels.iter_mut().enumerate().take(computed) {
             let mut r = self.reduction[ch];
             let mut slow = self.slow[ch];
-            for (j, out) in lv[..n].iter_mut().enumerate() {
-                let loud_db = loudest[j];
-                let target = if loud_db == FLOOR_DB {
-                    0.0
-                } else {
-                    let own = if per_channel { *out } else { 0.0 };
-                    let x = link * loud_db + (1.0 - link) * own;
-                    self.curve.reduction_db(x).min(range)
-                };
-                let coef = if target > r { self.attack } else { release };
-                r = target + coef * (r - target);
+            // The curve first (no recursion: vectorises), then the smoothing.
+            for (out, &loud_db) in lv[..n].iter_mut().zip(&loudest[..n]) {
+                let own = if per_channel { *out } else { 0.0 };
+                let x = link * loud_db + (1.0 - link) * own;
+                let target = self.curve.reduction_db(x).min(range);
+                *out = if loud_db == FLOOR_DB { 0.0 } else { target };
+            }
+            for out in lv[..n].iter_mut() {
+                r = smooth_step(r, *out, self.attack, release);
                 if r < 1e-6 {
                     r = 0.0;
                 }
                 let mut applied = r;
                 if auto {
-                    let c = if r > slow { slow_charge } else { slow_release };
-                    slow = r + c * (slow - r);
+                    slow = smooth_step(slow, r, slow_charge, slow_release);
                     if slow < 1e-6 {
                         slow = 0.0;
                     }
-                    applied = applied.max(slow);
+                    applied = fast_max(applied, slow);
                 }
-                max_red = max_red.max(applied);
+                max_red = fast_max(max_red, applied);
                 *out = applied;
             }
             self.reduction[ch] = r;
@@ -962,9 +970,11 @@ const DEESS_KNEE_DB: f32 = 6.0;
 pub struct DeEsser {
     settings: DeEsserSettings,
     sample_rate_hz: f64,
-    /// Linkwitz-Riley split: two Butterworth low-passes, two high-passes.
-    low: [KeyFilter; 2],
+    /// Linkwitz-Riley split: two Butterworth high-passes give the band; the rest is the
+    /// crossover's allpass (what the two LR4 outputs sum to) minus the band, so one allpass
+    /// section replaces the two low-passes.
     high: [KeyFilter; 2],
+    allpass: KeyFilter,
     curve: GainComputer,
     /// Below this band peak (linear) the curve does nothing: no dB conversion needed.
     knee_start_lin: f32,
@@ -981,8 +991,8 @@ impl DeEsser {
         let mut d = Self {
             settings: DeEsserSettings::default(),
             sample_rate_hz,
-            low: [KeyFilter::OFF; 2],
             high: [KeyFilter::OFF; 2],
+            allpass: KeyFilter::OFF,
             curve: GainComputer {
                 threshold_db: 0.0,
                 ratio: DEESS_RATIO,
@@ -1016,12 +1026,20 @@ impl DeEsser {
     fn apply(&mut self) {
         let sr = self.sample_rate_hz;
         let f = self.settings.freq_hz.max(20.0) as f64;
+        let hp = bilinear_butterworth(true, f, sr);
         for k in &mut self.high {
-            k.set_coefficients(bilinear_butterworth(true, f, sr));
+            k.set_coefficients(hp);
         }
-        for k in &mut self.low {
-            k.set_coefficients(bilinear_butterworth(false, f, sr));
-        }
+        // LP^2 + HP^2 = D~/D for the Butterworth denominator D (s^2 + sqrt 2 s + 1) and its
+        // mirror D~ (s^2 - sqrt 2 s + 1); the bilinear transform keeps the identity, and D~'s
+        // digital coefficients are D's reversed.
+        self.allpass.set_coefficients(BiquadCoefficients {
+            b0: hp.a2,
+            b1: hp.a1,
+            b2: 1.0,
+            a1: hp.a1,
+            a2: hp.a2,
+        });
         self.curve.threshold_db = self.settings.threshold_db;
         self.knee_start_lin = from_db(self.curve.knee_start_db());
         self.attack = time_coefficient(DEESS_ATTACK_MS, sr);
@@ -1030,7 +1048,7 @@ impl DeEsser {
 
     /// Clears state.
     pub fn reset(&mut self) {
-        for k in self.low.iter_mut().chain(self.high.iter_mut()) {
+        for k in self.high.iter_mut().chain([&mut self.allpass]) {
             k.reset();
         }
         self.reduction_db = 0.0;
@@ -1059,7 +1077,7 @@ impl DeEsser {
         while start < len {
             let (flush, n) = self.grid.next_pass(len - start, PASS_SAMPLES);
             if flush {
-                for k in self.low.iter_mut().chain(self.high.iter_mut()) {
+                for k in self.high.iter_mut().chain([&mut self.allpass]) {
                     k.flush();
                 }
             }
@@ -1069,18 +1087,18 @@ impl DeEsser {
     }
 
     fn process_pass(&mut self, main: &mut [&mut [f32]], start: usize, n: usize, channels: usize) {
-        // Pass 1: the split. The band goes to `band`, the rest stays in `main`.
+        // Pass 1: the split. The band goes to `band`, the allpassed input replaces `main`.
         let mut band = [[0.0f32; PASS_SAMPLES]; MAX_CHANNELS];
         let mut peak = [0.0f32; PASS_SAMPLES];
         let peak = &mut peak[..n];
         let [h1, h2] = &mut self.high;
-        let [l1, l2] = &mut self.low;
+        let ap = &mut self.allpass;
         let mut ch = 0;
         while ch < channels {
             if ch + 1 < channels {
-                let (hc1, hc2, lc1, lc2) = (h1.c, h2.c, l1.c, l2.c);
+                let (hc1, hc2, ac) = (h1.c, h2.c, ap.c);
                 let (mut sh1, mut sh2) = (h1.pair_state(ch), h2.pair_state(ch));
-                let (mut sl1, mut sl2) = (l1.pair_state(ch), l2.pair_state(ch));
+                let mut sa = ap.pair_state(ch);
                 let (ma, mb) = main.split_at_mut(ch + 1);
                 let (xa, xb) = (&mut ma[ch][start..start + n], &mut mb[0][start..start + n]);
                 let (ba, bb) = band.split_at_mut(ch + 1);
@@ -1088,9 +1106,9 @@ impl DeEsser {
                 for (j, p) in peak.iter_mut().enumerate() {
                     let x = [xa[j] as f64, xb[j] as f64];
                     let hi = tick_pair(&hc2, &mut sh2, tick_pair(&hc1, &mut sh1, x));
-                    let lo = tick_pair(&lc2, &mut sl2, tick_pair(&lc1, &mut sl1, x));
-                    xa[j] = lo[0] as f32;
-                    xb[j] = lo[1] as f32;
+                    let all = tick_pair(&ac, &mut sa, x);
+                    xa[j] = all[0] as f32;
+                    xb[j] = all[1] as f32;
                     let (b0, b1) = (hi[0] as f32, hi[1] as f32);
                     ba[j] = b0;
                     bb[j] = b1;
@@ -1098,14 +1116,13 @@ impl DeEsser {
                 }
                 h1.set_pair_state(ch, sh1);
                 h2.set_pair_state(ch, sh2);
-                l1.set_pair_state(ch, sl1);
-                l2.set_pair_state(ch, sl2);
+                ap.set_pair_state(ch, sa);
                 ch += 2;
             } else {
                 let x = &mut main[ch][start..start + n];
                 for ((v, b), p) in x.iter_mut().zip(band[ch].iter_mut()).zip(peak.iter_mut()) {
                     *b = h2.tick(ch, h1.tick(ch, *v));
-                    *v = l2.tick(ch, l1.tick(ch, *v));
+                    *v = ap.tick(ch, *v);
                     *p = fast_max(*p, b.abs());
                 }
                 ch += 1;
@@ -1128,12 +1145,7 @@ impl DeEsser {
         let mut max_red = self.max_reduction_db;
         for v in reduction.iter_mut() {
             let target = *v;
-            let coef = if target > r {
-                self.attack
-            } else {
-                self.release
-            };
-            r = target + coef * (r - target);
+            r = smooth_step(r, target, self.attack, self.release);
             if r < 1e-6 {
                 r = 0.0;
             }
@@ -1142,9 +1154,10 @@ impl DeEsser {
         }
         self.reduction_db = r;
         self.max_reduction_db = max_red;
-        // Passes 4 and 5: dB to gain (exactly 1 without reduction), and the sum.
+        // Passes 4 and 5: dB to gain, and the sum: low + g * band = allpass + (g - 1) * band
+        // (exactly the allpassed input without reduction).
         for v in reduction.iter_mut() {
-            *v = fast_gain(-*v);
+            *v = fast_gain(-*v) - 1.0;
         }
         let listen = self.settings.listen;
         for (x, b) in main.iter_mut().zip(band.iter()).take(channels) {

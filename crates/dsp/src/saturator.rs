@@ -570,10 +570,19 @@ impl Saturator {
                 let wet = &mut self.wet[..n];
                 // Where consecutive inputs (nearly) coincide the quotient is ill-conditioned:
                 // use the shaper at the midpoint instead (rare; a scalar fix-up pass).
+                // Near every extremum of a low tone some step is tiny, so the fix-up checks
+                // LANES samples at a time (vectorised) and goes sample by sample only where
+                // one is.
                 if character.adaa(xs, fs, wet) {
-                    for (i, w) in wet.iter_mut().enumerate() {
-                        if (xs[i + 1] - xs[i]).abs() < ADAA_EPS {
-                            *w = character.shape(0.5 * (xs[i + 1] + xs[i]));
+                    for (c, chunk) in wet.chunks_mut(LANES).enumerate() {
+                        let x = &xs[c * LANES..=c * LANES + chunk.len()];
+                        let tiny = |k: usize| (x[k + 1] - x[k]).abs() < ADAA_EPS;
+                        if (0..chunk.len()).fold(false, |any, k| any | tiny(k)) {
+                            for (k, w) in chunk.iter_mut().enumerate() {
+                                if tiny(k) {
+                                    *w = character.shape(0.5 * (x[k + 1] + x[k]));
+                                }
+                            }
                         }
                     }
                 }
