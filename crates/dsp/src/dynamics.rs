@@ -230,12 +230,29 @@ impl FlushGrid {
 
 /// One step of a one-pole smoother towards `target` with one coefficient for rising (`rise`)
 /// and one for falling (`fall`): `target + coef * (value - target)`.
+///
+/// Without a comparison: when rising (`value < target`) the faster of the two coefficients
+/// (the smaller) gives the larger result, and when falling the slower gives the larger, so
+/// with `rise <= fall` the step is the larger of the two candidates; with `rise > fall`, by the
+/// same argument, the smaller. `rise_faster` is `rise <= fall`, decided once per block. The
+/// recursion's critical path is then a subtract, a multiply, an add and a max, with no
+/// compare-and-pick on it.
 #[inline(always)]
-fn smooth_step(value: f32, target: f32, rise: f32, fall: f32) -> f32 {
+fn smooth_step(value: f32, target: f32, rise: f32, fall: f32, rise_faster: bool) -> f32 {
     let d = value - target;
     let rising = target + rise * d;
     let falling = target + fall * d;
-    if target > value { rising } else { falling }
+    if rise_faster {
+        fast_max(rising, falling)
+    } else {
+        fast_min(rising, falling)
+    }
+}
+
+/// `min` without NaN handling.
+#[inline(always)]
+fn fast_min(a: f32, b: f32) -> f32 {
+    if a < b { a } else { b }
 }
 
 /// `max` without NaN handling (audio reaching the dynamics is sanitised): vectorises.
@@ -604,14 +621,16 @@ impl Compressor {
                 let target = self.curve.reduction_db(x).min(range);
                 *out = if loud_db == FLOOR_DB { 0.0 } else { target };
             }
+            let attack_faster = self.attack <= release;
+            let charge_faster = slow_charge <= slow_release;
             for out in lv[..n].iter_mut() {
-                r = smooth_step(r, *out, self.attack, release);
+                r = smooth_step(r, *out, self.attack, release, attack_faster);
                 if r < 1e-6 {
                     r = 0.0;
                 }
                 let mut applied = r;
                 if auto {
-                    slow = smooth_step(slow, r, slow_charge, slow_release);
+                    slow = smooth_step(slow, r, slow_charge, slow_release, charge_faster);
                     if slow < 1e-6 {
                         slow = 0.0;
                     }
@@ -1142,10 +1161,11 @@ impl DeEsser {
         }
         // Pass 3: attack and release.
         let mut r = self.reduction_db;
+        let attack_faster = self.attack <= self.release;
         let mut max_red = self.max_reduction_db;
         for v in reduction.iter_mut() {
             let target = *v;
-            r = smooth_step(r, target, self.attack, self.release);
+            r = smooth_step(r, target, self.attack, self.release, attack_faster);
             if r < 1e-6 {
                 r = 0.0;
             }
