@@ -54,9 +54,13 @@ fn halfband(half: usize) -> Vec<f64> {
 }
 
 /// Centre index of the sharp final decimator ([`Oversampler::with_sharp_decimation`]); odd.
-const SHARP_HALF: usize = 87;
-/// Kaiser beta of the sharp decimator (about 95 dB stopband).
-const SHARP_BETA: f64 = 9.5;
+/// 155 taps at about 83 dB: the saturator's worst alias (hard clip at 4x, -86.5 dB, which
+/// comes from elsewhere) is what it was with 175 taps at 95 dB (tape and tube moved from -120
+/// to -112 dB), and the passband is the same within 0.2 dB up to 20 kHz at 44.1 kHz; for 11 %
+/// less decimation work and 5 samples less latency.
+const SHARP_HALF: usize = 77;
+/// Kaiser beta of the sharp decimator (about 83 dB stopband).
+const SHARP_BETA: f64 = 8.5;
 /// Passband edge and stopband edge of the sharp decimator, as fractions of the base rate.
 const SHARP_PASS: f64 = 0.43;
 const SHARP_STOP: f64 = 0.5;
@@ -348,7 +352,7 @@ impl Oversampler {
     }
 
     /// Like [`Oversampler::new`], but the last step down (to the base rate) uses a sharper
-    /// low-pass (flat to 0.43 fs, about -95 dB from 0.5 fs) instead of the halfband. For
+    /// low-pass (flat to 0.43 fs, at least 80 dB down from 0.5 fs) instead of the halfband. For
     /// nonlinear processing at the high rate: whatever it creates just above the base rate's
     /// Nyquist is removed instead of folding back. Costs more and adds a little latency.
     pub fn with_sharp_decimation(channels: usize, factor: usize) -> Self {
@@ -585,7 +589,7 @@ mod tests {
         }
         for f in [24_000.0, 26_000.0, 30_000.0, 40_000.0, 47_900.0] {
             let db = Oversampler::sharp_decimator_magnitude_db(f, sr2);
-            assert!(db < -90.0, "{f} Hz: {db} dB");
+            assert!(db < -80.0, "{f} Hz: {db} dB");
         }
     }
 
