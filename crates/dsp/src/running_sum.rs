@@ -73,22 +73,11 @@ impl RunningSum {
     /// (a moving average when `scale` is 1 / len). Same results as [`RunningSum::push`] in a
     /// loop, with the state kept in registers.
     pub fn scaled_sums_in_place(&mut self, data: &mut [f32], scale: f64) {
-        let len = self.len;
-        let ring = &mut self.ring[..len];
-        let mut pos = self.pos;
-        let mut sum = self.sum;
+        let mut w = Window::of(self);
         for x in data.iter_mut() {
-            let old = ring[pos];
-            ring[pos] = *x;
-            pos += 1;
-            if pos == len {
-                pos = 0;
-            }
-            sum += *x as f64 - old as f64;
-            *x = (sum * scale) as f32;
+            *x = (w.push(*x) * scale) as f32;
         }
-        self.pos = pos;
-        self.sum = sum;
+        (self.pos, self.sum) = w.finish();
     }
 
     /// Two moving sums in cascade over `data`, in place: each value goes through
@@ -102,33 +91,14 @@ impl RunningSum {
         second_scale: f64,
         data: &mut [f32],
     ) {
-        let (len_a, len_b) = (first.len, second.len);
-        let ring_a = &mut first.ring[..len_a];
-        let ring_b = &mut second.ring[..len_b];
-        let (mut pos_a, mut pos_b) = (first.pos, second.pos);
-        let (mut sum_a, mut sum_b) = (first.sum, second.sum);
+        let mut a = Window::of(first);
+        let mut b = Window::of(second);
         for x in data.iter_mut() {
-            let old = ring_a[pos_a];
-            ring_a[pos_a] = *x;
-            pos_a += 1;
-            if pos_a == len_a {
-                pos_a = 0;
-            }
-            sum_a += *x as f64 - old as f64;
-            let y = (sum_a * first_scale) as f32;
-            let old = ring_b[pos_b];
-            ring_b[pos_b] = y;
-            pos_b += 1;
-            if pos_b == len_b {
-                pos_b = 0;
-            }
-            sum_b += y as f64 - old as f64;
-            *x = (sum_b * second_scale) as f32;
+            let y = (a.push(*x) * first_scale) as f32;
+            *x = (b.push(y) * second_scale) as f32;
         }
-        first.pos = pos_a;
-        first.sum = sum_a;
-        second.pos = pos_b;
-        second.sum = sum_b;
+        (first.pos, first.sum) = a.finish();
+        (second.pos, second.sum) = b.finish();
     }
 
     /// Pushes a value, dropping the oldest, and returns the new sum.
@@ -142,6 +112,43 @@ impl RunningSum {
         }
         self.sum += x as f64 - old as f64;
         self.sum
+    }
+}
+
+/// A [`RunningSum`]'s position and sum held in locals (registers) over a block; its ring is
+/// borrowed.
+struct Window<'a> {
+    ring: &'a mut [f32],
+    pos: usize,
+    sum: f64,
+}
+
+impl<'a> Window<'a> {
+    #[inline(always)]
+    fn of(s: &'a mut RunningSum) -> Self {
+        Self {
+            ring: &mut s.ring[..s.len],
+            pos: s.pos,
+            sum: s.sum,
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, x: f32) -> f64 {
+        let old = self.ring[self.pos];
+        self.ring[self.pos] = x;
+        self.pos += 1;
+        if self.pos == self.ring.len() {
+            self.pos = 0;
+        }
+        self.sum += x as f64 - old as f64;
+        self.sum
+    }
+
+    /// The position and sum to store back.
+    #[inline(always)]
+    fn finish(self) -> (usize, f64) {
+        (self.pos, self.sum)
     }
 }
 
