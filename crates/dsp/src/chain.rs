@@ -21,7 +21,7 @@
 
 use crate::delay::DelayLine;
 use crate::gain::{DEFAULT_GAIN_RAMP_MS, SmoothedGain};
-use crate::util::sanitize;
+use crate::util::{peak_abs, sanitize};
 
 /// The most channels (main or sidechain) a chain processes.
 pub const MAX_CHANNELS: usize = 8;
@@ -247,10 +247,10 @@ impl<C: Core> PluginChain<C> {
         for (ch, dry) in block.iter_mut().zip(self.dry.iter_mut()) {
             for (x, d) in ch.iter_mut().zip(dry.iter_mut()) {
                 let s = sanitize(*x);
-                in_peak = in_peak.max(s.abs());
                 *x = s;
                 *d = s;
             }
+            in_peak = peak_abs(in_peak, ch);
         }
         self.input_peak = in_peak;
 
@@ -327,9 +327,7 @@ impl<C: Core> PluginChain<C> {
 
         let mut out_peak = self.output_peak;
         for ch in block.iter() {
-            for &x in ch.iter() {
-                out_peak = out_peak.max(x.abs());
-            }
+            out_peak = peak_abs(out_peak, ch);
         }
         self.output_peak = out_peak;
     }

@@ -25,9 +25,13 @@ pub fn gain_to_db(gain: f32) -> f32 {
 ///
 /// Hosts do send NaN/Inf (broken upstream plugins, uninitialised buffers); without this a single
 /// bad sample would latch every filter and envelope downstream forever.
-#[inline]
+///
+/// Two float comparisons (NaN fails both), no integer tests or branches: loops over it
+/// vectorise.
+#[inline(always)]
 pub fn sanitize(x: f32) -> f32 {
-    if x.is_finite() && x.abs() >= f32::MIN_POSITIVE {
+    let a = x.abs();
+    if a >= f32::MIN_POSITIVE && a <= f32::MAX {
         x
     } else {
         0.0
@@ -45,10 +49,26 @@ pub fn sanitize_block(channels: &mut [&mut [f32]]) {
 
 /// The largest absolute sample value in a block (0.0 for an empty block).
 pub fn block_peak(channels: &[&mut [f32]]) -> f32 {
-    channels
+    channels.iter().fold(0.0, |acc, ch| peak_abs(acc, ch))
+}
+
+/// The larger of `peak` and the largest absolute value in `x`, for sanitised samples (no
+/// NaN). Eight running maxima, so the loop vectorises (a single one is a serial chain).
+#[inline]
+pub fn peak_abs(peak: f32, x: &[f32]) -> f32 {
+    let max = |a: f32, b: f32| if a > b { a } else { b };
+    let mut lanes = [peak; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (l, &v) in lanes.iter_mut().zip(c) {
+            *l = max(*l, v.abs());
+        }
+    }
+    let tail = chunks
+        .remainder()
         .iter()
-        .flat_map(|ch| ch.iter())
-        .fold(0.0f32, |acc, &x| acc.max(x.abs()))
+        .fold(peak, |m, &v| max(m, v.abs()));
+    lanes.iter().fold(tail, |m, &l| max(m, l))
 }
 
 #[cfg(test)]
