@@ -31,7 +31,7 @@ pub fn gain_to_db(gain: f32) -> f32 {
 #[inline(always)]
 pub fn sanitize(x: f32) -> f32 {
     let a = x.abs();
-    if a >= f32::MIN_POSITIVE && a <= f32::MAX {
+    if (f32::MIN_POSITIVE..=f32::MAX).contains(&a) {
         x
     } else {
         0.0
