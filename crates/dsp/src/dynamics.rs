@@ -27,6 +27,7 @@
 use crate::biquad::{BiquadCoefficients, tick_pair};
 use crate::chain::MAX_CHANNELS;
 use crate::filters::{Section, SectionKind, bilinear_butterworth};
+use crate::util::{fast_max, fast_min};
 
 /// Averaging time of RMS detection, ms.
 pub const RMS_WINDOW_MS: f32 = 10.0;
@@ -247,18 +248,6 @@ fn smooth_step(value: f32, target: f32, rise: f32, fall: f32, rise_faster: bool)
     } else {
         fast_min(rising, falling)
     }
-}
-
-/// `min` without NaN handling.
-#[inline(always)]
-fn fast_min(a: f32, b: f32) -> f32 {
-    if a < b { a } else { b }
-}
-
-/// `max` without NaN handling (audio reaching the dynamics is sanitised): vectorises.
-#[inline(always)]
-fn fast_max(a: f32, b: f32) -> f32 {
-    if a > b { a } else { b }
 }
 
 /// A biquad with per-channel state, for side-chain filters.

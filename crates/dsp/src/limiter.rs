@@ -21,12 +21,7 @@
 use crate::chain::MAX_CHANNELS;
 use crate::delay::DelayLine;
 use crate::running_sum::RunningSum;
-
-/// `max` without NaN handling (levels are sanitised before they get here).
-#[inline(always)]
-fn fast_max(a: f32, b: f32) -> f32 {
-    if a > b { a } else { b }
-}
+use crate::util::{fast_max, fast_min};
 
 /// Samples per internal pass.
 const CHUNK: usize = 256;
@@ -224,12 +219,6 @@ impl ChannelGain {
         let (a, b) = (self.smooth_a.scale, self.smooth_b.scale);
         RunningSum::cascade_in_place(&mut self.smooth_a.sum, a, &mut self.smooth_b.sum, b, block);
     }
-}
-
-/// `min` without NaN handling (levels are sanitised before they get here).
-#[inline(always)]
-fn fast_min(a: f32, b: f32) -> f32 {
-    if a < b { a } else { b }
 }
 
 /// The gain a sample of absolute level `peak` needs to stay under `ceiling`.

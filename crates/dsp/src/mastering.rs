@@ -26,7 +26,7 @@ use crate::limiter::{PeakLimiter, PeakLimiterSettings};
 use crate::loudness::kweighting;
 use crate::loudness::truepeak::TruePeak;
 use crate::oversampling::Oversampler;
-use crate::util::db_to_gain;
+use crate::util::{db_to_gain, fast_max};
 
 /// Oversampling choices for true-peak limiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -533,13 +533,6 @@ impl LimiterCore {
             }
         }
     }
-}
-
-/// `max` without NaN handling (the chain sanitises its input, so no NaN reaches here): one
-/// `maxss`/`maxps`, which vectorises.
-#[inline(always)]
-fn fast_max(a: f32, b: f32) -> f32 {
-    if a > b { a } else { b }
 }
 
 /// Clamp to `[-limit, limit]` without NaN handling.

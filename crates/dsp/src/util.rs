@@ -47,6 +47,19 @@ pub fn sanitize_block(channels: &mut [&mut [f32]]) {
     }
 }
 
+/// `max` without NaN handling, for sanitised values: one `maxss`/`maxps`, so loops over it
+/// vectorise (`f32::max` must check for NaN).
+#[inline(always)]
+pub(crate) fn fast_max(a: f32, b: f32) -> f32 {
+    if a > b { a } else { b }
+}
+
+/// `min` without NaN handling, for sanitised values (see [`fast_max`]).
+#[inline(always)]
+pub(crate) fn fast_min(a: f32, b: f32) -> f32 {
+    if a < b { a } else { b }
+}
+
 /// The largest absolute sample value in a block (0.0 for an empty block).
 pub fn block_peak(channels: &[&mut [f32]]) -> f32 {
     channels.iter().fold(0.0, |acc, ch| peak_abs(acc, ch))
@@ -56,7 +69,7 @@ pub fn block_peak(channels: &[&mut [f32]]) -> f32 {
 /// NaN). Eight running maxima, so the loop vectorises (a single one is a serial chain).
 #[inline]
 pub fn peak_abs(peak: f32, x: &[f32]) -> f32 {
-    let max = |a: f32, b: f32| if a > b { a } else { b };
+    let max = fast_max;
     let mut lanes = [peak; 8];
     let mut chunks = x.chunks_exact(8);
     for c in &mut chunks {
