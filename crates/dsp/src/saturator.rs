@@ -269,30 +269,30 @@ fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
     if FMA { a.mul_add(b, c) } else { a * b + c }
 }
 
+/// One value: [`log_cosh_lanes`] with a single lane, so a block's remainder and the carried
+/// previous value get exactly the arithmetic of the lanes.
 #[inline(always)]
 fn log_cosh_with<const FMA: bool>(x: f64) -> f64 {
-    let a = x.abs();
-    // Past |x| = 20, ln(1 + e^(-2|x|)) < 5e-18: below an ulp of |x|.
-    let t = exp_nonpositive::<FMA>(-2.0 * a.min(20.0));
-    a + ln_1p_unit::<FMA>(t) - std::f64::consts::LN_2
+    log_cosh_lanes::<FMA, 1>([x])[0]
 }
 
 /// Values per step of the block antiderivatives: four AVX registers' worth, so four
 /// independent chains of multiply-adds overlap (one chain alone waits on its own latency).
 const LANES: usize = 16;
 
-/// [`log_cosh_with`] on `L` values, each step across all lanes before the next: the same
-/// arithmetic per value, interleaved.
+/// `ln cosh` (see [`log_cosh`]) on `L` values, each step across all lanes before the next, so
+/// independent chains of multiply-adds interleave.
 #[inline(always)]
 fn log_cosh_lanes<const FMA: bool, const L: usize>(x: [f64; L]) -> [f64; L] {
     let mut a = [0.0; L];
     let mut z = [0.0; L];
     for l in 0..L {
         a[l] = x[l].abs();
+        // Past |x| = 20, ln(1 + e^(-2|x|)) < 5e-18: below an ulp of |x|.
         z[l] = -2.0 * a[l].min(20.0);
     }
-    let t = exp_nonpositive_lanes::<FMA, L>(z);
-    let ln = ln_1p_unit_lanes::<FMA, L>(t);
+    let t = exp_nonpositive::<FMA, L>(z);
+    let ln = ln_1p_unit::<FMA, L>(t);
     let mut out = [0.0; L];
     for l in 0..L {
         out[l] = a[l] + ln[l] - std::f64::consts::LN_2;
@@ -300,9 +300,12 @@ fn log_cosh_lanes<const FMA: bool, const L: usize>(x: [f64; L]) -> [f64; L] {
     out
 }
 
-/// [`exp_nonpositive`] on `L` values, step by step across the lanes.
+/// `e^z` for `-40 <= z <= 0`, on `L` values at once, step by step across the lanes:
+/// z = k ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor series to degree 10 (relative
+/// truncation error below 3e-13), 2^k by building the exponent bits. Rounding to k uses the
+/// 1.5 * 2^52 trick, which leaves k in the low mantissa bits.
 #[inline(always)]
-fn exp_nonpositive_lanes<const FMA: bool, const L: usize>(z: [f64; L]) -> [f64; L] {
+fn exp_nonpositive<const FMA: bool, const L: usize>(z: [f64; L]) -> [f64; L] {
     let mut kk = [0.0; L];
     let mut r = [0.0; L];
     for l in 0..L {
@@ -323,9 +326,10 @@ fn exp_nonpositive_lanes<const FMA: bool, const L: usize>(z: [f64; L]) -> [f64; 
     p
 }
 
-/// [`ln_1p_unit`] on `L` values, step by step across the lanes.
+/// `ln(1 + t)` for `0 <= t <= 1`, on `L` values at once, step by step across the lanes:
+/// `2 atanh(s)` with `s = t / (2 + t) <= 1/3`, summed to `s^23` (truncation below 1.1e-13).
 #[inline(always)]
-fn ln_1p_unit_lanes<const FMA: bool, const L: usize>(t: [f64; L]) -> [f64; L] {
+fn ln_1p_unit<const FMA: bool, const L: usize>(t: [f64; L]) -> [f64; L] {
     let mut s = [0.0; L];
     let mut s2 = [0.0; L];
     for l in 0..L {
@@ -378,35 +382,6 @@ const LN_SERIES: [f64; 12] = [
     1.0 / 3.0,
     1.0,
 ];
-
-/// `e^z` for `-40 <= z <= 0`: z = k ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor series
-/// to degree 10 (relative truncation error below 3e-13), 2^k by building the exponent bits. Rounding to k uses
-/// the 1.5 * 2^52 trick, which leaves k in the low mantissa bits.
-#[inline(always)]
-fn exp_nonpositive<const FMA: bool>(z: f64) -> f64 {
-    let kk = z * std::f64::consts::LOG2_E + EXP_MAGIC;
-    let k = kk - EXP_MAGIC;
-    let r = (z - k * LN2_HI) - k * LN2_LO;
-    let mut p = EXP_SERIES[0];
-    for &c in &EXP_SERIES[1..] {
-        p = madd::<FMA>(p, r, c);
-    }
-    let k_bits = kk.to_bits().wrapping_sub(EXP_MAGIC.to_bits());
-    p * f64::from_bits(k_bits.wrapping_add(1023) << 52)
-}
-
-/// `ln(1 + t)` for `0 <= t <= 1`: `2 atanh(s)` with `s = t / (2 + t) <= 1/3`, summed to
-/// `s^23` (truncation below 1.1e-13).
-#[inline(always)]
-fn ln_1p_unit<const FMA: bool>(t: f64) -> f64 {
-    let s = t / (2.0 + t);
-    let s2 = s * s;
-    let mut p = LN_SERIES[0];
-    for &c in &LN_SERIES[1..] {
-        p = madd::<FMA>(p, s2, c);
-    }
-    2.0 * s * p
-}
 
 /// Per-channel state at the high rate.
 #[derive(Debug, Clone, Copy, Default)]
@@ -657,7 +632,7 @@ mod tests {
         }
         assert!(log_cosh(0.0).abs() < 3e-13);
         for z in [-40.0, -20.5, -1.0, -0.3, -1e-9, 0.0] {
-            let rel = (exp_nonpositive::<false>(z) - z.exp()).abs() / z.exp();
+            let rel = (exp_nonpositive::<false, 1>([z])[0] - z.exp()).abs() / z.exp();
             assert!(rel < 3e-13, "exp({z}): {rel:e}");
         }
     }
