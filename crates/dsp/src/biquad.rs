@@ -97,10 +97,9 @@ impl Biquad {
     /// Filters one sample.
     #[inline(always)]
     pub fn tick(&mut self, x: f64) -> f64 {
-        let c = &self.coefficients;
-        let y = c.b0 * x + self.s1;
-        self.s1 = c.b1 * x - c.a1 * y + self.s2;
-        self.s2 = c.b2 * x - c.a2 * y;
+        let mut state = [self.s1, self.s2];
+        let y = tick_state(&self.coefficients, &mut state, x);
+        [self.s1, self.s2] = state;
         y
     }
 
@@ -117,9 +116,19 @@ impl Biquad {
     }
 }
 
+/// One step of a biquad in transposed direct form II whose state `(s1, s2)` is kept
+/// elsewhere (per channel, or in registers over a block).
+#[inline(always)]
+pub fn tick_state(c: &BiquadCoefficients, state: &mut [f64; 2], x: f64) -> f64 {
+    let y = c.b0 * x + state[0];
+    state[0] = c.b1 * x - c.a1 * y + state[1];
+    state[1] = c.b2 * x - c.a2 * y;
+    y
+}
+
 /// One step of the same biquad on two channels side by side (the compiler pairs the lanes
 /// in one SIMD register). `state[0]` holds both channels' `s1`, `state[1]` their `s2`; the
-/// arithmetic is [`Biquad::tick`]'s, in the same order.
+/// arithmetic is [`tick_state`]'s, in the same order.
 #[inline(always)]
 pub fn tick_pair(c: &BiquadCoefficients, state: &mut [[f64; 2]; 2], x: [f64; 2]) -> [f64; 2] {
     let [s1, s2] = *state;

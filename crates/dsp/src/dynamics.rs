@@ -24,7 +24,7 @@
 //! sum to the crossover's allpass); so everything below the split
 //! passes with its level untouched.
 
-use crate::biquad::{BiquadCoefficients, tick_pair};
+use crate::biquad::{BiquadCoefficients, tick_pair, tick_state};
 use crate::chain::MAX_CHANNELS;
 use crate::filters::{Section, SectionKind, bilinear_butterworth};
 use crate::util::{fast_max, fast_min};
@@ -282,13 +282,7 @@ impl KeyFilter {
         if !self.on {
             return x;
         }
-        let c = &self.c;
-        let s = &mut self.s[ch];
-        let x = x as f64;
-        let y = c.b0 * x + s[0];
-        s[0] = c.b1 * x - c.a1 * y + s[1];
-        s[1] = c.b2 * x - c.a2 * y;
-        y as f32
+        tick_state(&self.c, &mut self.s[ch], x as f64) as f32
     }
 
     /// Channels `ch` and `ch + 1`'s state with the lanes side by side, for [`tick_pair`].
@@ -313,11 +307,7 @@ impl KeyFilter {
         let mut st = self.s[ch];
         let c = self.c;
         for v in x.iter_mut() {
-            let xin = *v as f64;
-            let y = c.b0 * xin + st[0];
-            st[0] = c.b1 * xin - c.a1 * y + st[1];
-            st[1] = c.b2 * xin - c.a2 * y;
-            *v = y as f32;
+            *v = tick_state(&c, &mut st, *v as f64) as f32;
         }
         self.s[ch] = st;
     }

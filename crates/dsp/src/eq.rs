@@ -7,7 +7,7 @@
 //! from block starts, so the output does not depend on how the host cuts blocks.
 //! The filters run in `f64`, transposed direct form II.
 
-use crate::biquad::{BiquadCoefficients, tick_pair};
+use crate::biquad::{BiquadCoefficients, tick_pair, tick_state};
 use crate::filters::{MAX_PASS_SECTIONS, Section, SectionKind, Slope, butterworth};
 
 /// Samples between coefficient updates while a parameter glides.
@@ -369,14 +369,11 @@ impl<const N: usize> Cascade<N> {
         } else {
             for (ch, state) in channels.iter_mut().zip(self.state.iter_mut()) {
                 for (c, &i) in coeffs.iter().zip(&idx[..count]) {
-                    let s = &mut state[i];
+                    let mut s = state[i];
                     for x in ch[start..end].iter_mut() {
-                        let xin = *x as f64;
-                        let out = c.b0 * xin + s[0];
-                        s[0] = c.b1 * xin - c.a1 * out + s[1];
-                        s[1] = c.b2 * xin - c.a2 * out;
-                        *x = out as f32;
+                        *x = tick_state(c, &mut s, *x as f64) as f32;
                     }
+                    state[i] = s;
                 }
             }
         }
