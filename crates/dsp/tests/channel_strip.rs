@@ -539,6 +539,46 @@ fn saturator_aliasing_stays_below_minus_80_db_at_4x() {
 }
 
 #[test]
+fn saturator_is_block_size_invariant_for_every_character() {
+    // The ADAA carries the previous input across blocks; the result must not depend on where
+    // the host cuts them.
+    let sr = 48_000.0;
+    let input: Vec<f32> = sine(310.0, 0.9, sr, 6000)
+        .iter()
+        .zip(sine(7300.0, 0.3, sr, 6000))
+        .map(|(a, b)| a + b)
+        .collect();
+    for character in [Character::Tape, Character::Tube, Character::HardClip] {
+        for os in [SaturatorOversampling::Off, SaturatorOversampling::X2] {
+            let settings = SaturatorSettings {
+                character,
+                drive_db: 18.0,
+                mix: 0.7,
+                compensate: true,
+                oversampling: os,
+            };
+            let run = |block: usize| {
+                let mut sat = Saturator::new(1, sr);
+                sat.set_settings(&settings);
+                let mut out = input.clone();
+                for chunk in out.chunks_mut(block) {
+                    sat.process(&mut [chunk]);
+                }
+                out
+            };
+            let whole = run(4096);
+            for block in [1, 7, 64, 1000] {
+                assert_eq!(
+                    run(block),
+                    whole,
+                    "{character:?} {os:?} in blocks of {block}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn saturator_characters_have_their_harmonics() {
     let sr = 48_000.0;
     let input = sine(200.0, 0.5, sr, 96_000);
