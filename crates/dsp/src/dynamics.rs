@@ -380,7 +380,14 @@ pub struct Compressor {
     applied: [f32; MAX_CHANNELS],
     max_reduction_db: f32,
     grid: FlushGrid,
+    /// Per-pass buffers: each channel's level (then its reduction) and filtered key. Kept
+    /// here so that a pass need not clear them (every pass writes what it reads).
+    levels: Box<PassBuffers>,
+    keys: Box<PassBuffers>,
 }
+
+/// One pass of samples for every channel (scratch of the dynamics processors).
+type PassBuffers = [[f32; PASS_SAMPLES]; MAX_CHANNELS];
 
 impl Compressor {
     /// A compressor at `sample_rate_hz` with default settings.
@@ -402,6 +409,8 @@ impl Compressor {
             applied: [0.0; MAX_CHANNELS],
             max_reduction_db: 0.0,
             grid: FlushGrid::START,
+            levels: Box::new([[0.0; PASS_SAMPLES]; MAX_CHANNELS]),
+            keys: Box::new([[0.0; PASS_SAMPLES]; MAX_CHANNELS]),
         };
         c.apply();
         c
@@ -520,8 +529,8 @@ impl Compressor {
             }
         }
         let mut loudest = [0.0f32; PASS_SAMPLES];
-        let mut levels = [[0.0f32; PASS_SAMPLES]; MAX_CHANNELS];
-        let mut keys = [[0.0f32; PASS_SAMPLES]; MAX_CHANNELS];
+        let levels = &mut *self.levels;
+        let keys = &mut *self.keys;
         for (ch, k) in keys.iter_mut().enumerate().take(channels) {
             let k = &mut k[..n];
             match key_of[ch] {
@@ -981,6 +990,8 @@ pub struct DeEsser {
     reduction_db: f32,
     max_reduction_db: f32,
     grid: FlushGrid,
+    /// Per-pass buffer of each channel's band, kept so that a pass need not clear it.
+    band: Box<PassBuffers>,
 }
 
 impl DeEsser {
@@ -1002,6 +1013,7 @@ impl DeEsser {
             reduction_db: 0.0,
             max_reduction_db: 0.0,
             grid: FlushGrid::START,
+            band: Box::new([[0.0; PASS_SAMPLES]; MAX_CHANNELS]),
         };
         d.apply();
         d
@@ -1086,7 +1098,7 @@ impl DeEsser {
 
     fn process_pass(&mut self, main: &mut [&mut [f32]], start: usize, n: usize, channels: usize) {
         // Pass 1: the split. The band goes to `band`, the allpassed input replaces `main`.
-        let mut band = [[0.0f32; PASS_SAMPLES]; MAX_CHANNELS];
+        let band = &mut *self.band;
         let mut peak = [0.0f32; PASS_SAMPLES];
         let peak = &mut peak[..n];
         let [h1, h2] = &mut self.high;
