@@ -163,22 +163,29 @@ impl Character {
     /// [`tanh_adaa`]): `xs[0]` and `fs[0]` hold the previous input and its antiderivative,
     /// `xs[1..]` the new inputs. Fills `fs[1..]` with the antiderivatives and `wet[i]` with
     /// the difference quotient between inputs `i` and `i + 1`. Where a step is below
-    /// [`ADAA_EPS`] the quotient is ill-conditioned and `wet` holds the shaper at the
-    /// midpoint instead.
+    /// [`ADAA_EPS`] the quotient is ill-conditioned and `wet` gets the shaper at the midpoint
+    /// instead.
     fn adaa(self, xs: &[f64], fs: &mut [f64], wet: &mut [f64]) {
         let n = wet.len();
         for (f, &x) in fs[1..=n].iter_mut().zip(&xs[1..=n]) {
             *f = self.antiderivative(x);
         }
+        // The quotient everywhere (branch-free, so it vectorises), then the rare fix-up.
+        let mut any_tiny = false;
         let steps = xs[1..=n].iter().zip(&xs[..n]);
         let diffs = fs[1..=n].iter().zip(&fs[..n]);
         for ((w, (&x1, &x0)), (&f1, &f0)) in wet.iter_mut().zip(steps).zip(diffs) {
             let d = x1 - x0;
-            *w = if d.abs() < ADAA_EPS {
-                self.shape(0.5 * (x1 + x0))
-            } else {
-                (f1 - f0) / d
-            };
+            let tiny = d.abs() < ADAA_EPS;
+            any_tiny |= tiny;
+            *w = (f1 - f0) / if tiny { 1.0 } else { d };
+        }
+        if any_tiny {
+            for (w, (&x1, &x0)) in wet.iter_mut().zip(xs[1..=n].iter().zip(&xs[..n])) {
+                if (x1 - x0).abs() < ADAA_EPS {
+                    *w = self.shape(0.5 * (x1 + x0));
+                }
+            }
         }
     }
 
