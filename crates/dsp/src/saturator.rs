@@ -261,7 +261,7 @@ fn tanh_adaa_with<const FMA: bool>(
 
 /// What each input contributes to the steps on either side of it (scratch of
 /// [`tanh_adaa`], one value per input).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct TanhPoints {
     /// `e^(-2|x|)`.
     e: Vec<f32>,
