@@ -160,14 +160,13 @@ impl Character {
     }
 
     /// First-order ADAA over a block in f64, for the hard clipper (the tanh characters use
-    /// [`tanh_adaa`]): `xs[0]` and `fs[0]` hold the previous input and its antiderivative,
-    /// `xs[1..]` the new inputs. Fills `fs[1..]` with the antiderivatives and `wet[i]` with
-    /// the difference quotient between inputs `i` and `i + 1`. Where a step is below
-    /// [`ADAA_EPS`] the quotient is ill-conditioned and `wet` gets the shaper at the midpoint
-    /// instead.
+    /// [`tanh_adaa`]): `xs[0]` is the previous input, `xs[1..]` the new ones; `fs` is scratch
+    /// for their antiderivatives. Fills `wet[i]` with the difference quotient between inputs
+    /// `i` and `i + 1`. Where a step is below [`ADAA_EPS`] the quotient is ill-conditioned and
+    /// `wet` gets the shaper at the midpoint instead.
     fn adaa(self, xs: &[f64], fs: &mut [f64], wet: &mut [f64]) {
         let n = wet.len();
-        for (f, &x) in fs[1..=n].iter_mut().zip(&xs[1..=n]) {
+        for (f, &x) in fs[..=n].iter_mut().zip(&xs[..=n]) {
             *f = self.antiderivative(x);
         }
         // The quotient everywhere (branch-free, so it vectorises), then the rare fix-up.
@@ -550,10 +549,8 @@ impl Saturator {
                     for (x64, &x) in xs64.iter_mut().zip(xs.iter()) {
                         *x64 = x as f64;
                     }
-                    let fs64 = &mut self.fs64[..=n];
-                    fs64[0] = character.antiderivative(xs64[0]);
                     let wet64 = &mut self.wet64[..n];
-                    character.adaa(xs64, fs64, wet64);
+                    character.adaa(xs64, &mut self.fs64, wet64);
                     for (w, &w64) in wet.iter_mut().zip(wet64.iter()) {
                         *w = w64 as f32;
                     }
