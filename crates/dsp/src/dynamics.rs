@@ -27,7 +27,7 @@
 use crate::biquad::{BiquadCoefficients, tick_pair, tick_state};
 use crate::chain::MAX_CHANNELS;
 use crate::filters::{Section, SectionKind, bilinear_butterworth};
-use crate::util::{fast_max, fast_min};
+use crate::util::{ROUND_MAGIC, fast_max, fast_min};
 
 /// Averaging time of RMS detection, ms.
 pub const RMS_WINDOW_MS: f32 = 10.0;
@@ -691,10 +691,9 @@ pub fn fast_db(x: f32) -> f32 {
 /// about 1e-6, limited by the f32 argument).
 #[inline(always)]
 pub fn fast_gain(db: f32) -> f32 {
-    // Round to nearest by the 1.5 * 2^23 trick (SSE2 has no vector floor); |f| <= 1/2.
-    const MAGIC: f32 = 12_582_912.0;
+    // Round to nearest (see `ROUND_MAGIC`); |f| <= 1/2.
     let y = (db * (std::f32::consts::LOG2_10 / 20.0)).clamp(-126.0, 126.0);
-    let k = (y + MAGIC) - MAGIC;
+    let k = (y + ROUND_MAGIC) - ROUND_MAGIC;
     let f = (y - k) * std::f32::consts::LN_2;
     let p = 1.0
         + f * (1.0

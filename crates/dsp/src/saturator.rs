@@ -27,6 +27,7 @@
 
 use crate::chain::MAX_CHANNELS;
 use crate::oversampling::{MAX_BLOCK, Oversampler};
+use crate::util::ROUND_MAGIC;
 
 /// Bias of the tube character.
 const TUBE_BIAS: f64 = 0.3;
@@ -301,12 +302,12 @@ fn horner<const FMA: bool, const N: usize>(x: f32, coefficients: [f32; N]) -> f3
 fn tanh_point<const FMA: bool>(x: f32) -> (f32, f32) {
     let a = x.abs();
     let z = -2.0 * a.min(9.0);
-    let kk = madd::<FMA>(z, std::f32::consts::LOG2_E, EXP_MAGIC);
-    let k = kk - EXP_MAGIC;
+    let kk = madd::<FMA>(z, std::f32::consts::LOG2_E, ROUND_MAGIC);
+    let k = kk - ROUND_MAGIC;
     let r = madd::<FMA>(k, -LN2_HI, z);
     let r = madd::<FMA>(k, -LN2_LO, r);
     let q = r * horner::<FMA, 7>(r, EXP_SERIES);
-    let k_bits = kk.to_bits().wrapping_sub(EXP_MAGIC.to_bits());
+    let k_bits = kk.to_bits().wrapping_sub(ROUND_MAGIC.to_bits());
     let two_k = f32::from_bits(k_bits.wrapping_add(127) << 23);
     let e = madd::<FMA>(two_k, q, two_k);
     let one_minus_e = -madd::<FMA>(two_k, q, two_k - 1.0);
@@ -342,8 +343,6 @@ fn tanh_quotient<const FMA: bool>(x0: f32, x1: f32, e0: f32, e1: f32, o0: f32) -
     madd::<FMA>(2.0 * w_n, atanh_s, outer * den) * recip
 }
 
-/// Rounds to an integer in the low mantissa bits: 1.5 * 2^23.
-const EXP_MAGIC: f32 = 12_582_912.0;
 /// ln 2 split in two (Cody and Waite): k * LN2_HI is exact for |k| < 2^9.
 const LN2_HI: f32 = f32::from_bits(0x3f31_7200);
 const LN2_LO: f32 = f32::from_bits(0x35bf_be8e);

@@ -54,6 +54,11 @@ pub(crate) fn fast_max(a: f32, b: f32) -> f32 {
     if a > b { a } else { b }
 }
 
+/// 1.5 * 2^23: `(y + ROUND_MAGIC) - ROUND_MAGIC` rounds `|y| < 2^22` to the nearest integer
+/// without a branch (SSE2 has no vector floor), and the low mantissa bits of `y +
+/// ROUND_MAGIC` minus those of `ROUND_MAGIC` are that integer.
+pub(crate) const ROUND_MAGIC: f32 = 12_582_912.0;
+
 /// `min` without NaN handling, for sanitised values (see [`fast_max`]).
 #[inline(always)]
 pub(crate) fn fast_min(a: f32, b: f32) -> f32 {
