@@ -232,6 +232,13 @@ impl InternalParamMut for FloatParam {
         //       saved and restored using plain values, and the new normalized value will be
         //       different from `normalized`. This is not necessary for the modulation as these
         //       values are never shown to the host.
+        // Hosts that store normalized values (Ardour, for one) set them again after loading the
+        // plugin's state. `unnormalize(normalize(v))` is not always `v` in f32 (150 ms came back
+        // as 150.00003 ms), so a normalized value equal to the current one leaves the plain value
+        // exactly as it is: a reopened session renders the same samples.
+        if normalized == self.unmodulated_normalized_value.load(Ordering::Relaxed) {
+            return false;
+        }
         unsafe { self._internal_set_plain_value(self.preview_plain(normalized)) }
     }
 

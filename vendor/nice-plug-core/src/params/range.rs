@@ -22,6 +22,10 @@ pub enum FloatRange {
         factor: f32,
         center: f32,
     },
+    /// Logarithmic: equal knob and automation travel for equal ratios (each octave of a frequency,
+    /// each doubling of a time or ratio), while the plain values stay in the parameter's unit.
+    /// Both `min` and `max` must be positive.
+    Logarithmic { min: f32, max: f32 },
     /// A reversed range that goes from high to low instead of from low to high.
     Reversed(&'static FloatRange),
 }
@@ -103,6 +107,9 @@ impl FloatRange {
                     (1.0 - inverted_scaled_proportion.powf(*factor)) * 0.5
                 }
             }
+            FloatRange::Logarithmic { min, max } => {
+                (plain.clamp(*min, *max).ln() - min.ln()) / (max.ln() - min.ln())
+            }
             FloatRange::Reversed(range) => 1.0 - range.normalize(plain),
         }
     }
@@ -135,6 +142,11 @@ impl FloatRange {
 
                 (skewed_proportion * (max - min)) + min
             }
+            FloatRange::Logarithmic { min, max } => {
+                (normalized * (max.ln() - min.ln()) + min.ln())
+                    .exp()
+                    .clamp(*min, *max)
+            }
             FloatRange::Reversed(range) => range.unnormalize(1.0 - normalized),
         }
     }
@@ -149,7 +161,8 @@ impl FloatRange {
         match self {
             FloatRange::Linear { min, max }
             | FloatRange::Skewed { min, max, .. }
-            | FloatRange::SymmetricalSkewed { min, max, .. } => {
+            | FloatRange::SymmetricalSkewed { min, max, .. }
+            | FloatRange::Logarithmic { min, max } => {
                 let normalized_naive_step_size = if finer { 0.005 } else { 0.02 };
                 let naive_step =
                     self.unnormalize(self.normalize(from) - normalized_naive_step_size);
@@ -175,7 +188,8 @@ impl FloatRange {
         match self {
             FloatRange::Linear { min, max }
             | FloatRange::Skewed { min, max, .. }
-            | FloatRange::SymmetricalSkewed { min, max, .. } => {
+            | FloatRange::SymmetricalSkewed { min, max, .. }
+            | FloatRange::Logarithmic { min, max } => {
                 let normalized_naive_step_size = if finer { 0.005 } else { 0.02 };
                 let naive_step =
                     self.unnormalize(self.normalize(from) + normalized_naive_step_size);
@@ -198,8 +212,21 @@ impl FloatRange {
         match self {
             FloatRange::Linear { min, max }
             | FloatRange::Skewed { min, max, .. }
-            | FloatRange::SymmetricalSkewed { min, max, .. } => {
-                ((value / step_size).round() * step_size).clamp(*min, *max)
+            | FloatRange::SymmetricalSkewed { min, max, .. }
+            | FloatRange::Logarithmic { min, max } => {
+                // `k * step_size` in f32 is often one ulp away from the value the step stands for
+                // (150.00002 for 1500 steps of 0.1), so a value that went through a host's
+                // normalized form would not restore exactly. With a step that is the reciprocal
+                // of a whole number (0.1, 0.01, ...) divide by that number instead, in f64: the
+                // result is the f32 nearest to the decimal value.
+                let inverse = (step_size as f64).recip().round();
+                let snapped = if inverse >= 1.0 && (inverse * step_size as f64 - 1.0).abs() < 1e-6
+                {
+                    ((value as f64 * inverse).round() / inverse) as f32
+                } else {
+                    (value / step_size).round() * step_size
+                };
+                snapped.clamp(*min, *max)
             }
             FloatRange::Reversed(range) => range.snap_to_step(value, step_size),
         }
@@ -211,7 +238,8 @@ impl FloatRange {
         match self {
             FloatRange::Linear { min, max }
             | FloatRange::Skewed { min, max, .. }
-            | FloatRange::SymmetricalSkewed { min, max, .. } => {
+            | FloatRange::SymmetricalSkewed { min, max, .. }
+            | FloatRange::Logarithmic { min, max } => {
                 nice_debug_assert!(
                     min < max,
                     "The range minimum ({}) needs to be less than the range maximum ({}) and they \
@@ -299,6 +327,49 @@ impl IntRange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    mod logarithmic {
+        use super::*;
+
+        const RANGE: FloatRange = FloatRange::Logarithmic {
+            min: 10.0,
+            max: 10240.0,
+        };
+
+        #[test]
+        fn equal_travel_per_octave() {
+            // 10 octaves: every octave is a tenth of the travel
+            assert!((RANGE.normalize(20.0) - 0.1).abs() < 1e-6);
+            assert!((RANGE.normalize(320.0) - 0.5).abs() < 1e-6);
+            assert!((RANGE.unnormalize(0.5) - 320.0).abs() < 1e-3);
+        }
+
+        #[test]
+        fn ends_and_clamping() {
+            assert_eq!(RANGE.normalize(10.0), 0.0);
+            assert_eq!(RANGE.normalize(1.0), 0.0);
+            assert_eq!(RANGE.normalize(1e6), 1.0);
+            assert_eq!(RANGE.unnormalize(0.0), 10.0);
+            assert_eq!(RANGE.unnormalize(1.0), 10240.0);
+        }
+    }
+
+    #[test]
+    fn snapped_values_survive_a_normalized_round_trip() {
+        // A host that stores normalized values and sets them again must get the same plain value
+        let range = FloatRange::Skewed {
+            min: 5.0,
+            max: 2000.0,
+            factor: FloatRange::skew_factor(-2.0),
+        };
+        for k in 50..20000 {
+            let value = k as f32 / 10.0;
+            let back = range.snap_to_step(range.unnormalize(range.normalize(value)), 0.1);
+            assert_eq!(back, value, "{value} came back as {back}");
+        }
+        assert_eq!(range.snap_to_step(150.00002, 0.1), 150.0);
+        assert_eq!(range.snap_to_step(1.5000002, 0.01), 1.5);
+    }
 
     const fn make_linear_float_range() -> FloatRange {
         FloatRange::Linear {

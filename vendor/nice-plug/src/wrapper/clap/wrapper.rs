@@ -23,6 +23,10 @@ use clap_sys::ext::audio_ports_config::{
 use clap_sys::ext::gui::CLAP_EXT_GUI;
 #[cfg(feature = "editor")]
 use clap_sys::ext::gui::{clap_host_gui, clap_plugin_gui};
+use clap_sys::ext::audio_ports_activation::{
+    CLAP_EXT_AUDIO_PORTS_ACTIVATION, CLAP_EXT_AUDIO_PORTS_ACTIVATION_COMPAT,
+    clap_plugin_audio_ports_activation,
+};
 use clap_sys::ext::latency::{CLAP_EXT_LATENCY, clap_host_latency, clap_plugin_latency};
 use clap_sys::ext::note_ports::{
     CLAP_EXT_NOTE_PORTS, CLAP_NOTE_DIALECT_CLAP, CLAP_NOTE_DIALECT_MIDI, clap_note_port_info,
@@ -31,7 +35,7 @@ use clap_sys::ext::note_ports::{
 use clap_sys::ext::params::{
     CLAP_EXT_PARAMS, CLAP_PARAM_IS_AUTOMATABLE, CLAP_PARAM_IS_BYPASS, CLAP_PARAM_IS_HIDDEN,
     CLAP_PARAM_IS_MODULATABLE, CLAP_PARAM_IS_MODULATABLE_PER_NOTE_ID, CLAP_PARAM_IS_READONLY,
-    CLAP_PARAM_IS_STEPPED, CLAP_PARAM_RESCAN_VALUES, clap_host_params, clap_param_info,
+    CLAP_PARAM_IS_ENUM, CLAP_PARAM_IS_STEPPED, CLAP_PARAM_RESCAN_VALUES, clap_host_params, clap_param_info,
     clap_plugin_params,
 };
 use clap_sys::ext::remote_controls::{
@@ -168,6 +172,10 @@ pub struct Wrapper<P: ClapPlugin> {
     /// `latency_changed` needs to be called in `activate` in order to inform the host of the
     /// latency change.
     latency_changed: AtomicBool,
+    /// Whether `clap_plugin::activate()` is running on this instance. Latency changes the plugin
+    /// makes from its `Plugin::activate()` are reported before that call returns instead of being
+    /// scheduled, since `clap_host_latency::changed()` may only be called from there.
+    in_activate: AtomicBool,
     /// The current latency in samples, as set by the plugin through the
     /// [`ProcessContext`](nice_plug_core::context::process::ProcessContext). Uses the latency
     /// extension.
@@ -205,6 +213,12 @@ pub struct Wrapper<P: ClapPlugin> {
     clap_plugin_gui: clap_plugin_gui,
     #[cfg(feature = "editor")]
     host_gui: AtomicRefCell<Option<ClapPtr<clap_host_gui>>>,
+
+    clap_plugin_audio_ports_activation: clap_plugin_audio_ports_activation,
+    /// Auxiliary input ports the host deactivated through `audio-ports-activation`, one bit per
+    /// auxiliary input (bit 0 is the first port after the main input). The plugin sees those ports
+    /// with zero channels.
+    inactive_aux_inputs: AtomicU32,
 
     clap_plugin_latency: clap_plugin_latency,
     host_latency: AtomicRefCell<Option<ClapPtr<clap_host_latency>>>,
@@ -437,21 +451,19 @@ impl<P: ClapPlugin> MainThreadExecutor<Task<P>> for Wrapper<P> {
                 }
             }
             Task::LatencyChanged => match &*self.host_latency.borrow() {
-                Some(host_latency) => {
+                Some(_) => {
                     crate::nice_debug_assert!(is_gui_thread);
 
-                    // The plugin needs to be deactivated in order for the latency to change. If
-                    // it's already deactivated we can notify the host immediately, otherwise we
-                    // need to request a restart and remember to notify the host of the latency
-                    // change in the `activate` function.
-                    //
-                    // In practice, ignoring the activation status would be fine for many hosts, but
-                    // following the specification is probably a good idea regardless :)
-                    if self.is_activated.load(Ordering::SeqCst) {
-                        self.latency_changed.store(true, Ordering::SeqCst);
+                    // `clap_host_latency::changed()` may only be called from within
+                    // `clap_plugin::activate()` (ext/latency.h). `latency_changed` stays set until
+                    // the next `activate()` reports it. While active, ask the host for that
+                    // restart; while inactive, the host activates the plugin before it processes
+                    // again, and that activation reports the change. The flag is checked again
+                    // because the host may have restarted the plugin before this task ran.
+                    if self.is_activated.load(Ordering::SeqCst)
+                        && self.latency_changed.load(Ordering::SeqCst)
+                    {
                         self.request_restart();
-                    } else {
-                        unsafe_clap_call! { host_latency=>changed(&*self.host_callback) };
                     }
                 }
                 None => {
@@ -616,6 +628,7 @@ impl<P: ClapPlugin> Wrapper<P> {
             input_events: AtomicRefCell::new(VecDeque::with_capacity(P::INPUT_EVENT_CAPACITY)),
             last_process_status: AtomicCell::new(ProcessStatus::Normal),
             latency_changed: AtomicBool::new(false),
+            in_activate: AtomicBool::new(false),
             current_latency: AtomicU32::new(0),
             // This is initialized just before calling `Plugin::activate()` so that during the
             // process call buffers can be initialized without any allocations
@@ -680,6 +693,14 @@ impl<P: ClapPlugin> Wrapper<P> {
             },
             #[cfg(feature = "editor")]
             host_gui: AtomicRefCell::new(None),
+
+            clap_plugin_audio_ports_activation: clap_plugin_audio_ports_activation {
+                can_activate_while_processing: Some(
+                    Self::ext_audio_ports_activation_can_activate_while_processing,
+                ),
+                set_active: Some(Self::ext_audio_ports_activation_set_active),
+            },
+            inactive_aux_inputs: AtomicU32::new(0),
 
             clap_plugin_latency: clap_plugin_latency {
                 get: Some(Self::ext_latency_get),
@@ -1546,8 +1567,12 @@ impl<P: ClapPlugin> Wrapper<P> {
         //      to keep doing it this way to stay consistent with VST3.
         let old_latency = self.current_latency.swap(samples, Ordering::SeqCst);
         if old_latency != samples {
-            let task_posted = self.schedule_gui(Task::LatencyChanged);
-            crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
+            self.latency_changed.store(true, Ordering::SeqCst);
+            // Inside `activate()` the change is reported before that call returns
+            if !self.in_activate.load(Ordering::SeqCst) {
+                let task_posted = self.schedule_gui(Task::LatencyChanged);
+                crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
+            }
         }
     }
 
@@ -1743,13 +1768,9 @@ impl<P: ClapPlugin> Wrapper<P> {
             unsafe { param._internal_update_smoother(buffer_config.sample_rate, true) };
         }
 
-        // If this reactivation happened due to the latency changing, notify the host of that
-        // latency change.
-        if wrapper.latency_changed.swap(false, Ordering::SeqCst)
-            && let Some(host_latency) = &*wrapper.host_latency.borrow()
-        {
-            unsafe_clap_call! { host_latency=>changed(&*wrapper.host_callback) };
-        }
+        // Latency changes made by `Plugin::activate()` below are reported at the end of this
+        // function, together with any change made while the plugin was active or deactivated.
+        wrapper.in_activate.store(true, Ordering::SeqCst);
 
         let mut activate_context = wrapper.make_activate_context();
 
@@ -1805,6 +1826,16 @@ impl<P: ClapPlugin> Wrapper<P> {
 
         // NOTE: This needs to be dropped after the `plugin` lock to avoid deadlocks
         drop(activate_context);
+        wrapper.in_activate.store(false, Ordering::SeqCst);
+
+        // `clap_host_latency::changed()` is only allowed from within `activate()`: tell the host
+        // about every latency change since the previous activation now, once.
+        if result
+            && wrapper.latency_changed.swap(false, Ordering::SeqCst)
+            && let Some(host_latency) = &*wrapper.host_latency.borrow()
+        {
+            unsafe_clap_call! { host_latency=>changed(&*wrapper.host_callback) };
+        }
 
         result
     }
@@ -2062,19 +2093,26 @@ impl<P: ClapPlugin> Wrapper<P> {
                                 .enumerate()
                             {
                                 let aux_input_idx = aux_input_no + aux_input_start_idx;
-                                if aux_input_idx > process.audio_inputs_count as usize {
+                                if aux_input_idx >= process.audio_inputs_count as usize {
                                     break;
+                                }
+                                // A port the host deactivated counts as not connected
+                                if wrapper.inactive_aux_inputs.load(Ordering::Relaxed)
+                                    & (1 << aux_input_no.min(31))
+                                    != 0
+                                {
+                                    continue;
                                 }
 
                                 let audio_input = &*process.audio_inputs.add(aux_input_idx);
                                 match NonNull::new(audio_input.data32) {
-                                    Some(ptrs) => {
+                                    Some(ptrs) if audio_input.channel_count > 0 => {
                                         let num_channels = audio_input.channel_count as usize;
 
                                         *aux_input_channel_pointers =
                                             Some(ChannelPointers { ptrs, num_channels });
                                     }
-                                    None => continue,
+                                    _ => continue,
                                 }
                             }
                         }
@@ -2086,7 +2124,7 @@ impl<P: ClapPlugin> Wrapper<P> {
                                 .enumerate()
                             {
                                 let aux_output_idx = aux_output_no + aux_output_start_idx;
-                                if aux_output_idx > process.audio_outputs_count as usize {
+                                if aux_output_idx >= process.audio_outputs_count as usize {
                                     break;
                                 }
 
@@ -2335,6 +2373,10 @@ impl<P: ClapPlugin> Wrapper<P> {
             &wrapper.clap_plugin_audio_ports_config as *const _ as *const c_void
         } else if id == CLAP_EXT_AUDIO_PORTS {
             &wrapper.clap_plugin_audio_ports as *const _ as *const c_void
+        } else if id == CLAP_EXT_AUDIO_PORTS_ACTIVATION
+            || id == CLAP_EXT_AUDIO_PORTS_ACTIVATION_COMPAT
+        {
+            &wrapper.clap_plugin_audio_ports_activation as *const _ as *const c_void
         } else if id == CLAP_EXT_LATENCY {
             &wrapper.clap_plugin_latency as *const _ as *const c_void
         } else if id == CLAP_EXT_NOTE_PORTS {
@@ -3090,6 +3132,51 @@ impl<P: ClapPlugin> Wrapper<P> {
         }
     }
 
+    unsafe extern "C" fn ext_audio_ports_activation_can_activate_while_processing(
+        _plugin: *const clap_plugin,
+    ) -> bool {
+        // Activation only flips a bit that the next process call reads
+        true
+    }
+
+    unsafe extern "C" fn ext_audio_ports_activation_set_active(
+        plugin: *const clap_plugin,
+        is_input: bool,
+        port_index: u32,
+        is_active: bool,
+        _sample_size: u32,
+    ) -> bool {
+        check_null_ptr!(false, plugin, unsafe { (*plugin).plugin_data });
+        let wrapper = unsafe { &*((*plugin).plugin_data as *const Self) };
+
+        let layout = wrapper.current_audio_io_layout.load();
+        let (has_main, aux_ports) = if is_input {
+            (layout.main_input_channels.is_some(), layout.aux_input_ports.len())
+        } else {
+            (layout.main_output_channels.is_some(), layout.aux_output_ports.len())
+        };
+        let num_ports = aux_ports + has_main as usize;
+        if port_index as usize >= num_ports {
+            return false;
+        }
+        // Main ports and outputs are always processed; only auxiliary inputs can be left out
+        let aux_index = port_index as usize - has_main as usize;
+        if !is_input || (has_main && port_index == 0) || aux_index >= 32 {
+            return true;
+        }
+        if is_active {
+            wrapper
+                .inactive_aux_inputs
+                .fetch_and(!(1 << aux_index), Ordering::SeqCst);
+        } else {
+            wrapper
+                .inactive_aux_inputs
+                .fetch_or(1 << aux_index, Ordering::SeqCst);
+        }
+
+        true
+    }
+
     unsafe extern "C" fn ext_latency_get(plugin: *const clap_plugin) -> u32 {
         check_null_ptr!(0, plugin, unsafe { (*plugin).plugin_data });
         let wrapper = unsafe { &*((*plugin).plugin_data as *const Self) };
@@ -3198,6 +3285,11 @@ impl<P: ClapPlugin> Wrapper<P> {
         }
         if step_count.is_some() {
             param_info.flags |= CLAP_PARAM_IS_STEPPED
+        }
+        // Enum parameters are lists of named choices: with this flag hosts show the names
+        // instead of an integer slider or an on/off toggle
+        if matches!(param_ptr, ParamPtr::EnumParam(_)) {
+            param_info.flags |= CLAP_PARAM_IS_ENUM
         }
         param_info.cookie = std::ptr::null_mut();
         strlcpy(&mut param_info.name, unsafe { param_ptr.name() });

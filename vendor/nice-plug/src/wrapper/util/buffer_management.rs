@@ -274,9 +274,10 @@ impl BufferManager {
                     .zip(self.aux_input_buffers.iter_mut()),
             )
         {
-            // Since these buffers are backed by our own storage, we can fill them with zeroes if
-            // the pointers are missing for whatever reason that might be
-            crate::nice_debug_assert!(input_channel_pointers.is_some());
+            // An auxiliary input the host did not connect (no buffers, no channels, or a port the
+            // host deactivated) is handed to the plugin with zero channels, so the plugin can tell
+            // a missing sidechain from a silent one.
+            let connected = input_channel_pointers.is_some();
             match input_channel_pointers {
                 Some(input_channel_pointers) => {
                     crate::nice_debug_assert_eq!(
@@ -318,15 +319,16 @@ impl BufferManager {
             }
             unsafe {
                 input_buffer.set_slices(num_samples, |input_slices| {
-                    // Since we initialized both `input_buffer` and `input_storage` this invariant
-                    // should never fail unless we made an error ourselves
-                    debug_assert_eq!(input_slices.len(), input_storage.len());
-
-                    for (channel_slice, channel_storage) in
-                        input_slices.iter_mut().zip(input_storage.iter_mut())
-                    {
-                        // SAFETY: `channel_storage` is no longer used accessed directly after this
-                        *channel_slice = &mut *(channel_storage.as_mut_slice() as *mut [f32]);
+                    // The slice vector was allocated with one slot per channel, so refilling it
+                    // never allocates
+                    input_slices.clear();
+                    if connected {
+                        for channel_storage in input_storage.iter_mut() {
+                            // SAFETY: `channel_storage` is no longer used accessed directly after
+                            //         this
+                            input_slices
+                                .push(&mut *(channel_storage.as_mut_slice() as *mut [f32]));
+                        }
                     }
                 });
             }

@@ -114,6 +114,10 @@ pub(crate) struct WrapperInner<P: Vst3Plugin> {
     /// The current latency in samples, as set by the plugin through the [`ActivateContext`] and the
     /// [`ProcessContext`].
     pub current_latency: AtomicU32,
+    /// Auxiliary input busses the host deactivated with `IComponent::activateBus()`, one bit per
+    /// auxiliary input (bit 0 is the first bus after the main input). The plugin sees those busses
+    /// with zero channels.
+    pub inactive_aux_inputs: AtomicU32,
     /// A data structure that helps manage and create buffers for all of the plugin's inputs and
     /// outputs based on channel pointers provided by the host.
     pub buffer_manager: AtomicRefCell<BufferManager>,
@@ -362,6 +366,7 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             current_track_info: AtomicRefCell::new(TrackInfo::default()),
             last_process_status: AtomicCell::new(ProcessStatus::Normal),
             current_latency: AtomicU32::new(0),
+            inactive_aux_inputs: AtomicU32::new(0),
             // This is initialized just before calling `Plugin::activate()` so that during the
             // process call buffers can be initialized without any allocations
             buffer_manager: AtomicRefCell::new(BufferManager::for_audio_io_layout(

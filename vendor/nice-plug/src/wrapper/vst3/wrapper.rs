@@ -5,6 +5,7 @@ use nice_plug_core::context::process::Transport;
 use nice_plug_core::editor::Editor;
 use nice_plug_core::midi::{Channel, Key, MidiConfig, NoteEvent, VoiceID};
 use nice_plug_core::params::ParamFlags;
+use nice_plug_core::params::internals::ParamPtr;
 use nice_plug_core::plugin::ProcessStatus;
 use std::ffi::c_void;
 use std::mem::{self, MaybeUninit};
@@ -349,7 +350,7 @@ impl<P: Vst3Plugin> IComponentTrait for Wrapper<P> {
         type_: vst3::Steinberg::Vst::MediaType,
         dir: vst3::Steinberg::Vst::BusDirection,
         index: int32,
-        _state: TBool,
+        state: TBool,
     ) -> tresult {
         let current_audio_io_layout = self.inner.current_audio_io_layout.load();
 
@@ -365,6 +366,19 @@ impl<P: Vst3Plugin> IComponentTrait for Wrapper<P> {
                 let aux_busses = current_audio_io_layout.aux_input_ports.len() as i32;
 
                 if (0..main_busses + aux_busses).contains(&index) {
+                    // A deactivated auxiliary input is handed to the plugin with zero channels
+                    let aux_index = index - main_busses;
+                    if (0..32).contains(&aux_index) {
+                        if state != 0 {
+                            self.inner
+                                .inactive_aux_inputs
+                                .fetch_and(!(1 << aux_index), Ordering::SeqCst);
+                        } else {
+                            self.inner
+                                .inactive_aux_inputs
+                                .fetch_or(1 << aux_index, Ordering::SeqCst);
+                        }
+                    }
                     kResultOk
                 } else {
                     kInvalidArgument
@@ -682,6 +696,11 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
             if is_bypass {
                 info.flags |= ParameterFlags_::kIsBypass;
             }
+            // Enum parameters are lists of named choices: with this flag hosts show the names
+            // instead of an integer slider or an on/off toggle
+            if matches!(param_ptr, ParamPtr::EnumParam(_)) {
+                info.flags |= ParameterFlags_::kIsList;
+            }
         }
 
         kResultOk
@@ -855,7 +874,7 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                 // NOTE: We completely ignore the speaker arrangements and only look at the channel
                 //       counts here. This may cause issues at some point, but it works for now.
                 let has_main_input = layout.main_input_channels.is_some();
-                let aux_input_start_idx = if has_main_input { 0 } else { 1 };
+                let aux_input_start_idx = if has_main_input { 1 } else { 0 };
                 if has_main_input
                     && unsafe {
                         (*inputs).count_ones() != layout.main_input_channels.unwrap().get()
@@ -1455,19 +1474,26 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                                     .enumerate()
                                 {
                                     let aux_input_idx = aux_input_no + aux_input_start_idx;
-                                    if aux_input_idx > data.numOutputs as usize {
+                                    if aux_input_idx >= data.numInputs as usize {
                                         break;
+                                    }
+                                    // A bus the host deactivated counts as not connected
+                                    if self.inner.inactive_aux_inputs.load(Ordering::Relaxed)
+                                        & (1 << aux_input_no.min(31))
+                                        != 0
+                                    {
+                                        continue;
                                     }
 
                                     let audio_input = &*data.inputs.add(aux_input_idx);
                                     match NonNull::new(audio_input.__field0.channelBuffers32) {
-                                        Some(ptrs) => {
+                                        Some(ptrs) if audio_input.numChannels > 0 => {
                                             let num_channels = audio_input.numChannels as usize;
 
                                             *aux_input_channel_pointers =
                                                 Some(ChannelPointers { ptrs, num_channels });
                                         }
-                                        None => continue,
+                                        _ => continue,
                                     }
                                 }
                             }
@@ -1479,7 +1505,7 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                                     .enumerate()
                                 {
                                     let aux_output_idx = aux_output_no + aux_output_start_idx;
-                                    if aux_output_idx > data.numOutputs as usize {
+                                    if aux_output_idx >= data.numOutputs as usize {
                                         break;
                                     }
 
