@@ -142,11 +142,9 @@ impl FloatRange {
 
                 (skewed_proportion * (max - min)) + min
             }
-            FloatRange::Logarithmic { min, max } => {
-                (normalized * (max.ln() - min.ln()) + min.ln())
-                    .exp()
-                    .clamp(*min, *max)
-            }
+            FloatRange::Logarithmic { min, max } => (normalized * (max.ln() - min.ln()) + min.ln())
+                .exp()
+                .clamp(*min, *max),
             FloatRange::Reversed(range) => range.unnormalize(1.0 - normalized),
         }
     }
@@ -220,8 +218,7 @@ impl FloatRange {
                 // of a whole number (0.1, 0.01, ...) divide by that number instead, in f64: the
                 // result is the f32 nearest to the decimal value.
                 let inverse = (step_size as f64).recip().round();
-                let snapped = if inverse >= 1.0 && (inverse * step_size as f64 - 1.0).abs() < 1e-6
-                {
+                let snapped = if inverse >= 1.0 && (inverse * step_size as f64 - 1.0).abs() < 1e-6 {
                     ((value as f64 * inverse).round() / inverse) as f32
                 } else {
                     (value / step_size).round() * step_size

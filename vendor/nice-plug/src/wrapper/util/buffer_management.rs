@@ -326,8 +326,7 @@ impl BufferManager {
                         for channel_storage in input_storage.iter_mut() {
                             // SAFETY: `channel_storage` is no longer used accessed directly after
                             //         this
-                            input_slices
-                                .push(&mut *(channel_storage.as_mut_slice() as *mut [f32]));
+                            input_slices.push(&mut *(channel_storage.as_mut_slice() as *mut [f32]));
                         }
                     }
                 });

@@ -79,6 +79,13 @@ pub(crate) struct WrapperInner<P: Vst3Plugin> {
     #[cfg(feature = "editor")]
     pub is_editor_open: AtomicBool,
 
+    /// The `IRunLoop` the host passed with its context to `IPluginBase::initialize()` (Linux). Tasks
+    /// for the GUI thread, such as `restartComponent()` after a latency change, run there while
+    /// no editor is open, so they reach the host on its UI thread instead of nice-plug's own
+    /// event loop thread.
+    #[cfg(all(feature = "editor", target_family = "unix", not(target_os = "macos")))]
+    pub host_run_loop: AtomicRefCell<Option<ComWrapper<super::view::RunLoopEventHandler<P>>>>,
+
     /// A realtime-safe task queue so the plugin can schedule tasks that need to be run later on the
     /// GUI thread. This field should not be used directly for posting tasks. This should be done
     /// through [`Self::schedule_gui()`] instead. That method posts the task to the host's
@@ -349,6 +356,8 @@ impl<P: Vst3Plugin> WrapperInner<P> {
 
             #[cfg(feature = "editor")]
             is_editor_open: AtomicBool::new(false),
+            #[cfg(all(feature = "editor", target_family = "unix", not(target_os = "macos")))]
+            host_run_loop: AtomicRefCell::new(None),
 
             event_loop: AtomicRefCell::new(None),
 
@@ -515,15 +524,34 @@ impl<P: Vst3Plugin> WrapperInner<P> {
                     .do_maybe_in_run_loop(task)
                 {
                     Ok(()) => true,
-                    Err(task) => event_loop.schedule_gui(task),
+                    Err(task) => self.schedule_on_host_run_loop(task, event_loop),
                 }
             } else {
-                event_loop.schedule_gui(task)
+                self.schedule_on_host_run_loop(task, event_loop)
             }
 
             #[cfg(not(feature = "editor"))]
             event_loop.schedule_gui(task)
         }
+    }
+
+    /// Posts a task to the `IRunLoop` the host passed to `initialize()`, if any, so it runs on
+    /// the host's UI thread; otherwise to the regular event loop.
+    #[cfg(feature = "editor")]
+    fn schedule_on_host_run_loop(
+        &self,
+        task: Task<P>,
+        event_loop: &OsEventLoop<Task<P>, Self>,
+    ) -> bool {
+        #[cfg(all(target_family = "unix", not(target_os = "macos")))]
+        let task = match self.host_run_loop.borrow().as_ref() {
+            Some(run_loop) => match run_loop.post_task(task) {
+                Ok(()) => return true,
+                Err(task) => task,
+            },
+            None => task,
+        };
+        event_loop.schedule_gui(task)
     }
 
     /// Get a parameter's ID based on a `ParamPtr`. Used in the `GuiContext` implementation for the
@@ -653,7 +681,19 @@ impl<P: Vst3Plugin> WrapperInner<P> {
     }
 
     pub fn request_restart(&self) {
-        let task_posted = self.schedule_gui(Task::TriggerRestart(RestartFlags_::kLatencyChanged));
+        let task = Task::TriggerRestart(RestartFlags_::kLatencyChanged);
+        // `restartComponent()` belongs on the host's UI thread and never inside `process()`, which
+        // is where latency changes are made. With a host run loop the task always goes through
+        // it, even when the host happens to process on its UI thread.
+        #[cfg(all(feature = "editor", target_family = "unix", not(target_os = "macos")))]
+        let task = match self.host_run_loop.borrow().as_ref() {
+            Some(run_loop) => match run_loop.post_task(task) {
+                Ok(()) => return,
+                Err(task) => task,
+            },
+            None => task,
+        };
+        let task_posted = self.schedule_gui(task);
         crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
     }
 

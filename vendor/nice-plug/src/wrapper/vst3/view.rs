@@ -180,7 +180,7 @@ impl<P: Vst3Plugin> Class for WrapperView<P> {
 /// The struct will register itself when calling [`RunLoopEventHandler::new()`] and it will
 /// unregister itself when it gets dropped.
 #[cfg(all(target_family = "unix", not(target_os = "macos")))]
-struct RunLoopEventHandler<P: Vst3Plugin> {
+pub(crate) struct RunLoopEventHandler<P: Vst3Plugin> {
     /// We need access to the inner wrapper so we that we can post any outstanding tasks there when
     /// this object gets dropped so no work is lost.
     inner: Weak<WrapperInner<P>>,
@@ -418,6 +418,20 @@ impl<P: Vst3Plugin> RunLoopEventHandler<P> {
         }
 
         Ok(())
+    }
+
+    /// Unregisters from the host's run loop and gives up the handler's reference to itself, so
+    /// it is freed (sockets closed, outstanding tasks moved to the event loop) once the caller's
+    /// handle is dropped. For the run loop the host passed to `IPluginBase::initialize()`, whose
+    /// handler must not outlive `terminate()`.
+    pub(crate) fn release(&self) {
+        let ptr = self.event_handler_ptr.0.replace(std::ptr::null_mut());
+        if !ptr.is_null() {
+            unsafe {
+                self.run_loop.unregisterEventHandler(ptr);
+                drop(ComPtr::from_raw(ptr));
+            }
+        }
     }
 }
 
@@ -882,9 +896,11 @@ impl<P: Vst3Plugin> Drop for RunLoopEventHandler<P> {
             libc::close(self.socket_write_fd);
         }
 
-        unsafe {
-            self.run_loop
-                .unregisterEventHandler(self.event_handler_ptr.0.get());
+        let ptr = self.event_handler_ptr.0.get();
+        if !ptr.is_null() {
+            unsafe {
+                self.run_loop.unregisterEventHandler(ptr);
+            }
         }
     }
 }

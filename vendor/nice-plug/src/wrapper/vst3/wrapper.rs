@@ -104,12 +104,31 @@ impl<P: Vst3Plugin> Drop for Wrapper<P> {
 }
 
 impl<P: Vst3Plugin> IPluginBaseTrait for Wrapper<P> {
-    unsafe fn initialize(&self, _context: *mut FUnknown) -> tresult {
-        // We currently don't need or allow any initialization logic
+    unsafe fn initialize(&self, context: *mut FUnknown) -> tresult {
+        // On Linux the host's UI thread is only reachable through its `IRunLoop`, which hosts
+        // offer through the plug frame of an open editor and through the context passed here.
+        // With the latter, tasks for the UI thread run there even while no editor is open.
+        #[cfg(all(feature = "editor", target_family = "unix", not(target_os = "macos")))]
+        if let Some(run_loop) = unsafe { ComRef::from_raw(context) }
+            .and_then(|context| context.cast::<vst3::Steinberg::Linux::IRunLoop>())
+        {
+            *self.inner.host_run_loop.borrow_mut() = Some(super::view::RunLoopEventHandler::new(
+                Arc::downgrade(&self.inner),
+                run_loop,
+            ));
+        }
+        #[cfg(not(all(feature = "editor", target_family = "unix", not(target_os = "macos"))))]
+        let _ = context;
+
         kResultOk
     }
 
     unsafe fn terminate(&self) -> tresult {
+        #[cfg(all(feature = "editor", target_family = "unix", not(target_os = "macos")))]
+        if let Some(run_loop) = self.inner.host_run_loop.borrow_mut().take() {
+            run_loop.release();
+        }
+
         kResultOk
     }
 }
