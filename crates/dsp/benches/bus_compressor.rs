@@ -44,6 +44,17 @@ fn bench(c: &mut Criterion) {
         s.saturator_enabled = true;
         s
     };
+    let settings = ChainSettings {
+        io: IoSettings::default(),
+        core: glue,
+    };
+    support::bench_chain::<BusCompressorCore>(
+        &mut group,
+        "auto_release_sc_hpf_mix_denormal_input",
+        &settings,
+        &support::subnormal(&signal),
+        SR,
+    );
     for (name, core) in [
         ("plain", plain),
         ("auto_release_sc_hpf_mix", glue),

@@ -82,6 +82,18 @@ fn bench(c: &mut Criterion) {
         s.saturator_enabled = true;
         s.saturator.oversampling = SaturatorOversampling::X2;
     });
+    let tiny = support::subnormal(&signal);
+    let settings = ChainSettings {
+        io: IoSettings::default(),
+        core: full(SaturatorOversampling::X2),
+    };
+    support::bench_chain::<lathe_dsp::channel_strip::ChannelStripCore>(
+        &mut group,
+        "full_sat2x_denormal_input",
+        &settings,
+        &tiny,
+        SR,
+    );
     let cases = [
         ("full_sat2x", full(SaturatorOversampling::X2)),
         ("full_sat4x", full(SaturatorOversampling::X4)),

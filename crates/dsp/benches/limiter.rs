@@ -41,6 +41,15 @@ fn bench(c: &mut Criterion) {
         support::bench_chain::<lathe_dsp::mastering::LimiterCore>(
             &mut group, name, &settings, &signal, SR,
         );
+        if name == "4x" {
+            support::bench_chain::<lathe_dsp::mastering::LimiterCore>(
+                &mut group,
+                "4x_denormal_input",
+                &settings,
+                &support::subnormal(&signal),
+                SR,
+            );
+        }
     }
     group.finish();
 }

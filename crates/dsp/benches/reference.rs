@@ -87,6 +87,21 @@ fn bench(c: &mut Criterion) {
             c.core_mut().load_audio(Some(reference.clone()));
             c.core_mut().load_kernel(&msg);
         });
+        if phase == MatchPhase::Linear {
+            let tiny = support::subnormal(&signal);
+            let name = "match_eq_linear_denormal_input";
+            support::bench_chain_with::<ReferenceCore>(
+                &mut group,
+                name,
+                &settings,
+                &tiny,
+                SR,
+                |c| {
+                    c.core_mut().load_audio(Some(reference.clone()));
+                    c.core_mut().load_kernel(&msg);
+                },
+            );
+        }
     }
     group.finish();
 }

@@ -215,6 +215,7 @@ impl<C: Core> PluginChain<C> {
         main: &mut [&mut [f32]],
         sidechain: Option<&[&[f32]]>,
     ) {
+        let _denormals = crate::util::FlushDenormals::new();
         let channels = main.len().min(self.max_channels);
         let len = main.first().map_or(0, |c| c.len());
         self.input_peak = 0.0;

@@ -85,6 +85,10 @@ impl Plugin for LatheBusCompressor {
         self.params.clone()
     }
 
+    fn filter_state(state: &mut PluginState) {
+        lathe_params::migrate_log_values(state, &BusCompressorParams::default(), &[]);
+    }
+
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(self.params.clone(), self.meters.clone())
     }
@@ -124,6 +128,8 @@ impl Plugin for LatheBusCompressor {
         aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
+        let _denormals = lathe_dsp::util::FlushDenormals::new();
         let status = self.runner.process(
             &self.params.settings(),
             buffer,

@@ -118,6 +118,10 @@ impl Plugin for LatheChannelStrip {
         self.params.clone()
     }
 
+    fn filter_state(state: &mut PluginState) {
+        lathe_params::migrate_log_values(state, &ChannelStripParams::default(), &[]);
+    }
+
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(self.params.clone(), self.meters.clone())
     }
@@ -152,6 +156,8 @@ impl Plugin for LatheChannelStrip {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
+        let _denormals = lathe_dsp::util::FlushDenormals::new();
         let analyzer = self.meters.analyzer_active.load(Ordering::Relaxed);
         if analyzer {
             push_mono(&self.meters.pre, buffer);

@@ -155,6 +155,15 @@ impl Plugin for LatheLimiter {
         self.params.clone()
     }
 
+    fn filter_state(state: &mut PluginState) {
+        // 0.1 stored these two in ms already (skewed ranges then, logarithmic now).
+        lathe_params::migrate_log_values(
+            state,
+            &LimiterParams::default(),
+            &["release", "lookahead"],
+        );
+    }
+
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(self.params.clone(), self.meters.clone())
     }
@@ -204,6 +213,8 @@ impl Plugin for LatheLimiter {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
+        let _denormals = lathe_dsp::util::FlushDenormals::new();
         if let Some(state) = self.state.as_mut() {
             for (tp, ch) in state
                 .input_true_peak

@@ -64,6 +64,10 @@ impl Plugin for LatheReference {
         self.params.clone()
     }
 
+    fn filter_state(state: &mut PluginState) {
+        lathe_params::migrate_log_values(state, &ReferenceParams::default(), &[]);
+    }
+
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(
             self.params.clone(),
@@ -116,6 +120,8 @@ impl Plugin for LatheReference {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
+        let _denormals = lathe_dsp::util::FlushDenormals::new();
         // The mix, for the live analysis: just a copy into the rings.
         let channels = buffer.as_slice_immutable();
         if let Some(left) = channels.first() {
