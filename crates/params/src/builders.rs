@@ -29,9 +29,10 @@ pub fn linear(min: f32, max: f32) -> FloatRange {
 }
 
 /// A parameter whose knob and automation travel is logarithmic in its value (equal travel per
-/// octave or decade, with no crowded end): the plain value hosts and saved state see is the
-/// natural log of the value; the text shows and parses the value itself. Read it with
-/// [`log_value`], write it with [`log_plain`].
+/// octave or decade, with no crowded end). Plain values, which hosts, scripts and saved state
+/// see, are in the parameter's unit (Hz, ms, Q, ratio); the logarithmic law is in the normalized
+/// mapping ([`FloatRange::Logarithmic`]). Plugins from before 0.2.0 stored the natural log of the
+/// value: [`crate::migrate_log_values`] converts their saved state.
 pub fn log_param(
     name: &str,
     default: f32,
@@ -40,21 +41,9 @@ pub fn log_param(
     format: ValueToString,
     parse: StringToValue,
 ) -> FloatParam {
-    FloatParam::new(name, default.ln(), linear(min.ln(), max.ln()))
-        .with_value_to_string(Arc::new(move |v| format(v.exp())))
-        .with_string_to_value(Arc::new(move |text| {
-            parse(text).map(|v| v.clamp(min, max).ln())
-        }))
-}
-
-/// The value of a logarithmic parameter (Hz, ms, Q, ratio).
-pub fn log_value(p: &FloatParam) -> f32 {
-    p.value().exp()
-}
-
-/// The plain value that sets a logarithmic parameter to `value`.
-pub fn log_plain(value: f32) -> f32 {
-    value.max(1e-9).ln()
+    FloatParam::new(name, default, FloatRange::Logarithmic { min, max })
+        .with_value_to_string(format)
+        .with_string_to_value(Arc::new(move |text| parse(text).map(|v| v.clamp(min, max))))
 }
 
 /// A frequency, Hz, logarithmic.

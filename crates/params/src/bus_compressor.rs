@@ -1,9 +1,7 @@
 //! Lathe Bus Compressor's parameters and factory presets. IDs are permanent once released;
 //! never rename them (the README lists them).
 
-use crate::builders::{
-    float, freq_or_off, gain, linear, log_param, log_plain, log_value, percent, time_ms,
-};
+use crate::builders::{float, freq_or_off, gain, linear, log_param, percent, time_ms};
 use crate::channel_strip::{CharacterChoice, DetectionChoice};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::bus_compressor::{BusCompressorSettings, KeySource, Listen, MAX_LOOKAHEAD_MS};
@@ -155,14 +153,14 @@ impl Default for BusCompressorParams {
 impl BusCompressorParams {
     /// The bus compressor settings the parameters describe.
     pub fn core_settings(&self) -> BusCompressorSettings {
-        let hpf = log_value(&self.sc_hpf);
+        let hpf = self.sc_hpf.value();
         BusCompressorSettings {
             compressor: CompressorSettings {
                 threshold_db: self.threshold.value(),
-                ratio: log_value(&self.ratio),
+                ratio: self.ratio.value(),
                 knee_db: self.knee.value(),
-                attack_ms: log_value(&self.attack),
-                release_ms: log_value(&self.release),
+                attack_ms: self.attack.value(),
+                release_ms: self.release.value(),
                 detection: self.detection.value().into(),
                 makeup_db: self.makeup.value(),
                 auto_makeup: self.auto_makeup.value(),
@@ -338,16 +336,16 @@ impl Preset {
         };
         let mut out = vec![
             f(&p.threshold, self.threshold_db),
-            f(&p.ratio, log_plain(self.ratio)),
+            f(&p.ratio, self.ratio),
             f(&p.knee, self.knee_db),
-            f(&p.attack, log_plain(self.attack_ms)),
-            f(&p.release, log_plain(self.release_ms)),
+            f(&p.attack, self.attack_ms),
+            f(&p.release, self.release_ms),
             b(&p.auto_release, self.auto_release),
             f(&p.range, self.range_db),
             b(&p.auto_makeup, self.auto_makeup),
             f(&p.makeup, 0.0),
             f(&p.mix, self.mix_percent),
-            f(&p.sc_hpf, log_plain(hpf)),
+            f(&p.sc_hpf, hpf),
             b(&p.clip_on, self.saturation),
         ];
         let key = if self.external_key {

@@ -9,3 +9,48 @@ pub mod bus_compressor;
 pub mod channel_strip;
 pub mod limiter;
 pub mod reference;
+
+use nice_plug::params::internals::ParamPtr;
+use nice_plug::plugin::ParamValue;
+use nice_plug::prelude::{FloatRange, Params, PluginState};
+
+/// Whether a state saved by plugin version `version` stores each logarithmic parameter as the
+/// natural log of its value: every release before 0.2.0 did (and very old states have no
+/// version at all).
+pub fn state_stores_log_values(version: &str) -> bool {
+    let mut parts = version
+        .trim()
+        .split(['.', '-', '+'])
+        .map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) < (0, 2),
+        _ => true,
+    }
+}
+
+/// Converts a saved state from before 0.2.0 to today's parameters: logarithmic parameters
+/// (frequencies, times, Q, ratios) were stored as the natural log of their value and are now
+/// stored in their unit. `stored_in_unit` names the logarithmic parameters that 0.1 already
+/// stored in their unit (the limiter's release and lookahead had a skewed range then). Each
+/// plugin calls this from `Plugin::filter_state`, so old projects and presets load to exactly
+/// the settings they had. Newer states are left alone.
+pub fn migrate_log_values(state: &mut PluginState, params: &dyn Params, stored_in_unit: &[&str]) {
+    if !state_stores_log_values(&state.version) {
+        return;
+    }
+    for (id, ptr, _) in params.param_map() {
+        let ParamPtr::FloatParam(param) = ptr else {
+            continue;
+        };
+        if stored_in_unit.contains(&id.as_str()) {
+            continue;
+        }
+        // SAFETY: `params` outlives this loop and owns the parameter.
+        let range = unsafe { (*param).range() };
+        if let (FloatRange::Logarithmic { .. }, Some(ParamValue::F32(value))) =
+            (range, state.params.get_mut(&id))
+        {
+            *value = value.exp();
+        }
+    }
+}

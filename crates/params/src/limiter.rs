@@ -1,12 +1,11 @@
 //! Lathe Limiter's parameters and factory presets. IDs are permanent once released; never
 //! rename them (the README lists them).
 
-use crate::builders::float;
+use crate::builders::{float, time_ms};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::dither::DitherDepth;
 use lathe_dsp::mastering::{LimiterSettings, Oversampling};
 use lathe_plugin::IoParams;
-use lathe_plugin::formatters::v2s_ms;
 use nice_plug::prelude::*;
 
 /// Oversampling choice as a parameter.
@@ -132,30 +131,11 @@ impl Default for LimiterParams {
                 2,
             )
             .with_step_size(0.01),
-            release: float(
-                "Release",
-                d.release_ms,
-                FloatRange::Skewed {
-                    min: 5.0,
-                    max: 2000.0,
-                    factor: FloatRange::skew_factor(-2.0),
-                },
-                "",
-                1,
-            )
-            .with_value_to_string(v2s_ms()),
-            lookahead: float(
-                "Lookahead",
-                d.lookahead_ms,
-                FloatRange::Skewed {
-                    min: 0.1,
-                    max: 10.0,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-                "",
-                2,
-            )
-            .with_value_to_string(v2s_ms()),
+            // Logarithmic like every other time in the suite, on steps at least as fine as the
+            // text: a value a host stores (normalized, at its own precision) and sets again
+            // snaps back to exactly what it was.
+            release: time_ms("Release", d.release_ms, 5.0, 2000.0).with_step_size(0.01),
+            lookahead: time_ms("Lookahead", d.lookahead_ms, 0.1, 10.0).with_step_size(0.0001),
             link: float(
                 "Stereo Link",
                 100.0,
@@ -165,7 +145,8 @@ impl Default for LimiterParams {
                 },
                 " %",
                 1,
-            ),
+            )
+            .with_step_size(0.1),
             oversampling: EnumParam::new("Oversampling", OversamplingChoice::X4),
             soft_clip: BoolParam::new("Soft Clip", d.soft_clip),
             dither: EnumParam::new("Dither", DitherChoice::Off),

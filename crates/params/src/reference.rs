@@ -1,7 +1,7 @@
 //! Lathe Reference's parameters and persisted reference library. IDs are permanent once
 //! released; never rename them (the README lists them).
 
-use crate::builders::{freq, gain, log_value, percent};
+use crate::builders::{freq, gain, percent};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::match_eq::{MAX_LIMIT_DB, MatchPhase, MatchSettings};
 use lathe_dsp::reference::Analysis;
@@ -181,8 +181,8 @@ impl ReferenceParams {
                 amount_pct: self.amount.value() as f64,
                 smoothing_fraction: self.smoothing.value() as f64,
                 limit_db: self.limit.value() as f64,
-                low_hz: log_value(&self.low_freq) as f64,
-                high_hz: log_value(&self.high_freq) as f64,
+                low_hz: self.low_freq.value() as f64,
+                high_hz: self.high_freq.value() as f64,
             },
         }
     }

@@ -3,7 +3,6 @@
 //! meters, and the controls (ratio snaps to 2, 4 and 10; side-chain high-pass quick choices).
 
 use crate::{BusCompressorParams, BusMeters, PRESETS, SC_HPF_CHOICES, snap_ratio};
-use lathe_params::builders::{log_plain, log_value};
 use lathe_plugin::{HISTORY_SLOTS, HistoryPoint};
 use lathe_ui::{
     ACCENT, FrameClock, MeterBallistics, ReductionBallistics, TEXT, apply_theme, create_app_editor,
@@ -43,10 +42,10 @@ impl BusApp {
         let response = knob(ui, ratio, setter, "Ratio")
             .on_hover_text("Snaps to 2:1, 4:1 and 10:1; hold Shift for fine moves");
         if response.dragged() && !ui.input(|i| i.modifiers.shift) {
-            let v = log_value(ratio);
+            let v = ratio.value();
             let snapped = snap_ratio(v);
             if snapped != v {
-                setter.set_parameter(ratio, log_plain(snapped));
+                setter.set_parameter(ratio, snapped);
             }
         }
     }
@@ -58,7 +57,7 @@ impl BusApp {
             enum_combo(ui, &p.sc_source, setter, "")
                 .on_hover_text("External listens to the plugin's sidechain input; without a connection the signal keys itself");
             ui.horizontal(|ui| {
-                let hpf = log_value(&p.sc_hpf);
+                let hpf = p.sc_hpf.value();
                 for hz in SC_HPF_CHOICES {
                     let on = (hpf - hz).abs() < 0.5;
                     if ui
@@ -67,7 +66,7 @@ impl BusApp {
                         .clicked()
                     {
                         setter.begin_set_parameter(&p.sc_hpf);
-                        setter.set_parameter(&p.sc_hpf, log_plain(hz));
+                        setter.set_parameter(&p.sc_hpf, hz);
                         setter.end_set_parameter(&p.sc_hpf);
                     }
                 }

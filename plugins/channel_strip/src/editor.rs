@@ -6,9 +6,7 @@
 //! change its Q, double-click it to reset the band, right-click to switch it on or off, click to
 //! select it (its knobs show below). The high- and low-pass nodes move in frequency only.
 
-use crate::{
-    BandParams, ChannelStripParams, PRESETS, PassParams, StripMeters, log_plain, log_value,
-};
+use crate::{BandParams, ChannelStripParams, PRESETS, PassParams, StripMeters};
 use egui::{Color32, Pos2, Sense, Stroke, Ui, pos2, vec2};
 use lathe_dsp::channel_strip::{ChannelStripSettings, ResponsePart, StripResponse};
 use lathe_ui::{
@@ -119,8 +117,8 @@ impl StripApp {
 
     fn node_position(&self, plot: &FreqPlot, node: usize) -> Pos2 {
         match (self.band(node), self.pass(node)) {
-            (Some(b), _) => plot.point(log_value(&b.freq), b.gain.value()),
-            (_, Some(p)) => plot.point(log_value(&p.freq), 0.0),
+            (Some(b), _) => plot.point(b.freq.value(), b.gain.value()),
+            (_, Some(p)) => plot.point(p.freq.value(), 0.0),
             _ => plot.rect.center(),
         }
     }
@@ -253,10 +251,10 @@ impl StripApp {
                 (db - d.y * (2.0 * EQ_RANGE_DB) / rect.height()).clamp(-EQ_RANGE_DB, EQ_RANGE_DB);
             self.drag = Some((n, x, db));
             if let Some(b) = self.band(n) {
-                setter.set_parameter(&b.freq, log_plain(plot.hz(x)));
+                setter.set_parameter(&b.freq, plot.hz(x));
                 setter.set_parameter(&b.gain, db);
             } else if let Some(p) = self.pass(n) {
-                setter.set_parameter(&p.freq, log_plain(plot.hz(x)));
+                setter.set_parameter(&p.freq, plot.hz(x));
             }
             if response.drag_stopped() || !response.dragged() {
                 if let Some(b) = self.band(n) {

@@ -16,7 +16,6 @@ use lathe_plugin::formatters::{is_off, s2v_pan, s2v_ratio, v2s_pan, v2s_ratio};
 use nice_plug::prelude::*;
 
 use crate::builders::{float, freq, freq_or_off, gain, linear, log_param, percent, q, time_ms};
-pub use crate::builders::{log_plain, log_value};
 
 mod presets;
 
@@ -221,9 +220,9 @@ impl PassParams {
     fn settings(&self) -> PassSettings {
         PassSettings {
             enabled: self.on.value(),
-            freq_hz: log_value(&self.freq),
+            freq_hz: self.freq.value(),
             slope: self.slope.value().into(),
-            q: log_value(&self.q),
+            q: self.q.value(),
         }
     }
 }
@@ -258,9 +257,9 @@ impl BandParams {
     fn settings(&self) -> BandSettings {
         BandSettings {
             enabled: self.on.value(),
-            freq_hz: log_value(&self.freq),
+            freq_hz: self.freq.value(),
             gain_db: self.gain.value(),
-            q: log_value(&self.q),
+            q: self.q.value(),
         }
     }
 }
@@ -316,14 +315,14 @@ impl Default for GateParams {
 
 impl GateParams {
     fn settings(&self) -> GateSettings {
-        let hpf = log_value(&self.key_hpf);
-        let lpf = log_value(&self.key_lpf);
+        let hpf = self.key_hpf.value();
+        let lpf = self.key_lpf.value();
         GateSettings {
             threshold_db: self.threshold.value(),
             range_db: self.range.value(),
-            attack_ms: log_value(&self.attack),
+            attack_ms: self.attack.value(),
             hold_ms: self.hold.value(),
-            release_ms: log_value(&self.release),
+            release_ms: self.release.value(),
             hysteresis_db: self.hysteresis.value(),
             key_hpf_hz: if is_off(hpf, KEY_HPF_OFF_HZ, true) {
                 0.0
@@ -402,13 +401,13 @@ impl Default for CompressorParams {
 
 impl CompressorParams {
     fn settings(&self) -> CompressorSettings {
-        let hpf = log_value(&self.sc_hpf);
+        let hpf = self.sc_hpf.value();
         CompressorSettings {
             threshold_db: self.threshold.value(),
-            ratio: log_value(&self.ratio),
+            ratio: self.ratio.value(),
             knee_db: self.knee.value(),
-            attack_ms: log_value(&self.attack),
-            release_ms: log_value(&self.release),
+            attack_ms: self.attack.value(),
+            release_ms: self.release.value(),
             detection: self.detection.value().into(),
             makeup_db: self.makeup.value(),
             auto_makeup: self.auto_makeup.value(),
@@ -659,7 +658,7 @@ impl ChannelStripParams {
             compressor: self.comp.settings(),
             deesser_enabled: self.deess.on.value(),
             deesser: DeEsserSettings {
-                freq_hz: log_value(&self.deess.freq),
+                freq_hz: self.deess.freq.value(),
                 threshold_db: self.deess.threshold.value(),
                 range_db: self.deess.range.value(),
                 listen: self.deess.listen.value(),

@@ -5,7 +5,6 @@
 use super::{
     BandParams, ChannelStripParams, CharacterChoice, DetectionChoice, KEY_HPF_OFF_HZ,
     KEY_LPF_OFF_HZ, OrderChoice, PassParams, SC_HPF_OFF_HZ, SatOversamplingChoice, SlopeChoice,
-    log_plain,
 };
 use lathe_dsp::channel_strip::{ChannelStripSettings, ModuleOrder};
 use lathe_dsp::dynamics::Detection;
@@ -252,7 +251,7 @@ pub fn targets(p: &ChannelStripParams, s: &ChannelStripSettings) -> Vec<(ParamPt
     }
     /// A logarithmic parameter (see `log_param`).
     fn l(out: &mut Vec<(ParamPtr, f32)>, p: &FloatParam, v: f32) {
-        f(out, p, log_plain(v));
+        f(out, p, v);
     }
     fn b(out: &mut Vec<(ParamPtr, f32)>, p: &BoolParam, v: bool) {
         out.push((p.as_ptr(), p.preview_normalized(v)));

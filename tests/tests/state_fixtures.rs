@@ -1,0 +1,161 @@
+//! Saved state from the 0.1 plugins (logarithmic parameters stored as the natural log of their
+//! value) loads to the same settings in today's plugins, through both hosts.
+//!
+//! The fixtures in `tests/fixtures/state-0.1.0/` were saved by the 0.1.0 bundles (main 18e2eb3)
+//! through both hosts: `<plugin>.<format>.state` is the state, `<plugin>.<format>.texts` every
+//! parameter's display text then (the VST3 text carries the unit). `write_state_fixtures` (ignored) writes them again from bundles in
+//! `$LATHE_OLD_BUNDLES`.
+
+use lathe_conformance::clap_host::ClapTestHost;
+use lathe_conformance::vst3_host::Vst3TestHost;
+use lathe_conformance::{Expected, PLUGINS, TestHost, clap_path, vst3_path};
+use std::path::PathBuf;
+
+fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/state-0.1.0")
+}
+
+/// Non-default settings saved into the fixtures, as display text, logarithmic ones first.
+fn settings(p: &Expected) -> &'static [(&'static str, &'static str)] {
+    match p.name {
+        "Lathe Channel Strip" => &[
+            ("HP Freq", "123 Hz"),
+            ("Mid Freq", "2.5 kHz"),
+            ("Mid Q", "2.2"),
+            ("Comp Ratio", "3.5"),
+            ("Comp Attack", "7"),
+            ("Gate Release", "300"),
+            ("De-Ess Freq", "7 kHz"),
+            ("Mid Gain", "-3"),
+        ],
+        "Lathe Bus Compressor" => &[
+            ("Ratio", "3"),
+            ("Attack", "3"),
+            ("Release", "400"),
+            ("Sidechain HPF", "150"),
+            ("Threshold", "-15"),
+        ],
+        "Lathe Limiter" => &[
+            ("Release", "321"),
+            ("Lookahead", "2.5"),
+            ("Ceiling", "-0.5"),
+        ],
+        "Lathe Reference" => &[("Match Low", "45"), ("Match High", "15 kHz")],
+        other => panic!("no fixture settings for {other}"),
+    }
+}
+
+fn file_stem(p: &Expected) -> String {
+    p.name.to_lowercase().replace(' ', "-")
+}
+
+/// Every parameter's display text, one `name=text` line each.
+fn texts<H: TestHost>(host: &mut H) -> String {
+    let mut out = String::new();
+    for info in host.params() {
+        let value = host.get_param(info.id);
+        let text = host.value_to_text(info.id, value).unwrap_or_default();
+        out.push_str(&format!("{}={}\n", info.name, text));
+    }
+    out
+}
+
+#[test]
+#[ignore = "writes the fixtures from old bundles in $LATHE_OLD_BUNDLES"]
+fn write_state_fixtures() {
+    let dir = PathBuf::from(std::env::var("LATHE_OLD_BUNDLES").expect("LATHE_OLD_BUNDLES"));
+    for p in PLUGINS {
+        let mut host = ClapTestHost::load(&dir.join(format!("{}.clap", p.name)), p.clap_id);
+        let params = host.params();
+        for (name, text) in settings(p) {
+            let info = params.iter().find(|i| &i.name == name).expect(name);
+            let v = host.text_to_value(info.id, text).expect(text);
+            host.set_param(info.id, v);
+        }
+        let state = host.save_state().expect("save");
+        std::fs::write(
+            fixture_dir().join(format!("{}.clap.state", file_stem(p))),
+            state,
+        )
+        .unwrap();
+        let mut vst3 = Vst3TestHost::load(
+            &dir.join(format!(
+                "{}.vst3/Contents/x86_64-linux/{}.so",
+                p.name, p.name
+            )),
+            p.vst3_cid,
+        );
+        let params = vst3.params();
+        for (name, text) in settings(p) {
+            let info = params.iter().find(|i| &i.name == name).expect(name);
+            let v = vst3.text_to_value(info.id, text).expect(text);
+            vst3.set_param(info.id, v);
+        }
+        std::fs::write(
+            fixture_dir().join(format!("{}.vst3.texts", file_stem(p))),
+            texts(&mut vst3),
+        )
+        .unwrap();
+        let state = vst3.save_state().expect("save");
+        std::fs::write(
+            fixture_dir().join(format!("{}.vst3.state", file_stem(p))),
+            state,
+        )
+        .unwrap();
+        std::fs::write(
+            fixture_dir().join(format!("{}.clap.texts", file_stem(p))),
+            texts(&mut host),
+        )
+        .unwrap();
+    }
+}
+
+fn check<H: TestHost>(format: &str, load: impl Fn(&Expected) -> H) {
+    for p in PLUGINS {
+        let stem = file_stem(p);
+        let state = std::fs::read(fixture_dir().join(format!("{stem}.{format}.state"))).unwrap();
+        let expected =
+            std::fs::read_to_string(fixture_dir().join(format!("{stem}.{format}.texts"))).unwrap();
+        let mut host = load(p);
+        assert!(
+            host.load_state(&state, usize::MAX),
+            "{}: state refused",
+            p.name
+        );
+        let now = texts(&mut host);
+        let now: Vec<&str> = now.lines().collect();
+        for line in expected.lines() {
+            assert!(
+                now.contains(&line),
+                "{}: after loading the 0.1.0 state, expected `{line}`; the plugin shows:\n{}",
+                p.name,
+                now.join("\n")
+            );
+        }
+        // The settings really are the saved ones, not the defaults.
+        let d = texts(&mut load(p));
+        for (name, _) in settings(p) {
+            let line = |t: &str| {
+                t.lines()
+                    .find(|l| l.starts_with(&format!("{name}=")))
+                    .map(str::to_owned)
+            };
+            assert_ne!(
+                line(&d),
+                line(&expected),
+                "{}: {name} is at its default",
+                p.name
+            );
+        }
+    }
+}
+
+#[test]
+fn old_state_loads_to_the_same_settings_clap() {
+    check("clap", |p| ClapTestHost::load(&clap_path(p), p.clap_id));
+}
+
+#[test]
+fn old_state_loads_to_the_same_settings_vst3() {
+    check("vst3", |p| Vst3TestHost::load(&vst3_path(p), p.vst3_cid));
+}
