@@ -344,6 +344,307 @@ pub fn check_latency<H: TestHost>(host: &mut H, p: &Expected) {
     host.deactivate();
 }
 
+/// Where an impulse comes out, with the plugin as it is activated now (reset first).
+fn impulse_delay<H: TestHost>(host: &mut H, p: &Expected, expected: usize) -> usize {
+    let channels = p.layouts[0];
+    host.reset();
+    let len = 4096 + expected;
+    let mut input = vec![vec![0.0f32; len]; channels];
+    for ch in input.iter_mut() {
+        ch[1000] = 0.5;
+    }
+    let out = run_blocks(host, p, &input, &[512]);
+    out[0]
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+        .map(|(i, _)| i - 1000.min(i))
+        .unwrap()
+}
+
+fn assert_no_violations<H: TestHost>(host: &mut H, p: &Expected, when: &str) {
+    let violations = host.callback_violations();
+    assert!(
+        violations.is_empty(),
+        "{}: {when}: the plugin broke the host rules:\n  {}",
+        p.name,
+        violations.join("\n  ")
+    );
+}
+
+/// Latency changes follow the format's rules in every order a host may choose (CLAP: host
+/// `latency.changed()` only inside `activate()`, a restart request otherwise; VST3:
+/// `restartComponent(kLatencyChanged)` never from the audio thread or inside `process`):
+/// - while active, several changes before the host restarts, with the host going on processing
+///   for a while first (as a host that never restarts would): the plugin asks for a restart, and
+///   after it the latency the host reads equals the measured impulse delay;
+/// - while inactive: the new latency is there at the next activation, and correct.
+pub fn check_latency_change_rules<H: TestHost>(make: &dyn Fn() -> H, p: &Expected) {
+    let channels = p.layouts[0];
+    let input = noise_channels(channels, 2048, 5);
+    let set_all = |host: &mut H, changes: &[(&str, &str)]| {
+        let params = host.params();
+        for (name, text) in changes {
+            let info = param_by_name(&params, name).clone();
+            let v = value_for(host, &info, text);
+            host.set_param(info.id, v);
+        }
+    };
+    // While active: every change set in turn, processed between, then one restart.
+    let mut host = make();
+    host.process_on_audio_thread(true);
+    assert!(host.activate(48_000.0, 512, channels));
+    let before = host.latency();
+    let notified = host.latency_notifications();
+    for changes in p.latency_changes {
+        set_all(&mut host, changes);
+        run_blocks(&mut host, p, &input, &[512]);
+    }
+    // A host that does not restart at once: processing goes on, no rule broken meanwhile.
+    run_blocks(&mut host, p, &input, &[256]);
+    assert_no_violations(&mut host, p, "changes while active");
+    assert!(
+        host.restart_if_requested(),
+        "{}: latency changed while active but no restart was requested",
+        p.name
+    );
+    let after = host.latency();
+    assert_ne!(
+        before, after,
+        "{}: the settings did not change the latency",
+        p.name
+    );
+    assert!(
+        host.latency_notifications() > notified,
+        "{}: the host was never told the latency changed",
+        p.name
+    );
+    assert_eq!(
+        impulse_delay(&mut host, p, after as usize),
+        after as usize,
+        "{}: latency read after the restart is not the impulse delay",
+        p.name
+    );
+    assert_no_violations(&mut host, p, "restart after changes while active");
+    host.deactivate();
+    drop(host);
+
+    // While active, but the host stops and deactivates the plugin before its main thread gets
+    // to the plugin's callback (clap-validator's order): the change must wait for the next
+    // activation.
+    let mut host = make();
+    host.defer_main_thread_callbacks(true);
+    assert!(host.activate(48_000.0, 512, channels));
+    for changes in p.latency_changes {
+        set_all(&mut host, changes);
+        run_blocks(&mut host, p, &input, &[512]);
+    }
+    host.deactivate();
+    host.defer_main_thread_callbacks(false);
+    assert_no_violations(
+        &mut host,
+        p,
+        "changes while active, deactivated before the callback",
+    );
+    assert!(host.activate(48_000.0, 512, channels));
+    assert_eq!(
+        host.latency(),
+        after,
+        "{}: latency after the reactivation",
+        p.name
+    );
+    assert_no_violations(&mut host, p, "reactivation after deactivating");
+    drop(host);
+
+    // While inactive: set everything, then activate.
+    let mut host = make();
+    host.process_on_audio_thread(true);
+    assert!(host.activate(48_000.0, 512, channels));
+    host.deactivate();
+    for changes in p.latency_changes {
+        set_all(&mut host, changes);
+    }
+    assert!(host.activate(48_000.0, 512, channels));
+    let latency = host.latency();
+    assert_eq!(
+        latency, after,
+        "{}: latency after changes while inactive",
+        p.name
+    );
+    assert_eq!(
+        impulse_delay(&mut host, p, latency as usize),
+        latency as usize,
+        "{}: latency after changes while inactive is not the impulse delay",
+        p.name
+    );
+    run_blocks(&mut host, p, &input, &[512]);
+    // Nothing changed since the activation. A VST3 plugin may still ask for one restart (its
+    // latency changed when it was activated); after it, the latency is the same and nothing is
+    // asked for again (no restart loop). A CLAP plugin reported it inside `activate()`.
+    if host.restart_if_requested() {
+        assert_eq!(
+            host.latency(),
+            latency,
+            "{}: latency after the extra restart",
+            p.name
+        );
+        run_blocks(&mut host, p, &input, &[512]);
+        assert!(
+            !host.restart_if_requested(),
+            "{}: the plugin keeps asking for restarts",
+            p.name
+        );
+    }
+    assert_no_violations(&mut host, p, "changes while inactive");
+}
+
+/// Plain values the host sees are in the parameter's unit (a host script that sets 80 for
+/// 80 Hz gets 80 Hz), with the logarithmic law only in the normalized mapping; where the format
+/// has no plain values (CLAP here), the text interface carries the unit.
+pub fn check_plain_values_in_units<H: TestHost>(host: &mut H, p: &Expected) {
+    let (name, min, max, logarithmic) = p.unit_param;
+    let params = host.params();
+    let info = param_by_name(&params, name).clone();
+    let target = (min * max).sqrt().round();
+    let value = match (
+        host.value_to_plain(info.id, info.min),
+        host.value_to_plain(info.id, info.max),
+    ) {
+        (Some(lo), Some(hi)) => {
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-3 * b.abs().max(1.0);
+            assert!(
+                close(lo, min) && close(hi, max),
+                "{}: {name} runs {lo}..{hi} for hosts, not {min}..{max} in its unit",
+                p.name
+            );
+            let v = host
+                .plain_to_value(info.id, target)
+                .expect("plain to value");
+            // Logarithmic: the geometric middle sits in the middle of the travel.
+            let mid = host
+                .plain_to_value(info.id, (min * max).sqrt())
+                .expect("plain");
+            assert!(
+                !logarithmic || (mid - (info.min + info.max) / 2.0).abs() < 1e-3,
+                "{}: {name} is not logarithmic in its normalized mapping ({mid})",
+                p.name
+            );
+            v
+        }
+        _ => value_for(host, &info, &format!("{target}")),
+    };
+    host.set_param(info.id, value);
+    let now = host.get_param(info.id);
+    let text = host.value_to_text(info.id, now).unwrap();
+    let shown: f64 = text
+        .trim_start()
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(f64::NAN);
+    let shown = if text.contains("kHz") {
+        shown * 1000.0
+    } else {
+        shown
+    };
+    assert!(
+        (shown - target).abs() < 1e-3 * target,
+        "{}: {name} set to {target} in its unit reads '{text}'",
+        p.name
+    );
+}
+
+/// Choice parameters are flagged as lists so hosts show their names, and only they are:
+/// switches (Off/On), integers and continuous parameters are not.
+pub fn check_choice_parameters_are_lists<H: TestHost>(host: &mut H, p: &Expected) {
+    let params = host.params();
+    for name in p.choices {
+        assert!(
+            params.iter().any(|i| &i.name == name),
+            "{}: no choice parameter {name}",
+            p.name
+        );
+    }
+    for info in &params {
+        let is_choice = p.choices.contains(&info.name.as_str());
+        assert_eq!(
+            info.is_list,
+            is_choice,
+            "{}: {} is_list (the host shows {})",
+            p.name,
+            info.name,
+            if info.is_list {
+                "a list"
+            } else {
+                "a slider or toggle"
+            }
+        );
+        if is_choice {
+            assert!(
+                info.step.is_some(),
+                "{}: {} is not stepped",
+                p.name,
+                info.name
+            );
+        }
+    }
+}
+
+/// A host that stores every parameter's value with the project sets them all again after
+/// loading the plugin's state (Ardour does): the reopened session renders the same samples, to
+/// the bit, and the values read back unchanged. `digits`: the host stores the values as text
+/// with that many significant digits (`None`: exactly).
+pub fn check_reopened_session_renders_the_same<H: TestHost>(
+    make: &dyn Fn() -> H,
+    p: &Expected,
+    digits: Option<usize>,
+) {
+    let channels = p.layouts[0];
+    let input = noise_channels(channels, 8192, 31);
+    let mut first = make();
+    let params = first.params();
+    let values: Vec<(u32, f64)> = params
+        .iter()
+        .map(|i| (i.id, first.get_param(i.id)))
+        .collect();
+    let state = first.save_state().expect("save");
+    assert!(first.activate(48_000.0, 512, channels));
+    let before = run_blocks(&mut first, p, &input, &[512]);
+    drop(first);
+
+    let mut reopened = make();
+    assert!(reopened.load_state(&state, usize::MAX));
+    let stored = |v: f64| match digits {
+        Some(d) => format!("{:.*e}", d - 1, v).parse::<f64>().unwrap(),
+        None => v,
+    };
+    for &(id, v) in &values {
+        reopened.set_param(id, stored(v));
+    }
+    for (info, &(id, v)) in params.iter().zip(&values) {
+        let text = |host: &mut H, v| host.value_to_text(id, v).unwrap_or_default();
+        let now = reopened.get_param(id);
+        assert_eq!(
+            text(&mut reopened, now),
+            text(&mut reopened, v),
+            "{}: {} changed when the host set it again",
+            p.name,
+            info.name
+        );
+        if digits.is_none() {
+            assert_eq!(now, v, "{}: {} moved when set again", p.name, info.name);
+        }
+    }
+    assert!(reopened.activate(48_000.0, 512, channels));
+    let after = run_blocks(&mut reopened, p, &input, &[512]);
+    let bits = |b: &[Vec<f32>]| -> Vec<u32> { b.iter().flatten().map(|x| x.to_bits()).collect() };
+    assert!(
+        bits(&before) == bits(&after),
+        "{}: the reopened session renders different samples",
+        p.name
+    );
+}
+
 /// Lathe Limiter: changing lookahead and oversampling while processing reports the new latency
 /// (after the host restarts the plugin, as hosts do), and an impulse follows it; bypass then
 /// stays aligned with the processed signal.
@@ -596,6 +897,43 @@ pub fn check_bus_compressor_keying<H: TestHost>(host: &mut H, p: &Expected) -> f
     assert!(
         reduction_db > 15.0,
         "{}: a loud key must duck the signal (reduction {reduction_db:.1} dB)",
+        p.name
+    );
+    // Nothing routed to the sidechain: hosts (Ardour) deactivate the bus and pass silence or no
+    // channels. That is "not connected", so a loud signal keys itself.
+    assert!(
+        host.set_sidechain_active(false),
+        "{}: deactivating the sidechain input was refused",
+        p.name
+    );
+    let loud_in: Vec<f32> = tone.iter().map(|x| x * 40.0).collect();
+    let run_loud = |host: &mut H| {
+        let mut peak_out = 0.0f32;
+        for start in (0..len).step_by(512) {
+            let input = vec![loud_in[start..start + 512].to_vec(); 2];
+            let mut block = vec![vec![0.0f32; 512]; 2];
+            let silence = vec![vec![0.0f32; 512]; 2];
+            assert!(host.process(&input, &mut block, Some(&silence)));
+            if start >= len / 2 {
+                peak_out = block[0].iter().fold(peak_out, |m, x| m.max(x.abs()));
+            }
+        }
+        -20.0 * (peak_out as f64 / 0.8).log10()
+    };
+    let self_keyed_db = run_loud(host);
+    assert!(
+        self_keyed_db > 10.0,
+        "{}: with the sidechain bus inactive the signal must key itself (reduction \
+         {self_keyed_db:.1} dB)",
+        p.name
+    );
+    // Active again: a silent key is silence, no reduction.
+    assert!(host.set_sidechain_active(true));
+    let keyed_by_silence_db = run_loud(host);
+    assert!(
+        keyed_by_silence_db.abs() < 0.1,
+        "{}: with the sidechain active and silent the signal must pass ({keyed_by_silence_db:.1} \
+         dB)",
         p.name
     );
     host.deactivate();
@@ -937,6 +1275,42 @@ macro_rules! battery_tests {
         #[test]
         fn latency_equals_impulse_delay() {
             each($crate::battery::check_latency);
+        }
+
+        #[test]
+        fn plain_values_are_in_the_parameter_unit() {
+            each($crate::battery::check_plain_values_in_units);
+        }
+
+        #[test]
+        fn choice_parameters_are_lists() {
+            each($crate::battery::check_choice_parameters_are_lists);
+        }
+
+        #[test]
+        fn reopened_session_renders_the_same() {
+            for p in $crate::PLUGINS {
+                $crate::battery::check_reopened_session_renders_the_same(&|| ($load)(p), p, None);
+            }
+            // The limiter's continuous parameters all have steps as fine as their text, so a
+            // host that keeps only 6 significant digits of the normalized values (150 ms came
+            // back as 150.00003 ms in Ardour) still gets exactly what was saved.
+            let limiter = $crate::PLUGINS
+                .iter()
+                .find(|p| p.name == "Lathe Limiter")
+                .unwrap();
+            $crate::battery::check_reopened_session_renders_the_same(
+                &|| ($load)(limiter),
+                limiter,
+                Some(6),
+            );
+        }
+
+        #[test]
+        fn latency_changes_follow_the_host_rules() {
+            for p in $crate::PLUGINS {
+                $crate::battery::check_latency_change_rules(&|| ($load)(p), p);
+            }
         }
 
         #[test]

@@ -3,6 +3,7 @@
 
 use crate::{Descriptor, ParamInfo, TestHost};
 use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
+use clack_extensions::audio_ports_activation::{PluginAudioPortsActivation, SampleSize};
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
@@ -10,13 +11,15 @@ use clack_extensions::params::{
     ParamInfoFlags, ParamRescanFlags, PluginParams,
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
+use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 use std::ffi::CString;
 use std::io::Read;
 use std::path::Path;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::thread::ThreadId;
 
 /// Host state shared between threads.
 #[derive(Default)]
@@ -25,12 +28,32 @@ pub struct Shared {
     state: OnceLock<Option<PluginState>>,
     latency: OnceLock<Option<PluginLatency>>,
     audio_ports: OnceLock<Option<PluginAudioPorts>>,
+    audio_ports_activation: OnceLock<Option<PluginAudioPortsActivation>>,
     callback_requested: AtomicBool,
     restart_requested: AtomicBool,
     /// Number of `params.rescan` calls with the VALUES flag (state load must trigger one).
     pub value_rescans: AtomicU32,
     /// Number of `latency.changed` calls.
     pub latency_changes: AtomicU32,
+    /// Whether the host is inside `clap_plugin::activate()`, the only place where the plugin may
+    /// call `latency.changed()` (ext/latency.h).
+    in_activate: AtomicBool,
+    /// The host's main thread: the one that loaded the plugin.
+    main_thread: OnceLock<ThreadId>,
+    /// Whether a `process` call is running: the calling thread is then the audio thread (this
+    /// host runs both on one thread and says so through `thread-check`).
+    in_process: AtomicBool,
+    /// Host callbacks that broke a rule of the CLAP spec: which one, where and on which thread.
+    violations: Mutex<Vec<String>>,
+}
+
+impl Shared {
+    fn violation(&self, what: String) {
+        self.violations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(what);
+    }
 }
 
 impl<'a> SharedHandler<'a> for Shared {
@@ -39,6 +62,7 @@ impl<'a> SharedHandler<'a> for Shared {
         let _ = self.state.set(instance.get_extension());
         let _ = self.latency.set(instance.get_extension());
         let _ = self.audio_ports.set(instance.get_extension());
+        let _ = self.audio_ports_activation.set(instance.get_extension());
     }
     fn request_restart(&self) {
         self.restart_requested.store(true, Ordering::SeqCst);
@@ -54,6 +78,16 @@ impl HostLogImpl for Shared {
         if matches!(severity, LogSeverity::Error | LogSeverity::Fatal) {
             eprintln!("[plugin {severity}] {message}");
         }
+    }
+}
+
+impl HostThreadCheckImpl for Shared {
+    fn is_main_thread(&self) -> bool {
+        self.main_thread.get() == Some(&std::thread::current().id())
+            && !self.in_process.load(Ordering::SeqCst)
+    }
+    fn is_audio_thread(&self) -> bool {
+        self.in_process.load(Ordering::SeqCst)
     }
 }
 
@@ -80,6 +114,17 @@ impl HostParamsImplMainThread for MainThread<'_> {
 impl HostLatencyImpl for MainThread<'_> {
     fn changed(&self) {
         self.shared.latency_changes.fetch_add(1, Ordering::SeqCst);
+        if !self.shared.is_main_thread() {
+            self.shared.violation(
+                "clap_host_latency::changed called on the audio thread, not the main thread"
+                    .to_owned(),
+            );
+        }
+        if !self.shared.in_activate.load(Ordering::SeqCst) {
+            self.shared.violation(
+                "clap_host_latency::changed called outside clap_plugin::activate".to_owned(),
+            );
+        }
     }
 }
 
@@ -100,6 +145,7 @@ impl HostHandlers for LatheTestHost {
             .register::<HostLog>()
             .register::<HostParams>()
             .register::<HostLatency>()
+            .register::<HostThreadCheck>()
             .register::<HostState>();
     }
 }
@@ -113,6 +159,13 @@ pub struct ClapTestHost {
     last_status: Option<clack_host::process::ProcessStatus>,
     pending: Vec<ParamValueEvent>,
     channels: usize,
+    /// The last activation's sample rate and maximum block, for restarts.
+    config: (f64, usize),
+    /// Whether the sidechain port is active (`audio-ports-activation`); an inactive port gets no
+    /// buffers.
+    sidechain_active: bool,
+    /// Whether `process` leaves requested main-thread callbacks for later.
+    defer_callbacks: bool,
     _entry: PluginEntry,
 }
 
@@ -143,12 +196,16 @@ impl ClapTestHost {
             "Lathe conformance",
             "Lathe Audio",
             "https://example.invalid",
-            "0.1.0",
+            "0.2.0",
         )
         .expect("host info");
         let id_c = CString::new(id).expect("id");
         let instance = PluginInstance::<LatheTestHost>::new(
-            |_| Shared::default(),
+            |_| {
+                let shared = Shared::default();
+                let _ = shared.main_thread.set(std::thread::current().id());
+                shared
+            },
             |shared| MainThread { shared },
             &entry,
             &id_c,
@@ -162,6 +219,9 @@ impl ClapTestHost {
             last_status: None,
             pending: Vec::new(),
             channels: 2,
+            config: (48_000.0, 512),
+            sidechain_active: true,
+            defer_callbacks: false,
             _entry: entry,
         };
         host.pump_main_thread();
@@ -279,6 +339,7 @@ impl TestHost for ClapTestHost {
                         .contains(ParamInfoFlags::IS_STEPPED)
                         .then_some(1.0),
                     is_bypass: info.flags.contains(ParamInfoFlags::IS_BYPASS),
+                    is_list: info.flags.contains(ParamInfoFlags::IS_ENUM),
                 }
             })
             .collect()
@@ -357,12 +418,18 @@ impl TestHost for ClapTestHost {
     fn activate(&mut self, sample_rate: f64, max_block: usize, channels: usize) -> bool {
         self.deactivate();
         self.channels = channels;
+        self.config = (sample_rate, max_block);
         let config = PluginAudioConfiguration {
             sample_rate,
             min_frames_count: 1,
             max_frames_count: max_block as u32,
         };
-        let Ok(stopped) = self.instance.activate(|_, _| (), config) else {
+        self.instance
+            .access_shared_handler(|h| h.in_activate.store(true, Ordering::SeqCst));
+        let activated = self.instance.activate(|_, _| (), config);
+        self.instance
+            .access_shared_handler(|h| h.in_activate.store(false, Ordering::SeqCst));
+        let Ok(stopped) = activated else {
             return false;
         };
         match stopped.start_processing() {
@@ -412,6 +479,8 @@ impl TestHost for ClapTestHost {
             events.push(&e);
         }
         let mut in_copy: Vec<Vec<f32>> = inputs.to_vec();
+        // An inactive sidechain port is passed with no channels, as hosts do.
+        let sidechain = sidechain.map(|s| if self.sidechain_active { s } else { &[] });
         let mut sc_copy: Vec<Vec<f32>> = sidechain.map(|s| s.to_vec()).unwrap_or_default();
         let mut in_ports = AudioPorts::with_capacity(in_copy.len() + sc_copy.len(), 2);
         let mut out_ports = AudioPorts::with_capacity(outputs.len(), 1);
@@ -433,6 +502,8 @@ impl TestHost for ClapTestHost {
             ),
         }]);
         let mut out_events = EventBuffer::new();
+        self.instance
+            .access_shared_handler(|h| h.in_process.store(true, Ordering::SeqCst));
         let result = processor.process(
             &input_audio,
             &mut output_audio,
@@ -441,8 +512,12 @@ impl TestHost for ClapTestHost {
             None,
             None,
         );
+        self.instance
+            .access_shared_handler(|h| h.in_process.store(false, Ordering::SeqCst));
         self.last_status = result.as_ref().ok().copied();
-        self.pump_main_thread();
+        if !self.defer_callbacks {
+            self.pump_main_thread();
+        }
         result.is_ok()
     }
 
@@ -450,6 +525,57 @@ impl TestHost for ClapTestHost {
         if let Some(p) = self.processor.as_mut() {
             p.reset();
         }
+    }
+
+    fn callback_violations(&mut self) -> Vec<String> {
+        self.pump_main_thread();
+        self.instance
+            .access_shared_handler(|h| h.violations.lock().map(|v| v.clone()).unwrap_or_default())
+    }
+
+    fn restart_if_requested(&mut self) -> bool {
+        if !self.take_restart_request() {
+            return false;
+        }
+        let (rate, block) = self.config;
+        let channels = self.channels;
+        assert!(self.activate(rate, block, channels), "reactivation failed");
+        true
+    }
+
+    fn latency_notifications(&mut self) -> u32 {
+        self.latency_changes()
+    }
+
+    fn defer_main_thread_callbacks(&mut self, on: bool) {
+        self.defer_callbacks = on;
+    }
+
+    fn set_sidechain_active(&mut self, active: bool) -> bool {
+        let ext = self
+            .instance
+            .access_shared_handler(|h| *h.audio_ports_activation.get().expect("initialized"));
+        let Some(ext) = ext else {
+            return false;
+        };
+        // Port 1 is the sidechain input. Like most hosts, switch it while inactive.
+        let was_active = self.processor.is_some();
+        self.deactivate();
+        let ok = match self.instance.inactive_plugin_handle() {
+            Some(mut handle) => {
+                ext.set_active_audio_inactive(&mut handle, true, 1, active, SampleSize::Float32)
+            }
+            None => false,
+        };
+        if ok {
+            self.sidechain_active = active;
+        }
+        if was_active {
+            let (rate, block) = self.config;
+            let channels = self.channels;
+            assert!(self.activate(rate, block, channels), "reactivation failed");
+        }
+        ok
     }
 }
 

@@ -34,6 +34,13 @@ pub struct Expected {
     pub layouts: &'static [usize],
     /// Whether the plugin has a stereo sidechain input port.
     pub sidechain: bool,
+    /// The choice parameters (lists of named values), by name.
+    pub choices: &'static [&'static str],
+    /// A parameter with a unit, its range in that unit and whether its travel is logarithmic:
+    /// (name, min, max, logarithmic).
+    pub unit_param: (&'static str, f64, f64, bool),
+    /// Parameter settings (name, text) that change the latency, one set after another.
+    pub latency_changes: &'static [&'static [(&'static str, &'static str)]],
 }
 
 /// The four plugins of the suite.
@@ -47,6 +54,23 @@ pub const PLUGINS: &[Expected] = &[
         vst3_subcategories: &["Fx", "EQ", "Dynamics"],
         layouts: &[2, 1],
         sidechain: false,
+        choices: &[
+            "HP Slope",
+            "LP Slope",
+            "Comp Detection",
+            "Sat Character",
+            "Sat Oversampling",
+            "Order",
+        ],
+        unit_param: ("HP Freq", 10.0, 8000.0, true),
+        latency_changes: &[
+            &[
+                ("Sat On", "On"),
+                ("Sat Drive", "0"),
+                ("Sat Oversampling", "8x"),
+            ],
+            &[("Sat Oversampling", "2x")],
+        ],
     },
     Expected {
         name: "Lathe Bus Compressor",
@@ -57,6 +81,9 @@ pub const PLUGINS: &[Expected] = &[
         vst3_subcategories: &["Fx", "Dynamics"],
         layouts: &[2],
         sidechain: true,
+        choices: &["Detection", "Sidechain", "Listen", "Saturation Character"],
+        unit_param: ("Ratio", 1.0, 20.0, true),
+        latency_changes: &[&[("Lookahead", "5")], &[("Saturation", "On")]],
     },
     Expected {
         name: "Lathe Limiter",
@@ -67,6 +94,9 @@ pub const PLUGINS: &[Expected] = &[
         vst3_subcategories: &["Fx", "Dynamics", "Mastering"],
         layouts: &[2, 1],
         sidechain: false,
+        choices: &["Oversampling", "Dither"],
+        unit_param: ("Release", 5.0, 2000.0, false),
+        latency_changes: &[&[("Oversampling", "16x")], &[("Lookahead", "5")]],
     },
     Expected {
         name: "Lathe Reference",
@@ -77,6 +107,9 @@ pub const PLUGINS: &[Expected] = &[
         vst3_subcategories: &["Fx", "Analyzer"],
         layouts: &[2],
         sidechain: false,
+        choices: &["Match Phase", "Match Target"],
+        unit_param: ("Match Low", 20.0, 1000.0, true),
+        latency_changes: &[&[("Match Phase", "Linear")]],
     },
 ];
 
@@ -159,6 +192,9 @@ pub struct ParamInfo {
     pub step: Option<f64>,
     /// Whether the host is told this is the bypass parameter.
     pub is_bypass: bool,
+    /// Whether the host is told the values are a list of named choices (CLAP
+    /// `CLAP_PARAM_IS_ENUM`, VST3 `kIsList`).
+    pub is_list: bool,
 }
 
 impl ParamInfo {
@@ -227,4 +263,33 @@ pub trait TestHost {
     ) -> bool;
     /// Resets the plugin (CLAP `reset`, VST3 `setProcessing(false/true)`).
     fn reset(&mut self);
+    /// Host callbacks so far that broke the format's rules (CLAP: `latency.changed()` outside
+    /// `activate()` or off the main thread; VST3: `restartComponent` from the audio thread or
+    /// inside `process`).
+    fn callback_violations(&mut self) -> Vec<String>;
+    /// Restarts the plugin (deactivate, activate with the same configuration) if it asked for
+    /// it because its latency changed, as hosts do; whether it did.
+    fn restart_if_requested(&mut self) -> bool;
+    /// How often the plugin told the host its latency changed (CLAP `latency.changed()`, VST3
+    /// `restartComponent(kLatencyChanged)`).
+    fn latency_notifications(&mut self) -> u32;
+    /// Activates or deactivates the sidechain input (CLAP `audio-ports-activation`, VST3
+    /// `activateBus`), as a host does when nothing is routed to it; whether the plugin accepted.
+    fn set_sidechain_active(&mut self, active: bool) -> bool;
+    /// Runs `process` on a separate audio thread from now on, as real hosts do (VST3 only; the
+    /// CLAP host checks the activation rule instead).
+    fn process_on_audio_thread(&mut self, _on: bool) {}
+    /// Leaves the plugin's main-thread callback requests pending after `process` until the host
+    /// next deactivates or pumps (CLAP only: a host whose main thread is busy).
+    fn defer_main_thread_callbacks(&mut self, _on: bool) {}
+    /// The plain value (in the parameter's unit) of a host value, where the format has plain
+    /// values (VST3 `normalizedParamToPlain`); `None` where it has not (nice-plug's CLAP values
+    /// are normalized; text is CLAP's plain interface).
+    fn value_to_plain(&mut self, _id: u32, _value: f64) -> Option<f64> {
+        None
+    }
+    /// The host value of a plain value (VST3 `plainParamToNormalized`); `None` as above.
+    fn plain_to_value(&mut self, _id: u32, _plain: f64) -> Option<f64> {
+        None
+    }
 }

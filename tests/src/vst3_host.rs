@@ -10,12 +10,20 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_void};
 use std::path::Path;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+use vst3::Steinberg::Linux::{
+    FileDescriptor, IEventHandler, IRunLoop, IRunLoopTrait, ITimerHandler, TimerInterval,
+};
 use vst3::Steinberg::Vst::{
     AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, IAudioProcessor, IAudioProcessorTrait,
-    IComponent, IComponentTrait, IEditController, IEditControllerTrait, IParamValueQueue,
-    IParamValueQueueTrait, IParameterChanges, IParameterChangesTrait, MediaTypes_, ParamID,
-    ParamValue, ParameterInfo, ParameterInfo_::ParameterFlags_, ProcessData, ProcessModes_,
-    ProcessSetup, SpeakerArr, SpeakerArrangement, SymbolicSampleSizes_, TChar,
+    IComponent, IComponentHandler, IComponentHandlerTrait, IComponentTrait, IEditController,
+    IEditControllerTrait, IParamValueQueue, IParamValueQueueTrait, IParameterChanges,
+    IParameterChangesTrait, MediaTypes_, ParamID, ParamValue, ParameterInfo,
+    ParameterInfo_::ParameterFlags_, ProcessData, ProcessModes_, ProcessSetup, RestartFlags_,
+    SpeakerArr, SpeakerArrangement, SymbolicSampleSizes_, TChar,
 };
 use vst3::Steinberg::{
     FUnknown, IBStream, IBStream_::IStreamSeekMode_, IBStreamTrait, IPluginBaseTrait,
@@ -120,6 +128,144 @@ impl IBStreamTrait for MemoryStream {
     }
 }
 
+/// What the host's `IComponentHandler` saw, shared with the plugin's threads.
+#[derive(Default)]
+pub struct HandlerLog {
+    /// Restart flags received and not yet acted on.
+    pending_restart: AtomicI32,
+    /// Number of `restartComponent(kLatencyChanged)` calls.
+    latency_restarts: AtomicU32,
+    /// Whether a `process` call is running.
+    in_process: AtomicBool,
+    /// The thread the host runs `process` on, while it processes on its own audio thread.
+    audio_thread: Mutex<Option<ThreadId>>,
+    /// The host's main (UI) thread.
+    main_thread: Mutex<Option<ThreadId>>,
+    /// Calls that broke a rule of the VST3 API: `restartComponent` from the audio thread, from
+    /// inside `process`, or from any thread but the host's UI thread.
+    violations: Mutex<Vec<String>>,
+}
+
+/// The host's `IComponentHandler`: edits are accepted and ignored, restarts are recorded with
+/// the thread they came from.
+struct ComponentHandler {
+    log: Arc<HandlerLog>,
+}
+
+impl Class for ComponentHandler {
+    type Interfaces = (IComponentHandler,);
+}
+
+impl IComponentHandlerTrait for ComponentHandler {
+    unsafe fn beginEdit(&self, _id: ParamID) -> tresult {
+        kResultOk
+    }
+    unsafe fn performEdit(&self, _id: ParamID, _value: ParamValue) -> tresult {
+        kResultOk
+    }
+    unsafe fn endEdit(&self, _id: ParamID) -> tresult {
+        kResultOk
+    }
+    unsafe fn restartComponent(&self, flags: int32) -> tresult {
+        let log = &self.log;
+        let thread = std::thread::current().id();
+        let audio = *log.audio_thread.lock().unwrap_or_else(|e| e.into_inner());
+        let mut problems = Vec::new();
+        if audio == Some(thread) {
+            problems.push(format!(
+                "restartComponent({flags:#x}) called from the audio thread"
+            ));
+        }
+        if log.in_process.load(Ordering::SeqCst) && audio != Some(thread) {
+            problems.push(format!(
+                "restartComponent({flags:#x}) called from inside process()"
+            ));
+        }
+        let main = *log.main_thread.lock().unwrap_or_else(|e| e.into_inner());
+        if main.is_some() && main != Some(thread) && audio != Some(thread) {
+            problems.push(format!(
+                "restartComponent({flags:#x}) called from thread {thread:?}, not the host's UI \
+                 thread (the host offers its IRunLoop)"
+            ));
+        }
+        log.violations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(problems);
+        if flags & RestartFlags_::kLatencyChanged as i32 != 0 {
+            log.latency_restarts.fetch_add(1, Ordering::SeqCst);
+        }
+        log.pending_restart.fetch_or(flags, Ordering::SeqCst);
+        kResultOk
+    }
+}
+
+/// The host's Linux run loop, offered to the plugin as the context of `initialize()`: event
+/// handlers the plugin registers are called on the host's main thread whenever the host pumps
+/// its loop (here: while it waits for a restart, and after every process call).
+#[derive(Default)]
+struct RunLoop {
+    handlers: Mutex<Vec<(usize, FileDescriptor)>>,
+}
+
+impl Class for RunLoop {
+    type Interfaces = (IRunLoop,);
+}
+
+impl IRunLoopTrait for RunLoop {
+    unsafe fn registerEventHandler(
+        &self,
+        handler: *mut IEventHandler,
+        fd: FileDescriptor,
+    ) -> tresult {
+        if handler.is_null() {
+            return kInvalidArgument;
+        }
+        self.handlers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((handler as usize, fd));
+        kResultOk
+    }
+    unsafe fn unregisterEventHandler(&self, handler: *mut IEventHandler) -> tresult {
+        self.handlers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|&(h, _)| h != handler as usize);
+        kResultOk
+    }
+    unsafe fn registerTimer(&self, _handler: *mut ITimerHandler, _ms: TimerInterval) -> tresult {
+        kResultOk
+    }
+    unsafe fn unregisterTimer(&self, _handler: *mut ITimerHandler) -> tresult {
+        kResultOk
+    }
+}
+
+impl RunLoop {
+    /// Calls every registered handler, as a host does when their descriptors are readable (a
+    /// handler with nothing to do just returns).
+    fn pump(&self) {
+        let handlers = self
+            .handlers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for (handler, fd) in handlers {
+            // SAFETY: registered and not yet unregistered, so the plugin keeps it alive.
+            unsafe {
+                let handler = handler as *mut IEventHandler;
+                ((*(*handler).vtbl).onFDIsSet)(handler, fd);
+            }
+        }
+    }
+}
+
+/// Raw pointers handed to the audio thread for one process call.
+struct SendPtr<T>(T);
+// SAFETY: the host thread waits for the audio thread before it touches the pointees again.
+unsafe impl<T> Send for SendPtr<T> {}
+
 /// One parameter's automation points for a block.
 struct ParamQueue {
     id: ParamID,
@@ -216,6 +362,16 @@ pub struct Vst3TestHost {
     pending: Vec<(ParamID, f64, i32)>,
     channels: usize,
     has_sidechain: bool,
+    /// Whether the sidechain bus is active (`activateBus`); hosts pass an inactive bus with no
+    /// channels.
+    sidechain_active: bool,
+    /// The last activation's sample rate and maximum block, for restarts.
+    config: (f64, usize),
+    /// Whether `process` runs on a separate audio thread, as in a real host.
+    use_audio_thread: bool,
+    log: Arc<HandlerLog>,
+    run_loop: ComWrapper<RunLoop>,
+    _handler: ComWrapper<ComponentHandler>,
     _factory: ComPtr<IPluginFactory>,
     _library: libloading::Library,
 }
@@ -267,7 +423,11 @@ impl Vst3TestHost {
                 "createInstance"
             );
             let component = ComPtr::from_raw(obj as *mut IComponent).expect("component");
-            assert_eq!(component.initialize(ptr::null_mut::<FUnknown>()), kResultOk);
+            let run_loop = ComWrapper::new(RunLoop::default());
+            let context = run_loop
+                .as_com_ref::<IRunLoop>()
+                .map_or(ptr::null_mut(), |r| r.as_ptr() as *mut FUnknown);
+            assert_eq!(component.initialize(context), kResultOk);
             let processor = component
                 .cast::<IAudioProcessor>()
                 .expect("IAudioProcessor");
@@ -277,6 +437,14 @@ impl Vst3TestHost {
             let has_sidechain = component
                 .getBusCount(MediaTypes_::kAudio as i32, BusDirections_::kInput as i32)
                 > 1;
+            let log = Arc::new(HandlerLog::default());
+            *log.main_thread.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(std::thread::current().id());
+            let handler = ComWrapper::new(ComponentHandler { log: log.clone() });
+            let handler_ptr = handler
+                .as_com_ref::<IComponentHandler>()
+                .map_or(ptr::null_mut(), |r| r.as_ptr());
+            assert_eq!(controller.setComponentHandler(handler_ptr), kResultOk);
             Self {
                 descriptor,
                 component,
@@ -286,6 +454,12 @@ impl Vst3TestHost {
                 pending: Vec::new(),
                 channels: 2,
                 has_sidechain,
+                sidechain_active: true,
+                config: (48_000.0, 512),
+                use_audio_thread: false,
+                log,
+                run_loop,
+                _handler: handler,
                 _factory: factory,
                 _library: library,
             }
@@ -339,8 +513,10 @@ impl Vst3TestHost {
             },
         }];
         if self.has_sidechain {
+            // An inactive bus comes with no channels, as hosts pass it.
+            let sc_channels = if self.sidechain_active { sc.len() } else { 0 };
             input_buses.push(AudioBusBuffers {
-                numChannels: sc.len() as i32,
+                numChannels: sc_channels as i32,
                 silenceFlags: 0,
                 __field0: AudioBusBuffers__type0 {
                     channelBuffers32: sc.as_mut_ptr(),
@@ -387,7 +563,33 @@ impl Vst3TestHost {
             outputEvents: ptr::null_mut(),
             processContext: ptr::null_mut(),
         };
-        unsafe { self.processor.process(&mut data) == kResultOk }
+        let log = self.log.clone();
+        log.in_process.store(true, Ordering::SeqCst);
+        let ok = if self.use_audio_thread {
+            let processor = SendPtr(self.processor.as_ptr());
+            let data_ptr = SendPtr(&mut data as *mut ProcessData);
+            std::thread::scope(|scope| {
+                let log = log.clone();
+                scope
+                    .spawn(move || {
+                        let (processor, data_ptr) = (processor, data_ptr);
+                        *log.audio_thread.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(std::thread::current().id());
+                        // SAFETY: the processor and the buffers outlive this scoped thread.
+                        unsafe {
+                            let processor = vst3::ComRef::from_raw(processor.0).expect("processor");
+                            processor.process(data_ptr.0) == kResultOk
+                        }
+                    })
+                    .join()
+                    .expect("audio thread")
+            })
+        } else {
+            unsafe { self.processor.process(&mut data) == kResultOk }
+        };
+        log.in_process.store(false, Ordering::SeqCst);
+        self.run_loop.pump();
+        ok
     }
 
     fn to_host_id(&self, index: i32) -> ParameterInfo {
@@ -420,6 +622,7 @@ impl TestHost for Vst3TestHost {
                     default: info.defaultNormalizedValue,
                     step: (info.stepCount > 0).then(|| 1.0 / info.stepCount as f64),
                     is_bypass: info.flags & ParameterFlags_::kIsBypass != 0,
+                    is_list: info.flags & ParameterFlags_::kIsList != 0,
                 }
             })
             .collect()
@@ -483,6 +686,7 @@ impl TestHost for Vst3TestHost {
     fn activate(&mut self, sample_rate: f64, max_block: usize, channels: usize) -> bool {
         self.deactivate();
         self.channels = channels;
+        self.config = (sample_rate, max_block);
         if !self.set_layout(channels) {
             return false;
         }
@@ -501,7 +705,7 @@ impl TestHost for Vst3TestHost {
                     MediaTypes_::kAudio as i32,
                     BusDirections_::kInput as i32,
                     1,
-                    1,
+                    self.sidechain_active as u8,
                 );
             }
             if self.component.setActive(1) != kResultOk {
@@ -559,6 +763,74 @@ impl TestHost for Vst3TestHost {
             self.processor.setProcessing(0);
             self.processor.setProcessing(1);
         }
+    }
+
+    fn callback_violations(&mut self) -> Vec<String> {
+        self.log
+            .violations
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default()
+    }
+
+    fn restart_if_requested(&mut self) -> bool {
+        // The plugin may deliver the restart from another thread a moment later.
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let flags = loop {
+            self.run_loop.pump();
+            let flags = self.log.pending_restart.swap(0, Ordering::SeqCst);
+            if flags & RestartFlags_::kLatencyChanged as i32 != 0 || Instant::now() > deadline {
+                break flags;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        if flags & RestartFlags_::kLatencyChanged as i32 == 0 || !self.active {
+            return false;
+        }
+        // What hosts do for kLatencyChanged: stop, deactivate, read the latency, reactivate.
+        let (rate, block) = self.config;
+        let channels = self.channels;
+        assert!(self.activate(rate, block, channels), "reactivation failed");
+        true
+    }
+
+    fn latency_notifications(&mut self) -> u32 {
+        self.log.latency_restarts.load(Ordering::SeqCst)
+    }
+
+    fn set_sidechain_active(&mut self, active: bool) -> bool {
+        if !self.has_sidechain {
+            return false;
+        }
+        let was_active = self.active;
+        self.deactivate();
+        self.sidechain_active = active;
+        let ok = unsafe {
+            self.component.activateBus(
+                MediaTypes_::kAudio as i32,
+                BusDirections_::kInput as i32,
+                1,
+                active as u8,
+            ) == kResultOk
+        };
+        if was_active {
+            let (rate, block) = self.config;
+            let channels = self.channels;
+            assert!(self.activate(rate, block, channels), "reactivation failed");
+        }
+        ok
+    }
+
+    fn process_on_audio_thread(&mut self, on: bool) {
+        self.use_audio_thread = on;
+    }
+
+    fn value_to_plain(&mut self, id: u32, value: f64) -> Option<f64> {
+        Some(unsafe { self.controller.normalizedParamToPlain(id, value) })
+    }
+
+    fn plain_to_value(&mut self, id: u32, plain: f64) -> Option<f64> {
+        Some(unsafe { self.controller.plainParamToNormalized(id, plain) })
     }
 }
 

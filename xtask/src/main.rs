@@ -4,7 +4,9 @@
 //!   `target/bundled/` (names from `bundler.toml`).
 //! - `install` / `uninstall`: copies the bundles to `~/.clap` and `~/.vst3`, or removes them.
 //! - `screenshot PLUGIN [OUT.png]`: renders a plugin's editor under Xvfb to a PNG.
-//! - `test`: bundles the suite in release and runs every test of the workspace against it.
+//! - `test`: bundles the suite in release, runs the CLAP validator on the four `.clap` bundles
+//!   (`../shared/tools/clap-validator`, skipped with a message when absent) and every test of the
+//!   workspace against them.
 //! - anything else is passed to `nice_plug_xtask` (e.g. `bundle <package> --release`).
 
 use anyhow::{Context, Result, bail};
@@ -181,9 +183,99 @@ fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Where the CLAP project's validator is kept, beside the checkout (see ../shared/tools/README.md).
+const CLAP_VALIDATOR: &str = "../shared/tools/clap-validator";
+
+/// Runs clap-validator on every `.clap` bundle and reads its `--json` report. Returns one line per
+/// plugin; `Err` lists every failed test and warning. A missing validator is not an error: the
+/// caller prints why it was skipped.
+fn validate_clap_bundles() -> Result<Option<Vec<String>>> {
+    let validator = Path::new(CLAP_VALIDATOR);
+    if !validator.is_file() {
+        return Ok(None);
+    }
+    let mut summary = Vec::new();
+    let mut problems = Vec::new();
+    for (_, name, _) in PLUGINS {
+        let bundle = bundled_dir().join(format!("{name}.clap"));
+        let output = Command::new(validator)
+            .arg("validate")
+            .arg("--json")
+            .arg(&bundle)
+            .stderr(Stdio::inherit())
+            .output()
+            .with_context(|| format!("could not run {CLAP_VALIDATOR}"))?;
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).with_context(|| {
+                format!(
+                    "{CLAP_VALIDATOR} on {} printed no JSON report (exit status {})",
+                    bundle.display(),
+                    output.status
+                )
+            })?;
+        let results = report["results"]
+            .as_array()
+            .context("clap-validator's report has no results list")?;
+        let (mut passed, mut skipped, mut failed, mut warnings) = (0, 0, 0, 0);
+        for result in results {
+            let code = result["status"]["code"].as_str().unwrap_or("missing");
+            match code {
+                "success" => passed += 1,
+                "skipped" => skipped += 1,
+                other => {
+                    if other == "warning" {
+                        warnings += 1;
+                    } else {
+                        failed += 1;
+                    }
+                    // {"plugin-instance": {"test": NAME, ...}} or {"plugin-library": {...}}
+                    let test = result["test"]
+                        .as_object()
+                        .and_then(|kind| kind.values().next())
+                        .and_then(|t| t["test"].as_str())
+                        .unwrap_or("?");
+                    let details = result["status"]["details"].as_str().unwrap_or("");
+                    problems.push(format!(
+                        "{name}: {test} {other}: {}",
+                        details.replace('\n', " / ")
+                    ));
+                }
+            }
+        }
+        summary.push(format!(
+            "{name}: {} tests, {passed} passed, {failed} failed, {warnings} warnings, {skipped} skipped",
+            results.len()
+        ));
+    }
+    if problems.is_empty() {
+        Ok(Some(summary))
+    } else {
+        bail!(
+            "clap-validator found problems:\n  {}\n{}",
+            problems.join("\n  "),
+            summary.join("\n")
+        )
+    }
+}
+
 fn test(extra: &[String]) -> Result<()> {
     // The shipped bundles, which the conformance suite loads.
     bundle_all(&["--release".to_owned()])?;
+    // The CLAP project's own validator on the shipped bundles. Its verdict is reported after the
+    // test suite, so one run shows everything.
+    let validation = validate_clap_bundles();
+    match &validation {
+        Ok(Some(summary)) => {
+            for line in summary {
+                println!("clap-validator: {line}");
+            }
+        }
+        Ok(None) => println!(
+            "clap-validator skipped: {CLAP_VALIDATOR} not found (it ships with ../shared, see \
+             ../shared/tools/README.md)"
+        ),
+        Err(_) => {}
+    }
     // Everything else in one debug build: the tests, and plugin libraries built with nice-plug's
     // `assert_process_allocs` (abort on any allocation in `process`) for tests/realtime.rs. One
     // cargo invocation with one feature set resolves the dependencies once; separate builds
@@ -211,7 +303,9 @@ fn test(extra: &[String]) -> Result<()> {
         std::fs::copy(target.join("debug").join(&lib), checked.join(&lib))
             .with_context(|| format!("copying {lib}"))?;
     }
-    run(cargo("test").args(extra))
+    let tests = run(cargo("test").args(extra));
+    validation?;
+    tests
 }
 
 fn screenshot(args: &[String]) -> Result<()> {
