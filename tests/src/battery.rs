@@ -126,6 +126,13 @@ pub fn check_descriptor<H: TestHost>(host: &H, p: &Expected, main_categories: &[
 pub fn check_params<H: TestHost>(host: &mut H, p: &Expected) {
     let params = host.params();
     assert!(!params.is_empty());
+    // One past the last index is refused, not a crash (nice-plug read past its table).
+    assert!(
+        !host.param_info_exists(params.len()),
+        "{}: parameter info at index {} (the count) was not refused",
+        p.name,
+        params.len()
+    );
     let mut ids: Vec<u32> = params.iter().map(|i| i.id).collect();
     ids.sort();
     ids.dedup();

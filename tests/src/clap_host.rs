@@ -345,6 +345,13 @@ impl TestHost for ClapTestHost {
             .collect()
     }
 
+    fn param_info_exists(&mut self, index: usize) -> bool {
+        let ext = self.params_ext();
+        let mut buffer = ParamInfoBuffer::new();
+        ext.get_info(&self.instance.plugin_handle(), index as u32, &mut buffer)
+            .is_some()
+    }
+
     fn set_param(&mut self, id: u32, value: f64) {
         self.pending.push(ParamValueEvent::new(
             0,

@@ -228,6 +228,9 @@ pub trait TestHost {
     fn descriptor(&self) -> Descriptor;
     /// The parameters.
     fn params(&mut self) -> Vec<ParamInfo>;
+    /// Whether the plugin gives parameter info for this index (CLAP `get_info`, VST3
+    /// `getParameterInfo`); past the end it must refuse.
+    fn param_info_exists(&mut self, index: usize) -> bool;
     /// Sets a parameter (takes effect at the next process call, or immediately when inactive).
     fn set_param(&mut self, id: u32, value: f64);
     /// Queues a parameter change at a sample offset inside the next process call (sample-

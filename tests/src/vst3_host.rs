@@ -192,7 +192,7 @@ impl IComponentHandlerTrait for ComponentHandler {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .extend(problems);
-        if flags & RestartFlags_::kLatencyChanged as i32 != 0 {
+        if flags & RestartFlags_::kLatencyChanged != 0 {
             log.latency_restarts.fetch_add(1, Ordering::SeqCst);
         }
         log.pending_restart.fetch_or(flags, Ordering::SeqCst);
@@ -628,6 +628,11 @@ impl TestHost for Vst3TestHost {
             .collect()
     }
 
+    fn param_info_exists(&mut self, index: usize) -> bool {
+        let mut info: ParameterInfo = unsafe { std::mem::zeroed() };
+        unsafe { self.controller.getParameterInfo(index as i32, &mut info) == kResultOk }
+    }
+
     fn set_param(&mut self, id: u32, value: f64) {
         // Like a real host: the controller learns the value at once; while processing, the
         // processor gets it through the next process call's parameter changes.
@@ -779,12 +784,12 @@ impl TestHost for Vst3TestHost {
         let flags = loop {
             self.run_loop.pump();
             let flags = self.log.pending_restart.swap(0, Ordering::SeqCst);
-            if flags & RestartFlags_::kLatencyChanged as i32 != 0 || Instant::now() > deadline {
+            if flags & RestartFlags_::kLatencyChanged != 0 || Instant::now() > deadline {
                 break flags;
             }
             std::thread::sleep(Duration::from_millis(5));
         };
-        if flags & RestartFlags_::kLatencyChanged as i32 == 0 || !self.active {
+        if flags & RestartFlags_::kLatencyChanged == 0 || !self.active {
             return false;
         }
         // What hosts do for kLatencyChanged: stop, deactivate, read the latency, reactivate.

@@ -3253,7 +3253,7 @@ impl<P: ClapPlugin> Wrapper<P> {
         check_null_ptr!(false, plugin, unsafe { (*plugin).plugin_data }, param_info);
         let wrapper = unsafe { &*((*plugin).plugin_data as *const Self) };
 
-        if param_index > unsafe { Self::ext_params_count(plugin) } {
+        if param_index >= unsafe { Self::ext_params_count(plugin) } {
             return false;
         }
 
