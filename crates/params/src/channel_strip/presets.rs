@@ -249,10 +249,6 @@ pub fn targets(p: &ChannelStripParams, s: &ChannelStripSettings) -> Vec<(ParamPt
     fn f(out: &mut Vec<(ParamPtr, f32)>, p: &FloatParam, v: f32) {
         out.push((p.as_ptr(), p.preview_normalized(v)));
     }
-    /// A logarithmic parameter (see `log_param`).
-    fn l(out: &mut Vec<(ParamPtr, f32)>, p: &FloatParam, v: f32) {
-        f(out, p, v);
-    }
     fn b(out: &mut Vec<(ParamPtr, f32)>, p: &BoolParam, v: bool) {
         out.push((p.as_ptr(), p.preview_normalized(v)));
     }
@@ -261,15 +257,15 @@ pub fn targets(p: &ChannelStripParams, s: &ChannelStripSettings) -> Vec<(ParamPt
     }
     fn pass(out: &mut Vec<(ParamPtr, f32)>, p: &PassParams, s: &PassSettings) {
         b(out, &p.on, s.enabled);
-        l(out, &p.freq, s.freq_hz);
+        f(out, &p.freq, s.freq_hz);
         e(out, &p.slope, SlopeChoice::from(s.slope));
-        l(out, &p.q, s.q);
+        f(out, &p.q, s.q);
     }
     fn band(out: &mut Vec<(ParamPtr, f32)>, p: &BandParams, s: &BandSettings) {
         b(out, &p.on, s.enabled);
-        l(out, &p.freq, s.freq_hz);
+        f(out, &p.freq, s.freq_hz);
         f(out, &p.gain, s.gain_db);
-        l(out, &p.q, s.q);
+        f(out, &p.q, s.q);
     }
     let off_or = |hz: f32, off: f32| if hz <= 0.0 { off } else { hz };
     let mut out = Vec::with_capacity(64);
@@ -292,28 +288,28 @@ pub fn targets(p: &ChannelStripParams, s: &ChannelStripSettings) -> Vec<(ParamPt
     b(o, &p.gate.on, s.gate_enabled);
     f(o, &p.gate.threshold, g.threshold_db);
     f(o, &p.gate.range, g.range_db);
-    l(o, &p.gate.attack, g.attack_ms);
+    f(o, &p.gate.attack, g.attack_ms);
     f(o, &p.gate.hold, g.hold_ms);
-    l(o, &p.gate.release, g.release_ms);
+    f(o, &p.gate.release, g.release_ms);
     f(o, &p.gate.hysteresis, g.hysteresis_db);
-    l(o, &p.gate.key_hpf, off_or(g.key_hpf_hz, KEY_HPF_OFF_HZ));
-    l(o, &p.gate.key_lpf, off_or(g.key_lpf_hz, KEY_LPF_OFF_HZ));
+    f(o, &p.gate.key_hpf, off_or(g.key_hpf_hz, KEY_HPF_OFF_HZ));
+    f(o, &p.gate.key_lpf, off_or(g.key_lpf_hz, KEY_LPF_OFF_HZ));
     let c = &s.compressor;
     b(o, &p.comp.on, s.compressor_enabled);
     f(o, &p.comp.threshold, c.threshold_db);
-    l(o, &p.comp.ratio, c.ratio);
+    f(o, &p.comp.ratio, c.ratio);
     f(o, &p.comp.knee, c.knee_db);
-    l(o, &p.comp.attack, c.attack_ms);
-    l(o, &p.comp.release, c.release_ms);
+    f(o, &p.comp.attack, c.attack_ms);
+    f(o, &p.comp.release, c.release_ms);
     e(o, &p.comp.detection, DetectionChoice::from(c.detection));
     f(o, &p.comp.makeup, c.makeup_db);
     b(o, &p.comp.auto_makeup, c.auto_makeup);
     f(o, &p.comp.mix, c.mix * 100.0);
-    l(o, &p.comp.sc_hpf, off_or(c.sidechain_hpf_hz, SC_HPF_OFF_HZ));
+    f(o, &p.comp.sc_hpf, off_or(c.sidechain_hpf_hz, SC_HPF_OFF_HZ));
     f(o, &p.comp.link, c.link * 100.0);
     let d = &s.deesser;
     b(o, &p.deess.on, s.deesser_enabled);
-    l(o, &p.deess.freq, d.freq_hz);
+    f(o, &p.deess.freq, d.freq_hz);
     f(o, &p.deess.threshold, d.threshold_db);
     f(o, &p.deess.range, d.range_db);
     b(o, &p.deess.listen, d.listen);
