@@ -460,6 +460,10 @@ impl TestHost for ClapTestHost {
         self.pump_main_thread();
     }
 
+    fn activation(&self) -> (f64, usize, usize) {
+        (self.config.0, self.config.1, self.channels)
+    }
+
     fn latency(&mut self) -> u32 {
         self.pump_main_thread();
         let ext = self
@@ -544,9 +548,7 @@ impl TestHost for ClapTestHost {
         if !self.take_restart_request() {
             return false;
         }
-        let (rate, block) = self.config;
-        let channels = self.channels;
-        assert!(self.activate(rate, block, channels), "reactivation failed");
+        self.reactivate();
         true
     }
 
@@ -578,9 +580,7 @@ impl TestHost for ClapTestHost {
             self.sidechain_active = active;
         }
         if was_active {
-            let (rate, block) = self.config;
-            let channels = self.channels;
-            assert!(self.activate(rate, block, channels), "reactivation failed");
+            self.reactivate();
         }
         ok
     }

@@ -255,6 +255,16 @@ pub trait TestHost {
     fn activate(&mut self, sample_rate: f64, max_block: usize, channels: usize) -> bool;
     /// Deactivates.
     fn deactivate(&mut self);
+    /// The last activation's sample rate, maximum block and channel count.
+    fn activation(&self) -> (f64, usize, usize);
+    /// Deactivates and activates again as last time (a restart).
+    fn reactivate(&mut self) {
+        let (sample_rate, max_block, channels) = self.activation();
+        assert!(
+            self.activate(sample_rate, max_block, channels),
+            "reactivation failed"
+        );
+    }
     /// The latency the plugin reports.
     fn latency(&mut self) -> u32;
     /// Processes one block out of place. `sidechain` is fed to the aux input if present.

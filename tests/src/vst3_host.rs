@@ -732,6 +732,10 @@ impl TestHost for Vst3TestHost {
         }
     }
 
+    fn activation(&self) -> (f64, usize, usize) {
+        (self.config.0, self.config.1, self.channels)
+    }
+
     fn latency(&mut self) -> u32 {
         unsafe { self.processor.getLatencySamples() }
     }
@@ -793,9 +797,7 @@ impl TestHost for Vst3TestHost {
             return false;
         }
         // What hosts do for kLatencyChanged: stop, deactivate, read the latency, reactivate.
-        let (rate, block) = self.config;
-        let channels = self.channels;
-        assert!(self.activate(rate, block, channels), "reactivation failed");
+        self.reactivate();
         true
     }
 
@@ -819,9 +821,7 @@ impl TestHost for Vst3TestHost {
             ) == kResultOk
         };
         if was_active {
-            let (rate, block) = self.config;
-            let channels = self.channels;
-            assert!(self.activate(rate, block, channels), "reactivation failed");
+            self.reactivate();
         }
         ok
     }
