@@ -5,8 +5,12 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lathe_dsp::IoSettings;
+use lathe_dsp::LoudnessMeter;
 use lathe_dsp::chain::ChainSettings;
+use lathe_dsp::loudness::truepeak::TruePeak;
 use lathe_dsp::mastering::{LimiterSettings, Oversampling};
+use lathe_dsp::util::FlushDenormals;
+use std::hint::black_box;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -50,6 +54,32 @@ fn bench(c: &mut Criterion) {
                 SR,
             );
         }
+    }
+    // The plugin's meters outside the chain (input true peak, output loudness) see the host's
+    // samples as they are: with denormal input they are where flush-to-zero pays off. The
+    // plugin runs them under `FlushDenormals`; the last case shows the cost without it.
+    let tiny = support::subnormal(&signal);
+    for (name, input, flush) in [
+        ("meters", &signal[..], true),
+        ("meters_denormal_input", &tiny[..], true),
+        ("meters_denormal_input_without_ftz", &tiny[..], false),
+    ] {
+        let mut true_peaks = [TruePeak::new(SR), TruePeak::new(SR)];
+        let mut meter = LoudnessMeter::for_channels(SR, 2);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let _denormals = flush.then(FlushDenormals::new);
+                for (l, r) in input[0]
+                    .chunks(support::BLOCK)
+                    .zip(input[1].chunks(support::BLOCK))
+                {
+                    true_peaks[0].process(l);
+                    true_peaks[1].process(r);
+                    meter.process(&[l, r]);
+                }
+                black_box(true_peaks[0].peak())
+            })
+        });
     }
     group.finish();
 }
