@@ -13,7 +13,7 @@ use crate::{Decoded, decode};
 use anyhow::{Context, Result, anyhow, bail};
 use lathe_dsp::chain::{ChainSettings, Core, MAX_CHANNELS};
 use lathe_dsp::{LoudnessMeter, PluginChain, Processor};
-use nice_plug::prelude::Params;
+use nice_plug::prelude::{ParamPtr, Params};
 use std::path::{Path, PathBuf};
 
 /// A plugin the render front end can run: its parameters and how they map to its chain.
@@ -122,8 +122,10 @@ pub fn parse_assignment(text: &str) -> Result<(String, String)> {
     Ok((id.to_owned(), value.trim().to_owned()))
 }
 
-/// Sets parameters by ID from text, as the plugin parses typed-in values. Unknown IDs and
-/// unparsable values are errors that list what is accepted.
+/// Sets parameters by ID from text, as the plugin parses typed-in values. Unknown IDs,
+/// unparsable values, switch values other than on/off, true/false, yes/no or 1/0, choices that
+/// are not on the parameter's list and numbers outside the parameter's range are errors that
+/// say what is accepted: nothing is ever clamped or ignored silently.
 pub fn apply_assignments<P: Params>(params: &P, sets: &[(String, String)]) -> Result<()> {
     let map = params.param_map();
     for (id, text) in sets {
@@ -136,16 +138,105 @@ pub fn apply_assignments<P: Params>(params: &P, sets: &[(String, String)]) -> Re
         };
         // SAFETY: the pointers come from `params`, which outlives this loop.
         unsafe {
-            let normalized = ptr
-                .string_to_normalized_value(text)
-                .or_else(|| stepped_choice(ptr, text))
-                .ok_or_else(|| {
-                    let example =
-                        ptr.normalized_value_to_string(ptr.default_normalized_value(), true);
-                    anyhow!("cannot read '{text}' as {id} (for example: {id}={example})")
-                })?;
+            let normalized = match ptr {
+                ParamPtr::BoolParam(_) => switch_value(text)
+                    .map(|on| if on { 1.0 } else { 0.0 })
+                    .ok_or_else(|| {
+                    anyhow!(
+                        "'{text}' is not a value for {id}, which is a switch: use on or off \
+                             (or true/false, yes/no, 1/0)"
+                    )
+                })?,
+                ParamPtr::EnumParam(_) => stepped_choice(ptr, text).ok_or_else(|| {
+                    anyhow!(
+                        "'{text}' is not a choice for {id}; the choices are: {}",
+                        choices(ptr).join(", ")
+                    )
+                })?,
+                _ => {
+                    let normalized = ptr
+                        .string_to_normalized_value(text)
+                        .or_else(|| stepped_choice(ptr, text))
+                        .ok_or_else(|| {
+                            let example = ptr
+                                .normalized_value_to_string(ptr.default_normalized_value(), true);
+                            anyhow!("cannot read '{text}' as {id} (for example: {id}={example})")
+                        })?;
+                    check_range(ptr, id, text)?;
+                    normalized
+                }
+            };
             ptr._internal_set_normalized_value(normalized);
         }
+    }
+    Ok(())
+}
+
+/// A switch value as the command line accepts it: on/off, true/false, yes/no, 1/0, any case.
+fn switch_value(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Some(true),
+        "off" | "false" | "no" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Every step's text of a stepped parameter.
+///
+/// # Safety
+/// `ptr` must point to a live parameter.
+unsafe fn choices(ptr: &ParamPtr) -> Vec<String> {
+    // SAFETY: the caller guarantees `ptr` is live.
+    let steps = unsafe { ptr.step_count() }.unwrap_or(1);
+    (0..=steps)
+        .map(|i| unsafe { ptr.normalized_value_to_string(i as f32 / steps.max(1) as f32, true) })
+        .collect()
+}
+
+/// The number a value's text starts with, in the parameter's unit: "30k" and "1.5 kHz" are
+/// thousands, "30 L" (pan) is negative. `None` for words such as "Off".
+fn leading_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let end = t
+        .char_indices()
+        .find(|&(i, c)| {
+            !(c.is_ascii_digit()
+                || c == '.'
+                || ((c == '-' || c == '+') && i == 0)
+                || ((c == 'e' || c == 'E') && i > 0))
+        })
+        .map_or(t.len(), |(i, _)| i);
+    let mut value: f64 = t[..end].parse().ok()?;
+    let rest = t[end..].trim_start();
+    if rest.starts_with(['k', 'K']) {
+        value *= 1000.0;
+    } else if rest.eq_ignore_ascii_case("l") {
+        value = -value;
+    }
+    Some(value)
+}
+
+/// Refuses a number outside the parameter's range (the plugin's own parser would clamp it).
+///
+/// # Safety
+/// `ptr` must point to a live parameter.
+unsafe fn check_range(ptr: &ParamPtr, id: &str, text: &str) -> Result<()> {
+    let Some(value) = leading_number(text) else {
+        return Ok(());
+    };
+    // SAFETY: the caller guarantees `ptr` is live.
+    let (lo, hi) = unsafe { (ptr.preview_plain(0.0) as f64, ptr.preview_plain(1.0) as f64) };
+    let (lo, hi) = (lo.min(hi), lo.max(hi));
+    let tolerance = 1e-4 * lo.abs().max(hi.abs()).max(1.0);
+    if value < lo - tolerance || value > hi + tolerance {
+        // SAFETY: as above.
+        let (lo_text, hi_text) = unsafe {
+            (
+                ptr.normalized_value_to_string(0.0, true),
+                ptr.normalized_value_to_string(1.0, true),
+            )
+        };
+        bail!("{id}={text} is out of range: {id} takes {lo_text} to {hi_text}");
     }
     Ok(())
 }
@@ -156,7 +247,7 @@ pub fn apply_assignments<P: Params>(params: &P, sets: &[(String, String)]) -> Re
 ///
 /// # Safety
 /// `ptr` must point to a live parameter.
-unsafe fn stepped_choice(ptr: &nice_plug::prelude::ParamPtr, text: &str) -> Option<f32> {
+unsafe fn stepped_choice(ptr: &ParamPtr, text: &str) -> Option<f32> {
     // SAFETY: the caller guarantees `ptr` is live.
     let steps = unsafe { ptr.step_count() }?;
     let want = text.trim().to_lowercase();

@@ -595,3 +595,99 @@ fn bus_compressor_renders_keyed_by_a_sidechain_file() {
     assert!(!dir.join("never.wav").exists());
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `--set` never clamps or ignores a value: switches take on/off, true/false, yes/no and 1/0 in
+/// any case, anything else is refused naming them; numbers outside the range are refused with
+/// the range; a choice that is not on the list is refused with the whole list.
+#[test]
+fn set_values_are_read_or_refused_never_clamped() {
+    use lathe_params::channel_strip::ChannelStripParams;
+    use nice_plug::prelude::Param;
+
+    for (text, on) in [
+        ("1", true),
+        ("yes", true),
+        ("TRUE", true),
+        ("On", true),
+        ("0", false),
+        ("no", false),
+        ("False", false),
+        ("OFF", false),
+    ] {
+        let params = ChannelStripParams::default();
+        render::apply_assignments(&params, &sets(&[&format!("comp_on={text}")])).unwrap();
+        assert_eq!(params.comp.on.value(), on, "comp_on={text}");
+        let params = ChannelStripParams::default();
+        render::apply_assignments(&params, &sets(&[&format!("hp_on={text}")])).unwrap();
+        assert_eq!(params.highpass.on.value(), on, "hp_on={text}");
+    }
+    let refused = |pairs: &[&str]| {
+        let params = ChannelStripParams::default();
+        render::apply_assignments(&params, &sets(pairs))
+            .unwrap_err()
+            .to_string()
+    };
+    let e = refused(&["comp_on=maybe"]);
+    assert!(
+        e.contains("comp_on") && e.contains("on or off") && e.contains("yes/no"),
+        "{e}"
+    );
+    for (set, range) in [
+        ("input_gain=30", "24"),
+        ("width=300", "200"),
+        ("eq_hmid_freq=30k", "kHz"),
+        ("width=-1", "0.0"),
+    ] {
+        let e = refused(&[set]);
+        assert!(
+            e.contains("out of range") && e.contains(range),
+            "{set}: {e}"
+        );
+    }
+    let e = refused(&["hp_slope=7"]);
+    for choice in [
+        "6 dB/oct",
+        "12 dB/oct",
+        "18 dB/oct",
+        "24 dB/oct",
+        "36 dB/oct",
+        "48 dB/oct",
+    ] {
+        assert!(e.contains(choice), "{e}");
+    }
+    // In range and the ends themselves are fine.
+    let params = ChannelStripParams::default();
+    render::apply_assignments(
+        &params,
+        &sets(&["width=200", "eq_hmid_freq=3k", "pan=30 L"]),
+    )
+    .unwrap();
+    assert_eq!(params.stereo.width.value(), 200.0);
+
+    // Through the binary: exit status 1, a sentence, nothing written.
+    let dir = temp_dir("refused-values");
+    let input = dir.join("in.wav");
+    let output = dir.join("out.wav");
+    write_wav(&input, &programme(0.2, 48_000, 2), 48_000);
+    std::fs::write(&output, b"precious").unwrap();
+    for (plugin, set, says) in [
+        ("limiter", "ceiling=5", "out of range"),
+        ("limiter", "soft_clip=maybe", "on or off"),
+        ("limiter", "oversampling=3x", "1x, 2x, 4x, 8x, 16x"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
+            .args(["render", plugin])
+            .arg(&input)
+            .arg("-o")
+            .arg(&output)
+            .args(["--set", set])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{set}: {stderr}");
+        assert!(stderr.contains(says), "{set}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(std::fs::read(&output).unwrap(), b"precious", "{set}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
