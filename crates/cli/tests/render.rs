@@ -602,7 +602,6 @@ fn bus_compressor_renders_keyed_by_a_sidechain_file() {
 #[test]
 fn set_values_are_read_or_refused_never_clamped() {
     use lathe_params::channel_strip::ChannelStripParams;
-    use nice_plug::prelude::Param;
 
     for (text, on) in [
         ("1", true),
