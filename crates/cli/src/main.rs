@@ -118,14 +118,8 @@ fn run_match(
     let result = (|| -> anyhow::Result<()> {
         let design = design?;
         let bits = OutputBits::from_bits(bits)?;
-        if let Some(out) = &output
-            && out
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase)
-                != Some("wav".into())
-        {
-            anyhow::bail!("-o writes WAV: name the file .wav ({})", out.display());
+        if let Some(out) = &output {
+            render::check_output(out)?;
         }
         // Decode and analyse the files in parallel, two at a time (each analysis uses two
         // threads itself).

@@ -317,6 +317,38 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Refuses an output that the write (to a temporary file, renamed over the output at the end)
+/// would destroy or that would lie about its format: a name that does not end in `.wav` (FLAC
+/// output is not written yet; `-o -` for standard output neither), a directory, a device, FIFO
+/// or socket (renaming would replace the node itself, `/dev/null` included), or a folder that
+/// does not exist. Messages name the path as the user typed it.
+pub fn check_output(output: &Path) -> Result<()> {
+    let shown = output.display();
+    let is_wav = output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
+    if !is_wav {
+        bail!("cannot write {shown}: Lathe writes WAV files, so name the output .wav");
+    }
+    match std::fs::metadata(output) {
+        Ok(m) if m.is_dir() => bail!("cannot write {shown}: it is a directory"),
+        Ok(m) if !m.is_file() => bail!(
+            "cannot write {shown}: it is not a regular file (a device, FIFO or socket), and \
+             Lathe only replaces regular files"
+        ),
+        _ => {}
+    }
+    if let Some(folder) = output.parent().filter(|p| !p.as_os_str().is_empty())
+        && !folder.is_dir()
+    {
+        bail!(
+            "cannot write {shown}: the folder {} does not exist",
+            folder.display()
+        );
+    }
+    Ok(())
+}
+
 fn temporary_path(output: &Path) -> PathBuf {
     let name = output
         .file_name()
@@ -352,6 +384,7 @@ pub fn render_chain_with<C: Core>(
     if same_file(input, output) {
         bail!("the output would overwrite the input; choose another -o");
     }
+    check_output(output)?;
     let temp = temporary_path(output);
     let result = (|| -> Result<RenderSummary> {
         let mut state: Option<Render<C>> = None;
@@ -374,6 +407,7 @@ pub fn render_chain_with<C: Core>(
                     key.and_then(|key| {
                         Render::<C>::start(
                             &temp,
+                            output,
                             info.sample_rate_hz,
                             info.channels,
                             settings,
@@ -440,6 +474,7 @@ struct Render<C: Core> {
 impl<C: Core> Render<C> {
     fn start(
         path: &Path,
+        shown: &Path,
         sample_rate_hz: u32,
         channels: usize,
         settings: &ChainSettings<C::Settings>,
@@ -471,7 +506,7 @@ impl<C: Core> Render<C> {
             },
         };
         let writer = hound::WavWriter::create(path, spec)
-            .with_context(|| format!("cannot create {}", path.display()))?;
+            .with_context(|| format!("cannot write {}", shown.display()))?;
         Ok(Self {
             chain,
             writer,

@@ -690,3 +690,69 @@ fn set_values_are_read_or_refused_never_clamped() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// An output the rename-into-place write would destroy, or whose name would lie about its
+/// format, is refused before anything is written, with the path as typed.
+#[test]
+fn outputs_that_are_not_plain_wav_files_are_refused() {
+    use std::os::unix::fs::FileTypeExt;
+
+    let dir = temp_dir("outputs");
+    let input = dir.join("in.wav");
+    write_wav(&input, &programme(0.2, 48_000, 2), 48_000);
+    let render_to = |output: &Path| {
+        render::render::<render::Limiter>(&input, output, &[], OutputBits::Float32, |_| {})
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+
+    // A FLAC name would get WAV data.
+    let flac = dir.join("x.flac");
+    let e = render_to(&flac);
+    assert!(e.contains("x.flac") && e.contains(".wav"), "{e}");
+    assert!(!flac.exists());
+
+    // A FIFO (or a device such as /dev/null) would be replaced by a regular file.
+    let fifo = dir.join("pipe.wav");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let e = render_to(&fifo);
+        assert!(e.contains("not a regular file"), "{e}");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the FIFO was replaced");
+    } else {
+        eprintln!("mkfifo not available: FIFO case skipped");
+    }
+
+    // A directory, and a folder that does not exist: the message names the path typed.
+    let folder = dir.join("folder.wav");
+    std::fs::create_dir_all(&folder).unwrap();
+    let e = render_to(&folder);
+    assert!(e.contains("is a directory"), "{e}");
+    let nowhere = dir.join("missing").join("out.wav");
+    let e = render_to(&nowhere);
+    assert!(
+        e.contains("missing/out.wav") && e.contains("does not exist") && !e.contains("partial"),
+        "{e}"
+    );
+
+    // Through the binary: exit status 1, one line, nothing written.
+    let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .args(["render", "limiter"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&flac)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".wav"));
+    assert!(!flac.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "no partial file left");
+    std::fs::remove_dir_all(dir).ok();
+}
