@@ -472,6 +472,9 @@ struct Render<C: Core> {
 }
 
 impl<C: Core> Render<C> {
+    /// Starts writing to `path` (the temporary file); messages name `shown`, the output as the
+    /// user typed it.
+    #[allow(clippy::too_many_arguments)]
     fn start(
         path: &Path,
         shown: &Path,
