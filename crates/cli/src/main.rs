@@ -8,6 +8,41 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Standard output that a closed pipe (`lathe analyze ... | head -1`) silences instead of
+/// panicking: the command goes on, and the files it was asked for (`--plot`, `-o`) do not
+/// depend on anyone reading its text.
+mod out {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static CLOSED: AtomicBool = AtomicBool::new(false);
+
+    /// Writes `text` unless standard output has gone away.
+    pub fn write(text: &str) {
+        if CLOSED.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut stdout = std::io::stdout().lock();
+        if stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            CLOSED.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// `print!` through [`out::write`].
+macro_rules! say {
+    ($($arg:tt)*) => { out::write(&format!($($arg)*)) };
+}
+
+/// `println!` through [`out::write`].
+macro_rules! sayln {
+    ($($arg:tt)*) => { out::write(&format!("{}\n", format_args!($($arg)*))) };
+}
+
 /// Lathe's mixing and mastering DSP, offline.
 #[derive(Parser)]
 #[command(name = "lathe", version, about)]
@@ -146,17 +181,17 @@ fn run_match(
         let mix_track = tracks.remove(0);
         let report = matching::compare(&mix_track, &tracks, &design);
         if json {
-            println!(
+            sayln!(
                 "{}",
                 serde_json::to_string_pretty(&report).expect("report serializes")
             );
         } else {
-            print!("{}", matching::format_report(&report));
+            say!("{}", matching::format_report(&report));
         }
         if let Some(path) = &plot {
             matching::plot(&report, smoothing, path)?;
             if !json {
-                println!("\nPlot written to {}", path.display());
+                sayln!("\nPlot written to {}", path.display());
             }
         }
         if let Some(out) = &output {
@@ -170,7 +205,7 @@ fn run_match(
                 .map_err(|e| e.context(name.clone()))?;
             drop(bar);
             if !json {
-                println!(
+                sayln!(
                     "Matched mix written to {}: {} frames at {} Hz, match EQ latency {} samples \
                      compensated; {:.1} LUFS, {:.2} dBTP",
                     out.display(),
@@ -201,8 +236,8 @@ fn run_analyze(json: bool, files: &[PathBuf]) -> ExitCode {
         match result {
             Ok(a) => {
                 if !json {
-                    print!("{}", format_table(&a));
-                    println!();
+                    say!("{}", format_table(&a));
+                    sayln!("");
                 }
                 results.push(a);
             }
@@ -213,7 +248,7 @@ fn run_analyze(json: bool, files: &[PathBuf]) -> ExitCode {
         }
     }
     if json {
-        println!(
+        sayln!(
             "{}",
             serde_json::to_string_pretty(&results).expect("analysis serializes")
         );
@@ -288,17 +323,17 @@ fn run_render(
     let result = (|| -> anyhow::Result<()> {
         if list {
             match plugin {
-                RenderPlugin::Limiter => print!(
+                RenderPlugin::Limiter => say!(
                     "{}",
                     render::describe_parameters(&lathe_params::limiter::LimiterParams::default())
                 ),
-                RenderPlugin::ChannelStrip => print!(
+                RenderPlugin::ChannelStrip => say!(
                     "{}",
                     render::describe_parameters(
                         &lathe_params::channel_strip::ChannelStripParams::default()
                     )
                 ),
-                RenderPlugin::BusCompressor => print!(
+                RenderPlugin::BusCompressor => say!(
                     "{}",
                     render::describe_parameters(
                         &lathe_params::bus_compressor::BusCompressorParams::default()
@@ -345,7 +380,7 @@ fn run_render(
             }
         }
         .map_err(|e| e.context(name.clone()))?;
-        println!(
+        sayln!(
             "{} -> {}: {} frames at {} Hz, {} channel(s), latency {} samples compensated; \
              output {:.2} dBTP, {:.1} LUFS",
             name,

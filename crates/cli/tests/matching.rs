@@ -392,3 +392,55 @@ fn bad_files_and_options_get_clear_errors_and_write_nothing() {
     ]);
     assert!(!o.status.success());
 }
+
+/// A closed standard output (`lathe ... | head -1`) ends the text quietly: no panic, no
+/// backtrace, and the files asked for are written all the same.
+#[test]
+fn a_closed_stdout_is_no_panic_and_loses_no_file() {
+    use std::process::Stdio;
+
+    let dir = temp_dir("closed-stdout");
+    let (mix, reference, out, png) = (
+        dir.join("mix.wav"),
+        dir.join("ref.wav"),
+        dir.join("matched.wav"),
+        dir.join("plot.png"),
+    );
+    write_wav(&mix, &noise(3.0, 48_000, 1, 0.05, mix_shape), 48_000, 16);
+    write_wav(
+        &reference,
+        &noise(3.0, 48_000, 7, 0.1, reference_shape),
+        48_000,
+        16,
+    );
+    let run = |args: &[&std::ffi::OsStr]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lathe"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Nobody reads: the pipe is closed before the first line is written.
+        drop(child.stdout.take());
+        child.wait_with_output().unwrap()
+    };
+    let analyze = run(&["analyze".as_ref(), mix.as_os_str(), reference.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&analyze.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(analyze.status.code(), Some(101), "{stderr}");
+    let matched = run(&[
+        "match".as_ref(),
+        mix.as_os_str(),
+        reference.as_os_str(),
+        "--plot".as_ref(),
+        png.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&matched.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(matched.status.success(), "{stderr}");
+    assert!(png.exists(), "the plot was not written");
+    assert!(out.exists(), "the matched file was not written");
+    std::fs::remove_dir_all(dir).ok();
+}
