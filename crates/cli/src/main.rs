@@ -65,14 +65,18 @@ enum Command {
     },
     /// Render a file through a plugin's exact signal path, latency-compensated (the output
     /// lines up with the input and has the same length).
+    #[command(
+        override_usage = "lathe render <PLUGIN> <INPUT> -o <OUT.wav> [OPTIONS]\n       \
+                                lathe render <PLUGIN> --list"
+    )]
     Render {
         /// The plugin.
         plugin: RenderPlugin,
-        /// Input file (WAV, FLAC, MP3, Ogg Vorbis, AIFF).
-        #[arg(required_unless_present = "list")]
+        /// Input file (WAV, FLAC, MP3, Ogg Vorbis, AIFF). Required (except with --list).
+        #[arg(required_unless_present = "list", value_name = "INPUT")]
         input: Option<PathBuf>,
-        /// Output WAV file.
-        #[arg(short, long, required_unless_present = "list")]
+        /// Output WAV file. Required (except with --list).
+        #[arg(short, long, required_unless_present = "list", value_name = "OUT.wav")]
         output: Option<PathBuf>,
         /// Set a parameter, parsed as the plugin parses typed-in text (e.g. ceiling=-1,
         /// oversampling=8x, dither="16 bit"). Repeatable.

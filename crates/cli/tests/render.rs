@@ -756,3 +756,27 @@ fn outputs_that_are_not_plain_wav_files_are_refused() {
     assert!(leftovers.is_empty(), "no partial file left");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `--help` shows INPUT and `-o` as required (they are, except with `--list`).
+#[test]
+fn help_marks_input_and_output_as_required() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .args(["render", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("lathe render <PLUGIN> <INPUT> -o <OUT.wav>"),
+        "{help}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .args(["render", "limiter"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--output") && stderr.contains("<INPUT>"),
+        "{stderr}"
+    );
+}
