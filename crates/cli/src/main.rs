@@ -414,6 +414,13 @@ fn exit_status(result: anyhow::Result<()>) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Interrupted (Ctrl-C, SIGTERM, SIGHUP): remove the temporary file of a render in progress
+    // and stop; an existing output file stays as it was.
+    let _ = ctrlc::set_handler(|| {
+        render::remove_partial_files();
+        eprintln!("lathe: interrupted; no output was written");
+        std::process::exit(130);
+    });
     match cli.command {
         Command::Analyze { json, files } => run_analyze(json, &files),
         Command::Render {

@@ -349,6 +349,44 @@ pub fn check_output(output: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Temporary files of renders in progress, for [`remove_partial_files`].
+static PARTIAL_FILES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A render's temporary file, listed in [`PARTIAL_FILES`] while it exists.
+struct PartialFile(PathBuf);
+
+impl PartialFile {
+    fn new(path: PathBuf) -> Self {
+        PARTIAL_FILES
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path.clone());
+        Self(path)
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        PARTIAL_FILES
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|p| p != &self.0);
+    }
+}
+
+/// Removes the temporary files of every render in progress. The binary calls it when it is
+/// interrupted (Ctrl-C, SIGTERM, SIGHUP), so no `.NAME.partial` is left behind; the outputs
+/// themselves are untouched, since a render only replaces its output when it has finished.
+pub fn remove_partial_files() {
+    for path in PARTIAL_FILES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .drain(..)
+    {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 fn temporary_path(output: &Path) -> PathBuf {
     let name = output
         .file_name()
@@ -385,7 +423,8 @@ pub fn render_chain_with<C: Core>(
         bail!("the output would overwrite the input; choose another -o");
     }
     check_output(output)?;
-    let temp = temporary_path(output);
+    let partial = PartialFile::new(temporary_path(output));
+    let temp = partial.0.clone();
     let result = (|| -> Result<RenderSummary> {
         let mut state: Option<Render<C>> = None;
         let mut failure: Option<anyhow::Error> = None;

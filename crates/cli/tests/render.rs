@@ -780,3 +780,64 @@ fn help_marks_input_and_output_as_required() {
         "{stderr}"
     );
 }
+
+/// Interrupting a render (Ctrl-C, SIGTERM) removes its temporary file and leaves an existing
+/// output as it was.
+#[test]
+fn an_interrupted_render_leaves_nothing_behind() {
+    let dir = temp_dir("interrupted");
+    let input = dir.join("long.wav");
+    let output = dir.join("out.wav");
+    let partial = dir.join(".out.wav.partial");
+    // Two minutes of programme at 16x oversampling: long enough to be caught in the act.
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&input, spec).unwrap();
+    for i in 0..(120 * 48_000) {
+        let x = (8000.0 * (i as f64 * 0.0577).sin()) as i16;
+        w.write_sample(x).unwrap();
+        w.write_sample(x).unwrap();
+    }
+    w.finalize().unwrap();
+    for signal in ["INT", "TERM"] {
+        std::fs::write(&output, b"precious").unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_lathe"))
+            .args(["render", "limiter"])
+            .arg(&input)
+            .arg("-o")
+            .arg(&output)
+            .args(["--set", "oversampling=16x", "--set", "input_gain=12"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while !partial.exists() && started.elapsed() < std::time::Duration::from_secs(20) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert!(partial.exists(), "the render never started writing");
+        let killed = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "SIG{signal}: the render finished first"
+        );
+        assert!(stderr.contains("interrupted"), "SIG{signal}: {stderr}");
+        assert!(
+            !partial.exists(),
+            "SIG{signal}: {} left behind",
+            partial.display()
+        );
+        assert_eq!(std::fs::read(&output).unwrap(), b"precious", "SIG{signal}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
