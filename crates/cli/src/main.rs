@@ -1,5 +1,6 @@
 //! `lathe`: Lathe's DSP on the command line.
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use lathe_cli::render::{self, OutputBits, RenderPlugin};
@@ -160,6 +161,9 @@ fn run_match(
         if let Some(out) = &output {
             render::check_output(out)?;
         }
+        if let Some(png) = &plot {
+            render::check_output_file(png, "png", "PNG")?;
+        }
         // Decode and analyse the files in parallel, two at a time (each analysis uses two
         // threads itself).
         let paths: Vec<&PathBuf> = std::iter::once(&mix).chain(&references).collect();
@@ -193,7 +197,8 @@ fn run_match(
             say!("{}", matching::format_report(&report));
         }
         if let Some(path) = &plot {
-            matching::plot(&report, smoothing, path)?;
+            matching::plot(&report, smoothing, path)
+                .with_context(|| format!("cannot write the plot {}", path.display()))?;
             if !json {
                 sayln!("\nPlot written to {}", path.display());
             }

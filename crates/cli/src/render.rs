@@ -323,12 +323,18 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// or socket (renaming would replace the node itself, `/dev/null` included), or a folder that
 /// does not exist. Messages name the path as the user typed it.
 pub fn check_output(output: &Path) -> Result<()> {
+    check_output_file(output, "wav", "WAV")
+}
+
+/// [`check_output`] for a file of another kind: `extension` is what its name must end in,
+/// `kind` how the message names the format (`lathe match --plot` writes PNG).
+pub fn check_output_file(output: &Path, extension: &str, kind: &str) -> Result<()> {
     let shown = output.display();
-    let is_wav = output
+    let named_right = output
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
-    if !is_wav {
-        bail!("cannot write {shown}: Lathe writes WAV files, so name the output .wav");
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension));
+    if !named_right {
+        bail!("cannot write {shown}: Lathe writes {kind} files here, so name it .{extension}");
     }
     match std::fs::metadata(output) {
         Ok(m) if m.is_dir() => bail!("cannot write {shown}: it is a directory"),

@@ -444,3 +444,38 @@ fn a_closed_stdout_is_no_panic_and_loses_no_file() {
     assert!(out.exists(), "the matched file was not written");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `--plot` into a folder that does not exist, or with a name that is not .png, is refused with a
+/// sentence before any work, not with Rust debug text after it.
+#[test]
+fn a_plot_that_cannot_be_written_is_refused_with_a_sentence() {
+    let dir = temp_dir("plot-path");
+    let (mix, reference) = (dir.join("mix.wav"), dir.join("ref.wav"));
+    write_wav(&mix, &noise(2.0, 48_000, 1, 0.05, mix_shape), 48_000, 16);
+    write_wav(
+        &reference,
+        &noise(2.0, 48_000, 7, 0.1, reference_shape),
+        48_000,
+        16,
+    );
+    for (plot, says) in [
+        (dir.join("missing").join("plot.png"), "does not exist"),
+        (dir.join("plot.jpg"), ".png"),
+    ] {
+        let o = lathe(&[
+            mix.to_str().unwrap(),
+            reference.to_str().unwrap(),
+            "--plot",
+            plot.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(
+            !stderr.contains("Error(") && !stderr.contains("Os {"),
+            "{stderr}"
+        );
+        assert!(o.stdout.is_empty(), "the report ran before the refusal");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
