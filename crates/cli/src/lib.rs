@@ -42,6 +42,11 @@ pub struct Analysis {
     pub max_short_term_lufs: Option<f64>,
     /// Peak-to-loudness ratio, dB.
     pub plr_db: Option<f64>,
+    /// Samples that were NaN or infinite. They are read as silence, so the figures describe
+    /// the rest of the file, and the table and a warning say so.
+    pub non_finite_samples: u64,
+    /// Where the first NaN or infinite sample is, seconds from the start.
+    pub first_non_finite_s: Option<f64>,
 }
 
 fn finite(v: f64) -> Option<f64> {
@@ -71,6 +76,10 @@ pub fn analyze(
     let mut meter: Option<LoudnessMeter> = None;
     let mut rate = 0;
     let mut channels = 0;
+    let mut frames_seen: u64 = 0;
+    let mut non_finite: u64 = 0;
+    let mut first_non_finite: Option<u64> = None;
+    let mut cleaned: Vec<f32> = Vec::new();
     let frames = decode(path, |event| match event {
         Decoded::Info(info) => {
             rate = info.sample_rate_hz;
@@ -83,8 +92,27 @@ pub fn analyze(
         }
         Decoded::Audio(samples) => {
             if let Some(m) = meter.as_mut() {
-                m.process_interleaved(samples);
-                progress(Progress::Advance((samples.len() / channels.max(1)) as u64));
+                let chunk_frames = (samples.len() / channels.max(1)) as u64;
+                match samples.iter().position(|x| !x.is_finite()) {
+                    // NaN or Inf would make every figure NaN or -inf: read them as silence.
+                    Some(first) => {
+                        first_non_finite
+                            .get_or_insert(frames_seen + (first / channels.max(1)) as u64);
+                        cleaned.clear();
+                        cleaned.extend(samples.iter().map(|&x| {
+                            if x.is_finite() {
+                                x
+                            } else {
+                                non_finite += 1;
+                                0.0
+                            }
+                        }));
+                        m.process_interleaved(&cleaned);
+                    }
+                    None => m.process_interleaved(samples),
+                }
+                frames_seen += chunk_frames;
+                progress(Progress::Advance(chunk_frames));
             }
         }
     })
@@ -104,6 +132,8 @@ pub fn analyze(
         max_momentary_lufs: finite(r.max_momentary_lufs),
         max_short_term_lufs: finite(r.max_short_term_lufs),
         plr_db: finite(r.plr_db),
+        non_finite_samples: non_finite,
+        first_non_finite_s: first_non_finite.map(|f| f as f64 / rate as f64),
     })
 }
 
@@ -135,5 +165,27 @@ pub fn format_table(a: &Analysis) -> String {
             Some(x) => format!("{x:>7.1} dB"),
             None => format!("{:>7} dB", "-"),
         },
-    )
+    ) + &non_finite_line(a)
+}
+
+/// The table's line about NaN or infinite samples, empty when there were none.
+fn non_finite_line(a: &Analysis) -> String {
+    match a.first_non_finite_s {
+        Some(at) => format!(
+            "  NaN/Inf samples      {} (first at {at:.3} s), read as silence\n",
+            a.non_finite_samples
+        ),
+        None => String::new(),
+    }
+}
+
+/// A one-line warning about NaN or infinite samples, if the file had any.
+pub fn non_finite_warning(a: &Analysis) -> Option<String> {
+    a.first_non_finite_s.map(|at| {
+        format!(
+            "warning: {}: {} NaN or infinite samples (the first at {at:.3} s) were read as \
+             silence; the figures describe the rest",
+            a.file, a.non_finite_samples
+        )
+    })
 }

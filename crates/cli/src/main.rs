@@ -244,6 +244,9 @@ fn run_analyze(json: bool, files: &[PathBuf]) -> ExitCode {
         drop(bar);
         match result {
             Ok(a) => {
+                if let Some(warning) = lathe_cli::non_finite_warning(&a) {
+                    eprintln!("lathe: {warning}");
+                }
                 if !json {
                     say!("{}", format_table(&a));
                     sayln!("");

@@ -125,6 +125,8 @@ fn json_has_exactly_the_documented_keys() {
         "max_momentary_lufs",
         "max_short_term_lufs",
         "plr_db",
+        "non_finite_samples",
+        "first_non_finite_s",
     ];
     expected.sort();
     assert_eq!(keys, expected);
@@ -313,4 +315,63 @@ fn progress_bar_only_on_a_terminal() {
     let seen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
     assert!(seen.contains("long.wav ["), "no progress bar in:\n{seen}");
     assert!(seen.contains("Integrated loudness"));
+}
+
+/// NaN and infinite samples are counted, located and read as silence: the figures are those of
+/// the rest of the file (they were -inf), with a warning, exit status 0.
+#[test]
+fn nan_and_inf_samples_are_reported_and_read_as_silence() {
+    let dir = temp_dir("non-finite");
+    let clean = dir.join("clean.wav");
+    let broken = dir.join("broken.wav");
+    let sr = 48_000;
+    let samples = tone(-20.0, 10.0, sr, 2);
+    write_wav(&clean, &samples, sr, 2, 32, true);
+    let mut bad = samples.clone();
+    // Frame 72000 (1.5 s): NaN on the left; then Inf and -Inf a little later.
+    bad[2 * 72_000] = f32::NAN;
+    bad[2 * 96_000 + 1] = f32::INFINITY;
+    bad[2 * 96_001] = f32::NEG_INFINITY;
+    write_wav(&broken, &bad, sr, 2, 32, true);
+    let json = |path: &Path| {
+        let out = lathe()
+            .args(["analyze", "--json"])
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v[0].clone(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (c, _) = json(&clean);
+    let (b, warning) = json(&broken);
+    assert_eq!(b["non_finite_samples"], 3);
+    assert!(
+        (b["first_non_finite_s"].as_f64().unwrap() - 1.5).abs() < 1e-9,
+        "{b}"
+    );
+    assert_eq!(c["non_finite_samples"], 0);
+    for key in ["integrated_lufs", "max_momentary_lufs", "true_peak_dbtp"] {
+        let (x, y) = (c[key].as_f64().unwrap(), b[key].as_f64());
+        let y = y.unwrap_or_else(|| panic!("{key} is not a number: {b}"));
+        assert!((x - y).abs() < 0.05, "{key}: clean {x}, with NaN/Inf {y}");
+    }
+    assert!(
+        warning.contains("3 NaN or infinite samples") && warning.contains("1.500 s"),
+        "{warning}"
+    );
+    let table = lathe().arg("analyze").arg(&broken).output().unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("NaN/Inf samples") && !text.contains("-inf"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(dir).ok();
 }
