@@ -375,3 +375,19 @@ fn nan_and_inf_samples_are_reported_and_read_as_silence() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A directory given as a file says so, in every command.
+#[test]
+fn a_directory_is_named_as_one() {
+    let dir = temp_dir("a-directory");
+    for args in [
+        vec!["analyze"],
+        vec!["render", "limiter", "-o", "/tmp/never-written.wav"],
+    ] {
+        let out = lathe().args(&args).arg(&dir).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("is a directory"), "{args:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -71,6 +71,9 @@ pub enum Decoded<'a> {
 /// Errors name the reason: unreadable file, unsupported format or codec, corrupt data, or a
 /// file shorter than its header says (truncated).
 pub fn decode(path: &Path, mut sink: impl FnMut(Decoded)) -> Result<u64> {
+    if path.is_dir() {
+        bail!("is a directory, not an audio file");
+    }
     let file = File::open(path).map_err(|e| anyhow!("cannot open: {e}"))?;
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
