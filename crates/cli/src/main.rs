@@ -369,6 +369,8 @@ fn run_render(
             // A key file means: key from it (the user's own --set still wins).
             sets.insert(0, ("sc_source".to_owned(), "External".to_owned()));
         }
+        // Before anything else, and not under the input's name: the message is about the output.
+        render::check_output(&output)?;
         let name = input.display().to_string();
         let summary = match plugin {
             RenderPlugin::Limiter => {

@@ -746,7 +746,12 @@ fn outputs_that_are_not_plain_wav_files_are_refused() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains(".wav"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(".wav"), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("lathe: cannot write {}", flac.display())),
+        "the message is about the output, not the input: {stderr}"
+    );
     assert!(!flac.exists());
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
