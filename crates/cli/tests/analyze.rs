@@ -334,21 +334,9 @@ fn nan_and_inf_samples_are_reported_and_read_as_silence() {
     bad[2 * 96_001] = f32::NEG_INFINITY;
     write_wav(&broken, &bad, sr, 2, 32, true);
     let json = |path: &Path| {
-        let out = lathe()
-            .args(["analyze", "--json"])
-            .arg(path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        (
-            v[0].clone(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let (v, stderr, ok) = analyze_json(&[path]);
+        assert!(ok, "{stderr}");
+        (v[0].clone(), stderr)
     };
     let (c, _) = json(&clean);
     let (b, warning) = json(&broken);

@@ -95,6 +95,16 @@ fn reference<C: Core>(
     data.into_iter().map(|c| c[latency..].to_vec()).collect()
 }
 
+/// No render's temporary file (`.NAME.partial`) is left in `dir`.
+fn assert_no_partial_file(dir: &Path) {
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "partial files left: {leftovers:?}");
+}
+
 fn sets(pairs: &[&str]) -> Vec<(String, String)> {
     pairs
         .iter()
@@ -233,12 +243,7 @@ fn bad_input_loses_nothing() {
         b"precious",
         "existing output kept"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
-        .collect();
-    assert!(leftovers.is_empty(), "no partial file left");
+    assert_no_partial_file(&dir);
 
     let input = dir.join("in.wav");
     write_wav(&input, &programme(0.2, 48_000, 2), 48_000);
@@ -753,12 +758,7 @@ fn outputs_that_are_not_plain_wav_files_are_refused() {
         "the message is about the output, not the input: {stderr}"
     );
     assert!(!flac.exists());
-    let leftovers: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
-        .collect();
-    assert!(leftovers.is_empty(), "no partial file left");
+    assert_no_partial_file(&dir);
     std::fs::remove_dir_all(dir).ok();
 }
 
