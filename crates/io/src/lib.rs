@@ -1,5 +1,5 @@
 //! `lathe-io`: reading audio files for the CLI and the plugins. [`decode`] streams any file
-//! symphonia reads (WAV, FLAC, MP3, Ogg Vorbis, AIFF) at its own rate and channel count;
+//! symphonia reads (WAV, AIFF, FLAC, ALAC, MP3, AAC in MP4, Ogg Vorbis), gaplessly, at its own rate and channel count;
 //! [`read_key`] decodes a whole file into memory and [`KeyFile::at_rate`] resamples it (rubato).
 //! Nothing here runs on an audio thread.
 
@@ -10,7 +10,7 @@ use lathe_dsp::loudness::ChannelRole;
 use std::fs::File;
 use std::path::Path;
 use symphonia::core::audio::{Channels, SampleBuffer};
-use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+use symphonia::core::codecs::{self as codecs, CODEC_TYPE_NULL, CodecType, DecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatOptions;
 use symphonia::core::io::MediaSourceStream;
@@ -56,6 +56,76 @@ fn roles_from_mask(mask: Channels) -> Vec<ChannelRole> {
         .collect()
 }
 
+/// The part of an MP4 audio track its edit list presents: the encoder's priming frames to drop
+/// and the frames to keep after them (AAC's delay and padding; ISO 14496-12 § 8.6.6).
+struct Mp4Edit {
+    skip: u64,
+    keep: Option<u64>,
+}
+
+/// Reads the edit list of an MP4/M4A file's first audio track with mp4parse (symphonia 0.5
+/// parses it but does not apply it). `None` for other files, or when the track has no edit
+/// or a timescale that is not the sample rate.
+fn mp4_edit(path: &Path, sample_rate_hz: Option<u32>) -> Option<Mp4Edit> {
+    use std::io::Read;
+    let mut file = std::io::BufReader::new(File::open(path).ok()?);
+    let mut head = [0u8; 8];
+    file.read_exact(&mut head).ok()?;
+    if &head[4..8] != b"ftyp" {
+        return None;
+    }
+    let mut file = std::io::BufReader::new(File::open(path).ok()?);
+    let context = mp4parse::read_mp4(&mut file).ok()?;
+    let track = context
+        .tracks
+        .iter()
+        .find(|t| t.track_type == mp4parse::TrackType::Audio)?;
+    let timescale = track.timescale?.0;
+    if Some(timescale) != sample_rate_hz.map(u64::from) {
+        return None;
+    }
+    let skip = track.media_time.map_or(0, |t| t.0);
+    let keep = track.duration.map(|d| d.0.saturating_sub(skip));
+    Some(Mp4Edit { skip, keep })
+}
+
+/// What Lathe reads, for messages about what it does not.
+const READABLE: &str = "WAV, AIFF, FLAC, ALAC, MP3, AAC (in .m4a/.mp4) and Ogg Vorbis";
+
+/// The sentence for a stream whose codec has no decoder here, naming the codec.
+fn unsupported_codec(codec: CodecType) -> anyhow::Error {
+    let name = match codec {
+        codecs::CODEC_TYPE_OPUS => "Opus",
+        codecs::CODEC_TYPE_SPEEX => "Speex",
+        codecs::CODEC_TYPE_MP1 => "MPEG-1 Layer I",
+        codecs::CODEC_TYPE_MP2 => "MPEG-1 Layer II (MP2)",
+        codecs::CODEC_TYPE_WMA => "Windows Media Audio",
+        codecs::CODEC_TYPE_WAVPACK => "WavPack",
+        codecs::CODEC_TYPE_MONKEYS_AUDIO => "Monkey's Audio",
+        codecs::CODEC_TYPE_TTA => "TTA",
+        codecs::CODEC_TYPE_MUSEPACK => "Musepack",
+        codecs::CODEC_TYPE_EAC3 => "E-AC-3",
+        codecs::CODEC_TYPE_AC4 => "AC-4",
+        codecs::CODEC_TYPE_DCA => "DTS",
+        codecs::CODEC_TYPE_ATRAC1
+        | codecs::CODEC_TYPE_ATRAC3
+        | codecs::CODEC_TYPE_ATRAC3PLUS
+        | codecs::CODEC_TYPE_ATRAC9 => "ATRAC",
+        codecs::CODEC_TYPE_ADPCM_G722
+        | codecs::CODEC_TYPE_ADPCM_G726
+        | codecs::CODEC_TYPE_ADPCM_G726LE
+        | codecs::CODEC_TYPE_ADPCM_MS
+        | codecs::CODEC_TYPE_ADPCM_IMA_WAV
+        | codecs::CODEC_TYPE_ADPCM_IMA_QT => "ADPCM",
+        _ => "",
+    };
+    if name.is_empty() {
+        anyhow!("its audio codec is not supported (Lathe reads {READABLE}); convert it to WAV or FLAC first")
+    } else {
+        anyhow!("{name} audio is not supported (Lathe reads {READABLE}); convert it to WAV or FLAC first")
+    }
+}
+
 /// What [`decode`] hands its callback.
 #[derive(Debug)]
 pub enum Decoded<'a> {
@@ -84,11 +154,18 @@ pub fn decode(path: &Path, mut sink: impl FnMut(Decoded)) -> Result<u64> {
         .format(
             &hint,
             stream,
-            &FormatOptions::default(),
+            // Gapless: drop the encoder delay and padding an MP3's LAME/Xing header or an Ogg
+            // stream's granule positions announce, as ffmpeg does.
+            &FormatOptions {
+                enable_gapless: true,
+                ..Default::default()
+            },
             &MetadataOptions::default(),
         )
         .map_err(|e| match e {
-            SymphoniaError::Unsupported(_) => anyhow!("unsupported or unrecognised format"),
+            SymphoniaError::Unsupported(_) => {
+                anyhow!("unsupported or unrecognised format (Lathe reads {READABLE})")
+            }
             other => anyhow!("cannot read: {other}"),
         })?;
     let mut format = probed.format;
@@ -101,8 +178,13 @@ pub fn decode(path: &Path, mut sink: impl FnMut(Decoded)) -> Result<u64> {
     let params = track.codec_params.clone();
     let mut decoder = symphonia::default::get_codecs()
         .make(&params, &DecoderOptions::default())
-        .map_err(|e| anyhow!("unsupported codec: {e}"))?;
+        .map_err(|_| unsupported_codec(params.codec))?;
 
+    let mut edit = mp4_edit(path, params.sample_rate);
+    let expected_frames = edit
+        .as_ref()
+        .and_then(|e| e.keep)
+        .or(params.n_frames);
     let mut info: Option<StreamInfo> =
         params
             .sample_rate
@@ -111,7 +193,7 @@ pub fn decode(path: &Path, mut sink: impl FnMut(Decoded)) -> Result<u64> {
                 sample_rate_hz: sr,
                 channels: ch.count(),
                 roles: roles_from_mask(ch),
-                expected_frames: params.n_frames,
+                expected_frames,
             });
     if let Some(i) = &info {
         sink(Decoded::Info(i));
@@ -143,7 +225,7 @@ pub fn decode(path: &Path, mut sink: impl FnMut(Decoded)) -> Result<u64> {
                 sample_rate_hz: spec.rate,
                 channels: spec.channels.count(),
                 roles: roles_from_mask(spec.channels),
-                expected_frames: params.n_frames,
+                expected_frames,
             };
             sink(Decoded::Info(&i));
             info = Some(i);
@@ -155,8 +237,22 @@ pub fn decode(path: &Path, mut sink: impl FnMut(Decoded)) -> Result<u64> {
             _ => buffer.insert(SampleBuffer::new(needed, spec)),
         };
         buf.copy_interleaved_ref(decoded);
-        frames += (buf.samples().len() / spec.channels.count().max(1)) as u64;
-        sink(Decoded::Audio(buf.samples()));
+        let ch = spec.channels.count().max(1);
+        let mut samples = buf.samples();
+        if let Some(edit) = &mut edit {
+            let drop = (edit.skip as usize).min(samples.len() / ch);
+            edit.skip -= drop as u64;
+            samples = &samples[drop * ch..];
+            if let Some(keep) = edit.keep {
+                let n = (keep.saturating_sub(frames) as usize).min(samples.len() / ch);
+                samples = &samples[..n * ch];
+            }
+        }
+        if samples.is_empty() {
+            continue;
+        }
+        frames += (samples.len() / ch) as u64;
+        sink(Decoded::Audio(samples));
     }
     let info = info.ok_or_else(|| anyhow!("no audio in the file"))?;
     if let Some(expected) = info.expected_frames {
