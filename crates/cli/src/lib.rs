@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod matching;
+pub mod quantize;
 pub mod render;
 
 use anyhow::{Context, Result, anyhow};

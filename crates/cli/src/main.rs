@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use lathe_cli::render::{self, OutputBits, RenderPlugin};
+use lathe_cli::render::{self, DitherMode, OutputFormat, RenderPlugin};
 use lathe_cli::{Analysis, Progress, analyze, format_table};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -86,6 +86,10 @@ enum Command {
         /// Output sample format: 32 (float), 24 or 16 (integer).
         #[arg(long, default_value_t = 32)]
         bits: u16,
+        /// Requantisation of 16- and 24-bit output: tpdf (default), shaped (noise-shaped
+        /// TPDF) or off (plain rounding).
+        #[arg(long, value_enum, value_name = "off|tpdf|shaped")]
+        dither: Option<DitherMode>,
         /// List the plugin's parameter IDs and defaults, then exit.
         #[arg(long)]
         list: bool,
@@ -133,6 +137,10 @@ enum Command {
         /// Output sample format for -o: 32 (float), 24 or 16 (integer).
         #[arg(long, default_value_t = 32)]
         bits: u16,
+        /// Requantisation of 16- and 24-bit output: tpdf (default), shaped (noise-shaped
+        /// TPDF) or off (plain rounding).
+        #[arg(long, value_enum, value_name = "off|tpdf|shaped")]
+        dither: Option<DitherMode>,
     },
 }
 
@@ -152,12 +160,12 @@ fn run_match(
     output: Option<PathBuf>,
     design: anyhow::Result<lathe_dsp::reference_core::MatchDesign>,
     smoothing: f64,
-    bits: u16,
+    format: anyhow::Result<OutputFormat>,
 ) -> ExitCode {
     use lathe_cli::matching;
     let result = (|| -> anyhow::Result<()> {
         let design = design?;
-        let bits = OutputBits::from_bits(bits)?;
+        let format = format?;
         if let Some(out) = &output {
             render::check_output(out)?;
         }
@@ -208,22 +216,30 @@ fn run_match(
             let name = mix.display().to_string();
             let mut bar = Bar::new(&name);
             let summary =
-                matching::render_matched(&mix, &mix_track, &target, &design, out, bits, |e| {
+                matching::render_matched(&mix, &mix_track, &target, &design, out, format, |e| {
                     bar.on(e)
                 })
                 .map_err(|e| e.context(name.clone()))?;
             drop(bar);
-            if !json {
-                sayln!(
-                    "Matched mix written to {}: {} frames at {} Hz, match EQ latency {} samples \
-                     compensated; {:.1} LUFS, {:.2} dBTP",
-                    out.display(),
-                    summary.frames,
-                    summary.sample_rate_hz,
-                    summary.latency_samples,
-                    summary.integrated_lufs,
-                    summary.true_peak_dbtp
-                );
+            let line = format!(
+                "Matched mix written to {}: {} frames at {} Hz, {}, match EQ latency {} samples \
+                 compensated; {:.1} LUFS, {:.2} dBTP",
+                out.display(),
+                summary.frames,
+                summary.sample_rate_hz,
+                summary.quantize.describe(),
+                summary.latency_samples,
+                summary.integrated_lufs,
+                summary.true_peak_dbtp
+            );
+            // With --json, stdout holds the JSON alone; the line goes to stderr.
+            if json {
+                eprintln!("{line}");
+            } else {
+                sayln!("{line}");
+            }
+            if let Some(warning) = summary.quantize.clip_warning() {
+                eprintln!("lathe: warning: {}: {warning}", out.display());
             }
         }
         Ok(())
@@ -328,7 +344,7 @@ fn run_render(
     input: Option<PathBuf>,
     output: Option<PathBuf>,
     sets: &[String],
-    bits: u16,
+    format: anyhow::Result<OutputFormat>,
     list: bool,
     sidechain: Option<PathBuf>,
 ) -> ExitCode {
@@ -357,7 +373,7 @@ fn run_render(
         let (Some(input), Some(output)) = (input, output) else {
             anyhow::bail!("give an input file and -o OUTPUT");
         };
-        let bits = OutputBits::from_bits(bits)?;
+        let format = format?;
         let mut sets = sets
             .iter()
             .map(|s| render::parse_assignment(s))
@@ -369,17 +385,29 @@ fn run_render(
             // A key file means: key from it (the user's own --set still wins).
             sets.insert(0, ("sc_source".to_owned(), "External".to_owned()));
         }
-        // Before anything else, and not under the input's name: the message is about the output.
+        // Before anything else, and not under the input's name: these messages are about the
+        // values and the output, not the input.
+        match plugin {
+            RenderPlugin::Limiter => render::parse_settings::<render::Limiter>(&sets).map(drop),
+            RenderPlugin::ChannelStrip => {
+                render::parse_settings::<render::ChannelStrip>(&sets).map(drop)
+            }
+            RenderPlugin::BusCompressor => {
+                render::parse_settings::<render::BusCompressor>(&sets).map(drop)
+            }
+        }?;
         render::check_output(&output)?;
         let name = input.display().to_string();
         let summary = match plugin {
             RenderPlugin::Limiter => {
                 let mut bar = Bar::new(&name);
-                render::render::<render::Limiter>(&input, &output, &sets, bits, |e| bar.on(e))
+                render::render::<render::Limiter>(&input, &output, &sets, format, |e| bar.on(e))
             }
             RenderPlugin::ChannelStrip => {
                 let mut bar = Bar::new(&name);
-                render::render::<render::ChannelStrip>(&input, &output, &sets, bits, |e| bar.on(e))
+                render::render::<render::ChannelStrip>(&input, &output, &sets, format, |e| {
+                    bar.on(e)
+                })
             }
             RenderPlugin::BusCompressor => {
                 let mut bar = Bar::new(&name);
@@ -388,24 +416,28 @@ fn run_render(
                     &output,
                     sidechain.as_deref(),
                     &sets,
-                    bits,
+                    format,
                     |e| bar.on(e),
                 )
             }
         }
         .map_err(|e| e.context(name.clone()))?;
         sayln!(
-            "{} -> {}: {} frames at {} Hz, {} channel(s), latency {} samples compensated; \
+            "{} -> {}: {} frames at {} Hz, {} channel(s), {}, latency {} samples compensated; \
              output {:.2} dBTP, {:.1} LUFS",
             name,
             output.display(),
             summary.frames,
             summary.sample_rate_hz,
             summary.channels,
+            summary.quantize.describe(),
             summary.latency_samples,
             summary.true_peak_dbtp,
             summary.integrated_lufs
         );
+        if let Some(warning) = summary.quantize.clip_warning() {
+            eprintln!("lathe: warning: {}: {warning}", output.display());
+        }
         Ok(())
     })();
     exit_status(result)
@@ -439,9 +471,18 @@ fn main() -> ExitCode {
             output,
             sets,
             bits,
+            dither,
             list,
             sidechain,
-        } => run_render(plugin, input, output, &sets, bits, list, sidechain),
+        } => run_render(
+            plugin,
+            input,
+            output,
+            &sets,
+            OutputFormat::from_args(bits, dither),
+            list,
+            sidechain,
+        ),
         Command::Match {
             mix,
             references,
@@ -455,13 +496,17 @@ fn main() -> ExitCode {
             high,
             phase,
             bits,
+            dither,
         } => {
             let phase = match phase {
                 PhaseArg::Linear => lathe_dsp::match_eq::MatchPhase::Linear,
                 PhaseArg::Minimum => lathe_dsp::match_eq::MatchPhase::Minimum,
             };
             let design = lathe_cli::matching::design(amount, smoothing, limit, low, high, phase);
-            run_match(mix, references, json, plot, output, design, smoothing, bits)
+            let format = OutputFormat::from_args(bits, dither);
+            run_match(
+                mix, references, json, plot, output, design, smoothing, format,
+            )
         }
     }
 }

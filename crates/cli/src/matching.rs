@@ -2,7 +2,7 @@
 //! the match EQ are Lathe Reference's own ([`lathe_dsp::reference`],
 //! [`lathe_dsp::reference_core`]).
 
-use crate::render::{OutputBits, RenderSummary, render_chain_with};
+use crate::render::{OutputFormat, RenderSummary, render_chain_with};
 use anyhow::{Context, Result, anyhow};
 use lathe_dsp::chain::{ChainSettings, IoSettings};
 use lathe_dsp::match_eq::{MatchPhase, MatchSettings};
@@ -482,7 +482,7 @@ pub fn render_matched(
     target_db: &[f32],
     design: &MatchDesign,
     output: &Path,
-    bits: OutputBits,
+    format: OutputFormat,
     progress: impl FnMut(crate::Progress),
 ) -> Result<RenderSummary> {
     let mix_norm = mix.analysis.normalized_spectrum_db();
@@ -499,7 +499,7 @@ pub fn render_matched(
         output,
         &settings,
         None,
-        bits,
+        format,
         progress,
         |chain, rate| {
             let (msg, _) = design_kernel(Some(&mix_norm), Some(target_db), design, rate as f64);

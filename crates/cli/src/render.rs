@@ -70,28 +70,7 @@ pub enum RenderPlugin {
     BusCompressor,
 }
 
-/// Sample format of the rendered file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputBits {
-    /// 32-bit float WAV (default).
-    Float32,
-    /// 24-bit integer WAV.
-    Int24,
-    /// 16-bit integer WAV.
-    Int16,
-}
-
-impl OutputBits {
-    /// From `--bits`: 16, 24 or 32.
-    pub fn from_bits(bits: u16) -> Result<Self> {
-        match bits {
-            32 => Ok(OutputBits::Float32),
-            24 => Ok(OutputBits::Int24),
-            16 => Ok(OutputBits::Int16),
-            other => bail!("--bits must be 16, 24 or 32, not {other}"),
-        }
-    }
-}
+pub use crate::quantize::{DitherMode, OutputBits, OutputFormat, QuantizeReport};
 
 /// What a render did.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,10 +83,12 @@ pub struct RenderSummary {
     pub channels: usize,
     /// Latency the chain had, compensated in the output, samples.
     pub latency_samples: u32,
-    /// Output true peak, dBTP.
+    /// True peak of the written samples, dBTP.
     pub true_peak_dbtp: f64,
-    /// Output integrated loudness, LUFS.
+    /// Integrated loudness of the written samples, LUFS.
     pub integrated_lufs: f64,
+    /// How the samples were written: format, dither, clipping.
+    pub quantize: QuantizeReport,
 }
 
 /// Splits `ID=VALUE`.
@@ -283,10 +264,20 @@ pub fn render<R: Renderable>(
     input: &Path,
     output: &Path,
     sets: &[(String, String)],
-    bits: OutputBits,
+    format: OutputFormat,
     progress: impl FnMut(crate::Progress),
 ) -> Result<RenderSummary> {
-    render_keyed::<R>(input, output, None, sets, bits, progress)
+    render_keyed::<R>(input, output, None, sets, format, progress)
+}
+
+/// The chain settings plugin `R`'s defaults with these assignments describe; refuses unknown
+/// IDs and values the plugin would not take (see [`apply_assignments`]).
+pub fn parse_settings<R: Renderable>(
+    sets: &[(String, String)],
+) -> Result<ChainSettings<<R::Core as Core>::Settings>> {
+    let params = R::Params::default();
+    apply_assignments(&params, sets)?;
+    Ok(R::settings(&params))
 }
 
 /// [`render`] with a key file fed to the plugin's sidechain input (resampled to the input's
@@ -296,16 +287,14 @@ pub fn render_keyed<R: Renderable>(
     output: &Path,
     key: Option<&Path>,
     sets: &[(String, String)],
-    bits: OutputBits,
+    format: OutputFormat,
     progress: impl FnMut(crate::Progress),
 ) -> Result<RenderSummary> {
-    let params = R::Params::default();
-    apply_assignments(&params, sets)?;
-    let settings = R::settings(&params);
+    let settings = parse_settings::<R>(sets)?;
     let key = key
         .map(|k| read_key(k).with_context(|| format!("sidechain {}", k.display())))
         .transpose()?;
-    render_chain::<R::Core>(input, output, &settings, key, bits, progress)
+    render_chain::<R::Core>(input, output, &settings, key, format, progress)
 }
 
 pub use lathe_io::{KeyFile, read_key};
@@ -407,10 +396,10 @@ pub fn render_chain<C: Core>(
     output: &Path,
     settings: &ChainSettings<C::Settings>,
     key: Option<KeyFile>,
-    bits: OutputBits,
+    format: OutputFormat,
     progress: impl FnMut(crate::Progress),
 ) -> Result<RenderSummary> {
-    render_chain_with::<C>(input, output, settings, key, bits, progress, |_, _| {})
+    render_chain_with::<C>(input, output, settings, key, format, progress, |_, _| {})
 }
 
 /// [`render_chain`] with `setup` run on the new chain (with the input's sample rate) before
@@ -420,7 +409,7 @@ pub fn render_chain_with<C: Core>(
     output: &Path,
     settings: &ChainSettings<C::Settings>,
     key: Option<KeyFile>,
-    bits: OutputBits,
+    format: OutputFormat,
     mut progress: impl FnMut(crate::Progress),
     setup: impl FnOnce(&mut PluginChain<C>, u32),
 ) -> Result<RenderSummary> {
@@ -457,7 +446,7 @@ pub fn render_chain_with<C: Core>(
                             info.channels,
                             settings,
                             key,
-                            bits,
+                            format,
                             setup.take(),
                         )
                     })
@@ -501,7 +490,7 @@ const BLOCK: usize = 1024;
 struct Render<C: Core> {
     chain: PluginChain<C>,
     writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>,
-    bits: OutputBits,
+    quantizer: crate::quantize::Quantizer,
     channels: usize,
     sample_rate_hz: u32,
     latency: u64,
@@ -527,7 +516,7 @@ impl<C: Core> Render<C> {
         channels: usize,
         settings: &ChainSettings<C::Settings>,
         key: Option<Vec<Vec<f32>>>,
-        bits: OutputBits,
+        format: OutputFormat,
         setup: Option<impl FnOnce(&mut PluginChain<C>, u32)>,
     ) -> Result<Self> {
         if channels == 0 || channels > MAX_CHANNELS {
@@ -540,25 +529,14 @@ impl<C: Core> Render<C> {
             chain.set_settings(settings);
         }
         let latency = chain.latency() as u64;
-        let spec = hound::WavSpec {
-            channels: channels as u16,
-            sample_rate: sample_rate_hz,
-            bits_per_sample: match bits {
-                OutputBits::Float32 => 32,
-                OutputBits::Int24 => 24,
-                OutputBits::Int16 => 16,
-            },
-            sample_format: match bits {
-                OutputBits::Float32 => hound::SampleFormat::Float,
-                _ => hound::SampleFormat::Int,
-            },
-        };
+        let quantizer = crate::quantize::Quantizer::new(format, chain.output_word_length());
+        let spec = quantizer.spec(channels as u16, sample_rate_hz);
         let writer = hound::WavWriter::create(path, spec)
             .with_context(|| format!("cannot write {}", shown.display()))?;
         Ok(Self {
             chain,
             writer,
-            bits,
+            quantizer,
             channels,
             sample_rate_hz,
             latency,
@@ -611,22 +589,18 @@ impl<C: Core> Render<C> {
         if skip == frames {
             return Ok(());
         }
-        let out: Vec<&[f32]> = self.planar.iter().map(|p| &p[skip..frames]).collect();
+        let mut out: Vec<&mut [f32]> = self
+            .planar
+            .iter_mut()
+            .map(|p| &mut p[skip..frames])
+            .collect();
+        // Requantise first: the meter and the summary see exactly the written samples.
+        self.quantizer.process(&mut out);
+        let out: Vec<&[f32]> = out.into_iter().map(|p| &*p).collect();
         self.meter.process(&out);
         for i in 0..frames - skip {
             for plane in &out {
-                let x = plane[i];
-                match self.bits {
-                    OutputBits::Float32 => self.writer.write_sample(x)?,
-                    OutputBits::Int24 => self.writer.write_sample(
-                        (x as f64 * 8_388_608.0)
-                            .round()
-                            .clamp(-8_388_608.0, 8_388_607.0) as i32,
-                    )?,
-                    OutputBits::Int16 => self.writer.write_sample(
-                        (x as f64 * 32_768.0).round().clamp(-32_768.0, 32_767.0) as i16,
-                    )?,
-                }
+                self.quantizer.write(&mut self.writer, plane[i])?;
             }
         }
         Ok(())
@@ -652,6 +626,7 @@ impl<C: Core> Render<C> {
             latency_samples: self.latency as u32,
             true_peak_dbtp: report.true_peak_dbtp,
             integrated_lufs: report.integrated_lufs,
+            quantize: self.quantizer.report(),
         })
     }
 }

@@ -385,7 +385,10 @@ fn a_directory_is_named_as_one() {
 /// The first frame whose left sample reaches a quarter of the file's peak.
 fn onset(planar: &[Vec<f32>]) -> usize {
     let peak = planar[0].iter().fold(0.0f32, |m, x| m.max(x.abs()));
-    planar[0].iter().position(|x| x.abs() >= 0.25 * peak).unwrap()
+    planar[0]
+        .iter()
+        .position(|x| x.abs() >= 0.25 * peak)
+        .unwrap()
 }
 
 #[test]
@@ -404,7 +407,11 @@ fn lossy_files_decode_gaplessly() {
         "tone-23-alac.m4a",
     ] {
         let lossy = lathe_io::read_key(&fixture(name)).unwrap();
-        assert_eq!(lossy.planar[0].len(), flac.planar[0].len(), "{name}: length");
+        assert_eq!(
+            lossy.planar[0].len(),
+            flac.planar[0].len(),
+            "{name}: length"
+        );
         let lag = onset(&lossy.planar) as i64 - start as i64;
         assert!(lag.abs() <= 8, "{name}: starts {lag} frames from the FLAC");
     }

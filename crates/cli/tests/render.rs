@@ -2,7 +2,7 @@
 //! it, lined up with the input and as long; values parse as the plugin parses them; failures
 //! lose nothing.
 
-use lathe_cli::render::{self, OutputBits};
+use lathe_cli::render::{self, OutputBits, OutputFormat};
 use lathe_dsp::chain::{ChainSettings, Core};
 use lathe_dsp::dither::DitherDepth;
 use lathe_dsp::mastering::{LimiterSettings, Oversampling};
@@ -132,7 +132,7 @@ fn render_is_the_plugin_chain_with_the_parsed_settings() {
             "dither=16 bit",
             "noise_shaping=on",
         ]),
-        OutputBits::Float32,
+        OutputFormat::FLOAT32,
         |_| {},
     )
     .unwrap();
@@ -188,7 +188,7 @@ fn output_lines_up_with_the_input() {
     write_wav(&input, &x, 48_000);
     for os in ["1x", "4x", "16x"] {
         let s = sets(&[&format!("oversampling={os}"), "lookahead=5"]);
-        render::render::<render::Limiter>(&input, &output, &s, OutputBits::Float32, |_| {})
+        render::render::<render::Limiter>(&input, &output, &s, OutputFormat::FLOAT32, |_| {})
             .unwrap();
         let (_, y) = read_wav(&output);
         assert_eq!(y[0].len(), x[0].len());
@@ -211,7 +211,7 @@ fn integer_output_formats() {
             &input,
             &output,
             &[],
-            OutputBits::from_bits(bits).unwrap(),
+            OutputBits::from_bits(bits).unwrap().into(),
             |_| {},
         )
         .unwrap();
@@ -232,7 +232,7 @@ fn bad_input_loses_nothing() {
     let corrupt = dir.join("corrupt.wav");
     std::fs::write(&corrupt, b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk").unwrap();
     let err =
-        render::render::<render::Limiter>(&corrupt, &output, &[], OutputBits::Float32, |_| {})
+        render::render::<render::Limiter>(&corrupt, &output, &[], OutputFormat::FLOAT32, |_| {})
             .unwrap_err();
     assert!(
         format!("{err:#}").contains("cannot read") || format!("{err:#}").contains("unsupported"),
@@ -247,14 +247,14 @@ fn bad_input_loses_nothing() {
 
     let input = dir.join("in.wav");
     write_wav(&input, &programme(0.2, 48_000, 2), 48_000);
-    let e = render::render::<render::Limiter>(&input, &input, &[], OutputBits::Float32, |_| {})
+    let e = render::render::<render::Limiter>(&input, &input, &[], OutputFormat::FLOAT32, |_| {})
         .unwrap_err();
     assert!(e.to_string().contains("overwrite the input"), "{e}");
     let e = render::render::<render::Limiter>(
         &input,
         &output,
         &sets(&["celing=-1"]),
-        OutputBits::Float32,
+        OutputFormat::FLOAT32,
         |_| {},
     )
     .unwrap_err();
@@ -265,7 +265,7 @@ fn bad_input_loses_nothing() {
         &input,
         &output,
         &sets(&["ceiling=loud"]),
-        OutputBits::Float32,
+        OutputFormat::FLOAT32,
         |_| {},
     )
     .unwrap_err();
@@ -367,7 +367,7 @@ fn channel_strip_render_is_the_chain_with_the_parsed_settings() {
         &input,
         &output,
         &assignments,
-        OutputBits::Float32,
+        OutputFormat::FLOAT32,
         |_| {},
     )
     .unwrap();
@@ -508,7 +508,7 @@ fn bus_compressor_renders_keyed_by_a_sidechain_file() {
         &output,
         Some(&key_same),
         &sets_keyed,
-        OutputBits::Float32,
+        OutputFormat::FLOAT32,
         |_| {},
     )
     .unwrap();
@@ -546,7 +546,7 @@ fn bus_compressor_renders_keyed_by_a_sidechain_file() {
         &output,
         Some(&key_other),
         &sets_keyed,
-        OutputBits::Float32,
+        OutputFormat::FLOAT32,
         |_| {},
     )
     .unwrap();
@@ -592,7 +592,7 @@ fn bus_compressor_renders_keyed_by_a_sidechain_file() {
         &dir.join("never.wav"),
         Some(&dir.join("bad.wav")),
         &sets_keyed,
-        OutputBits::Float32,
+        OutputFormat::FLOAT32,
         |_| {},
     )
     .unwrap_err();
@@ -690,6 +690,8 @@ fn set_values_are_read_or_refused_never_clamped() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{set}: {stderr}");
         assert!(stderr.contains(says), "{set}: {stderr}");
+        // About the value, not the input file: not under the input's name.
+        assert!(!stderr.contains("in.wav"), "{set}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert_eq!(std::fs::read(&output).unwrap(), b"precious", "{set}");
     }
@@ -706,7 +708,7 @@ fn outputs_that_are_not_plain_wav_files_are_refused() {
     let input = dir.join("in.wav");
     write_wav(&input, &programme(0.2, 48_000, 2), 48_000);
     let render_to = |output: &Path| {
-        render::render::<render::Limiter>(&input, output, &[], OutputBits::Float32, |_| {})
+        render::render::<render::Limiter>(&input, output, &[], OutputFormat::FLOAT32, |_| {})
             .map(|_| ())
             .unwrap_err()
             .to_string()

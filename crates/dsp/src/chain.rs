@@ -62,6 +62,12 @@ pub trait Core: Send {
     /// Runs after the output trim and before the bypass crossfade, for stages that must be
     /// last in the signal path (dither). Default: nothing.
     fn process_output(&mut self, _main: &mut [&mut [f32]]) {}
+
+    /// The word length [`Core::process_output`] requantises to (the limiter's dither), if any:
+    /// every output sample is then a whole number of LSBs at that many bits. Default: `None`.
+    fn output_word_length(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// Settings shared by every plugin: trims and bypass.
@@ -169,6 +175,18 @@ impl<C: Core> PluginChain<C> {
     /// Write access to the core, for readouts that are taken (reset on read).
     pub fn core_mut(&mut self) -> &mut C {
         &mut self.core
+    }
+
+    /// The word length the chain's output is already quantised to (see
+    /// [`Core::output_word_length`]); `None` while bypass is on or moving, when the output is
+    /// (partly) the dry signal.
+    pub fn output_word_length(&self) -> Option<u32> {
+        let processed = !self.settings.io.bypass
+            && !self.core_idle
+            && self.warmup_left == 0
+            && !self.bypass_mix.is_ramping()
+            && self.bypass_mix.target() == 0.0;
+        processed.then(|| self.core.output_word_length()).flatten()
     }
 
     /// Applies settings. Trims and bypass ramp smoothly, except for the first call after

@@ -653,6 +653,10 @@ impl Core for LimiterCore {
         self.drive = db_to_gain(io.input_gain_db);
     }
 
+    fn output_word_length(&self) -> Option<u32> {
+        self.dither.depth().bits()
+    }
+
     fn process_output(&mut self, main: &mut [&mut [f32]]) {
         let channels = main.len().min(self.channels);
         let main = &mut main[..channels];

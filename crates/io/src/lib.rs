@@ -120,9 +120,13 @@ fn unsupported_codec(codec: CodecType) -> anyhow::Error {
         _ => "",
     };
     if name.is_empty() {
-        anyhow!("its audio codec is not supported (Lathe reads {READABLE}); convert it to WAV or FLAC first")
+        anyhow!(
+            "its audio codec is not supported (Lathe reads {READABLE}); convert it to WAV or FLAC first"
+        )
     } else {
-        anyhow!("{name} audio is not supported (Lathe reads {READABLE}); convert it to WAV or FLAC first")
+        anyhow!(
+            "{name} audio is not supported (Lathe reads {READABLE}); convert it to WAV or FLAC first"
+        )
     }
 }
 
@@ -181,10 +185,7 @@ pub fn decode(path: &Path, mut sink: impl FnMut(Decoded)) -> Result<u64> {
         .map_err(|_| unsupported_codec(params.codec))?;
 
     let mut edit = mp4_edit(path, params.sample_rate);
-    let expected_frames = edit
-        .as_ref()
-        .and_then(|e| e.keep)
-        .or(params.n_frames);
+    let expected_frames = edit.as_ref().and_then(|e| e.keep).or(params.n_frames);
     let mut info: Option<StreamInfo> =
         params
             .sample_rate
