@@ -479,3 +479,76 @@ fn a_plot_that_cannot_be_written_is_refused_with_a_sentence() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `lathe analyze --json FILE`'s integrated loudness.
+fn analyzed_lufs(path: &Path) -> f64 {
+    let o = Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .args(["analyze", "--json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v[0]["integrated_lufs"].as_f64().unwrap()
+}
+
+#[test]
+fn match_reads_mono_and_surround_as_analyze_does() {
+    // Before, match fed every file to the analyzer as a left/right pair: a mono mix read 3 LU
+    // louder than `lathe analyze` reads it (dual mono), and a 5.1 mix only its front pair.
+    let dir = temp_dir("channels");
+    let sr = 48_000;
+    let reference = dir.join("ref.wav");
+    write_wav(&reference, &noise(8.0, sr, 2, 0.1, reference_shape), sr, 32);
+    let voice = shaped_noise(8 * sr as usize, sr as f64, 5, 0.05, mix_shape);
+    let mono = dir.join("mono.wav");
+    write_wav(&mono, std::slice::from_ref(&voice), sr, 32);
+    let dual = dir.join("dual.wav");
+    write_wav(&dual, &[voice.clone(), voice.clone()], sr, 32);
+    // 5.1 (L R C LFE Ls Rs): the centre and surrounds carry most of the loudness.
+    let other = |seed| shaped_noise(8 * sr as usize, sr as f64, seed, 0.08, mix_shape);
+    let surround = dir.join("five-one.wav");
+    write_wav(
+        &surround,
+        &[
+            voice.clone(),
+            voice.clone(),
+            other(7),
+            other(8),
+            other(9),
+            other(10),
+        ],
+        sr,
+        32,
+    );
+    let report = |mix: &Path| -> serde_json::Value {
+        let o = lathe(&[mix.to_str().unwrap(), reference.to_str().unwrap(), "--json"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let lufs = |v: &serde_json::Value| v["mix"]["integrated_lufs"].as_f64().unwrap();
+    let mut corrections = Vec::new();
+    for mix in [&mono, &dual, &surround] {
+        let v = report(mix);
+        let (got, analyzed) = (lufs(&v), analyzed_lufs(mix));
+        assert!(
+            (got - analyzed).abs() < 0.01,
+            "{}: match reads {got:.2} LUFS, analyze {analyzed:.2}",
+            mix.display()
+        );
+        corrections.push(v["correction_db"].clone());
+    }
+    // A mono mix plays as dual mono: its tone compares exactly as the dual-mono file's does,
+    // although BS.1770 reads it 3.01 LU quieter.
+    assert!((analyzed_lufs(&dual) - analyzed_lufs(&mono) - 3.01).abs() < 0.02);
+    let (a, b) = (
+        corrections[0].as_array().unwrap(),
+        corrections[1].as_array().unwrap(),
+    );
+    for (x, y) in a.iter().zip(b) {
+        assert!(
+            (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 0.02,
+            "{x} vs {y}"
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

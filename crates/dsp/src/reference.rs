@@ -110,13 +110,26 @@ pub struct Analysis {
     pub spectrum_db: Vec<f32>,
     /// The ten octave bands of [`OCTAVE_CENTRES_HZ`].
     pub bands: Vec<BandStats>,
+    /// Integrated loudness of the left/right pair the spectrum and stereo figures come from,
+    /// LUFS, when it differs from [`Analysis::integrated_lufs`]: a mono file (analysed as the
+    /// pair it plays as, both speakers) or the front pair of a surround file. The spectrum is
+    /// normalised by it, so a mono mix and the same mix as dual-mono stereo compare equal in
+    /// tone. `None` (and absent from older saved analyses) when it is the integrated loudness.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair_lufs: Option<f64>,
 }
 
 impl Analysis {
-    /// The spectrum relative to the integrated loudness (dB re LUFS), so recordings at different
-    /// levels compare in tone. Missing points stay [`NO_DATA_DB`].
+    /// The loudness the spectrum is relative to: [`Analysis::pair_lufs`] or the integrated.
+    fn spectrum_offset_lufs(&self) -> f64 {
+        self.pair_lufs.or(self.integrated_lufs).unwrap_or(0.0)
+    }
+
+    /// The spectrum relative to the integrated loudness (dB re LUFS; of the analysed pair, see
+    /// [`Analysis::pair_lufs`]), so recordings at different levels compare in tone. Missing
+    /// points stay [`NO_DATA_DB`].
     pub fn normalized_spectrum_db(&self) -> Vec<f32> {
-        let offset = self.integrated_lufs.unwrap_or(0.0) as f32;
+        let offset = self.spectrum_offset_lufs() as f32;
         self.spectrum_db
             .iter()
             .map(|&v| if v > MISSING_DB { v - offset } else { v })
@@ -128,9 +141,9 @@ impl Analysis {
         tilt_db_per_octave(&self.spectrum_db)
     }
 
-    /// A band's level relative to the integrated loudness, dB.
+    /// A band's level relative to the integrated loudness (of the analysed pair), dB.
     pub fn normalized_band_db(&self, band: usize) -> f64 {
-        self.bands[band].level_db - self.integrated_lufs.unwrap_or(0.0)
+        self.bands[band].level_db - self.spectrum_offset_lufs()
     }
 
     /// Checks that the analysis is whole (a persisted one may come from a corrupt state).
@@ -531,6 +544,7 @@ impl Analyzer {
             width_pct,
             spectrum_db,
             bands,
+            pair_lufs: None,
         }
     }
 }
@@ -570,6 +584,17 @@ fn loudness_only(sample_rate_hz: f64) -> LoudnessMeter {
 
 /// Puts the two threads' results together.
 fn combine(analyzer: &Analyzer, meter: &LoudnessMeter, pl: Peaks, pr: Peaks) -> Analysis {
+    combine_with_pair(analyzer, meter, None, pl, pr)
+}
+
+/// [`combine`] with the pair's own loudness meter when the file is not a plain stereo pair.
+fn combine_with_pair(
+    analyzer: &Analyzer,
+    meter: &LoudnessMeter,
+    pair: Option<&LoudnessMeter>,
+    pl: Peaks,
+    pr: Peaks,
+) -> Analysis {
     let mut report = meter.report();
     let db = |v: f32| crate::loudness::amplitude_to_db(v as f64);
     report.true_peak_dbtp = db(pl.0.max(pr.0));
@@ -581,6 +606,7 @@ fn combine(analyzer: &Analyzer, meter: &LoudnessMeter, pl: Peaks, pr: Peaks) -> 
     };
     let mut analysis = analyzer.analysis_with(&report);
     analysis.clipped_samples = pl.2 + pr.2;
+    analysis.pair_lufs = pair.map(|m| m.integrated_lufs()).filter(|v| v.is_finite());
     analysis
 }
 
@@ -615,41 +641,104 @@ pub fn analyze_stereo(sample_rate_hz: f64, left: &[f32], right: &[f32]) -> Analy
     combine(&analyzer, &meter, pl, pr)
 }
 
-/// A chunk of stereo audio shared by the two analysis threads.
-type Chunk = std::sync::Arc<[Vec<f32>; 2]>;
+/// A chunk of audio, every channel, shared by the two analysis threads.
+type Chunk = std::sync::Arc<Vec<Vec<f32>>>;
 
-/// Analyses a recording while it is still being decoded: the caller pushes stereo chunks as
-/// they come, and two threads analyse them as [`analyze_stereo`] splits the work, so decoding
-/// overlaps the analysis. The result equals [`analyze_stereo`]'s on the whole recording.
+/// Analyses a recording while it is still being decoded: the caller pushes chunks as they come,
+/// and two threads analyse them as [`analyze_stereo`] splits the work, so decoding overlaps the
+/// analysis. For a stereo file the result equals [`analyze_stereo`]'s on the whole recording.
+///
+/// Loudness and peaks are measured on every channel with its BS.1770 role (a mono file as one
+/// channel, a 5.1 file with its surrounds weighted and the LFE left out), exactly as `lathe
+/// analyze` measures them; the spectrum and the stereo figures come from the left/right pair
+/// (mono: the channel twice; surround: the front pair), whose own loudness normalises the
+/// spectrum ([`Analysis::pair_lufs`]).
 #[derive(Debug)]
 pub struct StreamAnalyzer {
     to: Vec<std::sync::mpsc::SyncSender<Chunk>>,
-    loudness: std::thread::JoinHandle<(LoudnessMeter, Peaks)>,
+    loudness: std::thread::JoinHandle<(LoudnessMeter, Option<LoudnessMeter>, Peaks)>,
     spectrum: std::thread::JoinHandle<(Analyzer, Peaks)>,
 }
 
 impl StreamAnalyzer {
-    /// Starts the two analysis threads for audio at `sample_rate_hz`.
+    /// Starts the two analysis threads for stereo audio at `sample_rate_hz`.
     pub fn new(sample_rate_hz: f64) -> Self {
+        Self::with_roles(
+            sample_rate_hz,
+            &[
+                crate::loudness::ChannelRole::Left,
+                crate::loudness::ChannelRole::Right,
+            ],
+        )
+    }
+
+    /// Starts the two analysis threads for audio whose channels have these roles (at least
+    /// one channel).
+    pub fn with_roles(sample_rate_hz: f64, roles: &[crate::loudness::ChannelRole]) -> Self {
+        use crate::loudness::ChannelRole;
         use std::sync::mpsc::sync_channel;
+        let roles = if roles.is_empty() {
+            vec![ChannelRole::Center]
+        } else {
+            roles.to_vec()
+        };
+        // The pair: front left and right when the roles name them, else the first two
+        // channels; a mono file is its channel twice.
+        let find = |r: ChannelRole, fallback: usize| {
+            roles
+                .iter()
+                .position(|&x| x == r)
+                .unwrap_or(fallback.min(roles.len() - 1))
+        };
+        let pair = if roles.len() == 1 {
+            (0, 0)
+        } else {
+            (find(ChannelRole::Left, 0), find(ChannelRole::Right, 1))
+        };
+        let plain_stereo = roles == [ChannelRole::Left, ChannelRole::Right];
         // A few chunks in flight: enough to keep both threads busy, little memory.
         let (to_loudness, from_a) = sync_channel::<Chunk>(4);
         let (to_spectrum, from_b) = sync_channel::<Chunk>(4);
+        // The right channel's peaks are the spectrum thread's (it has less to do), the rest
+        // the loudness thread's.
+        let right_peaks_elsewhere = pair.1 != pair.0;
+        let loudness_roles = roles.clone();
         let loudness = std::thread::spawn(move || {
-            let mut meter = loudness_only(sample_rate_hz);
-            let mut peaks = new_peaks(sample_rate_hz);
+            let mut meter = LoudnessMeter::new(sample_rate_hz, &loudness_roles);
+            meter.set_peaks_enabled(false);
+            let mut pair_meter = (!plain_stereo).then(|| loudness_only(sample_rate_hz));
+            let mut peaks: Vec<(TruePeak, u64)> = (0..loudness_roles.len())
+                .map(|_| new_peaks(sample_rate_hz))
+                .collect();
             for chunk in from_a {
-                meter.process(&[&chunk[0], &chunk[1]]);
-                feed_peaks(&mut peaks, &chunk[0]);
+                let all: Vec<&[f32]> = chunk.iter().map(|c| c.as_slice()).collect();
+                meter.process(&all);
+                if let Some(m) = pair_meter.as_mut() {
+                    m.process(&[all[pair.0], all[pair.1]]);
+                }
+                for (c, p) in peaks.iter_mut().enumerate() {
+                    if !(right_peaks_elsewhere && c == pair.1) {
+                        feed_peaks(p, all[c]);
+                    }
+                }
             }
-            (meter, read_peaks(&peaks))
+            let mut total: Peaks = (0.0, 0.0, 0);
+            for (c, p) in peaks.iter().enumerate() {
+                if !(right_peaks_elsewhere && c == pair.1) {
+                    let (tp, sp, clips) = read_peaks(p);
+                    total = (total.0.max(tp), total.1.max(sp), total.2 + clips);
+                }
+            }
+            (meter, pair_meter, total)
         });
         let spectrum = std::thread::spawn(move || {
             let mut analyzer = spectrum_only(sample_rate_hz);
             let mut peaks = new_peaks(sample_rate_hz);
             for chunk in from_b {
-                analyzer.push(&chunk[0], &chunk[1]);
-                feed_peaks(&mut peaks, &chunk[1]);
+                analyzer.push(&chunk[pair.0], &chunk[pair.1]);
+                if right_peaks_elsewhere {
+                    feed_peaks(&mut peaks, &chunk[pair.1]);
+                }
             }
             (analyzer, read_peaks(&peaks))
         });
@@ -660,12 +749,20 @@ impl StreamAnalyzer {
         }
     }
 
-    /// Hands over the next stereo chunk (equal lengths; the shorter decides).
-    pub fn push(&mut self, mut left: Vec<f32>, mut right: Vec<f32>) {
-        let n = left.len().min(right.len());
-        left.truncate(n);
-        right.truncate(n);
-        let chunk: Chunk = std::sync::Arc::new([left, right]);
+    /// Hands over the next stereo chunk (equal lengths; the shorter decides). For a stream
+    /// started with [`StreamAnalyzer::new`].
+    pub fn push(&mut self, left: Vec<f32>, right: Vec<f32>) {
+        self.push_channels(vec![left, right]);
+    }
+
+    /// Hands over the next chunk, one `Vec` per channel in the order of the roles (equal
+    /// lengths; the shortest decides).
+    pub fn push_channels(&mut self, mut channels: Vec<Vec<f32>>) {
+        let n = channels.iter().map(|c| c.len()).min().unwrap_or(0);
+        for c in &mut channels {
+            c.truncate(n);
+        }
+        let chunk: Chunk = std::sync::Arc::new(channels);
         for to in &self.to {
             // A thread that died (a bug) is reported by `finish`.
             let _ = to.send(chunk.clone());
@@ -678,7 +775,9 @@ impl StreamAnalyzer {
         let loudness = self.loudness.join();
         let spectrum = self.spectrum.join();
         match (loudness, spectrum) {
-            (Ok((meter, pl)), Ok((analyzer, pr))) => Ok(combine(&analyzer, &meter, pl, pr)),
+            (Ok((meter, pair, pl)), Ok((analyzer, pr))) => {
+                Ok(combine_with_pair(&analyzer, &meter, pair.as_ref(), pl, pr))
+            }
             _ => Err("the analysis failed".into()),
         }
     }

@@ -325,9 +325,11 @@ pub fn read_audio(path: &Path, mut progress: impl FnMut(f32)) -> Result<KeyFile>
 const ANALYSIS_CHUNK: usize = 32_768;
 
 /// Decodes a file and analyses it ([`lathe_dsp::reference`], as Lathe Reference does) while it
-/// decodes: the two analysis threads work on what is decoded so far. Mono is analysed as both
-/// sides; of more channels, the first two (front left and right). With `keep_audio`, the
-/// decoded stereo audio is returned too. `progress` gets 0 to 1 when the container announces
+/// decodes: the two analysis threads work on what is decoded so far. Loudness and peaks are
+/// measured on every channel with its BS.1770 role, as `lathe analyze` measures them (mono as
+/// one channel, 5.1 with weighted surrounds and no LFE); the spectrum and stereo figures on the
+/// left/right pair (mono: the channel twice; surround: the front pair). With `keep_audio`, that
+/// pair's decoded audio is returned too. `progress` gets 0 to 1 when the container announces
 /// its length.
 pub fn analyze_file(
     path: &Path,
@@ -339,37 +341,58 @@ pub fn analyze_file(
     let mut rate = 0;
     let mut channels = 0;
     let mut expected = 0usize;
-    let mut chunk = [Vec::new(), Vec::new()];
+    // The pair kept for `keep_audio`: front left and right (mono: the channel twice).
+    let mut pair = (0usize, 0usize);
+    let mut chunk: Vec<Vec<f32>> = Vec::new();
     let mut kept = [Vec::new(), Vec::new()];
     let mut frames = 0usize;
+    let mut hand_over = |a: &mut StreamAnalyzer,
+                         chunk: &mut Vec<Vec<f32>>,
+                         kept: &mut [Vec<f32>; 2],
+                         pair: (usize, usize)| {
+        if keep_audio {
+            kept[0].extend_from_slice(&chunk[pair.0]);
+            kept[1].extend_from_slice(&chunk[pair.1]);
+        }
+        let full = std::mem::replace(chunk, vec![Vec::with_capacity(ANALYSIS_CHUNK); chunk.len()]);
+        a.push_channels(full);
+    };
     decode(path, |event| match event {
         Decoded::Info(info) => {
             rate = info.sample_rate_hz;
-            channels = info.channels;
+            channels = info.channels.max(1);
             expected = info.expected_frames.unwrap_or(0).min(1 << 28) as usize;
             if keep_audio {
                 kept = [Vec::with_capacity(expected), Vec::with_capacity(expected)];
             }
-            analyzer = Some(StreamAnalyzer::new(rate as f64));
+            let position = |r: ChannelRole, fallback: usize| {
+                info.roles
+                    .iter()
+                    .position(|&x| x == r)
+                    .unwrap_or(fallback.min(channels - 1))
+            };
+            pair = (
+                position(ChannelRole::Left, 0),
+                position(ChannelRole::Right, 1),
+            );
+            if channels == 1 {
+                pair = (0, 0);
+            }
+            chunk = vec![Vec::with_capacity(ANALYSIS_CHUNK); channels];
+            analyzer = Some(StreamAnalyzer::with_roles(rate as f64, &info.roles));
         }
         Decoded::Audio(samples) => {
             let Some(a) = analyzer.as_mut() else {
                 return;
             };
-            let ch = channels.max(1);
-            let right = usize::from(ch > 1);
-            for frame in samples.chunks_exact(ch) {
-                chunk[0].push(frame[0]);
-                chunk[1].push(frame[right]);
-            }
-            frames += samples.len() / ch;
-            if chunk[0].len() >= ANALYSIS_CHUNK {
-                if keep_audio {
-                    kept[0].extend_from_slice(&chunk[0]);
-                    kept[1].extend_from_slice(&chunk[1]);
+            for frame in samples.chunks_exact(channels) {
+                for (c, &x) in chunk.iter_mut().zip(frame) {
+                    c.push(x);
                 }
-                let [l, r] = std::mem::take(&mut chunk);
-                a.push(l, r);
+            }
+            frames += samples.len() / channels;
+            if chunk[0].len() >= ANALYSIS_CHUNK {
+                hand_over(a, &mut chunk, &mut kept, pair);
             }
             if expected > 0 {
                 progress((frames as f32 / expected as f32).min(1.0));
@@ -380,12 +403,7 @@ pub fn analyze_file(
     if frames == 0 {
         bail!("no audio in the file");
     }
-    if keep_audio {
-        kept[0].extend_from_slice(&chunk[0]);
-        kept[1].extend_from_slice(&chunk[1]);
-    }
-    let [l, r] = chunk;
-    a.push(l, r);
+    hand_over(&mut a, &mut chunk, &mut kept, pair);
     let analysis = a.finish().map_err(|e| anyhow!(e))?;
     let audio = keep_audio.then(|| KeyFile {
         sample_rate_hz: rate,
