@@ -204,13 +204,17 @@ fn run_match(
         } else {
             say!("{}", matching::format_report(&report));
         }
-        if let Some(path) = &plot {
-            matching::plot(&report, smoothing, path)
-                .with_context(|| format!("cannot write the plot {}", path.display()))?;
-            if !json {
-                sayln!("\nPlot written to {}", path.display());
+        // The plot is moved into place only when the matched render (if asked for) has
+        // succeeded too: a failed run leaves nothing behind.
+        let staged_plot = match &plot {
+            Some(path) => {
+                let staged = render::StagedFile::new(path);
+                matching::plot(&report, smoothing, staged.path())
+                    .with_context(|| format!("cannot write the plot {}", path.display()))?;
+                Some(staged)
             }
-        }
+            None => None,
+        };
         if let Some(out) = &output {
             let target = matching::target_spectrum(&tracks);
             let name = mix.display().to_string();
@@ -240,6 +244,12 @@ fn run_match(
             }
             if let Some(warning) = summary.quantize.clip_warning() {
                 eprintln!("lathe: warning: {}: {warning}", out.display());
+            }
+        }
+        if let (Some(staged), Some(path)) = (staged_plot, &plot) {
+            staged.commit()?;
+            if !json {
+                sayln!("\nPlot written to {}", path.display());
             }
         }
         Ok(())

@@ -174,45 +174,60 @@ pub fn compare(mix: &Track, references: &[Track], design: &MatchDesign) -> Match
 
 use lathe_dsp::reference::fmt_opt;
 
+/// File names longer than this are shortened in the middle in the text report.
+const MAX_NAME_CHARS: usize = 40;
+/// Width of the text report's label column.
+const LABEL_CHARS: usize = 24;
+
+/// The file's name (no folder), shortened in the middle when very long.
 fn short_name(file: &str) -> String {
     let name = Path::new(file)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.to_owned());
-    if name.chars().count() > 18 {
-        let s: String = name.chars().take(17).collect();
-        format!("{s}~")
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() > MAX_NAME_CHARS {
+        let keep = MAX_NAME_CHARS - 3;
+        let head: String = chars[..keep / 2].iter().collect();
+        let tail: String = chars[chars.len() - (keep - keep / 2)..].iter().collect();
+        format!("{head}...{tail}")
     } else {
         name
     }
 }
 
-/// The side-by-side table `lathe match` prints.
+/// The side-by-side table `lathe match` prints: one column per recording, as wide as its
+/// longest name, so the columns stay aligned; the octave bands with a header and units.
 pub fn format_report(r: &MatchReport) -> String {
     let tracks: Vec<&TrackReport> = std::iter::once(&r.mix).chain(&r.references).collect();
+    let names: Vec<String> = tracks.iter().map(|t| short_name(&t.file)).collect();
+    // Each column is wide enough for its name and for the band table's three sub-columns;
+    // the last, the match EQ's, for its header.
+    let widths: Vec<usize> = names
+        .iter()
+        .map(|n| n.chars().count().max(22) + 2)
+        .chain([12])
+        .collect();
     let mut out = String::new();
     let row = |out: &mut String, label: &str, cells: Vec<String>| {
-        out.push_str(&format!("{label:<22}"));
-        for c in cells {
-            out.push_str(&format!("{c:>20}"));
-        }
+        let line = cells
+            .iter()
+            .zip(&widths)
+            .fold(format!("{label:<LABEL_CHARS$}"), |l, (c, &w)| {
+                l + &format!("{c:>w$}")
+            });
+        out.push_str(line.trim_end());
         out.push('\n');
     };
-    row(
-        &mut out,
-        "",
-        tracks
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                if i == 0 {
-                    format!("mix: {}", short_name(&t.file))
-                } else {
-                    short_name(&t.file)
-                }
-            })
-            .collect(),
-    );
+    let roles: Vec<String> = (0..tracks.len())
+        .map(|i| match (i, r.references.len()) {
+            (0, _) => "mix".to_owned(),
+            (_, 1) => "reference".to_owned(),
+            (i, _) => format!("reference {i}"),
+        })
+        .collect();
+    row(&mut out, "", roles.clone());
+    row(&mut out, "", names.clone());
     let metric = |f: &dyn Fn(&TrackReport) -> String| tracks.iter().map(|t| f(t)).collect();
     row(
         &mut out,
@@ -257,34 +272,75 @@ pub fn format_report(r: &MatchReport) -> String {
     );
     row(
         &mut out,
-        "Duration / rate",
-        metric(&|t| format!("{:.1} s {:.1} kHz", t.duration_s, t.sample_rate_hz / 1000.0)),
+        "Duration",
+        metric(&|t| format!("{:.1} s", t.duration_s)),
     );
-    out.push_str("\nOctave bands (level re integrated loudness / crest / width)\n");
+    row(
+        &mut out,
+        "Sample rate",
+        metric(&|t| format!("{:.1} kHz", t.sample_rate_hz / 1000.0)),
+    );
+
+    // The octave bands: level (re the integrated loudness), crest factor and width of each
+    // recording, and the match EQ's correction at the band's centre.
+    let sub = |a: &str, b: &str, c: &str| format!("{a:>8}{b:>7}{c:>7}");
+    let with_eq = |mut cells: Vec<String>, eq: String| {
+        cells.push(eq);
+        cells
+    };
+    out.push('\n');
+    row(
+        &mut out,
+        "Octave bands",
+        with_eq(names.clone(), "match EQ".into()),
+    );
+    row(
+        &mut out,
+        "",
+        with_eq(
+            tracks
+                .iter()
+                .map(|_| sub("level", "crest", "width"))
+                .collect(),
+            "correction".into(),
+        ),
+    );
+    row(
+        &mut out,
+        "",
+        with_eq(
+            tracks.iter().map(|_| sub("dB", "dB", "%")).collect(),
+            "dB".into(),
+        ),
+    );
     for (i, &c) in OCTAVE_CENTRES_HZ.iter().enumerate() {
         let label = if c >= 1000.0 {
-            format!("{:>5} kHz", c / 1000.0)
+            format!("{:>6} kHz", c / 1000.0)
         } else {
             format!("{c:>6} Hz")
         };
+        let eq = lathe_dsp::match_eq::curve_at(&r.correction_db, c);
         row(
             &mut out,
-            &label,
-            metric(&|t| {
-                let b = &t.bands[i];
-                format!("{:+.1} {:.1} {:.0}%", b.level_db, b.crest_db, b.width_pct)
-            }),
+            &format!("  {label}"),
+            with_eq(
+                metric(&|t| {
+                    let b = &t.bands[i];
+                    format!(
+                        "{:>+8.1}{:>7.1}{:>7.0}",
+                        b.level_db, b.crest_db, b.width_pct
+                    )
+                }),
+                format!("{eq:+.1}"),
+            ),
         );
     }
     out.push_str(&format!(
-        "\nTarget tilt minus mix tilt: {:+.2} dB/oct\nCorrection (match EQ):",
+        "\nLevel: relative to the integrated loudness. Crest: how far the band's loudest \
+         400 ms rise over its\nmean. Width: 0 % mono, 100 % uncorrelated, 200 % out of phase.\n\
+         \nTarget tilt minus mix tilt: {:+.2} dB/oct\n\nMaster-ready checks on the mix\n",
         r.tilt_difference_db_per_octave
     ));
-    for &c in &OCTAVE_CENTRES_HZ {
-        let v = lathe_dsp::match_eq::curve_at(&r.correction_db, c);
-        out.push_str(&format!(" {}:{v:+.1}", fmt_hz(c)));
-    }
-    out.push_str(" dB\n\nMaster-ready checks on the mix\n");
     for c in &r.checks {
         let tag = match c.status {
             Status::Pass => "ok  ",
@@ -304,6 +360,177 @@ fn fmt_hz(f: f64) -> String {
     }
 }
 
+/// A corner of a chart, where its legend goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Corner {
+    /// Top left.
+    UpperLeft,
+    /// Top right.
+    UpperRight,
+    /// Bottom left.
+    LowerLeft,
+    /// Bottom right.
+    LowerRight,
+}
+
+impl Corner {
+    /// The part of the plot area a legend in this corner covers, as fractions of the width
+    /// and height from the lower left: `((x0, x1), (y0, y1))`.
+    pub fn region(self) -> ((f64, f64), (f64, f64)) {
+        let (left, right, low, high) = ((0.0, 0.35), (0.65, 1.0), (0.0, 0.22), (0.78, 1.0));
+        match self {
+            Corner::UpperLeft => (left, high),
+            Corner::UpperRight => (right, high),
+            Corner::LowerLeft => (left, low),
+            Corner::LowerRight => (right, low),
+        }
+    }
+}
+
+/// What [`plot`] draws, computed apart from the drawing so it can be checked: the curves on a
+/// log2 frequency axis (octaves from 1 kHz, so every octave is labelled), value ranges that hold
+/// every curve, and legend corners the curves leave empty.
+#[derive(Debug, Clone)]
+pub struct PlotLayout {
+    /// The frequency axis, octaves re 1 kHz (20 Hz to 20 kHz).
+    pub x_range: std::ops::Range<f64>,
+    /// The mix's smoothed normalised spectrum, (octave, dB).
+    pub mix: Vec<(f64, f64)>,
+    /// The references' average, (octave, dB).
+    pub target: Vec<(f64, f64)>,
+    /// Target minus mix, (octave, dB).
+    pub difference: Vec<(f64, f64)>,
+    /// The match EQ's correction, (octave, dB).
+    pub correction: Vec<(f64, f64)>,
+    /// The upper chart's dB range.
+    pub upper_range: (f64, f64),
+    /// The lower chart's dB range.
+    pub lower_range: (f64, f64),
+    /// Where the upper chart's legend goes.
+    pub upper_corner: Corner,
+    /// Where the lower chart's legend goes.
+    pub lower_corner: Corner,
+    /// The legend's name for the mix curve (with the file name).
+    pub mix_label: String,
+    /// The legend's name for the target curve (with the file names).
+    pub target_label: String,
+}
+
+/// The frequency axis label at `x` octaves from 1 kHz: the nominal octave centre ("31.5",
+/// "1k") at whole octaves, nothing between.
+pub fn octave_label(x: f64) -> String {
+    if (x - x.round()).abs() > 1e-6 {
+        return String::new();
+    }
+    let f = 1000.0 * 2f64.powf(x.round());
+    OCTAVE_CENTRES_HZ
+        .iter()
+        .find(|&&c| (c / f - 1.0).abs() < 0.05)
+        .map(|&c| fmt_hz(c))
+        .unwrap_or_default()
+}
+
+/// Lays out [`plot`]'s charts for a report, spectra smoothed to `1/fraction` octave.
+pub fn plot_layout(r: &MatchReport, fraction: f64) -> PlotLayout {
+    let octave = |f: f64| (f / 1000.0).log2();
+    let x_range = octave(20.0)..octave(20_000.0);
+    let unwrap =
+        |v: &[Option<f32>]| -> Vec<f32> { v.iter().map(|x| x.unwrap_or(NO_DATA_DB)).collect() };
+    let mix = smooth(&unwrap(&r.mix.spectrum_db), fraction);
+    let target = smooth(&unwrap(&r.target_db), fraction);
+    let series = |v: &[f32]| -> Vec<(f64, f64)> {
+        v.iter()
+            .enumerate()
+            .filter(|(_, x)| has_data(**x))
+            .map(|(i, &x)| (octave(grid_hz(i)), x as f64))
+            .collect()
+    };
+    let (mut mix_s, mut target_s) = (series(&mix), series(&target));
+    let difference: Vec<(f64, f64)> = (0..GRID_POINTS)
+        .filter(|&i| has_data(mix[i]) && has_data(target[i]))
+        .map(|i| (octave(grid_hz(i)), (target[i] - mix[i]) as f64))
+        .collect();
+    let correction: Vec<(f64, f64)> = r
+        .correction_db
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (octave(grid_hz(i)), c as f64))
+        .collect();
+    // Every curve inside its frame: the range holds all of it with a margin (at most 90 dB,
+    // below which a curve runs along the floor).
+    let ys: Vec<f64> = mix_s.iter().chain(&target_s).map(|p| p.1).collect();
+    let (high, low) = if ys.is_empty() {
+        (0.0, -60.0)
+    } else {
+        (
+            ys.iter().copied().fold(f64::MIN, f64::max),
+            ys.iter().copied().fold(f64::MAX, f64::min),
+        )
+    };
+    let top = (high / 5.0).ceil() * 5.0 + 5.0;
+    let bottom = ((low / 5.0).floor() * 5.0 - 5.0).max(top - 90.0);
+    for p in mix_s.iter_mut().chain(target_s.iter_mut()) {
+        p.1 = p.1.max(bottom);
+    }
+    let span = (difference
+        .iter()
+        .chain(&correction)
+        .map(|p| p.1.abs())
+        .fold(4.0f64, f64::max)
+        / 2.0)
+        .ceil()
+        * 2.0
+        + 2.0;
+    // The legend goes in the corner the curves leave emptiest.
+    let corner = |curves: &[&[(f64, f64)]], (lo, hi): (f64, f64)| {
+        let (x0, x1) = (x_range.start, x_range.end);
+        [
+            Corner::UpperLeft,
+            Corner::UpperRight,
+            Corner::LowerLeft,
+            Corner::LowerRight,
+        ]
+        .into_iter()
+        .min_by_key(|c| {
+            let ((fx0, fx1), (fy0, fy1)) = c.region();
+            curves
+                .iter()
+                .flat_map(|c| c.iter())
+                .filter(|(x, y)| {
+                    let fx = (x - x0) / (x1 - x0);
+                    let fy = (y - lo) / (hi - lo);
+                    (fx0..=fx1).contains(&fx) && (fy0..=fy1).contains(&fy)
+                })
+                .count()
+        })
+        .unwrap_or(Corner::UpperRight)
+    };
+    let upper_range = (bottom, top);
+    let lower_range = (-span, span);
+    let names: Vec<String> = r.references.iter().map(|t| short_name(&t.file)).collect();
+    PlotLayout {
+        upper_corner: corner(&[&mix_s, &target_s], upper_range),
+        lower_corner: corner(&[&difference, &correction], lower_range),
+        x_range,
+        mix: mix_s,
+        target: target_s,
+        difference,
+        correction,
+        upper_range,
+        lower_range,
+        mix_label: format!("mix: {}", short_name(&r.mix.file)),
+        target_label: if names.len() == 1 {
+            format!("reference: {}", names[0])
+        } else {
+            format!(
+                "references, average of {}: {}",
+                names.len(),
+                names.join(", ")
+            )
+        },
+    }
+}
+
 /// Writes a PNG of both spectra (smoothed to `1/fraction` octave), their difference and the
 /// correction.
 pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
@@ -315,51 +542,50 @@ pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
         FontStyle::Normal,
         epaint_default_fonts::UBUNTU_LIGHT,
     );
-    let unwrap =
-        |v: &[Option<f32>]| -> Vec<f32> { v.iter().map(|x| x.unwrap_or(NO_DATA_DB)).collect() };
-    let mix = smooth(&unwrap(&r.mix.spectrum_db), fraction);
-    let target = smooth(&unwrap(&r.target_db), fraction);
-    let series = |v: &[f32]| -> Vec<(f64, f64)> {
-        v.iter()
-            .enumerate()
-            .filter(|(_, x)| has_data(**x))
-            .map(|(i, &x)| (grid_hz(i), x as f64))
-            .collect()
+    let PlotLayout {
+        x_range,
+        mix: mix_s,
+        target: target_s,
+        difference: diff,
+        correction: corr,
+        upper_range: (bottom, top),
+        lower_range: (_, span),
+        upper_corner,
+        lower_corner,
+        mix_label,
+        target_label,
+    } = plot_layout(r, fraction);
+    let octave_label = |x: &f64| octave_label(*x);
+    let position = |c: Corner| match c {
+        Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
+        Corner::UpperRight => SeriesLabelPosition::UpperRight,
+        Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
+        Corner::LowerRight => SeriesLabelPosition::LowerRight,
     };
-    let (mix_s, target_s) = (series(&mix), series(&target));
-    let diff: Vec<(f64, f64)> = (0..GRID_POINTS)
-        .filter(|&i| has_data(mix[i]) && has_data(target[i]))
-        .map(|i| (grid_hz(i), (target[i] - mix[i]) as f64))
-        .collect();
-    let corr: Vec<(f64, f64)> = r
-        .correction_db
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| (grid_hz(i), c as f64))
-        .collect();
-    let ys: Vec<f64> = mix_s.iter().chain(&target_s).map(|p| p.1).collect();
-    let top = ys.iter().copied().fold(f64::MIN, f64::max).ceil() + 3.0;
-    let bottom = (top - 60.0).max(ys.iter().copied().fold(f64::MAX, f64::min).floor() - 3.0);
-    let err = |e: &dyn std::fmt::Display| anyhow!("cannot draw {}: {e}", path.display());
-    let root = BitMapBackend::new(path, (1200, 800)).into_drawing_area();
+    let (upper_corner, lower_corner) = (position(upper_corner), position(lower_corner));
+    // The caller names the file (this one may be its temporary name).
+    let err = |e: &dyn std::fmt::Display| anyhow!("{e}");
+    let root = BitMapBackend::new(path, (1200, 820)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
-    let (upper, lower) = root.split_vertically(480);
+    let (upper, lower) = root.split_vertically(490);
     let mut chart = ChartBuilder::on(&upper)
         .caption(
             "Long-term spectrum, loudness-normalised (dB re integrated loudness)",
             ("sans-serif", 22),
         )
-        .margin(12)
-        .x_label_area_size(36)
+        .margin(14)
+        .x_label_area_size(40)
         .y_label_area_size(56)
-        .build_cartesian_2d((20f64..20_000f64).log_scale(), bottom..top)
+        .build_cartesian_2d(x_range.clone(), bottom..top)
         .map_err(|e| err(&e))?;
     chart
         .configure_mesh()
-        .x_desc("Hz")
-        .x_label_formatter(&|v| fmt_hz(v.round()))
+        .x_labels(11)
+        .x_label_formatter(&octave_label)
+        .x_desc("Hz (octave centres)")
         .y_label_formatter(&|v| format!("{v:.0}"))
         .y_desc("dB per third octave")
+        .label_style(("sans-serif", 15))
         .draw()
         .map_err(|e| err(&e))?;
     let blue = RGBColor(40, 110, 200);
@@ -367,66 +593,59 @@ pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
     chart
         .draw_series(LineSeries::new(mix_s, blue.stroke_width(2)))
         .map_err(|e| err(&e))?
-        .label("mix")
+        .label(mix_label)
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], blue.stroke_width(2)));
-    let label = if r.references.len() == 1 {
-        "reference".to_owned()
-    } else {
-        format!("references (average of {})", r.references.len())
-    };
     chart
         .draw_series(LineSeries::new(target_s, orange.stroke_width(2)))
         .map_err(|e| err(&e))?
-        .label(label)
+        .label(target_label)
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], orange.stroke_width(2)));
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.8))
+        .position(upper_corner)
+        .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(("sans-serif", 16))
         .draw()
         .map_err(|e| err(&e))?;
-    let span = diff
-        .iter()
-        .chain(&corr)
-        .map(|p| p.1.abs())
-        .fold(6.0f64, f64::max)
-        .ceil();
     let mut chart = ChartBuilder::on(&lower)
         .caption(
-            "Difference (reference - mix) and match EQ",
+            "Difference (reference - mix) and the match EQ's correction",
             ("sans-serif", 22),
         )
-        .margin(12)
-        .x_label_area_size(36)
+        .margin(14)
+        .x_label_area_size(40)
         .y_label_area_size(56)
-        .build_cartesian_2d((20f64..20_000f64).log_scale(), -span..span)
+        .build_cartesian_2d(x_range, -span..span)
         .map_err(|e| err(&e))?;
     chart
         .configure_mesh()
-        .x_desc("Hz")
-        .x_label_formatter(&|v| fmt_hz(v.round()))
+        .x_labels(11)
+        .x_label_formatter(&octave_label)
+        .x_desc("Hz (octave centres)")
         .y_label_formatter(&|v| format!("{v:+.0}"))
         .y_desc("dB")
+        .label_style(("sans-serif", 15))
         .draw()
         .map_err(|e| err(&e))?;
-    let grey = RGBColor(120, 120, 120);
-    let green = RGBColor(30, 150, 60);
+    // The match EQ underneath, broad and light; the difference on top, thin and dark, so
+    // where they agree both stay visible.
+    let green = RGBColor(120, 200, 140);
+    let dark = RGBColor(40, 40, 40);
     chart
-        .draw_series(LineSeries::new(diff, grey.stroke_width(1)))
+        .draw_series(LineSeries::new(corr, green.stroke_width(6)))
+        .map_err(|e| err(&e))?
+        .label("match EQ correction")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], green.stroke_width(6)));
+    chart
+        .draw_series(LineSeries::new(diff, dark.stroke_width(1)))
         .map_err(|e| err(&e))?
         .label("difference")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(1)));
-    chart
-        .draw_series(LineSeries::new(corr, green.stroke_width(3)))
-        .map_err(|e| err(&e))?
-        .label("match EQ")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], green.stroke_width(3)));
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], dark.stroke_width(1)));
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
+        .position(lower_corner)
+        .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(("sans-serif", 16))
         .draw()

@@ -382,6 +382,50 @@ pub fn remove_partial_files() {
     }
 }
 
+/// A file written under a temporary name beside its target (`.NAME.partial.EXT`, same
+/// extension so writers that go by it still work) and moved into place by
+/// [`StagedFile::commit`] once everything else the command was asked for has succeeded.
+/// Dropped without a commit (a later step failed) or interrupted, the temporary file is
+/// removed and an existing target stays as it was.
+pub struct StagedFile {
+    partial: PartialFile,
+    target: PathBuf,
+}
+
+impl StagedFile {
+    /// Stages a file for `target`.
+    pub fn new(target: &Path) -> Self {
+        let ext = target
+            .extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut temp = temporary_path(target).into_os_string();
+        temp.push(format!(".{ext}"));
+        Self {
+            partial: PartialFile::new(PathBuf::from(temp)),
+            target: target.to_owned(),
+        }
+    }
+
+    /// Where to write the file now.
+    pub fn path(&self) -> &Path {
+        &self.partial.0
+    }
+
+    /// Moves the file into place.
+    pub fn commit(self) -> Result<()> {
+        std::fs::rename(self.path(), &self.target)
+            .with_context(|| format!("cannot write {}", self.target.display()))
+    }
+}
+
+impl Drop for StagedFile {
+    fn drop(&mut self) {
+        // After a commit the temporary name no longer exists; otherwise this discards it.
+        let _ = std::fs::remove_file(self.path());
+    }
+}
+
 fn temporary_path(output: &Path) -> PathBuf {
     let name = output
         .file_name()

@@ -105,6 +105,14 @@ fn json_report_and_matched_render_bring_the_mix_to_the_reference() {
         "20000",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // stdout is the JSON alone; the matched file's line, with its true peak, is on stderr.
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains(&format!("Matched mix written to {}", out.display()))
+            && stderr.contains("dBTP")
+            && stderr.contains("32-bit float"),
+        "{stderr}"
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     for key in [
         "mix",
@@ -212,7 +220,8 @@ fn several_references_are_averaged_and_the_table_shows_each() {
     let mix = dir.join("mix.wav");
     write_wav(&mix, &noise(5.0, 48_000, 7, 0.1, |_| 0.0), 48_000, 32);
     let up = dir.join("bright.wav");
-    let down = dir.join("dark.wav");
+    // A long name (shortened in the middle) must not push its column out of line.
+    let down = dir.join("dark-reference-from-the-label-master-folder-final-v2.wav");
     write_wav(
         &up,
         &noise(5.0, 48_000, 8, 0.1, |f| 2.0 * (f / 1000.0).log2()),
@@ -234,14 +243,40 @@ fn several_references_are_averaged_and_the_table_shows_each() {
     let text = String::from_utf8_lossy(&o.stdout);
     println!("{text}");
     for needle in [
-        "mix: mix.wav",
+        "mix",
+        "reference 1",
+        "reference 2",
+        "mix.wav",
         "bright.wav",
-        "dark.wav",
+        "dark-reference-fro...folder-final-v2.wav",
         "Integrated loudness",
+        "level  crest  width",
+        "match EQ",
+        "correction",
+        "Level: relative to the integrated loudness",
         "Master-ready checks",
-        "Correction (match EQ)",
     ] {
         assert!(text.contains(needle), "{needle}");
+    }
+    // Every row of each table ends at the same column.
+    let lines: Vec<&str> = text.lines().collect();
+    let summary: Vec<&str> = lines
+        .iter()
+        .take_while(|l| !l.is_empty())
+        .copied()
+        .collect();
+    let bands: Vec<&str> = lines
+        .iter()
+        .skip_while(|l| !l.starts_with("Octave bands"))
+        .take_while(|l| !l.is_empty())
+        .copied()
+        .collect();
+    assert_eq!((summary.len(), bands.len()), (13, 13), "{text}");
+    for table in [&summary, &bands] {
+        let width = table[0].chars().count();
+        for l in table.iter() {
+            assert_eq!(l.chars().count(), width, "out of line: {l:?}");
+        }
     }
     let j = lathe(&[
         mix.to_str().unwrap(),
@@ -340,6 +375,38 @@ fn practical_checks_flag_clipping_headroom_and_phase() {
     let mono = vec![good[0].clone(), good[0].clone()];
     let c = check("mono.wav", &mono);
     assert_eq!(status(&c, "Mono compatibility"), "pass");
+    let detail = |checks: &serde_json::Value, name: &str| -> String {
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // Independent noise: the worst bass octave is named with its value.
+    let c = check("good.wav", &good);
+    let d = detail(&c, "Mono compatibility");
+    assert!(
+        d.contains("lowest in the bass") && d.contains("octave"),
+        "{d}"
+    );
+    // A 1 kHz tone in both channels, 0.01 % uncorrelated dust under it: the bass octaves hold
+    // only the noise floor, whose correlation says nothing (this read "-0.05 at worst below
+    // 180 Hz" and warned).
+    let tone: Vec<f32> = (0..3 * 48_000)
+        .map(|i| 0.3 * (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 48_000.0).sin())
+        .collect();
+    let dust = noise(3.0, 48_000, 12, 1e-5, |_| 0.0);
+    let toned: Vec<Vec<f32>> = dust
+        .iter()
+        .map(|d| d.iter().zip(&tone).map(|(a, b)| a + b).collect())
+        .collect();
+    let c = check("tone.wav", &toned);
+    assert_eq!(status(&c, "Mono compatibility"), "pass");
+    assert!(detail(&c, "Mono compatibility").contains("no bass below 180 Hz to check"));
 }
 
 #[test]
@@ -550,5 +617,126 @@ fn match_reads_mono_and_surround_as_analyze_does() {
             "{x} vs {y}"
         );
     }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn the_plot_labels_every_octave_and_keeps_curves_and_legends_apart() {
+    use lathe_cli::matching::{analyze_track, compare, design, octave_label, plot_layout};
+    let dir = temp_dir("plot-layout");
+    // A mix falling 6 dB per octave from the low end (its curve runs through the lower right,
+    // where the legend used to sit) against two references.
+    let mix = dir.join("falling-mix.wav");
+    write_wav(
+        &mix,
+        &noise(4.0, 48_000, 21, 0.1, |f| -3.0 * (f / 100.0).log2()),
+        48_000,
+        32,
+    );
+    let refs = [dir.join("ref-a.wav"), dir.join("ref-b.wav")];
+    for (i, r) in refs.iter().enumerate() {
+        write_wav(
+            r,
+            &noise(4.0, 48_000, 22 + i as u64, 0.1, reference_shape),
+            48_000,
+            32,
+        );
+    }
+    let phase = lathe_dsp::match_eq::MatchPhase::Linear;
+    let d = design(100.0, 3.0, 12.0, 30.0, 18_000.0, phase).unwrap();
+    let tracks: Vec<_> = refs.iter().map(|r| analyze_track(r).unwrap()).collect();
+    let report = compare(&analyze_track(&mix).unwrap(), &tracks, &d);
+    let layout = plot_layout(&report, 3.0);
+
+    // Every octave of the axis gets its nominal centre as a label.
+    let whole = (layout.x_range.start.ceil() as i32)..=(layout.x_range.end.floor() as i32);
+    let labels: Vec<String> = whole.map(|x| octave_label(x as f64)).collect();
+    assert_eq!(
+        labels,
+        [
+            "31.5", "63", "125", "250", "500", "1k", "2k", "4k", "8k", "16k"
+        ]
+    );
+    assert_eq!(octave_label(0.5), "");
+    // Every curve inside its frame, and no curve under either legend.
+    let charts = [
+        (
+            vec![&layout.mix, &layout.target],
+            layout.upper_range,
+            layout.upper_corner,
+        ),
+        (
+            vec![&layout.difference, &layout.correction],
+            layout.lower_range,
+            layout.lower_corner,
+        ),
+    ];
+    for (curves, (lo, hi), corner) in charts {
+        let ((fx0, fx1), (fy0, fy1)) = corner.region();
+        let (x0, x1) = (layout.x_range.start, layout.x_range.end);
+        for &(x, y) in curves.iter().flat_map(|c| c.iter()) {
+            assert!(
+                x >= x0 && x <= x1 && y > lo && y < hi,
+                "({x}, {y}) outside {lo}..{hi}"
+            );
+            let (fx, fy) = ((x - x0) / (x1 - x0), (y - lo) / (hi - lo));
+            assert!(
+                !((fx0..=fx1).contains(&fx) && (fy0..=fy1).contains(&fy)),
+                "a curve runs under the {corner:?} legend at ({x}, {y})"
+            );
+        }
+        assert!(curves.iter().all(|c| !c.is_empty()));
+    }
+    // The legends name the files.
+    assert_eq!(layout.mix_label, "mix: falling-mix.wav");
+    assert_eq!(
+        layout.target_label,
+        "references, average of 2: ref-a.wav, ref-b.wav"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_failed_render_leaves_no_plot_behind() {
+    // A 10-channel mix: analysed fine, but no plugin chain renders more than 8 channels, so
+    // `-o` fails after the plot was drawn. Before, the new plot stayed; now the run leaves
+    // nothing, and a plot already there stays as it was.
+    let dir = temp_dir("late-failure");
+    let mix = dir.join("mix.wav");
+    let wide: Vec<Vec<f32>> = (0..10)
+        .map(|c| shaped_noise(96_000, 48_000.0, 30 + c, 0.05, mix_shape))
+        .collect();
+    write_wav(&mix, &wide, 48_000, 32);
+    let reference = dir.join("ref.wav");
+    write_wav(
+        &reference,
+        &noise(2.0, 48_000, 7, 0.1, reference_shape),
+        48_000,
+        32,
+    );
+    let (png, out) = (dir.join("plot.png"), dir.join("matched.wav"));
+    let run = || {
+        lathe(&[
+            mix.to_str().unwrap(),
+            reference.to_str().unwrap(),
+            "--plot",
+            png.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let o = run();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("10 channels"), "{stderr}");
+    assert!(!png.exists() && !out.exists());
+    std::fs::write(&png, b"an older plot").unwrap();
+    assert_eq!(run().status.code(), Some(1));
+    assert_eq!(std::fs::read(&png).unwrap(), b"an older plot");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
     std::fs::remove_dir_all(dir).ok();
 }

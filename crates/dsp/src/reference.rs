@@ -854,6 +854,10 @@ pub const DELIVERY_TARGETS: [(&str, f64); 4] = [
     ("ATSC A/85 broadcast", -24.0),
 ];
 
+/// Bass octaves more than this far below the integrated loudness are left out of the mono
+/// compatibility check (their correlation is the noise floor's), dB.
+pub const BASS_CHECK_FLOOR_DB: f64 = -40.0;
+
 /// The practical checks on a mix before mastering, drawn from common mastering practice:
 /// peaks between -6 and -3 dBFS (headroom for the mastering chain), no samples at full scale
 /// and a true peak at or under 0 dBTP, a positive correlation overall and a near-mono low end
@@ -897,26 +901,38 @@ pub fn checks(mix: &Analysis) -> Vec<Check> {
             fmt_opt(mix.true_peak_dbtp, "dBTP")
         ),
     });
-    let low_corr = mix
+    // The bass octaves (31.5-125 Hz, up to 180 Hz) that carry programme: a band more than
+    // BASS_CHECK_FLOOR_DB below the integrated loudness is noise floor, whose correlation
+    // means nothing.
+    let worst_bass = mix
         .bands
         .iter()
-        .filter(|b| b.centre_hz <= 125.0)
-        .map(|b| b.correlation)
-        .fold(1.0f64, f64::min);
+        .enumerate()
+        .filter(|(i, b)| b.centre_hz <= 125.0 && mix.normalized_band_db(*i) >= BASS_CHECK_FLOOR_DB)
+        .map(|(_, b)| (b.correlation, b.centre_hz))
+        .min_by(|a, b| a.0.total_cmp(&b.0));
     // Wide but positive (above +0.3) is fine; bass should stay near mono.
-    let status = if mix.correlation < 0.3 || low_corr < 0.5 {
+    let status = if mix.correlation < 0.3 || worst_bass.is_some_and(|(c, _)| c < 0.5) {
         Status::Warn
     } else {
         Status::Pass
     };
+    let bass = match worst_bass {
+        Some((c, hz)) => format!(
+            "lowest in the bass {c:+.2} (the {} octave; bass should be near +1, below 0 cancels \
+             in mono)",
+            if hz < 100.0 {
+                format!("{hz} Hz")
+            } else {
+                format!("{hz:.0} Hz")
+            }
+        ),
+        None => "no bass below 180 Hz to check".into(),
+    };
     out.push(Check {
         name: "Mono compatibility".into(),
         status,
-        detail: format!(
-            "correlation {:+.2} overall, {:+.2} at worst below 180 Hz (bass should be near \
-             +1; below 0 cancels in mono)",
-            mix.correlation, low_corr
-        ),
+        detail: format!("correlation {:+.2} overall, {bass}", mix.correlation),
     });
     for (name, target) in DELIVERY_TARGETS {
         out.push(Check {

@@ -346,10 +346,10 @@ pub fn analyze_file(
     let mut chunk: Vec<Vec<f32>> = Vec::new();
     let mut kept = [Vec::new(), Vec::new()];
     let mut frames = 0usize;
-    let mut hand_over = |a: &mut StreamAnalyzer,
-                         chunk: &mut Vec<Vec<f32>>,
-                         kept: &mut [Vec<f32>; 2],
-                         pair: (usize, usize)| {
+    let hand_over = |a: &mut StreamAnalyzer,
+                     chunk: &mut Vec<Vec<f32>>,
+                     kept: &mut [Vec<f32>; 2],
+                     pair: (usize, usize)| {
         if keep_audio {
             kept[0].extend_from_slice(&chunk[pair.0]);
             kept[1].extend_from_slice(&chunk[pair.1]);
