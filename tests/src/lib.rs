@@ -2,7 +2,7 @@
 //!
 //! Loads the built bundles in `target/bundled/` through real host APIs (CLAP through
 //! `clack-host`, VST3 through its COM interfaces with the `vst3` crate) and runs the battery in
-//! `battery.rs`, which follows `../shared/standards/host-conformance.md`. Both hosts implement
+//! `battery/`, which follows `../shared/standards/host-conformance.md`. Both hosts implement
 //! [`TestHost`], so every check runs identically against both formats.
 //!
 //! The bundles are built by `cargo xtask bundle-all --release` (the README's test command,

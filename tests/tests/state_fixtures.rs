@@ -5,6 +5,12 @@
 //! through both hosts: `<plugin>.<format>.state` is the state, `<plugin>.<format>.texts` every
 //! parameter's display text then (the VST3 text carries the unit). `write_state_fixtures` (ignored) writes them again from bundles in
 //! `$LATHE_OLD_BUNDLES`.
+//!
+//! The fixtures in `tests/fixtures/state-0.2.0/` were saved by the 0.2.0 bundles (main 2e53cca,
+//! before issue #17 rebuilt the DSP crate and the parameter model) with *every* parameter away
+//! from its default (`<plugin>.<format>.state`, `.texts` as above); after loading, every
+//! parameter must read exactly as it did. `write_full_state_fixtures` (ignored) writes them
+//! again.
 
 use lathe_conformance::clap_host::ClapTestHost;
 use lathe_conformance::vst3_host::Vst3TestHost;
@@ -13,6 +19,94 @@ use std::path::PathBuf;
 
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/state-0.1.0")
+}
+
+fn full_fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/state-0.2.0")
+}
+
+/// Moves every parameter but bypass away from its default: to 37 % of its range (63 % or the
+/// other end when that is the default), snapped to its grid.
+fn set_all_away_from_default<H: TestHost>(host: &mut H) {
+    for info in host.params() {
+        if info.is_bypass {
+            continue;
+        }
+        let at = |f: f64| info.snap(info.min + f * (info.max - info.min));
+        let v = [at(0.37), at(0.63), info.max, info.min]
+            .into_iter()
+            .find(|v| (v - info.default).abs() > 1e-9)
+            .expect("a parameter with one value");
+        host.set_param(info.id, v);
+    }
+}
+
+fn write_full<H: TestHost>(mut host: H, stem: &str, format: &str) {
+    set_all_away_from_default(&mut host);
+    let dir = full_fixture_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{stem}.{format}.texts")), texts(&mut host)).unwrap();
+    let state = host.save_state().expect("save");
+    std::fs::write(dir.join(format!("{stem}.{format}.state")), state).unwrap();
+}
+
+#[test]
+#[ignore = "writes the full-settings fixtures from bundles in $LATHE_OLD_BUNDLES"]
+fn write_full_state_fixtures() {
+    let dir = PathBuf::from(std::env::var("LATHE_OLD_BUNDLES").expect("LATHE_OLD_BUNDLES"));
+    for p in PLUGINS {
+        let stem = file_stem(p);
+        let clap = ClapTestHost::load(&dir.join(format!("{}.clap", p.name)), p.clap_id);
+        write_full(clap, &stem, "clap");
+        let so = format!("{}.vst3/Contents/x86_64-linux/{}.so", p.name, p.name);
+        write_full(Vst3TestHost::load(&dir.join(so), p.vst3_cid), &stem, "vst3");
+    }
+}
+
+/// Loads each plugin's 0.2.0 full-settings state and compares every parameter's text.
+fn check_full<H: TestHost>(format: &str, load: impl Fn(&Expected) -> H) {
+    for p in PLUGINS {
+        let stem = file_stem(p);
+        let dir = full_fixture_dir();
+        let state = std::fs::read(dir.join(format!("{stem}.{format}.state"))).unwrap();
+        let expected = std::fs::read_to_string(dir.join(format!("{stem}.{format}.texts"))).unwrap();
+        let defaults = texts(&mut load(p));
+        let mut host = load(p);
+        assert!(
+            host.load_state(&state, usize::MAX),
+            "{}: state refused",
+            p.name
+        );
+        let now = texts(&mut host);
+        assert_eq!(
+            now, expected,
+            "{}: the 0.2.0 state does not load to the settings it was saved with",
+            p.name
+        );
+        let changed = expected
+            .lines()
+            .zip(defaults.lines())
+            .filter(|(a, b)| a != b)
+            .count();
+        // Every parameter but bypass was saved away from its default.
+        let total = expected.lines().count();
+        assert_eq!(
+            changed + 1,
+            total,
+            "{}: only {changed} of {total} parameters differ from the defaults in the fixture",
+            p.name
+        );
+    }
+}
+
+#[test]
+fn full_state_of_0_2_loads_to_every_saved_value_clap() {
+    check_full("clap", |p| ClapTestHost::load(&clap_path(p), p.clap_id));
+}
+
+#[test]
+fn full_state_of_0_2_loads_to_every_saved_value_vst3() {
+    check_full("vst3", |p| Vst3TestHost::load(&vst3_path(p), p.vst3_cid));
 }
 
 /// Non-default settings saved into the fixtures, as display text, logarithmic ones first.

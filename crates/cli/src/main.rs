@@ -158,7 +158,7 @@ fn run_match(
     json: bool,
     plot: Option<PathBuf>,
     output: Option<PathBuf>,
-    design: anyhow::Result<lathe_dsp::reference_core::MatchDesign>,
+    design: anyhow::Result<lathe_dsp::chains::reference::MatchDesign>,
     smoothing: f64,
     format: anyhow::Result<OutputFormat>,
 ) -> ExitCode {
@@ -509,8 +509,8 @@ fn main() -> ExitCode {
             dither,
         } => {
             let phase = match phase {
-                PhaseArg::Linear => lathe_dsp::match_eq::MatchPhase::Linear,
-                PhaseArg::Minimum => lathe_dsp::match_eq::MatchPhase::Minimum,
+                PhaseArg::Linear => lathe_dsp::analysis::match_eq::MatchPhase::Linear,
+                PhaseArg::Minimum => lathe_dsp::analysis::match_eq::MatchPhase::Minimum,
             };
             let design = lathe_cli::matching::design(amount, smoothing, limit, low, high, phase);
             let format = OutputFormat::from_args(bits, dither);

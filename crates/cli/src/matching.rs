@@ -1,16 +1,16 @@
 //! `lathe match`: a mix held against reference tracks. The analysis, the correction curve and
-//! the match EQ are Lathe Reference's own ([`lathe_dsp::reference`],
-//! [`lathe_dsp::reference_core`]).
+//! the match EQ are Lathe Reference's own ([`lathe_dsp::analysis::reference`],
+//! [`lathe_dsp::chains::reference`]).
 
 use crate::render::{OutputFormat, RenderSummary, render_chain_with};
 use anyhow::{Context, Result, anyhow};
-use lathe_dsp::chain::{ChainSettings, IoSettings};
-use lathe_dsp::match_eq::{MatchPhase, MatchSettings};
-use lathe_dsp::reference::{
+use lathe_dsp::analysis::match_eq::{MatchPhase, MatchSettings};
+use lathe_dsp::analysis::reference::{
     Analysis, GRID_POINTS, NO_DATA_DB, OCTAVE_CENTRES_HZ, average_spectra, grid_hz, has_data,
     smooth,
 };
-use lathe_dsp::reference_core::{MatchDesign, ReferenceCore, ReferenceSettings, design_kernel};
+use lathe_dsp::chains::reference::{MatchDesign, ReferenceCore, ReferenceSettings, design_kernel};
+use lathe_dsp::chains::{ChainSettings, IoSettings};
 use serde::Serialize;
 use std::path::Path;
 
@@ -120,7 +120,7 @@ impl TrackReport {
     }
 }
 
-pub use lathe_dsp::reference::{Check, DELIVERY_TARGETS, Status, checks};
+pub use lathe_dsp::analysis::reference::{Check, DELIVERY_TARGETS, Status, checks};
 
 /// The whole comparison.
 #[derive(Debug, Clone, Serialize)]
@@ -156,7 +156,7 @@ pub fn compare(mix: &Track, references: &[Track], design: &MatchDesign) -> Match
     let target = target_spectrum(references);
     let mix_norm = mix.analysis.normalized_spectrum_db();
     let correction = if design.enabled {
-        lathe_dsp::match_eq::correction_curve(&mix_norm, &target, &design.settings)
+        lathe_dsp::analysis::match_eq::correction_curve(&mix_norm, &target, &design.settings)
     } else {
         vec![0.0; GRID_POINTS]
     };
@@ -164,7 +164,7 @@ pub fn compare(mix: &Track, references: &[Track], design: &MatchDesign) -> Match
         mix: TrackReport::new(mix),
         references: references.iter().map(TrackReport::new).collect(),
         grid_hz: (0..GRID_POINTS).map(grid_hz).collect(),
-        tilt_difference_db_per_octave: lathe_dsp::reference::tilt_db_per_octave(&target)
+        tilt_difference_db_per_octave: lathe_dsp::analysis::reference::tilt_db_per_octave(&target)
             - mix.analysis.tilt_db_per_octave(),
         target_db: target.iter().map(|&v| has_data(v).then_some(v)).collect(),
         correction_db: correction,
@@ -172,7 +172,7 @@ pub fn compare(mix: &Track, references: &[Track], design: &MatchDesign) -> Match
     }
 }
 
-use lathe_dsp::reference::fmt_opt;
+use lathe_dsp::analysis::reference::fmt_opt;
 
 /// File names longer than this are shortened in the middle in the text report.
 const MAX_NAME_CHARS: usize = 40;
@@ -319,7 +319,7 @@ pub fn format_report(r: &MatchReport) -> String {
         } else {
             format!("{c:>6} Hz")
         };
-        let eq = lathe_dsp::match_eq::curve_at(&r.correction_db, c);
+        let eq = lathe_dsp::analysis::match_eq::curve_at(&r.correction_db, c);
         row(
             &mut out,
             &format!("  {label}"),

@@ -2,14 +2,15 @@
 //! integer with TPDF dither by default (`--dither off|tpdf|shaped`), and an honest count of the
 //! samples that had to be clipped to full scale.
 //!
-//! Dither is [`lathe_dsp::dither::Dither`], the Limiter's own (TPDF of 2 LSB peak-to-peak,
+//! Dither is [`lathe_dsp::color::dither::Dither`], the Limiter's own (TPDF of 2 LSB peak-to-peak,
 //! Lipshitz, Wannamaker & Vanderkooy, JAES 40(5), 1992; optional F-weighted noise shaping,
 //! Wannamaker, JAES 40(7/8), 1992), seeded the same way on every run, so the same input gives
 //! the same bytes. Rounding without dither puts all the error of a quiet tone into harmonics
 //! (a -60 dBFS tone at 16 bits: H3 at -117 dBFS); with TPDF the error is a steady noise floor.
 
 use anyhow::{Result, bail};
-use lathe_dsp::dither::{Dither, DitherDepth};
+use lathe_dsp::Block;
+use lathe_dsp::color::dither::{Dither, DitherDepth, DitherSettings};
 
 /// Sample format of the written file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +142,7 @@ pub struct Quantizer {
 
 impl Quantizer {
     /// A requantiser for `format`. `already_bits` is the word length the signal is already
-    /// quantised to, if it is (see [`lathe_dsp::chain::Core::output_word_length`]): when it is
+    /// quantised to, if it is (see [`lathe_dsp::chains::Core::output_word_length`]): when it is
     /// no longer than the output's, the samples are exact and are only converted.
     pub fn new(format: OutputFormat, already_bits: Option<u32>) -> Self {
         let depth = match format.bits {
@@ -150,7 +151,13 @@ impl Quantizer {
             OutputBits::Int16 => DitherDepth::Bits16,
         };
         let mut dither = Dither::new();
-        dither.set(depth, format.dither == DitherMode::Shaped);
+        let lsb = depth.lsb().unwrap_or(0.0);
+        dither.set_settings(&DitherSettings {
+            depth,
+            shaping: format.dither == DitherMode::Shaped,
+            // Symmetric limit one LSB below full scale.
+            limit: 1.0 - lsb,
+        });
         let already = already_bits
             .filter(|&b| format.bits.is_integer() && b <= u32::from(format.bits.bits()));
         Self {
@@ -194,8 +201,8 @@ impl Quantizer {
                 }
             }
         } else {
-            // Symmetric limit one LSB below full scale (the dither clamps to ±limit).
-            self.dither.process(block, 1.0 - q);
+            // The dither clamps to one LSB below full scale (its settings' limit).
+            self.dither.process(block);
         }
     }
 

@@ -11,8 +11,8 @@
 
 use crate::{Decoded, decode};
 use anyhow::{Context, Result, anyhow, bail};
-use lathe_dsp::chain::{ChainSettings, Core, MAX_CHANNELS};
-use lathe_dsp::{LoudnessMeter, PluginChain, Processor};
+use lathe_dsp::chains::{ChainSettings, Core, MAX_CHANNELS};
+use lathe_dsp::{Block, LoudnessMeter, PluginChain};
 use nice_plug::prelude::{ParamPtr, Params};
 use std::path::{Path, PathBuf};
 
@@ -30,7 +30,7 @@ pub trait Renderable {
 pub struct Limiter;
 
 impl Renderable for Limiter {
-    type Core = lathe_dsp::mastering::LimiterCore;
+    type Core = lathe_dsp::chains::limiter::LimiterCore;
     type Params = lathe_params::limiter::LimiterParams;
     fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
         params.settings()
@@ -41,7 +41,7 @@ impl Renderable for Limiter {
 pub struct ChannelStrip;
 
 impl Renderable for ChannelStrip {
-    type Core = lathe_dsp::channel_strip::ChannelStripCore;
+    type Core = lathe_dsp::chains::channel_strip::ChannelStripCore;
     type Params = lathe_params::channel_strip::ChannelStripParams;
     fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
         params.settings()
@@ -52,7 +52,7 @@ impl Renderable for ChannelStrip {
 pub struct BusCompressor;
 
 impl Renderable for BusCompressor {
-    type Core = lathe_dsp::bus_compressor::BusCompressorCore;
+    type Core = lathe_dsp::chains::bus_compressor::BusCompressorCore;
     type Params = lathe_params::bus_compressor::BusCompressorParams;
     fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
         params.settings()

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{amplitude_at, lathe, num, read_wav, sine, temp_dir, texts, write_wav};
-use lathe_dsp::dither::Dither;
+use lathe_dsp::color::dither::Dither;
 use std::path::Path;
 
 const SR: u32 = 48_000;

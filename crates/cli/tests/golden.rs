@@ -4,11 +4,11 @@
 //! sample; a deliberate change of sound re-records the file with `LATHE_BLESS_GOLDEN=1` and
 //! says why in its commit.
 
-use lathe_dsp::chain::{ChainSettings, Core};
-use lathe_dsp::match_eq::MatchPhase;
-use lathe_dsp::reference::{analyze_stereo, shaped_noise};
-use lathe_dsp::reference_core::{MatchDesign, ReferenceCore, design_kernel};
-use lathe_dsp::{PluginChain, Processor};
+use lathe_dsp::analysis::match_eq::MatchPhase;
+use lathe_dsp::analysis::reference::{analyze_stereo, shaped_noise};
+use lathe_dsp::chains::reference::{MatchDesign, ReferenceCore, design_kernel};
+use lathe_dsp::chains::{ChainSettings, Core};
+use lathe_dsp::{Block, PluginChain};
 use nice_plug::prelude::ParamPtr;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -115,7 +115,7 @@ fn plain<P: nice_plug::prelude::Param>(p: &P, v: P::Plain) -> (ParamPtr, f32) {
 fn all_hashes() -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     {
-        use lathe_dsp::mastering::LimiterCore;
+        use lathe_dsp::chains::limiter::LimiterCore;
         use lathe_params::limiter::{LimiterParams, PRESETS};
         let p = LimiterParams::default();
         out.insert(
@@ -144,7 +144,7 @@ fn all_hashes() -> BTreeMap<String, String> {
         }
     }
     {
-        use lathe_dsp::channel_strip::ChannelStripCore;
+        use lathe_dsp::chains::channel_strip::ChannelStripCore;
         use lathe_params::channel_strip::{ChannelStripParams, PRESETS, targets};
         let p = ChannelStripParams::default();
         out.insert(
@@ -161,7 +161,7 @@ fn all_hashes() -> BTreeMap<String, String> {
         }
     }
     {
-        use lathe_dsp::bus_compressor::BusCompressorCore;
+        use lathe_dsp::chains::bus_compressor::BusCompressorCore;
         use lathe_params::bus_compressor::{BusCompressorParams, PRESETS};
         let p = BusCompressorParams::default();
         out.insert(

@@ -1,7 +1,7 @@
 //! `lathe match`: the side-by-side report, JSON, plot and matched render, against coloured
 //! noises whose spectra are known by construction; bad input gets a clear error.
 
-use lathe_dsp::reference::{GRID_POINTS, analyze_stereo, grid_hz, shaped_noise, smooth};
+use lathe_dsp::analysis::reference::{GRID_POINTS, analyze_stereo, grid_hz, shaped_noise, smooth};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -642,7 +642,7 @@ fn the_plot_labels_every_octave_and_keeps_curves_and_legends_apart() {
             32,
         );
     }
-    let phase = lathe_dsp::match_eq::MatchPhase::Linear;
+    let phase = lathe_dsp::analysis::match_eq::MatchPhase::Linear;
     let d = design(100.0, 3.0, 12.0, 30.0, 18_000.0, phase).unwrap();
     let tracks: Vec<_> = refs.iter().map(|r| analyze_track(r).unwrap()).collect();
     let report = compare(&analyze_track(&mix).unwrap(), &tracks, &d);

@@ -3,10 +3,10 @@
 //! lose nothing.
 
 use lathe_cli::render::{self, OutputBits, OutputFormat};
-use lathe_dsp::chain::{ChainSettings, Core};
-use lathe_dsp::dither::DitherDepth;
-use lathe_dsp::mastering::{LimiterSettings, Oversampling};
-use lathe_dsp::{IoSettings, PluginChain, Processor};
+use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
+use lathe_dsp::chains::{ChainSettings, Core};
+use lathe_dsp::color::dither::DitherDepth;
+use lathe_dsp::{Block, IoSettings, PluginChain};
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -136,7 +136,7 @@ fn render_is_the_plugin_chain_with_the_parsed_settings() {
         |_| {},
     )
     .unwrap();
-    let expected = reference::<lathe_dsp::mastering::LimiterCore>(
+    let expected = reference::<lathe_dsp::chains::limiter::LimiterCore>(
         &x,
         44_100,
         &ChainSettings {
@@ -331,10 +331,10 @@ fn binary_renders_and_reports() {
 
 #[test]
 fn channel_strip_render_is_the_chain_with_the_parsed_settings() {
-    use lathe_dsp::channel_strip::{ChannelStripCore, ChannelStripSettings, ModuleOrder};
+    use lathe_dsp::chains::channel_strip::{ChannelStripCore, ChannelStripSettings, ModuleOrder};
+    use lathe_dsp::color::saturator::{Character, SaturatorOversampling};
     use lathe_dsp::dynamics::Detection;
-    use lathe_dsp::filters::Slope;
-    use lathe_dsp::saturator::{Character, SaturatorOversampling};
+    use lathe_dsp::filters::design::Slope;
     let dir = temp_dir("strip");
     let input = dir.join("in.wav");
     let output = dir.join("out.wav");
@@ -483,7 +483,7 @@ fn channel_strip_presets_survive_the_parameters() {
 
 #[test]
 fn bus_compressor_renders_keyed_by_a_sidechain_file() {
-    use lathe_dsp::bus_compressor::BusCompressorCore;
+    use lathe_dsp::chains::bus_compressor::BusCompressorCore;
     let dir = temp_dir("keyed");
     let input = dir.join("in.wav");
     let key_same = dir.join("key48.wav");

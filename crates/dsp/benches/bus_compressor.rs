@@ -5,8 +5,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lathe_dsp::IoSettings;
-use lathe_dsp::bus_compressor::{BusCompressorCore, BusCompressorSettings};
-use lathe_dsp::chain::ChainSettings;
+use lathe_dsp::chains::ChainSettings;
+use lathe_dsp::chains::bus_compressor::{BusCompressorCore, BusCompressorSettings};
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -5,10 +5,10 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lathe_dsp::IoSettings;
-use lathe_dsp::chain::ChainSettings;
-use lathe_dsp::channel_strip::ChannelStripSettings;
-use lathe_dsp::filters::Slope;
-use lathe_dsp::saturator::SaturatorOversampling;
+use lathe_dsp::chains::ChainSettings;
+use lathe_dsp::chains::channel_strip::ChannelStripSettings;
+use lathe_dsp::color::saturator::SaturatorOversampling;
+use lathe_dsp::filters::design::Slope;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -87,7 +87,7 @@ fn bench(c: &mut Criterion) {
         io: IoSettings::default(),
         core: full(SaturatorOversampling::X2),
     };
-    support::bench_chain::<lathe_dsp::channel_strip::ChannelStripCore>(
+    support::bench_chain::<lathe_dsp::chains::channel_strip::ChannelStripCore>(
         &mut group,
         "full_sat2x_denormal_input",
         &settings,
@@ -110,7 +110,7 @@ fn bench(c: &mut Criterion) {
             io: IoSettings::default(),
             core,
         };
-        support::bench_chain::<lathe_dsp::channel_strip::ChannelStripCore>(
+        support::bench_chain::<lathe_dsp::chains::channel_strip::ChannelStripCore>(
             &mut group, name, &settings, &signal, SR,
         );
     }

@@ -1,4 +1,4 @@
-//! Lathe Limiter's whole chain (`MasteringLimiter`): 10 s of stereo 48 kHz programme driven
+//! Lathe Limiter's whole chain (`Limiter`): 10 s of stereo 48 kHz programme driven
 //! 8 dB into a -1 dBTP ceiling, in host blocks of 512, at 1x, 4x and 16x oversampling, and
 //! bypassed (the cost of the chain's shared plumbing). Throughput is per stereo frame; the
 //! figures go to BENCHMARKS.md.
@@ -6,10 +6,10 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lathe_dsp::IoSettings;
 use lathe_dsp::LoudnessMeter;
-use lathe_dsp::chain::ChainSettings;
-use lathe_dsp::loudness::truepeak::TruePeak;
-use lathe_dsp::mastering::{LimiterSettings, Oversampling};
-use lathe_dsp::util::FlushDenormals;
+use lathe_dsp::analysis::loudness::truepeak::TruePeak;
+use lathe_dsp::chains::ChainSettings;
+use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
+use lathe_dsp::math::FlushDenormals;
 use std::hint::black_box;
 
 #[path = "../tests/common/mod.rs"]
@@ -42,11 +42,11 @@ fn bench(c: &mut Criterion) {
                 ..LimiterSettings::default()
             },
         };
-        support::bench_chain::<lathe_dsp::mastering::LimiterCore>(
+        support::bench_chain::<lathe_dsp::chains::limiter::LimiterCore>(
             &mut group, name, &settings, &signal, SR,
         );
         if name == "4x" {
-            support::bench_chain::<lathe_dsp::mastering::LimiterCore>(
+            support::bench_chain::<lathe_dsp::chains::limiter::LimiterCore>(
                 &mut group,
                 "4x_denormal_input",
                 &settings,

@@ -8,13 +8,13 @@
 //! - `ab_reference`: the chain playing the reference instead of the mix.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lathe_dsp::chain::{ChainSettings, IoSettings};
-use lathe_dsp::match_eq::MatchPhase;
-use lathe_dsp::reference::{Analyzer, analyze_stereo};
-use lathe_dsp::reference_core::{
+use lathe_dsp::analysis::match_eq::MatchPhase;
+use lathe_dsp::analysis::reference::{Analyzer, analyze_stereo};
+use lathe_dsp::chains::reference::{
     MatchDesign, ReferenceAudio, ReferenceCore, ReferenceSettings, design_kernel,
 };
-use lathe_dsp::spectrum::SampleRing;
+use lathe_dsp::chains::{ChainSettings, IoSettings};
+use lathe_dsp::rt::ring::SampleRing;
 use std::hint::black_box;
 use std::sync::Arc;
 

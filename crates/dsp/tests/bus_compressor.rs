@@ -3,10 +3,10 @@
 //! transparency, lookahead latency, delta and key listen, the loudness-matched compare, and
 //! block-size invariance.
 
-use lathe_dsp::bus_compressor::{BusCompressorSettings, KeySource, Listen};
-use lathe_dsp::chain::ChainSettings;
-use lathe_dsp::plugins::BusCompressor;
-use lathe_dsp::{IoSettings, Processor};
+use lathe_dsp::chains::BusCompressor;
+use lathe_dsp::chains::ChainSettings;
+use lathe_dsp::chains::bus_compressor::{BusCompressorSettings, KeySource, Listen};
+use lathe_dsp::{Block, IoSettings};
 
 const SR: f64 = 48_000.0;
 
@@ -200,7 +200,7 @@ fn mix_zero_is_the_input_delayed_by_the_latency() {
 
 #[test]
 fn latency_is_the_impulse_delay_and_blocks_do_not_matter() {
-    use lathe_dsp::saturator::SaturatorOversampling;
+    use lathe_dsp::color::saturator::SaturatorOversampling;
     for (look, sat) in [(0.0, false), (1.0, false), (5.0, false), (2.0, true)] {
         let mut s = BusCompressorSettings {
             lookahead_ms: look,

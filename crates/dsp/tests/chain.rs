@@ -1,9 +1,9 @@
 //! Behaviour of the shared plugin chain: trims, bypass alignment, latency, sanitising and
 //! block-size invariance, using a test core with real latency.
 
-use lathe_dsp::chain::{BYPASS_RAMP_MS, ChainSettings, Core, IoSettings, PluginChain};
-use lathe_dsp::util::db_to_gain;
-use lathe_dsp::{DelayLine, Processor};
+use lathe_dsp::chains::{BYPASS_RAMP_MS, ChainSettings, Core, IoSettings, PluginChain};
+use lathe_dsp::math::db_to_gain;
+use lathe_dsp::{Block, DelayLine};
 use rand::{Rng, SeedableRng};
 
 /// A core that delays by `latency` samples and inverts polarity, so processed and bypassed

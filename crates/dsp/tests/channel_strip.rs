@@ -5,17 +5,17 @@
 
 mod common;
 
-use lathe_dsp::chain::ChainSettings;
-use lathe_dsp::channel_strip::{ChannelStripSettings, ModuleOrder};
+use lathe_dsp::chains::ChainSettings;
+use lathe_dsp::chains::ChannelStrip;
+use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ModuleOrder};
+use lathe_dsp::color::saturator::{Character, Saturator, SaturatorOversampling, SaturatorSettings};
+use lathe_dsp::color::stereo::StereoSettings;
 use lathe_dsp::dynamics::{
     Compressor, CompressorSettings, DeEsser, DeEsserSettings, Detection, Gate, GateSettings,
 };
-use lathe_dsp::eq::{BandSettings, EqSettings, ParametricEq, PassFilter, PassSettings};
-use lathe_dsp::filters::Slope;
-use lathe_dsp::plugins::ChannelStrip;
-use lathe_dsp::saturator::{Character, Saturator, SaturatorOversampling, SaturatorSettings};
-use lathe_dsp::stereo::StereoSettings;
-use lathe_dsp::{IoSettings, Processor};
+use lathe_dsp::filters::design::Slope;
+use lathe_dsp::filters::eq::{BandSettings, EqSettings, ParametricEq, PassFilter, PassSettings};
+use lathe_dsp::{Block, IoSettings};
 use realfft::RealFftPlanner;
 use std::f64::consts::PI;
 
@@ -235,7 +235,7 @@ fn compressor_static_curve_matches_the_design_including_the_knee() {
             });
             let amp = 10f32.powf(level as f32 / 20.0);
             let mut x = alternating(amp, 48_000);
-            comp.process(&mut [&mut x], None);
+            comp.process(&mut [&mut x]);
             let out_db = db(x[47_999]);
             let expected = settings.curve().output_db(level as f32) as f64;
             assert!(
@@ -251,7 +251,7 @@ fn compressor_static_curve_matches_the_design_including_the_knee() {
         ..settings
     });
     let mut x = alternating(10f32.powf(-18.0 / 20.0), 48_000);
-    comp.process(&mut [&mut x], None);
+    comp.process(&mut [&mut x]);
     assert!((db(x[47_999]) + 18.0).abs() < 0.05, "{}", db(x[47_999]));
 }
 
@@ -294,7 +294,7 @@ fn compressor_attack_and_release_are_time_constants() {
         input.extend(alternating(loud, n));
         input.extend(alternating(quiet, n));
         let mut out = input.clone();
-        comp.process(&mut [&mut out], None);
+        comp.process(&mut [&mut out]);
         let reduction: Vec<f64> = input
             .iter()
             .zip(&out)
@@ -324,7 +324,7 @@ fn compressor_mix_zero_is_transparent_and_sidechain_hpf_ignores_bass() {
         ..CompressorSettings::default()
     });
     let mut x = input.clone();
-    comp.process(&mut [&mut x], None);
+    comp.process(&mut [&mut x]);
     assert_eq!(x, input);
     // A 50 Hz tone well over the threshold: with the side-chain high-pass at 300 Hz, the
     // detector hardly sees it.
@@ -337,7 +337,7 @@ fn compressor_mix_zero_is_transparent_and_sidechain_hpf_ignores_bass() {
             ..CompressorSettings::default()
         });
         let mut x = input.clone();
-        comp.process(&mut [&mut x], None);
+        comp.process(&mut [&mut x]);
         comp.reduction_db()
     };
     assert!(reduction(0.0) > 8.0, "{}", reduction(0.0));
@@ -694,7 +694,7 @@ fn default_strip_is_bit_transparent_and_width_zero_is_mono() {
 #[test]
 fn pan_is_constant_power() {
     for pan in [-1.0f32, -0.5, 0.0, 0.3, 1.0] {
-        let (l, r) = lathe_dsp::stereo::pan_gains(pan);
+        let (l, r) = lathe_dsp::color::stereo::pan_gains(pan);
         assert!((l * l + r * r - 2.0).abs() < 1e-5, "{pan}");
     }
 }
@@ -785,7 +785,7 @@ fn nan_input_does_not_latch() {
 
 #[test]
 fn editor_response_equals_the_settled_strip_response() {
-    use lathe_dsp::channel_strip::{ResponsePart, StripResponse};
+    use lathe_dsp::chains::channel_strip::{ResponsePart, StripResponse};
     let sr = 44_100.0;
     let settings = everything_on();
     let mut strip = strip(settings, sr);
@@ -846,4 +846,40 @@ fn impulse_tails_never_leave_subnormal_output() {
             );
         }
     }
+}
+
+#[test]
+fn a_module_switched_on_is_exactly_itself_once_its_fade_is_over() {
+    use lathe_dsp::Core;
+    use lathe_dsp::chains::channel_strip::{ChannelStripCore, MODULE_FADE_MS};
+    const SR: f64 = 48_000.0;
+    let mut settings = ChannelStripSettings {
+        eq_enabled: false,
+        ..Default::default()
+    };
+    settings.eq.bands[2].gain_db = 12.0;
+    settings.eq.bands[2].freq_hz = 1000.0;
+    let mut strip = ChannelStripCore::new(1, SR);
+    strip.set_settings(&settings);
+    let x: Vec<f32> = (0..4096).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
+    let mut y = x.clone();
+    strip.process(&mut [&mut y[..256]], None);
+    // The EQ goes on at sample 256; a bare EQ started there is what it must become.
+    settings.eq_enabled = true;
+    strip.set_settings(&settings);
+    let mut eq = ParametricEq::new(SR);
+    eq.set_settings(&settings.eq);
+    let mut want = x[256..].to_vec();
+    eq.process(&mut [&mut want[..]]);
+    for block in y[256..].chunks_mut(256) {
+        strip.process(&mut [block], None);
+    }
+    let fade = (MODULE_FADE_MS as f64 * 1e-3 * SR) as usize;
+    let differ = (fade..want.len())
+        .filter(|&i| y[256 + i] != want[i])
+        .count();
+    assert_eq!(
+        differ, 0,
+        "{differ} samples after the {fade}-sample fade are not the EQ's own output"
+    );
 }

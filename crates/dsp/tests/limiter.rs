@@ -1,7 +1,8 @@
 //! The lookahead peak limiter core: ceiling held on hard material, latency, smoothness,
 //! program-dependent release, stereo link, block-size invariance, distortion.
 
-use lathe_dsp::limiter::{PeakLimiter, PeakLimiterSettings};
+use lathe_dsp::Block;
+use lathe_dsp::dynamics::peak_limiter::{PeakLimiter, PeakLimiterSettings};
 use rand::{Rng, SeedableRng};
 use std::f64::consts::PI;
 

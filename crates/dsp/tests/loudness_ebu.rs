@@ -5,7 +5,7 @@
 //! Tolerances are the standard's: +-0.1 LU for loudness, +0.2/-0.4 dB for true peak, +-1 LU for
 //! loudness range.
 
-use lathe_dsp::loudness::{ChannelRole, LoudnessMeter};
+use lathe_dsp::analysis::loudness::{ChannelRole, LoudnessMeter};
 use std::f64::consts::PI;
 use std::path::PathBuf;
 

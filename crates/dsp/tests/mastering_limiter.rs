@@ -1,15 +1,15 @@
-//! Lathe Limiter's whole signal path (`MasteringLimiter`): the ceiling holds in sample peak, in
+//! Lathe Limiter's whole signal path (`Limiter`): the ceiling holds in sample peak, in
 //! BS.1770 4x true peak and in a 16x reconstruction on hard material at +12 dB drive; latency is
 //! the impulse delay for every oversampling choice; block-size invariance; distortion; dither;
 //! loudness-matched monitoring.
 
-use lathe_dsp::chain::ChainSettings;
-use lathe_dsp::dither::{Dither, DitherDepth};
-use lathe_dsp::loudness::LoudnessMeter;
-use lathe_dsp::loudness::truepeak::TruePeak;
-use lathe_dsp::mastering::{LimiterSettings, Oversampling, soft_clip};
-use lathe_dsp::plugins::MasteringLimiter;
-use lathe_dsp::{IoSettings, Processor};
+use lathe_dsp::analysis::loudness::LoudnessMeter;
+use lathe_dsp::analysis::loudness::truepeak::TruePeak;
+use lathe_dsp::chains::ChainSettings;
+use lathe_dsp::chains::Limiter;
+use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling, soft_clip};
+use lathe_dsp::color::dither::{Dither, DitherDepth, DitherSettings};
+use lathe_dsp::{Block, IoSettings};
 use rand::{Rng, SeedableRng};
 use std::f64::consts::PI;
 use std::path::PathBuf;
@@ -43,7 +43,7 @@ fn render(
     input: &[Vec<f32>; 2],
     block: usize,
 ) -> [Vec<f32>; 2] {
-    let mut chain = MasteringLimiter::new(2, SR);
+    let mut chain = Limiter::new(2, SR);
     chain.set_settings(s);
     let latency = chain.latency() as usize;
     let n = input[0].len();
@@ -367,7 +367,7 @@ fn latency_is_the_impulse_delay_for_every_factor_and_lookahead() {
                     ..LimiterSettings::default()
                 },
             );
-            let mut chain = MasteringLimiter::new(2, SR);
+            let mut chain = Limiter::new(2, SR);
             chain.set_settings(&s);
             let latency = chain.latency() as usize;
             let mut a = vec![0.0f32; 4096];
@@ -442,7 +442,7 @@ fn block_size_invariance() {
 
 #[test]
 fn changing_lookahead_or_oversampling_changes_the_latency() {
-    let mut chain = MasteringLimiter::new(2, SR);
+    let mut chain = Limiter::new(2, SR);
     let mut s = settings(0.0, LimiterSettings::default());
     let mut seen = Vec::new();
     for os in Oversampling::ALL {
@@ -504,7 +504,7 @@ fn sine_6_db_over_has_bounded_distortion() {
             to_db(thd)
         );
         assert!(thd < 1e-3, "THD {thd}");
-        let margin = lathe_dsp::mastering::margin_db(os) as f64;
+        let margin = lathe_dsp::chains::limiter::margin_db(os) as f64;
         assert!(
             (to_db(fundamental) + margin).abs() < 0.05,
             "fundamental {} dB",
@@ -552,7 +552,7 @@ fn soft_clip_takes_peaks_off_before_the_limiter() {
                 ..LimiterSettings::default()
             },
         );
-        let mut chain = MasteringLimiter::new(2, SR);
+        let mut chain = Limiter::new(2, SR);
         chain.set_settings(&s);
         let (mut a, mut b) = (x.clone(), x.clone());
         chain.process(&mut [&mut a, &mut b]);
@@ -561,7 +561,7 @@ fn soft_clip_takes_peaks_off_before_the_limiter() {
         let p = peaks(&y, -1.0, false);
         assert!(p.sample_db <= -1.0 + 1e-6 && p.meter_db < -1.0 + 0.005);
         // The deepest limiter gain reduction (the clipper's share shows in the meter too).
-        let mut chain = MasteringLimiter::new(2, SR);
+        let mut chain = Limiter::new(2, SR);
         chain.set_settings(&s);
         let (mut a, mut b) = (x.clone(), x.clone());
         chain.process(&mut [&mut a, &mut b]);
@@ -587,9 +587,13 @@ fn dither_lands_on_the_grid_with_the_expected_noise() {
     ] {
         let q = 2f64.powi(1 - bits);
         let mut d = Dither::new();
-        d.set(depth, false);
+        d.set_settings(&DitherSettings {
+            depth,
+            shaping: false,
+            limit: 1.0,
+        });
         let mut y = x.clone();
-        d.process(&mut [&mut y], 1.0);
+        d.process(&mut [&mut y]);
         let mut power = 0.0f64;
         for (&a, &b) in x.iter().zip(y.iter()) {
             let steps = b as f64 / q;
@@ -604,7 +608,7 @@ fn dither_lands_on_the_grid_with_the_expected_noise() {
     // Off leaves the signal bit-identical.
     let mut d = Dither::new();
     let mut y = x.clone();
-    d.process(&mut [&mut y], 1.0);
+    d.process(&mut [&mut y]);
     assert_eq!(y, x);
 }
 
@@ -616,9 +620,13 @@ fn error_band_db(shaping: bool, lo_hz: f64, hi_hz: f64) -> f64 {
         .map(|i| (0.01 * (2.0 * PI * 440.0 * i as f64 / SR).sin()) as f32)
         .collect();
     let mut d = Dither::new();
-    d.set(DitherDepth::Bits16, shaping);
+    d.set_settings(&DitherSettings {
+        depth: DitherDepth::Bits16,
+        shaping,
+        limit: 1.0,
+    });
     let mut y = x.clone();
-    d.process(&mut [&mut y], 1.0);
+    d.process(&mut [&mut y]);
     let q = 2f64.powi(-15);
     let e: Vec<f64> = x
         .iter()

@@ -1,12 +1,12 @@
 //! Match EQ: the partitioned convolver against direct convolution, the FIR designs against
 //! their curves, and matching one coloured noise to another.
 
-use lathe_dsp::convolution::{FADE_SAMPLES, PartitionedConvolver, PreparedKernel};
-use lathe_dsp::match_eq::{
+use lathe_dsp::analysis::match_eq::{
     MatchPhase, MatchSettings, correction_curve, curve_at, design_fir, fir_latency,
     fir_response_db, fir_taps,
 };
-use lathe_dsp::reference::{GRID_POINTS, analyze_stereo, grid_hz, shaped_noise, smooth};
+use lathe_dsp::analysis::reference::{GRID_POINTS, analyze_stereo, grid_hz, shaped_noise, smooth};
+use lathe_dsp::filters::convolution::{FADE_SAMPLES, PartitionedConvolver, PreparedKernel};
 
 const SR: f64 = 48_000.0;
 

@@ -8,12 +8,12 @@
 //!
 //! One test at a time touches the counting flag, so they share a lock.
 
-use lathe_dsp::chain::ChainSettings;
-use lathe_dsp::dither::DitherDepth;
-use lathe_dsp::loudness::{LoudnessMeter, LoudnessReadouts};
-use lathe_dsp::mastering::{LimiterSettings, Oversampling};
-use lathe_dsp::plugins::MasteringLimiter;
-use lathe_dsp::{IoSettings, Processor};
+use lathe_dsp::analysis::loudness::{LoudnessMeter, LoudnessReadouts};
+use lathe_dsp::chains::ChainSettings;
+use lathe_dsp::chains::Limiter;
+use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
+use lathe_dsp::color::dither::DitherDepth;
+use lathe_dsp::{Block, IoSettings};
 use std::sync::Mutex;
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -106,7 +106,7 @@ fn nothing_allocates_after_construction() {
 #[test]
 fn limiter_chain_allocates_nothing_while_settings_change() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let mut chain = MasteringLimiter::new(2, 48_000.0);
+    let mut chain = Limiter::new(2, 48_000.0);
     let mut a: Vec<f32> = (0..4096)
         .map(|i| ((i * 7) % 101) as f32 / 30.0 - 1.6)
         .collect();
@@ -147,11 +147,11 @@ fn limiter_chain_allocates_nothing_while_settings_change() {
 
 #[test]
 fn channel_strip_allocates_nothing_while_settings_change() {
-    use lathe_dsp::channel_strip::{ChannelStripSettings, ModuleOrder};
+    use lathe_dsp::chains::ChannelStrip;
+    use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ModuleOrder};
+    use lathe_dsp::color::saturator::{Character, SaturatorOversampling};
     use lathe_dsp::dynamics::Detection;
-    use lathe_dsp::filters::Slope;
-    use lathe_dsp::plugins::ChannelStrip;
-    use lathe_dsp::saturator::{Character, SaturatorOversampling};
+    use lathe_dsp::filters::design::Slope;
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut chain = ChannelStrip::new(2, 48_000.0);
     let mut a: Vec<f32> = (0..4096)
@@ -212,17 +212,17 @@ fn channel_strip_allocates_nothing_while_settings_change() {
 
 #[test]
 fn reference_chain_neither_allocates_nor_frees_while_kernels_and_audio_arrive() {
-    use lathe_dsp::mailbox::mailbox;
-    use lathe_dsp::match_eq::MatchPhase;
-    use lathe_dsp::plugins::ReferenceMatch;
-    use lathe_dsp::reference_core::{
+    use lathe_dsp::analysis::match_eq::MatchPhase;
+    use lathe_dsp::chains::Reference;
+    use lathe_dsp::chains::reference::{
         KernelMessage, MatchDesign, ReferenceAudio, ReferenceSettings, design_kernel,
     };
+    use lathe_dsp::rt::mailbox::mailbox;
     use std::sync::Arc;
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (mut ktx, krx) = mailbox::<Box<KernelMessage>>();
     let (mut atx, arx) = mailbox::<Option<Arc<ReferenceAudio>>>();
-    let mut chain = ReferenceMatch::new(2, 48_000.0);
+    let mut chain = Reference::new(2, 48_000.0);
     chain.core_mut().attach(krx, arx);
     let mut a: Vec<f32> = (0..4096)
         .map(|i| ((i * 7) % 101) as f32 / 60.0 - 0.8)
@@ -232,8 +232,8 @@ fn reference_chain_neither_allocates_nor_frees_while_kernels_and_audio_arrive() 
         io: IoSettings::default(),
         core: ReferenceSettings::default(),
     };
-    let flat = vec![-30.0f32; lathe_dsp::reference::GRID_POINTS];
-    let tilted: Vec<f32> = (0..lathe_dsp::reference::GRID_POINTS)
+    let flat = vec![-30.0f32; lathe_dsp::analysis::reference::GRID_POINTS];
+    let tilted: Vec<f32> = (0..lathe_dsp::analysis::reference::GRID_POINTS)
         .map(|i| -30.0 - i as f32 / 24.0)
         .collect();
     ALLOCATIONS.store(0, Ordering::SeqCst);

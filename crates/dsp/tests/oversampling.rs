@@ -1,7 +1,7 @@
 //! Oversampler round trips: latency is a whole number of samples and equals the delay of an
 //! in-band signal, the audio band passes flat, images are rejected, and every factor works.
 
-use lathe_dsp::oversampling::Oversampler;
+use lathe_dsp::filters::oversampling::Oversampler;
 use std::f64::consts::PI;
 
 const SR: f64 = 48_000.0;

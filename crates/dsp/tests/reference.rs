@@ -1,7 +1,7 @@
 //! The reference analyzer against signals whose spectra, levels and stereo image are known by
 //! construction.
 
-use lathe_dsp::reference::{
+use lathe_dsp::analysis::reference::{
     Analysis, Analyzer, GRID_POINTS, OCTAVE_CENTRES_HZ, StreamAnalyzer, analyze_stereo, grid_hz,
     has_data, shaped_noise, smooth,
 };

@@ -1,21 +1,21 @@
 //! Lathe Reference's signal path: the match EQ's latency and identity, the A/B switch's
 //! loudness match, click-free fades and transport following, and the mailboxes.
 
-use lathe_dsp::Processor;
-use lathe_dsp::chain::{ChainSettings, IoSettings};
-use lathe_dsp::mailbox::mailbox;
-use lathe_dsp::match_eq::MatchPhase;
-use lathe_dsp::plugins::ReferenceMatch;
-use lathe_dsp::reference::{analyze_stereo, shaped_noise};
-use lathe_dsp::reference_core::{
+use lathe_dsp::Block;
+use lathe_dsp::analysis::match_eq::MatchPhase;
+use lathe_dsp::analysis::reference::{analyze_stereo, shaped_noise};
+use lathe_dsp::chains::Reference;
+use lathe_dsp::chains::reference::{
     KernelMessage, MatchDesign, ReferenceAudio, ReferenceSettings, design_kernel,
 };
+use lathe_dsp::chains::{ChainSettings, IoSettings};
+use lathe_dsp::rt::mailbox::mailbox;
 use std::sync::Arc;
 
 const SR: f64 = 48_000.0;
 
-fn chain() -> ReferenceMatch {
-    ReferenceMatch::new(2, SR)
+fn chain() -> Reference {
+    Reference::new(2, SR)
 }
 
 fn settings(core: ReferenceSettings) -> ChainSettings<ReferenceSettings> {
@@ -25,7 +25,7 @@ fn settings(core: ReferenceSettings) -> ChainSettings<ReferenceSettings> {
     }
 }
 
-fn run(c: &mut ReferenceMatch, l: &mut [f32], r: &mut [f32], block: usize) {
+fn run(c: &mut Reference, l: &mut [f32], r: &mut [f32], block: usize) {
     let mut i = 0;
     while i < l.len() {
         let end = (i + block).min(l.len());
@@ -34,7 +34,7 @@ fn run(c: &mut ReferenceMatch, l: &mut [f32], r: &mut [f32], block: usize) {
     }
 }
 
-fn impulse_delay(c: &mut ReferenceMatch) -> usize {
+fn impulse_delay(c: &mut Reference) -> usize {
     let mut l = vec![0.0f32; 20_000];
     l[100] = 1.0;
     let mut r = l.clone();
@@ -347,4 +347,26 @@ fn block_size_invariance_with_match_and_reference() {
     for o in &outputs[1..] {
         assert_eq!(o, &outputs[0]);
     }
+}
+
+#[test]
+fn a_settled_reference_has_none_of_the_mix_in_it() {
+    // A full-scale mix: any mix leaking into the reference shows far above float noise.
+    let n = 48_000;
+    let mix: Vec<f32> = (0..n).map(|i| (i as f32 * 0.07).sin() * 0.99).collect();
+    let refr = reference(2.0);
+    let mut c = chain();
+    c.core_mut().load_audio(Some(refr.clone()));
+    c.set_settings(&settings(ReferenceSettings {
+        listen_reference: true,
+        ..Default::default()
+    }));
+    c.reset();
+    let (mut l, mut r) = (mix.clone(), mix.clone());
+    run(&mut c, &mut l, &mut r, 256);
+    let worst = (0..n)
+        .map(|i| (l[i] - refr.channels[0][i % refr.len()]).abs())
+        .fold(0.0f32, f32::max);
+    println!("largest difference from the reference: {worst:e}");
+    assert!(worst < 1e-6, "the mix leaks into the reference: {worst:e}");
 }

@@ -6,7 +6,7 @@
 #![warn(missing_docs)]
 
 use anyhow::{Result, anyhow, bail};
-use lathe_dsp::loudness::ChannelRole;
+use lathe_dsp::analysis::loudness::ChannelRole;
 use std::fs::File;
 use std::path::Path;
 use symphonia::core::audio::{Channels, SampleBuffer};
@@ -324,7 +324,7 @@ pub fn read_audio(path: &Path, mut progress: impl FnMut(f32)) -> Result<KeyFile>
 /// Frames per chunk handed to the analysis threads.
 const ANALYSIS_CHUNK: usize = 32_768;
 
-/// Decodes a file and analyses it ([`lathe_dsp::reference`], as Lathe Reference does) while it
+/// Decodes a file and analyses it ([`lathe_dsp::analysis::reference`], as Lathe Reference does) while it
 /// decodes: the two analysis threads work on what is decoded so far. Loudness and peaks are
 /// measured on every channel with its BS.1770 role, as `lathe analyze` measures them (mono as
 /// one channel, 5.1 with weighted surrounds and no LFE); the spectrum and stereo figures on the
@@ -335,8 +335,8 @@ pub fn analyze_file(
     path: &Path,
     keep_audio: bool,
     mut progress: impl FnMut(f32),
-) -> Result<(lathe_dsp::reference::Analysis, Option<KeyFile>)> {
-    use lathe_dsp::reference::StreamAnalyzer;
+) -> Result<(lathe_dsp::analysis::reference::Analysis, Option<KeyFile>)> {
+    use lathe_dsp::analysis::reference::StreamAnalyzer;
     let mut analyzer: Option<StreamAnalyzer> = None;
     let mut rate = 0;
     let mut channels = 0;

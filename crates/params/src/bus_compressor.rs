@@ -4,9 +4,11 @@
 use crate::builders::{float, freq_or_off, gain, linear, log_param, percent, time_ms};
 use crate::channel_strip::{CharacterChoice, DetectionChoice};
 use lathe_dsp::ChainSettings;
-use lathe_dsp::bus_compressor::{BusCompressorSettings, KeySource, Listen, MAX_LOOKAHEAD_MS};
+use lathe_dsp::chains::bus_compressor::{
+    BusCompressorSettings, KeySource, Listen, MAX_LOOKAHEAD_MS,
+};
+use lathe_dsp::color::saturator::{SaturatorOversampling, SaturatorSettings};
 use lathe_dsp::dynamics::CompressorSettings;
-use lathe_dsp::saturator::{SaturatorOversampling, SaturatorSettings};
 use lathe_plugin::IoParams;
 use lathe_plugin::formatters::{is_off, s2v_ratio, v2s_ms, v2s_ratio};
 use nice_plug::prelude::*;

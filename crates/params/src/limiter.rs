@@ -3,8 +3,8 @@
 
 use crate::builders::{float, time_ms};
 use lathe_dsp::ChainSettings;
-use lathe_dsp::dither::DitherDepth;
-use lathe_dsp::mastering::{LimiterSettings, Oversampling};
+use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
+use lathe_dsp::color::dither::DitherDepth;
 use lathe_plugin::IoParams;
 use nice_plug::prelude::*;
 

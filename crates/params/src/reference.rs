@@ -3,9 +3,9 @@
 
 use crate::builders::{freq, gain, percent};
 use lathe_dsp::ChainSettings;
-use lathe_dsp::match_eq::{MAX_LIMIT_DB, MatchPhase, MatchSettings};
-use lathe_dsp::reference::Analysis;
-use lathe_dsp::reference_core::{MatchDesign, ReferenceSettings};
+use lathe_dsp::analysis::match_eq::{MAX_LIMIT_DB, MatchPhase, MatchSettings};
+use lathe_dsp::analysis::reference::Analysis;
+use lathe_dsp::chains::reference::{MatchDesign, ReferenceSettings};
 use lathe_plugin::IoParams;
 use nice_plug::prelude::*;
 use serde::{Deserialize, Serialize};

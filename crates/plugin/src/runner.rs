@@ -1,8 +1,8 @@
 //! Drives a `lathe-dsp` chain from nice-plug's process callback.
 
 use crate::meters::IoMeters;
-use lathe_dsp::chain::{ChainSettings, Core, MAX_CHANNELS};
-use lathe_dsp::{PluginChain, Processor};
+use lathe_dsp::chains::{ChainSettings, Core, MAX_CHANNELS};
+use lathe_dsp::{Block, PluginChain};
 use nice_plug::prelude::*;
 
 /// Owns a plugin's chain between `activate` and `deactivate` and reports latency to the host.

@@ -3,7 +3,8 @@
 
 use crate::theme::TEXT;
 use egui::{Color32, Painter, Pos2, Rect, Shape, Stroke, pos2};
-use lathe_dsp::spectrum::{Averaging, SampleRing, Spectrum};
+use lathe_dsp::analysis::spectrum::{Averaging, Spectrum};
+use lathe_dsp::rt::ring::SampleRing;
 
 /// Lowest frequency the plots show, Hz.
 pub const PLOT_MIN_HZ: f32 = 20.0;

@@ -1,12 +1,12 @@
 //! Lathe Bus Compressor: Glue compression for groups and the mix bus, with an external sidechain.
 //!
-//! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::plugins::BusCompressor`],
+//! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::chains::BusCompressor`],
 //! which is the whole signal path (the `lathe` CLI drives the same type). The plugin adds the
 //! stereo sidechain input port and the meters: in/out peaks, gain reduction and its scrolling
 //! history, the compare gain and the latency.
 
 use atomic_float::AtomicF32;
-use lathe_dsp::bus_compressor::BusCompressorCore;
+use lathe_dsp::chains::bus_compressor::BusCompressorCore;
 use lathe_plugin::{ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout};
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
@@ -129,7 +129,7 @@ impl Plugin for LatheBusCompressor {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
-        let _denormals = lathe_dsp::util::FlushDenormals::new();
+        let _denormals = lathe_dsp::math::FlushDenormals::new();
         let status = self.runner.process(
             &self.params.settings(),
             buffer,
@@ -144,7 +144,7 @@ impl Plugin for LatheBusCompressor {
             m.compare_gain_db
                 .store(chain.core().compare_gain_db(), Ordering::Relaxed);
             m.latency_samples
-                .store(lathe_dsp::Processor::latency(chain), Ordering::Relaxed);
+                .store(lathe_dsp::Block::latency(chain), Ordering::Relaxed);
             if let Some(history) = self.history.as_mut() {
                 history.add(
                     buffer.samples(),

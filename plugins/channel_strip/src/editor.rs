@@ -8,7 +8,7 @@
 
 use crate::{BandParams, ChannelStripParams, PRESETS, PassParams, StripMeters};
 use egui::{Color32, Pos2, Sense, Stroke, Ui, pos2, vec2};
-use lathe_dsp::channel_strip::{ChannelStripSettings, ResponsePart, StripResponse};
+use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ResponsePart, StripResponse};
 use lathe_ui::{
     ACCENT, FrameClock, FreqPlot, LiveSpectrum, MeterBallistics, ReductionBallistics, TEXT,
     apply_theme, create_app_editor, enum_combo, knob, peak_meter, preset_menu, reduction_meter,

@@ -1,13 +1,13 @@
 //! Lathe Channel Strip: Filters, EQ, gate, compressor, de-esser, saturation and width for every track.
 //!
-//! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::plugins::ChannelStrip`],
+//! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::chains::ChannelStrip`],
 //! which is the whole signal path (the `lathe` CLI drives the same type). This file adds the
 //! meters: in/out peaks, gate/compressor/de-esser reduction, and the analyzer feeds (the audio
 //! thread only copies mono sums into lock-free rings; the editor runs the FFTs).
 
 use atomic_float::AtomicF32;
-use lathe_dsp::channel_strip::ChannelStripCore;
-use lathe_dsp::spectrum::SampleRing;
+use lathe_dsp::chains::channel_strip::ChannelStripCore;
+use lathe_dsp::rt::ring::SampleRing;
 use lathe_plugin::{ChainRunner, IoMeters, PeakReadout};
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
@@ -157,7 +157,7 @@ impl Plugin for LatheChannelStrip {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
-        let _denormals = lathe_dsp::util::FlushDenormals::new();
+        let _denormals = lathe_dsp::math::FlushDenormals::new();
         let analyzer = self.meters.analyzer_active.load(Ordering::Relaxed);
         if analyzer {
             push_mono(&self.meters.pre, buffer);
@@ -179,7 +179,7 @@ impl Plugin for LatheChannelStrip {
             self.meters.deesser_db.raise(r.deesser_db);
             self.meters
                 .latency_samples
-                .store(lathe_dsp::Processor::latency(chain), Ordering::Relaxed);
+                .store(lathe_dsp::Block::latency(chain), Ordering::Relaxed);
         }
         status
     }

@@ -1,13 +1,13 @@
 //! Lathe Limiter: true-peak mastering limiter with loudness metering.
 //!
-//! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::plugins::MasteringLimiter`],
+//! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::chains::Limiter`],
 //! which is the whole signal path (the `lathe` CLI drives the same type). This file adds the
 //! meters: input true peak, gain reduction and its history, and the output loudness meter.
 
 use atomic_float::AtomicF32;
-use lathe_dsp::loudness::truepeak::TruePeak;
-use lathe_dsp::loudness::{LoudnessMeter, LoudnessReadouts};
-use lathe_dsp::mastering::LimiterCore;
+use lathe_dsp::analysis::loudness::truepeak::TruePeak;
+use lathe_dsp::analysis::loudness::{LoudnessMeter, LoudnessReadouts};
+use lathe_dsp::chains::limiter::LimiterCore;
 use lathe_plugin::{ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout};
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
@@ -82,7 +82,7 @@ impl LatheLimiter {
                 tp.reset();
             }
         }
-        let mut slices: [&[f32]; lathe_dsp::chain::MAX_CHANNELS] = Default::default();
+        let mut slices: [&[f32]; lathe_dsp::chains::MAX_CHANNELS] = Default::default();
         let channels = buffer.channels().min(slices.len());
         for (s, ch) in slices.iter_mut().zip(buffer.as_slice_immutable().iter()) {
             *s = ch;
@@ -120,7 +120,7 @@ impl LatheLimiter {
             );
             meters
                 .latency_samples
-                .store(lathe_dsp::Processor::latency(chain), Ordering::Relaxed);
+                .store(lathe_dsp::Block::latency(chain), Ordering::Relaxed);
         }
     }
 }
@@ -214,7 +214,7 @@ impl Plugin for LatheLimiter {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
-        let _denormals = lathe_dsp::util::FlushDenormals::new();
+        let _denormals = lathe_dsp::math::FlushDenormals::new();
         if let Some(state) = self.state.as_mut() {
             for (tp, ch) in state
                 .input_true_peak

@@ -8,8 +8,8 @@
 use crate::ReferenceParams;
 use crate::worker::{AudioState, Request, Shared, View, lock};
 use egui::{Color32, Stroke, pos2};
-use lathe_dsp::match_eq::curve_at;
-use lathe_dsp::reference::{
+use lathe_dsp::analysis::match_eq::curve_at;
+use lathe_dsp::analysis::reference::{
     Analysis, GRID_POINTS, OCTAVE_CENTRES_HZ, Status, average_spectra, checks, fmt_opt, grid_hz,
     has_data, smooth,
 };
@@ -218,7 +218,7 @@ impl ReferenceApp {
                     if has_data(*a) && has_data(*b) {
                         b - a
                     } else {
-                        lathe_dsp::reference::NO_DATA_DB
+                        lathe_dsp::analysis::reference::NO_DATA_DB
                     }
                 })
                 .collect();

@@ -1,13 +1,13 @@
 //! Lathe Reference: Compare the mix with reference tracks, loudness-matched, and match their tone.
 //!
-//! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::plugins::ReferenceMatch`],
+//! A thin wrapper: the parameters map onto the settings of [`lathe_dsp::chains::Reference`],
 //! which is the whole signal path (`lathe match -o` drives the same type). The audio thread only
 //! copies the input into two lock-free rings and runs that chain; analysis, file loading and
 //! the match EQ's design run on the [`worker`] thread, which hands kernels and reference audio
 //! over through mailboxes.
 
-use lathe_dsp::mailbox::mailbox;
-use lathe_dsp::reference_core::ReferenceCore;
+use lathe_dsp::chains::reference::ReferenceCore;
+use lathe_dsp::rt::mailbox::mailbox;
 use lathe_plugin::{ChainRunner, IoMeters};
 use nice_plug::prelude::*;
 use std::sync::Arc;
@@ -121,7 +121,7 @@ impl Plugin for LatheReference {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
-        let _denormals = lathe_dsp::util::FlushDenormals::new();
+        let _denormals = lathe_dsp::math::FlushDenormals::new();
         // The mix, for the live analysis: just a copy into the rings.
         let channels = buffer.as_slice_immutable();
         if let Some(left) = channels.first() {

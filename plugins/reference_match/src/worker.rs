@@ -11,10 +11,10 @@
 //! - computes the A/B loudness-matching gain.
 
 use atomic_float::AtomicF64;
-use lathe_dsp::mailbox::MailSender;
-use lathe_dsp::reference::{Analysis, Analyzer, average_spectra};
-use lathe_dsp::reference_core::{KernelMessage, MatchDesign, ReferenceAudio, design_kernel};
-use lathe_dsp::spectrum::SampleRing;
+use lathe_dsp::analysis::reference::{Analysis, Analyzer, average_spectra};
+use lathe_dsp::chains::reference::{KernelMessage, MatchDesign, ReferenceAudio, design_kernel};
+use lathe_dsp::rt::mailbox::MailSender;
+use lathe_dsp::rt::ring::SampleRing;
 use lathe_params::reference::{
     MAX_REFERENCES, ReferenceLibrary, ReferenceParams, StoredReference, TargetChoice,
 };
@@ -257,7 +257,7 @@ impl WorkerState {
     /// synthetic references and a synthetic mix, since the screenshot host plays silence.
     #[cfg(feature = "standalone")]
     fn demo(&mut self) {
-        use lathe_dsp::reference::shaped_noise;
+        use lathe_dsp::analysis::reference::shaped_noise;
         if std::env::var_os("LATHE_REFERENCE_DEMO").is_none() {
             return;
         }

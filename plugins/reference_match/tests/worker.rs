@@ -3,10 +3,10 @@
 //! A/B gain and audio and the match EQ reach the audio thread's chain, Learn off freezes the mix
 //! analysis into the saved state, and a saved reference whose file is gone keeps its analysis.
 
-use lathe_dsp::Processor;
-use lathe_dsp::mailbox::mailbox;
-use lathe_dsp::plugins::ReferenceMatch;
-use lathe_dsp::reference::{analyze_stereo, shaped_noise};
+use lathe_dsp::Block;
+use lathe_dsp::analysis::reference::{analyze_stereo, shaped_noise};
+use lathe_dsp::chains::Reference;
+use lathe_dsp::rt::mailbox::mailbox;
 use lathe_reference::ReferenceParams;
 use lathe_reference::worker::{AudioState, Request, Senders, Shared, Worker, lock};
 use nice_plug::prelude::Param;
@@ -46,7 +46,7 @@ fn set(param: &impl Param, normalized: f32) {
 struct Rig {
     params: Arc<ReferenceParams>,
     shared: Arc<Shared>,
-    chain: ReferenceMatch,
+    chain: Reference,
     worker: Option<Worker>,
     mix: [Vec<f32>; 2],
     pos: usize,
@@ -57,7 +57,7 @@ impl Rig {
         let params = Arc::new(ReferenceParams::default());
         let shared = Arc::new(Shared::default());
         shared.sample_rate_hz.store(SR, Ordering::Relaxed);
-        let mut chain = ReferenceMatch::new(2, SR);
+        let mut chain = Reference::new(2, SR);
         let (kernels, krx) = mailbox();
         let (audio, arx) = mailbox();
         chain.core_mut().attach(krx, arx);
@@ -203,7 +203,7 @@ fn worker_loads_references_matches_loudness_and_feeds_the_match_eq() {
     // The match EQ: on, the output takes the reference's tilt.
     set(&rig.params.match_on, 1.0);
     rig.until("a correction is designed", |r| {
-        lathe_dsp::match_eq::curve_at(&lock(&r.shared.view).curve_db, 10_000.0) < -3.0
+        lathe_dsp::analysis::match_eq::curve_at(&lock(&r.shared.view).curve_db, 10_000.0) < -3.0
     });
     rig.play(1.0);
     let out = rig.play(6.0);

@@ -5,8 +5,8 @@
 
 use criterion::BenchmarkGroup;
 use criterion::measurement::WallTime;
-use lathe_dsp::chain::{ChainSettings, Core};
-use lathe_dsp::{PluginChain, Processor};
+use lathe_dsp::chains::{ChainSettings, Core};
+use lathe_dsp::{Block, PluginChain};
 use std::hint::black_box;
 
 /// Host block size, frames.

@@ -5,12 +5,12 @@
 //! `eq_lmid_gain`, `comp_ratio`, `sat_drive`, ...
 
 use lathe_dsp::ChainSettings;
-use lathe_dsp::channel_strip::{ChannelStripSettings, ModuleOrder};
+use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ModuleOrder};
+use lathe_dsp::color::saturator::{Character, SaturatorOversampling, SaturatorSettings};
+use lathe_dsp::color::stereo::StereoSettings;
 use lathe_dsp::dynamics::{CompressorSettings, DeEsserSettings, Detection, GateSettings};
-use lathe_dsp::eq::{BandSettings, PassSettings};
-use lathe_dsp::filters::Slope;
-use lathe_dsp::saturator::{Character, SaturatorOversampling, SaturatorSettings};
-use lathe_dsp::stereo::StereoSettings;
+use lathe_dsp::filters::design::Slope;
+use lathe_dsp::filters::eq::{BandSettings, PassSettings};
 use lathe_plugin::IoParams;
 use lathe_plugin::formatters::{is_off, s2v_pan, s2v_ratio, v2s_pan, v2s_ratio};
 use nice_plug::prelude::*;

@@ -6,11 +6,11 @@ use super::{
     BandParams, ChannelStripParams, CharacterChoice, DetectionChoice, KEY_HPF_OFF_HZ,
     KEY_LPF_OFF_HZ, OrderChoice, PassParams, SC_HPF_OFF_HZ, SatOversamplingChoice, SlopeChoice,
 };
-use lathe_dsp::channel_strip::{ChannelStripSettings, ModuleOrder};
+use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ModuleOrder};
+use lathe_dsp::color::saturator::{Character, SaturatorOversampling};
 use lathe_dsp::dynamics::Detection;
-use lathe_dsp::eq::{BandSettings, PassSettings};
-use lathe_dsp::filters::Slope;
-use lathe_dsp::saturator::{Character, SaturatorOversampling};
+use lathe_dsp::filters::design::Slope;
+use lathe_dsp::filters::eq::{BandSettings, PassSettings};
 use nice_plug::prelude::*;
 
 /// A factory preset.
