@@ -13,7 +13,8 @@ use crate::{Decoded, decode};
 use anyhow::{Context, Result, anyhow, bail};
 use lathe_dsp::chains::{ChainSettings, Core, MAX_CHANNELS};
 use lathe_dsp::{Block, LoudnessMeter, PluginChain};
-use nice_plug::prelude::{ParamPtr, Params};
+use lathe_params::param_table::{ParamKind, ParamRef, ParamTable};
+use nice_plug::prelude::Params;
 use std::path::{Path, PathBuf};
 
 /// A plugin the render front end can run: its parameters and how they map to its chain.
@@ -108,47 +109,42 @@ pub fn parse_assignment(text: &str) -> Result<(String, String)> {
 /// are not on the parameter's list and numbers outside the parameter's range are errors that
 /// say what is accepted: nothing is ever clamped or ignored silently.
 pub fn apply_assignments<P: Params>(params: &P, sets: &[(String, String)]) -> Result<()> {
-    let map = params.param_map();
+    let table = ParamTable::new(params);
     for (id, text) in sets {
-        let Some((_, ptr, _)) = map.iter().find(|(pid, _, _)| pid == id) else {
-            let ids: Vec<&str> = map.iter().map(|(pid, _, _)| pid.as_str()).collect();
+        let Some(param) = table.get(id) else {
             bail!(
                 "unknown parameter '{id}'; parameters are: {}",
-                ids.join(", ")
+                table.ids().join(", ")
             );
         };
-        // SAFETY: the pointers come from `params`, which outlives this loop.
-        unsafe {
-            let normalized = match ptr {
-                ParamPtr::BoolParam(_) => switch_value(text)
-                    .map(|on| if on { 1.0 } else { 0.0 })
-                    .ok_or_else(|| {
+        let normalized = match param.kind() {
+            ParamKind::Bool => switch_value(text)
+                .map(|on| if on { 1.0 } else { 0.0 })
+                .ok_or_else(|| {
                     anyhow!(
                         "'{text}' is not a value for {id}, which is a switch: use on or off \
-                             (or true/false, yes/no, 1/0)"
+                         (or true/false, yes/no, 1/0)"
                     )
                 })?,
-                ParamPtr::EnumParam(_) => stepped_choice(ptr, text).ok_or_else(|| {
-                    anyhow!(
-                        "'{text}' is not a choice for {id}; the choices are: {}",
-                        choices(ptr).join(", ")
-                    )
-                })?,
-                _ => {
-                    let normalized = ptr
-                        .string_to_normalized_value(text)
-                        .or_else(|| stepped_choice(ptr, text))
-                        .ok_or_else(|| {
-                            let example = ptr
-                                .normalized_value_to_string(ptr.default_normalized_value(), true);
-                            anyhow!("cannot read '{text}' as {id} (for example: {id}={example})")
-                        })?;
-                    check_range(ptr, id, text)?;
-                    normalized
-                }
-            };
-            ptr._internal_set_normalized_value(normalized);
-        }
+            ParamKind::Enum => stepped_choice(&param, text).ok_or_else(|| {
+                anyhow!(
+                    "'{text}' is not a choice for {id}; the choices are: {}",
+                    choices(&param).join(", ")
+                )
+            })?,
+            ParamKind::Float | ParamKind::Int => {
+                let normalized = param
+                    .parse(text)
+                    .or_else(|| stepped_choice(&param, text))
+                    .ok_or_else(|| {
+                        let example = param.text(param.default_normalized(), true);
+                        anyhow!("cannot read '{text}' as {id} (for example: {id}={example})")
+                    })?;
+                check_range(&param, id, text)?;
+                normalized
+            }
+        };
+        param.set_normalized(normalized);
     }
     Ok(())
 }
@@ -163,14 +159,10 @@ fn switch_value(text: &str) -> Option<bool> {
 }
 
 /// Every step's text of a stepped parameter.
-///
-/// # Safety
-/// `ptr` must point to a live parameter.
-unsafe fn choices(ptr: &ParamPtr) -> Vec<String> {
-    // SAFETY: the caller guarantees `ptr` is live.
-    let steps = unsafe { ptr.step_count() }.unwrap_or(1);
+fn choices(param: &ParamRef) -> Vec<String> {
+    let steps = param.step_count().unwrap_or(1);
     (0..=steps)
-        .map(|i| unsafe { ptr.normalized_value_to_string(i as f32 / steps.max(1) as f32, true) })
+        .map(|i| param.text(i as f32 / steps.max(1) as f32, true))
         .collect()
 }
 
@@ -198,25 +190,18 @@ fn leading_number(text: &str) -> Option<f64> {
 }
 
 /// Refuses a number outside the parameter's range (the plugin's own parser would clamp it).
-///
-/// # Safety
-/// `ptr` must point to a live parameter.
-unsafe fn check_range(ptr: &ParamPtr, id: &str, text: &str) -> Result<()> {
+fn check_range(param: &ParamRef, id: &str, text: &str) -> Result<()> {
     let Some(value) = leading_number(text) else {
         return Ok(());
     };
-    // SAFETY: the caller guarantees `ptr` is live.
-    let (lo, hi) = unsafe { (ptr.preview_plain(0.0) as f64, ptr.preview_plain(1.0) as f64) };
+    let (lo, hi) = (
+        param.preview_plain(0.0) as f64,
+        param.preview_plain(1.0) as f64,
+    );
     let (lo, hi) = (lo.min(hi), lo.max(hi));
     let tolerance = 1e-4 * lo.abs().max(hi.abs()).max(1.0);
     if value < lo - tolerance || value > hi + tolerance {
-        // SAFETY: as above.
-        let (lo_text, hi_text) = unsafe {
-            (
-                ptr.normalized_value_to_string(0.0, true),
-                ptr.normalized_value_to_string(1.0, true),
-            )
-        };
+        let (lo_text, hi_text) = (param.text(0.0, true), param.text(1.0, true));
         bail!("{id}={text} is out of range: {id} takes {lo_text} to {hi_text}");
     }
     Ok(())
@@ -225,17 +210,12 @@ unsafe fn check_range(ptr: &ParamPtr, id: &str, text: &str) -> Result<()> {
 /// For a stepped parameter (a choice or switch), the step whose text matches `text` ignoring
 /// case, or whose text starts with it followed by a space (`18` for "18 dB/oct", `off` for
 /// "Off"): on the command line nobody should need the exact capitalisation of a menu entry.
-///
-/// # Safety
-/// `ptr` must point to a live parameter.
-unsafe fn stepped_choice(ptr: &ParamPtr, text: &str) -> Option<f32> {
-    // SAFETY: the caller guarantees `ptr` is live.
-    let steps = unsafe { ptr.step_count() }?;
+fn stepped_choice(param: &ParamRef, text: &str) -> Option<f32> {
+    let steps = param.step_count()?;
     let want = text.trim().to_lowercase();
     (0..=steps).find_map(|i| {
         let normalized = i as f32 / steps.max(1) as f32;
-        // SAFETY: as above.
-        let name = unsafe { ptr.normalized_value_to_string(normalized, true) }.to_lowercase();
+        let name = param.text(normalized, true).to_lowercase();
         let prefix = name
             .strip_prefix(want.as_str())
             .is_some_and(|rest| rest.starts_with(' '));
@@ -246,14 +226,9 @@ unsafe fn stepped_choice(ptr: &ParamPtr, text: &str) -> Option<f32> {
 /// Describes every parameter with its current value, for `--list`.
 pub fn describe_parameters<P: Params>(params: &P) -> String {
     let mut out = String::new();
-    for (id, ptr, _) in params.param_map() {
-        // SAFETY: as above.
-        let (name, value) = unsafe {
-            (
-                ptr.name().to_owned(),
-                ptr.normalized_value_to_string(ptr.unmodulated_normalized_value(), true),
-            )
-        };
+    for param in ParamTable::new(params).iter() {
+        let (id, name) = (param.id(), param.name());
+        let value = param.text(param.normalized(), true);
         out.push_str(&format!("  {id:<16} {name:<20} {value}\n"));
     }
     out

@@ -9,7 +9,7 @@ use lathe_dsp::analysis::reference::{analyze_stereo, shaped_noise};
 use lathe_dsp::chains::reference::{MatchDesign, ReferenceCore, design_kernel};
 use lathe_dsp::chains::{ChainSettings, Core};
 use lathe_dsp::{Block, PluginChain};
-use nice_plug::prelude::ParamPtr;
+use lathe_params::preset::{self, Target, target};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -100,16 +100,8 @@ fn render<C: Core>(
 }
 
 /// Writes parameter targets (as the editor's preset menu does, minus the host round trip).
-fn apply(targets: &[(ParamPtr, f32)]) {
-    for (ptr, normalized) in targets {
-        // SAFETY: every pointer points into parameters alive in the caller.
-        unsafe { ptr._internal_set_normalized_value(*normalized) };
-    }
-}
-
-/// The plain-valued target of a parameter.
-fn plain<P: nice_plug::prelude::Param>(p: &P, v: P::Plain) -> (ParamPtr, f32) {
-    (p.as_ptr(), p.preview_normalized(v))
+fn apply(targets: &[Target]) {
+    preset::apply_without_host(targets);
 }
 
 fn all_hashes() -> BTreeMap<String, String> {
@@ -124,19 +116,10 @@ fn all_hashes() -> BTreeMap<String, String> {
         );
         for preset in PRESETS {
             let p = LimiterParams::default();
-            apply(&[
-                plain(&p.ceiling, preset.ceiling_db),
-                plain(&p.release, preset.release_ms),
-                plain(&p.lookahead, preset.lookahead_ms),
-                plain(&p.link, preset.link_percent),
-                plain(&p.oversampling, preset.oversampling),
-                plain(&p.soft_clip, preset.soft_clip),
-                plain(&p.dither, preset.dither),
-                plain(&p.noise_shaping, preset.noise_shaping),
-                plain(&p.loudness_target, preset.target_lufs),
-                // Drive so the limiter works.
-                plain(&p.io.input_gain, 6.0),
-            ]);
+            let mut targets = preset.all_targets(&p);
+            // Drive so the limiter works.
+            targets.push(target(&p.io.input_gain, 6.0));
+            apply(&targets);
             out.insert(
                 format!("limiter/{}", preset.name),
                 render::<LimiterCore>(&p.settings(), |_| {}),

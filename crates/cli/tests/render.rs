@@ -424,10 +424,7 @@ fn channel_strip_presets_survive_the_parameters() {
     for preset in PRESETS {
         let params = ChannelStripParams::default();
         let want = (preset.settings)();
-        for (ptr, normalized) in targets(&params, &want) {
-            // SAFETY: `ptr` points into `params`, alive here.
-            unsafe { ptr._internal_set_normalized_value(normalized) };
-        }
+        lathe_params::preset::apply_without_host(&targets(&params, &want));
         let got = params.strip_settings();
         let close = |a: f32, b: f32| (a - b).abs() <= 1e-3 * a.abs().max(1.0);
         assert_eq!(got.highpass.slope, want.highpass.slope, "{}", preset.name);

@@ -83,31 +83,3 @@ pub fn percent(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
 pub fn q(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
     log_param(name, default, min, max, v2s_decimals(3), s2v_number())
 }
-
-/// Sets parameters to normalized values through the host, one gesture each (a preset).
-///
-/// # Safety
-/// The pointers must come from parameters that outlive the call.
-pub unsafe fn set_through_host(targets: &[(ParamPtr, f32)], setter: &ParamSetter) {
-    for &(ptr, normalized) in targets {
-        // SAFETY: the caller's pointers point into live parameters.
-        unsafe {
-            setter.raw_context.raw_begin_set_parameter(ptr);
-            setter
-                .raw_context
-                .raw_set_parameter_normalized(ptr, normalized);
-            setter.raw_context.raw_end_set_parameter(ptr);
-        }
-    }
-}
-
-/// Whether the parameters hold these normalized values (within 1e-4): a preset is active.
-///
-/// # Safety
-/// The pointers must come from live parameters.
-pub unsafe fn holds(targets: &[(ParamPtr, f32)]) -> bool {
-    targets
-        .iter()
-        // SAFETY: the caller's pointers point into live parameters.
-        .all(|&(ptr, n)| unsafe { (ptr.unmodulated_normalized_value() - n).abs() < 1e-4 })
-}

@@ -3,6 +3,7 @@
 
 use crate::builders::{float, freq_or_off, gain, linear, log_param, percent, time_ms};
 use crate::channel_strip::{CharacterChoice, DetectionChoice};
+use crate::preset::{self, Target, target};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::chains::bus_compressor::{
     BusCompressorSettings, KeySource, Listen, MAX_LOOKAHEAD_MS,
@@ -328,9 +329,9 @@ pub const PRESETS: &[Preset] = &[
 
 impl Preset {
     /// The parameters this preset sets, with their normalized values.
-    pub fn targets(&self, p: &BusCompressorParams) -> Vec<(ParamPtr, f32)> {
-        let f = |p: &FloatParam, v: f32| (p.as_ptr(), p.preview_normalized(v));
-        let b = |p: &BoolParam, v: bool| (p.as_ptr(), p.preview_normalized(v));
+    pub fn targets<'a>(&self, p: &'a BusCompressorParams) -> Vec<Target<'a>> {
+        let f = |p: &'a FloatParam, v: f32| target(p, v);
+        let b = |p: &'a BoolParam, v: bool| target(p, v);
         let hpf = if self.sc_hpf_hz <= 0.0 {
             SC_HPF_OFF_HZ
         } else {
@@ -355,20 +356,18 @@ impl Preset {
         } else {
             KeyChoice::Internal
         };
-        out.push((p.sc_source.as_ptr(), p.sc_source.preview_normalized(key)));
+        out.push(target(&p.sc_source, key));
         out
     }
 
     /// Applies the preset through the host (one gesture per parameter).
     pub fn apply(&self, params: &BusCompressorParams, setter: &ParamSetter) {
-        // SAFETY: the targets point into `params`, which outlives the call.
-        unsafe { crate::builders::set_through_host(&self.targets(params), setter) };
+        preset::apply(&self.targets(params), setter);
     }
 
     /// Whether the parameters currently hold this preset's values.
     pub fn is_active(&self, params: &BusCompressorParams) -> bool {
-        // SAFETY: as above.
-        unsafe { crate::builders::holds(&self.targets(params)) }
+        preset::holds(&self.targets(params))
     }
 }
 

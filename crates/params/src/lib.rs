@@ -8,9 +8,11 @@ pub mod builders;
 pub mod bus_compressor;
 pub mod channel_strip;
 pub mod limiter;
+pub mod preset;
 pub mod reference;
 
-use nice_plug::params::internals::ParamPtr;
+pub use lathe_plugin::param_table;
+
 use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::{FloatRange, Params, PluginState};
 
@@ -38,17 +40,15 @@ pub fn migrate_log_values(state: &mut PluginState, params: &dyn Params, stored_i
     if !state_stores_log_values(&state.version) {
         return;
     }
-    for (id, ptr, _) in params.param_map() {
-        let ParamPtr::FloatParam(param) = ptr else {
+    for param in param_table::ParamTable::new(params).iter() {
+        let Some(range) = param.float_range() else {
             continue;
         };
-        if stored_in_unit.contains(&id.as_str()) {
+        if stored_in_unit.contains(&param.id()) {
             continue;
         }
-        // SAFETY: `params` outlives this loop and owns the parameter.
-        let range = unsafe { (*param).range() };
         if let (FloatRange::Logarithmic { .. }, Some(ParamValue::F32(value))) =
-            (range, state.params.get_mut(&id))
+            (range, state.params.get_mut(param.id()))
         {
             *value = value.exp();
         }

@@ -2,6 +2,7 @@
 //! rename them (the README lists them).
 
 use crate::builders::{float, time_ms};
+use crate::preset::{self, Target, target};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
 use lathe_dsp::color::dither::DitherDepth;
@@ -281,33 +282,35 @@ pub const PRESETS: &[Preset] = &[
 ];
 
 impl Preset {
-    /// Applies the preset through the host (each change is an undoable parameter gesture).
+    /// The parameters that make the preset, with their values (the loudness target is a
+    /// suggestion the preset also sets, but changing it leaves the preset active).
+    pub fn targets<'a>(&self, p: &'a LimiterParams) -> Vec<Target<'a>> {
+        vec![
+            target(&p.ceiling, self.ceiling_db),
+            target(&p.release, self.release_ms),
+            target(&p.lookahead, self.lookahead_ms),
+            target(&p.link, self.link_percent),
+            target(&p.oversampling, self.oversampling),
+            target(&p.soft_clip, self.soft_clip),
+            target(&p.dither, self.dither),
+            target(&p.noise_shaping, self.noise_shaping),
+        ]
+    }
+
+    /// Everything the preset sets: [`Preset::targets`] and the loudness target.
+    pub fn all_targets<'a>(&self, p: &'a LimiterParams) -> Vec<Target<'a>> {
+        let mut all = self.targets(p);
+        all.push(target(&p.loudness_target, self.target_lufs));
+        all
+    }
+
+    /// Applies the preset through the host (one gesture per parameter).
     pub fn apply(&self, params: &LimiterParams, setter: &ParamSetter) {
-        fn set<P: Param>(setter: &ParamSetter, p: &P, v: P::Plain) {
-            setter.begin_set_parameter(p);
-            setter.set_parameter(p, v);
-            setter.end_set_parameter(p);
-        }
-        set(setter, &params.ceiling, self.ceiling_db);
-        set(setter, &params.release, self.release_ms);
-        set(setter, &params.lookahead, self.lookahead_ms);
-        set(setter, &params.link, self.link_percent);
-        set(setter, &params.oversampling, self.oversampling);
-        set(setter, &params.soft_clip, self.soft_clip);
-        set(setter, &params.dither, self.dither);
-        set(setter, &params.noise_shaping, self.noise_shaping);
-        set(setter, &params.loudness_target, self.target_lufs);
+        preset::apply(&self.all_targets(params), setter);
     }
 
     /// Whether the parameters currently hold this preset's values.
     pub fn is_active(&self, p: &LimiterParams) -> bool {
-        (p.ceiling.value() - self.ceiling_db).abs() < 0.005
-            && (p.release.value() - self.release_ms).abs() < 0.05
-            && (p.lookahead.value() - self.lookahead_ms).abs() < 0.005
-            && (p.link.value() - self.link_percent).abs() < 0.5
-            && p.oversampling.value() == self.oversampling
-            && p.soft_clip.value() == self.soft_clip
-            && p.dither.value() == self.dither
-            && p.noise_shaping.value() == self.noise_shaping
+        preset::holds(&self.targets(p))
     }
 }

@@ -2,36 +2,37 @@
 //! -> value round trip lands within 0.1 % of the range and prints the same text again, and a
 //! value a host sets reads back within 0.1 % (step sizes must not be coarser than that).
 
+use lathe_params::param_table::ParamTable;
 use nice_plug::prelude::Params;
 
 /// `floor`: normalized travel below which the check is skipped (see the limiter's test).
 fn check(params: &dyn Params, plugin: &str, floor: f32) {
-    for (id, ptr, _) in params.param_map() {
-        let steps = unsafe { ptr.step_count() };
+    for param in ParamTable::new(params).iter() {
+        let id = param.id();
+        let steps = param.step_count();
         for i in 0..=400 {
             let v = i as f32 / 400.0;
             if v < floor {
                 continue;
             }
-            // SAFETY: `ptr` points into `params`, alive for the whole loop.
-            unsafe {
-                ptr._internal_set_normalized_value(v);
-                let held = ptr.unmodulated_normalized_value();
+            {
+                param.set_normalized(v);
+                let held = param.normalized();
                 if steps.is_none() {
                     assert!(
                         (held - v).abs() <= 1e-3,
                         "{plugin} {id}: set {v}, holds {held} (step size too coarse)"
                     );
                 }
-                let text = ptr.normalized_value_to_string(held, true);
-                let back = ptr
-                    .string_to_normalized_value(&text)
+                let text = param.text(held, true);
+                let back = param
+                    .parse(&text)
                     .unwrap_or_else(|| panic!("{plugin} {id}: '{text}' does not parse back"));
                 assert!(
                     (back - held).abs() <= 1e-3,
                     "{plugin} {id}: {held} -> '{text}' -> {back}"
                 );
-                let again = ptr.normalized_value_to_string(back, true);
+                let again = param.text(back, true);
                 assert_eq!(text, again, "{plugin} {id}: text not stable");
             }
         }
@@ -74,10 +75,7 @@ fn bus_compressor_presets_land_on_their_values() {
     use lathe_params::bus_compressor::{BusCompressorParams, PRESETS, snap_ratio};
     for preset in PRESETS {
         let params = BusCompressorParams::default();
-        for (ptr, normalized) in preset.targets(&params) {
-            // SAFETY: `ptr` points into `params`.
-            unsafe { ptr._internal_set_normalized_value(normalized) };
-        }
+        lathe_params::preset::apply_without_host(&preset.targets(&params));
         assert!(preset.is_active(&params), "{}", preset.name);
         assert_eq!(
             PRESETS.iter().filter(|p| p.is_active(&params)).count(),

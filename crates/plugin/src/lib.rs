@@ -6,12 +6,15 @@
 //! - [`ChainRunner`]: owns a `lathe-dsp` [`PluginChain`], feeds it nice-plug's buffers, and
 //!   reports latency changes to the host.
 //! - [`formatters`]: value/text conversions that accept what users type ("-6", "-6dB", "+3 dB").
+//! - [`param_table`]: safe by-ID access to parameters outside a host (the CLI, tests, state
+//!   migration); the one place that dereferences nice-plug's raw parameter pointers.
 
 #![warn(missing_docs)]
 
 pub mod formatters;
 mod io;
 mod meters;
+pub mod param_table;
 mod runner;
 
 pub use io::IoParams;

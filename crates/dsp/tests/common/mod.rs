@@ -99,3 +99,41 @@ pub fn faded_sine(sr: f64, ratio: f64, phase_deg: f64, amplitude: f64) -> Vec<f3
         })
         .collect()
 }
+
+/// A sine of `freq_hz` and amplitude `amp` at `sr`, `len` samples, computed in f64.
+pub fn sine(freq_hz: f64, amp: f64, sr: f64, len: usize) -> Vec<f32> {
+    (0..len)
+        .map(|i| (amp * (std::f64::consts::TAU * freq_hz * i as f64 / sr).sin()) as f32)
+        .collect()
+}
+
+/// A constant magnitude `a` alternating in sign: peak and RMS detectors read it without ripple.
+pub fn alternating(a: f32, len: usize) -> Vec<f32> {
+    (0..len).map(|i| if i % 2 == 0 { a } else { -a }).collect()
+}
+
+/// `20 log10 |x|`, floored at -240 dB.
+pub fn db(x: impl Into<f64>) -> f64 {
+    20.0 * x.into().abs().max(1e-12).log10()
+}
+
+/// `10^(db / 20)`.
+pub fn gain(db: f64) -> f64 {
+    10f64.powf(db / 20.0)
+}
+
+/// Amplitude (dB) of `freq` in `x` by correlation over whole seconds.
+pub fn tone_level_db(x: &[f32], freq: f64, sr: f64) -> f64 {
+    let (mut c, mut s) = (0.0, 0.0);
+    for (i, &v) in x.iter().enumerate() {
+        let ph = 2.0 * PI * freq * i as f64 / sr;
+        c += v as f64 * ph.cos();
+        s += v as f64 * ph.sin();
+    }
+    20.0 * (2.0 * (c * c + s * s).sqrt() / x.len() as f64).log10()
+}
+
+/// Test frequencies: 1/6 octave from 20 Hz to 20 kHz.
+pub fn frequencies() -> Vec<f64> {
+    (0..=60).map(|i| 20.0 * 2f64.powf(i as f64 / 6.0)).collect()
+}

@@ -6,6 +6,7 @@ use super::{
     BandParams, ChannelStripParams, CharacterChoice, DetectionChoice, KEY_HPF_OFF_HZ,
     KEY_LPF_OFF_HZ, OrderChoice, PassParams, SC_HPF_OFF_HZ, SatOversamplingChoice, SlopeChoice,
 };
+use crate::preset::{self, Target, target};
 use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ModuleOrder};
 use lathe_dsp::color::saturator::{Character, SaturatorOversampling};
 use lathe_dsp::dynamics::Detection;
@@ -245,23 +246,23 @@ pub const PRESETS: &[Preset] = &[
 ];
 
 /// Every processing parameter with the normalized value `s` gives it.
-pub fn targets(p: &ChannelStripParams, s: &ChannelStripSettings) -> Vec<(ParamPtr, f32)> {
-    fn f(out: &mut Vec<(ParamPtr, f32)>, p: &FloatParam, v: f32) {
-        out.push((p.as_ptr(), p.preview_normalized(v)));
+pub fn targets<'a>(p: &'a ChannelStripParams, s: &ChannelStripSettings) -> Vec<Target<'a>> {
+    fn f<'a>(out: &mut Vec<Target<'a>>, p: &'a FloatParam, v: f32) {
+        out.push(target(p, v));
     }
-    fn b(out: &mut Vec<(ParamPtr, f32)>, p: &BoolParam, v: bool) {
-        out.push((p.as_ptr(), p.preview_normalized(v)));
+    fn b<'a>(out: &mut Vec<Target<'a>>, p: &'a BoolParam, v: bool) {
+        out.push(target(p, v));
     }
-    fn e<T: Enum + PartialEq + 'static>(out: &mut Vec<(ParamPtr, f32)>, p: &EnumParam<T>, v: T) {
-        out.push((p.as_ptr(), p.preview_normalized(v)));
+    fn e<'a, T: Enum + PartialEq + 'static>(out: &mut Vec<Target<'a>>, p: &'a EnumParam<T>, v: T) {
+        out.push(target(p, v));
     }
-    fn pass(out: &mut Vec<(ParamPtr, f32)>, p: &PassParams, s: &PassSettings) {
+    fn pass<'a>(out: &mut Vec<Target<'a>>, p: &'a PassParams, s: &PassSettings) {
         b(out, &p.on, s.enabled);
         f(out, &p.freq, s.freq_hz);
         e(out, &p.slope, SlopeChoice::from(s.slope));
         f(out, &p.q, s.q);
     }
-    fn band(out: &mut Vec<(ParamPtr, f32)>, p: &BandParams, s: &BandSettings) {
+    fn band<'a>(out: &mut Vec<Target<'a>>, p: &'a BandParams, s: &BandSettings) {
         b(out, &p.on, s.enabled);
         f(out, &p.freq, s.freq_hz);
         f(out, &p.gain, s.gain_db);
@@ -341,13 +342,11 @@ pub fn targets(p: &ChannelStripParams, s: &ChannelStripSettings) -> Vec<(ParamPt
 impl Preset {
     /// Applies the preset through the host (trims and bypass stay as they are).
     pub fn apply(&self, params: &ChannelStripParams, setter: &ParamSetter) {
-        // SAFETY: the targets point into `params`, which outlives the call.
-        unsafe { crate::builders::set_through_host(&targets(params, &(self.settings)()), setter) };
+        preset::apply(&targets(params, &(self.settings)()), setter);
     }
 
     /// Whether the parameters currently hold this preset's values.
     pub fn is_active(&self, params: &ChannelStripParams) -> bool {
-        // SAFETY: as above.
-        unsafe { crate::builders::holds(&targets(params, &(self.settings)())) }
+        preset::holds(&targets(params, &(self.settings)()))
     }
 }

@@ -16,15 +16,9 @@ use std::path::PathBuf;
 
 mod common;
 
+use common::{db, gain};
+
 const SR: f64 = 48_000.0;
-
-fn db(x: f64) -> f64 {
-    10f64.powf(x / 20.0)
-}
-
-fn to_db(x: f64) -> f64 {
-    20.0 * x.log10()
-}
 
 fn settings(drive_db: f32, core: LimiterSettings) -> ChainSettings<LimiterSettings> {
     ChainSettings {
@@ -265,7 +259,7 @@ fn peaks(y: &[Vec<f32>; 2], ceiling_db: f64, reconstruct: bool) -> Peaks {
     let mut sample = 0.0f32;
     let mut meter = 0.0f32;
     let mut recon = 0.0f64;
-    let near = db(ceiling_db - 6.0) as f32;
+    let near = gain(ceiling_db - 6.0) as f32;
     let reconstruction = Reconstruction::new();
     for ch in y {
         sample = ch.iter().fold(sample, |m, &v| m.max(v.abs()));
@@ -277,9 +271,9 @@ fn peaks(y: &[Vec<f32>; 2], ceiling_db: f64, reconstruct: bool) -> Peaks {
         }
     }
     Peaks {
-        sample_db: to_db(sample as f64),
-        meter_db: to_db(meter as f64),
-        recon_db: to_db(recon),
+        sample_db: db(sample as f64),
+        meter_db: db(meter as f64),
+        recon_db: db(recon),
     }
 }
 
@@ -499,16 +493,16 @@ fn sine_6_db_over_has_bounded_distortion() {
         eprintln!(
             "1 kHz sine 6 dB over, 1 s release, {}x: fundamental {:.2} dBFS, THD {:.4} % ({:.1} dB)",
             os.factor(),
-            to_db(fundamental),
+            db(fundamental),
             thd * 100.0,
-            to_db(thd)
+            db(thd)
         );
         assert!(thd < 1e-3, "THD {thd}");
         let margin = lathe_dsp::chains::limiter::margin_db(os) as f64;
         assert!(
-            (to_db(fundamental) + margin).abs() < 0.05,
+            (db(fundamental) + margin).abs() < 0.05,
             "fundamental {} dB",
-            to_db(fundamental)
+            db(fundamental)
         );
     }
 }
@@ -569,8 +563,8 @@ fn soft_clip_takes_peaks_off_before_the_limiter() {
     }
     eprintln!(
         "deepest reduction: limiter only {:.1} dB, with soft clip {:.1} dB",
-        to_db(min_gain[0] as f64),
-        to_db(min_gain[1] as f64)
+        db(min_gain[0] as f64),
+        db(min_gain[1] as f64)
     );
     assert!(min_gain[0] < 0.3 && min_gain[1] < 0.3);
 }
@@ -690,7 +684,7 @@ fn dither_never_exceeds_the_ceiling() {
         },
     );
     let y = render(&s, &noise(false, 3), 512);
-    let ceiling = db(-0.1) as f32;
+    let ceiling = gain(-0.1) as f32;
     let q = 2f32.powi(-15);
     for ch in &y {
         for &v in ch {
@@ -754,7 +748,7 @@ fn long_pink_noise_holds_the_true_peak_ceiling() {
                 tp.process(ch);
                 meter = meter.max(tp.peak());
             }
-            let over = to_db(meter as f64) + 1.0;
+            let over = db(meter as f64) + 1.0;
             eprintln!(
                 "pink noise 20 s, drive {drive} dB, {:>2}x: 4x meter {over:+.4} dB over",
                 os.factor()

@@ -8,6 +8,10 @@ use lathe_dsp::chains::ChainSettings;
 use lathe_dsp::chains::bus_compressor::{BusCompressorSettings, KeySource, Listen};
 use lathe_dsp::{Block, IoSettings};
 
+mod common;
+
+use common::{alternating, db};
+
 const SR: f64 = 48_000.0;
 
 fn chain(settings: BusCompressorSettings) -> BusCompressor {
@@ -19,19 +23,8 @@ fn chain(settings: BusCompressorSettings) -> BusCompressor {
     c
 }
 
-fn db(x: f64) -> f64 {
-    20.0 * x.max(1e-12).log10()
-}
-
-/// Peak detection sees a constant level in a signal alternating between +a and -a.
-fn alternating(a: f32, len: usize) -> Vec<f32> {
-    (0..len).map(|i| if i % 2 == 0 { a } else { -a }).collect()
-}
-
 fn sine(freq: f64, amp: f64, len: usize) -> Vec<f32> {
-    (0..len)
-        .map(|i| (amp * (std::f64::consts::TAU * freq * i as f64 / SR).sin()) as f32)
-        .collect()
+    common::sine(freq, amp, SR, len)
 }
 
 /// Runs stereo input through in blocks of `block`, returning the output and the reduction

@@ -1,16 +1,15 @@
 //! The lookahead peak limiter core: ceiling held on hard material, latency, smoothness,
 //! program-dependent release, stereo link, block-size invariance, distortion.
 
+mod common;
+
+use common::gain;
 use lathe_dsp::Block;
 use lathe_dsp::dynamics::peak_limiter::{PeakLimiter, PeakLimiterSettings};
 use rand::{Rng, SeedableRng};
 use std::f64::consts::PI;
 
 const SR: f64 = 48_000.0;
-
-fn db(x: f64) -> f64 {
-    10f64.powf(x / 20.0)
-}
 
 fn hard_material() -> Vec<(&'static str, Vec<f32>)> {
     let n = 48_000;
@@ -41,7 +40,7 @@ fn hard_material() -> Vec<(&'static str, Vec<f32>)> {
     let impulses: Vec<f32> = (0..n)
         .map(|i| if i % 441 == 0 { 1.0 } else { 0.0 })
         .collect();
-    let gain = db(12.0) as f32;
+    let gain = gain(12.0) as f32;
     [
         ("white noise", white),
         ("pink noise", pink),
@@ -187,7 +186,7 @@ fn recovery_samples(loud_ms: f64) -> usize {
         .map(|i| if (start..end).contains(&i) { 4.0 } else { 0.1 })
         .collect();
     let g = gain_curve(&mut l, &x);
-    let unity = db(-1.0) as f32;
+    let unity = gain(-1.0) as f32;
     (end..g.len())
         .find(|&i| g[i] >= unity)
         .expect("gain recovers")

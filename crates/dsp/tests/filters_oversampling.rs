@@ -4,12 +4,12 @@
 use lathe_dsp::filters::oversampling::Oversampler;
 use std::f64::consts::PI;
 
+mod common;
+
 const SR: f64 = 48_000.0;
 
 fn sine(freq: f64, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| (0.5 * (2.0 * PI * freq * i as f64 / SR).sin()) as f32)
-        .collect()
+    common::sine(freq, 0.5, SR, n)
 }
 
 fn round_trip(os: &mut Oversampler, x: &[f32]) -> Vec<f32> {

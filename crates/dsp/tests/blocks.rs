@@ -1,0 +1,362 @@
+//! The generic harnesses every [`Block`] runs through: block-size invariance (the same signal
+//! cut into blocks of 1, 17, 64, 300, 4096 samples and random sizes gives the same bits as one
+//! block, with a settings change at the same sample in every run) and realtime safety (after
+//! construction and `set_sample_rate`, nothing in `set_settings`, `process`, `reset` or
+//! `latency` allocates or frees, while settings change).
+//!
+//! A new block joins by adding one line to `every_block!`.
+
+use lathe_dsp::Block;
+use lathe_dsp::DelayLine;
+use lathe_dsp::chains::{BusCompressor, ChainSettings, ChannelStrip, Limiter};
+use lathe_dsp::color::dither::{Dither, DitherDepth, DitherSettings};
+use lathe_dsp::color::saturator::{Character, Saturator, SaturatorOversampling, SaturatorSettings};
+use lathe_dsp::color::stereo::{Stereo, StereoSettings};
+use lathe_dsp::dynamics::peak_limiter::{PeakLimiter, PeakLimiterSettings};
+use lathe_dsp::dynamics::{
+    Compressor, CompressorSettings, DeEsser, DeEsserSettings, Detection, Gate, GateSettings,
+};
+use lathe_dsp::filters::design::Slope;
+use lathe_dsp::filters::eq::{EqSettings, ParametricEq, PassFilter, PassSettings};
+use lathe_dsp::primitives::switched::{Switched, SwitchedSettings};
+use rand::{Rng, SeedableRng};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+const SR: f64 = 48_000.0;
+/// Length of the test signal; the settings change at [`CHANGE_AT`].
+const LEN: usize = 24_000;
+const CHANGE_AT: usize = 9_001;
+
+// ---- allocation counting (this thread only, one test at a time) ----
+
+struct Counting;
+static SERIAL: Mutex<()> = Mutex::new(());
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static EVENTS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    static THIS_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn counted() -> bool {
+    COUNTING.load(Ordering::SeqCst) && THIS_THREAD.with(|t| t.get())
+}
+
+fn count(on: bool) {
+    THIS_THREAD.with(|t| t.set(on));
+    COUNTING.store(on, Ordering::SeqCst);
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if counted() {
+            EVENTS.fetch_add(1, Ordering::SeqCst);
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if counted() {
+            EVENTS.fetch_add(1, Ordering::SeqCst);
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if counted() {
+            EVENTS.fetch_add(1, Ordering::SeqCst);
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+// ---- the harnesses ----
+
+/// Stereo test programme: noise bursts with silent gaps (so gates close and envelopes
+/// release), a loud passage (so dynamics work hard) and a quiet tail.
+fn programme() -> [Vec<f32>; 2] {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+    let mut ch = || -> Vec<f32> {
+        (0..LEN)
+            .map(|i| {
+                let level = match (i / 3000) % 4 {
+                    0 => 0.3,
+                    1 => 0.0,
+                    2 => 0.9,
+                    _ => 0.02,
+                };
+                level * (rng.random::<f32>() * 2.0 - 1.0)
+            })
+            .collect()
+    };
+    [ch(), ch()]
+}
+
+/// Runs the programme through a fresh block in blocks of `sizes` (cycled), with `a` before the
+/// first sample and `b` from [`CHANGE_AT`] on.
+fn render<B: Block>(
+    make: &dyn Fn() -> B,
+    a: &B::Settings,
+    b: &B::Settings,
+    sizes: &[usize],
+) -> [Vec<f32>; 2] {
+    let mut block = make();
+    block.set_settings(a);
+    block.reset();
+    let [mut l, mut r] = programme();
+    let mut pos = 0;
+    let mut k = 0;
+    while pos < LEN {
+        if pos == CHANGE_AT {
+            block.set_settings(b);
+        }
+        let limit = if pos < CHANGE_AT { CHANGE_AT } else { LEN };
+        let n = sizes[k % sizes.len()].min(limit - pos);
+        k += 1;
+        block.process(&mut [&mut l[pos..pos + n], &mut r[pos..pos + n]]);
+        pos += n;
+    }
+    [l, r]
+}
+
+fn check_block_size_invariance<B: Block>(
+    name: &str,
+    make: &dyn Fn() -> B,
+    a: &B::Settings,
+    b: &B::Settings,
+) {
+    let whole = render(make, a, b, &[LEN]);
+    let [dry, _] = programme();
+    assert!(
+        whole[0] != dry || a == b,
+        "{name}: the settings under test leave the signal untouched"
+    );
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let random: Vec<usize> = (0..64).map(|_| rng.random_range(1..=700)).collect();
+    for sizes in [&[1usize][..], &[17], &[64], &[300], &[4096], &random] {
+        let cut = render(make, a, b, sizes);
+        let first = (0..LEN).find(|&i| cut[0][i] != whole[0][i] || cut[1][i] != whole[1][i]);
+        assert_eq!(
+            first,
+            None,
+            "{name}: blocks of {:?} differ from one block (first at sample {first:?})",
+            &sizes[..sizes.len().min(4)]
+        );
+    }
+}
+
+fn check_no_allocation<B: Block>(
+    name: &str,
+    make: &dyn Fn() -> B,
+    a: &B::Settings,
+    b: &B::Settings,
+) {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut block = make();
+    block.set_sample_rate(44_100.0);
+    block.set_sample_rate(SR);
+    let [mut l, mut r] = programme();
+    let (a, b) = (a.clone(), b.clone());
+    EVENTS.store(0, Ordering::SeqCst);
+    count(true);
+    for (i, (l, r)) in l.chunks_mut(512).zip(r.chunks_mut(512)).enumerate() {
+        block.set_settings(if i % 3 == 0 { &a } else { &b });
+        if i % 11 == 5 {
+            block.reset();
+        }
+        std::hint::black_box(block.latency());
+        block.process(&mut [l, r]);
+    }
+    count(false);
+    let events = EVENTS.load(Ordering::SeqCst);
+    assert_eq!(
+        events, 0,
+        "{name}: {events} allocations or frees on the audio thread"
+    );
+}
+
+fn check<B: Block>(name: &str, make: &dyn Fn() -> B, a: B::Settings, b: B::Settings) {
+    check_block_size_invariance(name, make, &a, &b);
+    check_no_allocation(name, make, &a, &b);
+}
+
+// ---- every block ----
+
+fn compressor(threshold_db: f32, detection: Detection) -> CompressorSettings {
+    CompressorSettings {
+        threshold_db,
+        ratio: 4.0,
+        detection,
+        ..Default::default()
+    }
+}
+
+fn eq(gain_db: f32) -> EqSettings {
+    let mut s = EqSettings::default();
+    s.bands[2].enabled = true;
+    s.bands[2].gain_db = gain_db;
+    s.bands[0].enabled = true;
+    s.bands[0].gain_db = -gain_db / 2.0;
+    s
+}
+
+fn pass(freq_hz: f32, slope: Slope) -> PassSettings {
+    PassSettings {
+        enabled: true,
+        freq_hz,
+        slope,
+        q: 0.9,
+    }
+}
+
+fn saturator(drive_db: f32, oversampling: SaturatorOversampling) -> SaturatorSettings {
+    SaturatorSettings {
+        character: Character::Tube,
+        drive_db,
+        mix: 0.8,
+        compensate: true,
+        oversampling,
+    }
+}
+
+#[test]
+fn filters() {
+    check(
+        "high-pass",
+        &|| PassFilter::new(true, SR),
+        pass(120.0, Slope::Db24),
+        pass(400.0, Slope::Db12),
+    );
+    check(
+        "low-pass",
+        &|| PassFilter::new(false, SR),
+        pass(5000.0, Slope::Db36),
+        pass(2000.0, Slope::Db18),
+    );
+    check(
+        "parametric EQ",
+        &|| ParametricEq::new(SR),
+        eq(6.0),
+        eq(-9.0),
+    );
+}
+
+#[test]
+fn dynamics() {
+    check(
+        "compressor",
+        &|| Compressor::new(SR),
+        compressor(-30.0, Detection::Peak),
+        compressor(-20.0, Detection::Rms),
+    );
+    let gate = |threshold_db| GateSettings {
+        threshold_db,
+        ..Default::default()
+    };
+    check("gate", &|| Gate::new(SR), gate(-30.0), gate(-12.0));
+    let deess = |threshold_db| DeEsserSettings {
+        threshold_db,
+        ..Default::default()
+    };
+    check("de-esser", &|| DeEsser::new(SR), deess(-30.0), deess(-20.0));
+    let limit = |ceiling_db, lookahead_ms| PeakLimiterSettings {
+        ceiling_db,
+        lookahead_ms,
+        ..Default::default()
+    };
+    check(
+        "peak limiter",
+        &|| PeakLimiter::new(2, SR, PeakLimiterSettings::default()),
+        limit(-6.0, 1.5),
+        limit(-3.0, 3.0),
+    );
+}
+
+#[test]
+fn colour() {
+    check(
+        "saturator",
+        &|| Saturator::new(2, SR),
+        saturator(12.0, SaturatorOversampling::X2),
+        saturator(18.0, SaturatorOversampling::X4),
+    );
+    let stereo = |width| StereoSettings {
+        width,
+        ..Default::default()
+    };
+    check("stereo", &|| Stereo::new(SR), stereo(1.5), stereo(0.3));
+    let dither = |shaping| DitherSettings {
+        depth: DitherDepth::Bits16,
+        shaping,
+        limit: 1.0,
+    };
+    check("dither", &Dither::new, dither(false), dither(true));
+}
+
+#[test]
+fn primitives() {
+    check("delay line", &|| DelayLine::new(2, 200), 37, 150);
+    let on = |gain_db, enabled| SwitchedSettings {
+        enabled,
+        settings: eq(gain_db),
+    };
+    check(
+        "switched EQ",
+        &|| Switched::new(ParametricEq::new(SR), 2, SR),
+        on(6.0, true),
+        on(6.0, false),
+    );
+    let comp = |enabled| SwitchedSettings {
+        enabled,
+        settings: compressor(-30.0, Detection::Peak),
+    };
+    check(
+        "switched compressor",
+        &|| Switched::new(Compressor::new(SR), 2, SR),
+        comp(false),
+        comp(true),
+    );
+}
+
+#[test]
+fn chains() {
+    let strip = |comp: bool| {
+        let mut s =
+            ChainSettings::<lathe_dsp::chains::channel_strip::ChannelStripSettings>::default();
+        s.core.compressor_enabled = comp;
+        s.core.compressor = compressor(-30.0, Detection::Rms);
+        s.core.eq = eq(4.0);
+        s
+    };
+    check(
+        "channel strip",
+        &|| ChannelStrip::new(2, SR),
+        strip(false),
+        strip(true),
+    );
+    let bus = |threshold_db| {
+        let mut s =
+            ChainSettings::<lathe_dsp::chains::bus_compressor::BusCompressorSettings>::default();
+        s.core.compressor.threshold_db = threshold_db;
+        s
+    };
+    check(
+        "bus compressor",
+        &|| BusCompressor::new(2, SR),
+        bus(-30.0),
+        bus(-12.0),
+    );
+    let limiter = |drive_db| {
+        let mut s = ChainSettings::<lathe_dsp::chains::limiter::LimiterSettings>::default();
+        s.io.input_gain_db = drive_db;
+        s
+    };
+    check(
+        "limiter",
+        &|| Limiter::new(2, SR),
+        limiter(6.0),
+        limiter(12.0),
+    );
+}
