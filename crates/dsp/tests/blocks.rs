@@ -20,57 +20,16 @@ use lathe_dsp::filters::design::Slope;
 use lathe_dsp::filters::eq::{EqSettings, ParametricEq, PassFilter, PassSettings};
 use lathe_dsp::primitives::switched::{Switched, SwitchedSettings};
 use rand::{Rng, SeedableRng};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 const SR: f64 = 48_000.0;
 /// Length of the test signal; the settings change at [`CHANGE_AT`].
 const LEN: usize = 24_000;
 const CHANGE_AT: usize = 9_001;
 
-// ---- allocation counting (this thread only, one test at a time) ----
+mod counting;
 
-struct Counting;
-static SERIAL: Mutex<()> = Mutex::new(());
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static EVENTS: AtomicUsize = AtomicUsize::new(0);
-thread_local! {
-    static THIS_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-fn counted() -> bool {
-    COUNTING.load(Ordering::SeqCst) && THIS_THREAD.with(|t| t.get())
-}
-
-fn count(on: bool) {
-    THIS_THREAD.with(|t| t.set(on));
-    COUNTING.store(on, Ordering::SeqCst);
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if counted() {
-            EVENTS.fetch_add(1, Ordering::SeqCst);
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if counted() {
-            EVENTS.fetch_add(1, Ordering::SeqCst);
-        }
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if counted() {
-            EVENTS.fetch_add(1, Ordering::SeqCst);
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+use counting::{ALLOCATIONS, FREES, SERIAL, count};
 
 // ---- the harnesses ----
 
@@ -159,7 +118,8 @@ fn check_no_allocation<B: Block>(
     block.set_sample_rate(SR);
     let [mut l, mut r] = programme();
     let (a, b) = (a.clone(), b.clone());
-    EVENTS.store(0, Ordering::SeqCst);
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    FREES.store(0, Ordering::SeqCst);
     count(true);
     for (i, (l, r)) in l.chunks_mut(512).zip(r.chunks_mut(512)).enumerate() {
         block.set_settings(if i % 3 == 0 { &a } else { &b });
@@ -170,7 +130,7 @@ fn check_no_allocation<B: Block>(
         block.process(&mut [l, r]);
     }
     count(false);
-    let events = EVENTS.load(Ordering::SeqCst);
+    let events = ALLOCATIONS.load(Ordering::SeqCst) + FREES.load(Ordering::SeqCst);
     assert_eq!(
         events, 0,
         "{name}: {events} allocations or frees on the audio thread"

@@ -14,55 +14,11 @@ use lathe_dsp::chains::Limiter;
 use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
 use lathe_dsp::color::dither::DitherDepth;
 use lathe_dsp::{Block, IoSettings};
-use std::sync::Mutex;
 
-static SERIAL: Mutex<()> = Mutex::new(());
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+mod counting;
 
-struct Counting;
-
-thread_local! {
-    /// Only the test thread that switched counting on is counted: the harness allocates on
-    /// other threads when other tests finish.
-    static THIS_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-fn counted() -> bool {
-    COUNTING.load(Ordering::SeqCst) && THIS_THREAD.with(|t| t.get())
-}
-
-fn count(on: bool) {
-    THIS_THREAD.with(|t| t.set(on));
-    COUNTING.store(on, Ordering::SeqCst);
-}
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-static FREES: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if counted() {
-            ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if counted() {
-            FREES.fetch_add(1, Ordering::SeqCst);
-        }
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if counted() {
-            ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+use counting::{ALLOCATIONS, FREES, SERIAL, count};
+use std::sync::atomic::Ordering;
 
 #[test]
 fn nothing_allocates_after_construction() {

@@ -20,34 +20,26 @@ pub const RATIO_DETENTS: [f32; 3] = [2.0, 4.0, 10.0];
 /// The side-chain high-pass corners offered as quick choices, Hz.
 pub const SC_HPF_CHOICES: [f32; 3] = [60.0, 90.0, 150.0];
 
-/// Key source as a parameter.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyChoice {
-    /// The signal itself.
-    #[id = "internal"]
-    #[name = "Internal"]
-    Internal,
-    /// The sidechain input.
-    #[id = "external"]
-    #[name = "External"]
-    External,
+crate::choice! {
+    /// Key source as a parameter.
+    pub enum KeyChoice mirrors KeySource {
+        /// The signal itself.
+        Internal = ("internal", "Internal") => Internal,
+        /// The sidechain input.
+        External = ("external", "External") => External,
+    }
 }
 
-/// Listen mode as a parameter.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListenChoice {
-    /// The compressed signal.
-    #[id = "off"]
-    #[name = "Off"]
-    Off,
-    /// The key after the side-chain filter.
-    #[id = "sidechain"]
-    #[name = "Sidechain"]
-    Sidechain,
-    /// What the compressor removes.
-    #[id = "delta"]
-    #[name = "Delta"]
-    Delta,
+crate::choice! {
+    /// Listen mode as a parameter.
+    pub enum ListenChoice mirrors Listen {
+        /// The compressed signal.
+        Off = ("off", "Off") => Off,
+        /// The key after the side-chain filter.
+        Sidechain = ("sidechain", "Sidechain") => Key,
+        /// What the compressor removes.
+        Delta = ("delta", "Delta") => Delta,
+    }
 }
 
 /// All parameters of Lathe Bus Compressor.
@@ -178,17 +170,10 @@ impl BusCompressorParams {
                 auto_release: self.auto_release.value(),
                 listen: false,
             },
-            key: match self.sc_source.value() {
-                KeyChoice::Internal => KeySource::Internal,
-                KeyChoice::External => KeySource::External,
-            },
+            key: self.sc_source.value().into(),
             mid_side: self.mid_side.value(),
             lookahead_ms: self.lookahead.value(),
-            listen: match self.listen.value() {
-                ListenChoice::Off => Listen::Off,
-                ListenChoice::Sidechain => Listen::Key,
-                ListenChoice::Delta => Listen::Delta,
-            },
+            listen: self.listen.value().into(),
             saturator_enabled: self.clip_on.value(),
             saturator: SaturatorSettings {
                 character: self.clip_character.value().into(),

@@ -7,6 +7,7 @@
 pub mod builders;
 pub mod bus_compressor;
 pub mod channel_strip;
+pub mod choice;
 pub mod limiter;
 pub mod preset;
 pub mod reference;

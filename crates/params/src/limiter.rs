@@ -9,72 +9,33 @@ use lathe_dsp::color::dither::DitherDepth;
 use lathe_plugin::IoParams;
 use nice_plug::prelude::*;
 
-/// Oversampling choice as a parameter.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OversamplingChoice {
-    /// 1x: sample-peak limiting.
-    #[id = "1x"]
-    #[name = "1x"]
-    X1,
-    /// 2x.
-    #[id = "2x"]
-    #[name = "2x"]
-    X2,
-    /// 4x (default).
-    #[id = "4x"]
-    #[name = "4x"]
-    X4,
-    /// 8x.
-    #[id = "8x"]
-    #[name = "8x"]
-    X8,
-    /// 16x.
-    #[id = "16x"]
-    #[name = "16x"]
-    X16,
-}
-
-impl From<OversamplingChoice> for Oversampling {
-    fn from(c: OversamplingChoice) -> Self {
-        match c {
-            OversamplingChoice::X1 => Oversampling::X1,
-            OversamplingChoice::X2 => Oversampling::X2,
-            OversamplingChoice::X4 => Oversampling::X4,
-            OversamplingChoice::X8 => Oversampling::X8,
-            OversamplingChoice::X16 => Oversampling::X16,
-        }
+crate::choice! {
+    /// Oversampling choice as a parameter.
+    pub enum OversamplingChoice mirrors Oversampling {
+        /// 1x: sample-peak limiting.
+        X1 = ("1x", "1x") => X1,
+        /// 2x.
+        X2 = ("2x", "2x") => X2,
+        /// 4x (default).
+        X4 = ("4x", "4x") => X4,
+        /// 8x.
+        X8 = ("8x", "8x") => X8,
+        /// 16x.
+        X16 = ("16x", "16x") => X16,
     }
 }
 
-/// Dither depth as a parameter.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DitherChoice {
-    /// No dither (32-bit float output).
-    #[id = "off"]
-    #[name = "Off"]
-    Off,
-    /// 24-bit TPDF.
-    #[id = "24"]
-    #[name = "24 bit"]
-    Bits24,
-    /// 20-bit TPDF.
-    #[id = "20"]
-    #[name = "20 bit"]
-    Bits20,
-    /// 16-bit TPDF.
-    #[id = "16"]
-    #[name = "16 bit"]
-    Bits16,
-}
-
-impl From<DitherChoice> for DitherDepth {
-    fn from(c: DitherChoice) -> Self {
-        match c {
-            DitherChoice::Off => DitherDepth::Off,
-            DitherChoice::Bits24 => DitherDepth::Bits24,
-            DitherChoice::Bits20 => DitherDepth::Bits20,
-            DitherChoice::Bits16 => DitherDepth::Bits16,
-        }
+crate::choice! {
+    /// Dither depth as a parameter.
+    pub enum DitherChoice mirrors DitherDepth {
+        /// No dither (32-bit float output).
+        Off = ("off", "Off") => Off,
+        /// 24-bit TPDF.
+        Bits24 = ("24", "24 bit") => Bits24,
+        /// 20-bit TPDF.
+        Bits20 = ("20", "20 bit") => Bits20,
+        /// 16-bit TPDF.
+        Bits16 = ("16", "16 bit") => Bits16,
     }
 }
 

@@ -14,30 +14,24 @@ use std::sync::{Arc, RwLock};
 /// The most references a project holds.
 pub const MAX_REFERENCES: usize = 8;
 
-/// The match EQ's phase as a parameter.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhaseChoice {
-    /// Zero latency.
-    #[id = "minimum"]
-    #[name = "Minimum"]
-    Minimum,
-    /// Exact phase, latency of half the FIR (about 85 ms).
-    #[id = "linear"]
-    #[name = "Linear"]
-    Linear,
+crate::choice! {
+    /// The match EQ's phase as a parameter.
+    pub enum PhaseChoice mirrors MatchPhase {
+        /// Zero latency.
+        Minimum = ("minimum", "Minimum") => Minimum,
+        /// Exact phase, latency of half the FIR (about 85 ms).
+        Linear = ("linear", "Linear") => Linear,
+    }
 }
 
-/// What the match EQ aims for.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetChoice {
-    /// The average of every loaded reference.
-    #[id = "average"]
-    #[name = "Average"]
-    Average,
-    /// The reference selected for A/B.
-    #[id = "selected"]
-    #[name = "Selected"]
-    Selected,
+crate::choice! {
+    /// What the match EQ aims for.
+    pub enum TargetChoice {
+        /// The average of every loaded reference.
+        Average = ("average", "Average"),
+        /// The reference selected for A/B.
+        Selected = ("selected", "Selected"),
+    }
 }
 
 /// One reference in the project: where it came from and its analysis (kept, so the
@@ -173,10 +167,7 @@ impl ReferenceParams {
     pub fn match_design(&self) -> MatchDesign {
         MatchDesign {
             enabled: self.match_on.value(),
-            phase: match self.phase.value() {
-                PhaseChoice::Minimum => MatchPhase::Minimum,
-                PhaseChoice::Linear => MatchPhase::Linear,
-            },
+            phase: self.phase.value().into(),
             settings: MatchSettings {
                 amount_pct: self.amount.value() as f64,
                 smoothing_fraction: self.smoothing.value() as f64,

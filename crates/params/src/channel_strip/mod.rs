@@ -21,161 +21,68 @@ mod presets;
 
 pub use presets::{PRESETS, Preset, targets};
 
-/// Filter slope as a parameter.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlopeChoice {
-    /// 6 dB/oct.
-    #[id = "6"]
-    #[name = "6 dB/oct"]
-    Db6,
-    /// 12 dB/oct (resonance adjustable).
-    #[id = "12"]
-    #[name = "12 dB/oct"]
-    Db12,
-    /// 18 dB/oct.
-    #[id = "18"]
-    #[name = "18 dB/oct"]
-    Db18,
-    /// 24 dB/oct.
-    #[id = "24"]
-    #[name = "24 dB/oct"]
-    Db24,
-    /// 36 dB/oct.
-    #[id = "36"]
-    #[name = "36 dB/oct"]
-    Db36,
-    /// 48 dB/oct.
-    #[id = "48"]
-    #[name = "48 dB/oct"]
-    Db48,
-}
-
-impl From<SlopeChoice> for Slope {
-    fn from(c: SlopeChoice) -> Self {
-        match c {
-            SlopeChoice::Db6 => Slope::Db6,
-            SlopeChoice::Db12 => Slope::Db12,
-            SlopeChoice::Db18 => Slope::Db18,
-            SlopeChoice::Db24 => Slope::Db24,
-            SlopeChoice::Db36 => Slope::Db36,
-            SlopeChoice::Db48 => Slope::Db48,
-        }
+crate::choice! {
+    /// Filter slope as a parameter.
+    pub enum SlopeChoice mirrors Slope {
+        /// 6 dB/oct.
+        Db6 = ("6", "6 dB/oct") => Db6,
+        /// 12 dB/oct (resonance adjustable).
+        Db12 = ("12", "12 dB/oct") => Db12,
+        /// 18 dB/oct.
+        Db18 = ("18", "18 dB/oct") => Db18,
+        /// 24 dB/oct.
+        Db24 = ("24", "24 dB/oct") => Db24,
+        /// 36 dB/oct.
+        Db36 = ("36", "36 dB/oct") => Db36,
+        /// 48 dB/oct.
+        Db48 = ("48", "48 dB/oct") => Db48,
     }
 }
 
-impl From<Slope> for SlopeChoice {
-    fn from(s: Slope) -> Self {
-        match s {
-            Slope::Db6 => SlopeChoice::Db6,
-            Slope::Db12 => SlopeChoice::Db12,
-            Slope::Db18 => SlopeChoice::Db18,
-            Slope::Db24 => SlopeChoice::Db24,
-            Slope::Db36 => SlopeChoice::Db36,
-            Slope::Db48 => SlopeChoice::Db48,
-        }
+crate::choice! {
+    /// Module order as a parameter.
+    pub enum OrderChoice mirrors ModuleOrder {
+        /// Filters, EQ, dynamics, saturator, stereo.
+        EqFirst = ("eq_first", "EQ > Dynamics") => EqFirst,
+        /// Filters, dynamics, EQ, saturator, stereo.
+        DynamicsFirst = ("dynamics_first", "Dynamics > EQ") => DynamicsFirst,
     }
 }
 
-/// Module order as a parameter.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderChoice {
-    /// Filters, EQ, dynamics, saturator, stereo.
-    #[id = "eq_first"]
-    #[name = "EQ > Dynamics"]
-    EqFirst,
-    /// Filters, dynamics, EQ, saturator, stereo.
-    #[id = "dynamics_first"]
-    #[name = "Dynamics > EQ"]
-    DynamicsFirst,
-}
-
-/// Compressor detection as a parameter.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DetectionChoice {
-    /// Peak.
-    #[id = "peak"]
-    #[name = "Peak"]
-    Peak,
-    /// RMS (10 ms).
-    #[id = "rms"]
-    #[name = "RMS"]
-    Rms,
-}
-
-/// Saturator character as a parameter.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CharacterChoice {
-    /// Symmetric, odd harmonics.
-    #[id = "tape"]
-    #[name = "Tape"]
-    Tape,
-    /// Asymmetric, even and odd harmonics.
-    #[id = "tube"]
-    #[name = "Tube"]
-    Tube,
-    /// Hard clip with a narrow knee.
-    #[id = "hard"]
-    #[name = "Hard Clip"]
-    HardClip,
-}
-
-impl From<DetectionChoice> for Detection {
-    fn from(c: DetectionChoice) -> Self {
-        match c {
-            DetectionChoice::Peak => Detection::Peak,
-            DetectionChoice::Rms => Detection::Rms,
-        }
+crate::choice! {
+    /// Compressor detection as a parameter.
+    pub enum DetectionChoice mirrors Detection {
+        /// Peak.
+        Peak = ("peak", "Peak") => Peak,
+        /// RMS (10 ms).
+        Rms = ("rms", "RMS") => Rms,
     }
 }
 
-impl From<Detection> for DetectionChoice {
-    fn from(d: Detection) -> Self {
-        match d {
-            Detection::Peak => DetectionChoice::Peak,
-            Detection::Rms => DetectionChoice::Rms,
-        }
+crate::choice! {
+    /// Saturator character as a parameter.
+    pub enum CharacterChoice mirrors Character {
+        /// Symmetric, odd harmonics.
+        Tape = ("tape", "Tape") => Tape,
+        /// Asymmetric, even and odd harmonics.
+        Tube = ("tube", "Tube") => Tube,
+        /// Hard clip with a narrow knee.
+        HardClip = ("hard", "Hard Clip") => HardClip,
     }
 }
 
-impl From<CharacterChoice> for Character {
-    fn from(c: CharacterChoice) -> Self {
-        match c {
-            CharacterChoice::Tape => Character::Tape,
-            CharacterChoice::Tube => Character::Tube,
-            CharacterChoice::HardClip => Character::HardClip,
-        }
+crate::choice! {
+    /// Saturator oversampling as a parameter.
+    pub enum SatOversamplingChoice mirrors SaturatorOversampling {
+        /// Off: zero latency.
+        Off = ("off", "Off") => Off,
+        /// 2x.
+        X2 = ("2x", "2x") => X2,
+        /// 4x (default).
+        X4 = ("4x", "4x") => X4,
+        /// 8x.
+        X8 = ("8x", "8x") => X8,
     }
-}
-
-impl From<Character> for CharacterChoice {
-    fn from(c: Character) -> Self {
-        match c {
-            Character::Tape => CharacterChoice::Tape,
-            Character::Tube => CharacterChoice::Tube,
-            Character::HardClip => CharacterChoice::HardClip,
-        }
-    }
-}
-
-/// Saturator oversampling as a parameter.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SatOversamplingChoice {
-    /// Off: zero latency.
-    #[id = "off"]
-    #[name = "Off"]
-    Off,
-    /// 2x.
-    #[id = "2x"]
-    #[name = "2x"]
-    X2,
-    /// 4x (default).
-    #[id = "4x"]
-    #[name = "4x"]
-    X4,
-    /// 8x.
-    #[id = "8x"]
-    #[name = "8x"]
-    X8,
 }
 
 /// Gate key high-pass: at or below this it is off, Hz.
@@ -500,12 +407,7 @@ impl SaturatorParams {
             drive_db: self.drive.value(),
             mix: self.mix.value() / 100.0,
             compensate: self.compensate.value(),
-            oversampling: match self.oversampling.value() {
-                SatOversamplingChoice::Off => SaturatorOversampling::Off,
-                SatOversamplingChoice::X2 => SaturatorOversampling::X2,
-                SatOversamplingChoice::X4 => SaturatorOversampling::X4,
-                SatOversamplingChoice::X8 => SaturatorOversampling::X8,
-            },
+            oversampling: self.oversampling.value().into(),
         }
     }
 }
@@ -672,10 +574,7 @@ impl ChannelStripParams {
                 invert_right: self.stereo.invert_right.value(),
                 mono: self.stereo.mono.value(),
             },
-            order: match self.order.value() {
-                OrderChoice::EqFirst => ModuleOrder::EqFirst,
-                OrderChoice::DynamicsFirst => ModuleOrder::DynamicsFirst,
-            },
+            order: self.order.value().into(),
         }
     }
 

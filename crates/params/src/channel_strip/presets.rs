@@ -4,10 +4,10 @@
 
 use super::{
     BandParams, ChannelStripParams, CharacterChoice, DetectionChoice, KEY_HPF_OFF_HZ,
-    KEY_LPF_OFF_HZ, OrderChoice, PassParams, SC_HPF_OFF_HZ, SatOversamplingChoice, SlopeChoice,
+    KEY_LPF_OFF_HZ, PassParams, SC_HPF_OFF_HZ, SlopeChoice,
 };
 use crate::preset::{self, Target, target};
-use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ModuleOrder};
+use lathe_dsp::chains::channel_strip::ChannelStripSettings;
 use lathe_dsp::color::saturator::{Character, SaturatorOversampling};
 use lathe_dsp::dynamics::Detection;
 use lathe_dsp::filters::design::Slope;
@@ -277,14 +277,7 @@ pub fn targets<'a>(p: &'a ChannelStripParams, s: &ChannelStripSettings) -> Vec<T
     for (bp, bs) in p.bands().into_iter().zip(&s.eq.bands) {
         band(o, bp, bs);
     }
-    e(
-        o,
-        &p.order,
-        match s.order {
-            ModuleOrder::EqFirst => OrderChoice::EqFirst,
-            ModuleOrder::DynamicsFirst => OrderChoice::DynamicsFirst,
-        },
-    );
+    e(o, &p.order, s.order.into());
     let g = &s.gate;
     b(o, &p.gate.on, s.gate_enabled);
     f(o, &p.gate.threshold, g.threshold_db);
@@ -320,16 +313,7 @@ pub fn targets<'a>(p: &'a ChannelStripParams, s: &ChannelStripSettings) -> Vec<T
     f(o, &p.sat.drive, t.drive_db);
     f(o, &p.sat.mix, t.mix * 100.0);
     b(o, &p.sat.compensate, t.compensate);
-    e(
-        o,
-        &p.sat.oversampling,
-        match t.oversampling {
-            SaturatorOversampling::Off => SatOversamplingChoice::Off,
-            SaturatorOversampling::X2 => SatOversamplingChoice::X2,
-            SaturatorOversampling::X4 => SatOversamplingChoice::X4,
-            SaturatorOversampling::X8 => SatOversamplingChoice::X8,
-        },
-    );
+    e(o, &p.sat.oversampling, t.oversampling.into());
     let st = &s.stereo;
     f(o, &p.stereo.width, st.width * 100.0);
     f(o, &p.stereo.pan, st.pan * 100.0);
