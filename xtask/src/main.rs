@@ -18,13 +18,13 @@ use std::time::Duration;
 /// EDITOR_HEIGHT), or a plugin's own editor size.
 fn editor_geometry(short: &str) -> &'static str {
     match short {
-        // plugins/mastering_limiter/src/editor.rs: WIDTH x HEIGHT
+        // plugins/limiter/src/editor.rs: WIDTH x HEIGHT
         "limiter" => "900x470+0+0",
         // plugins/channel_strip/src/editor.rs: WIDTH x HEIGHT
         "channel-strip" => "1000x580+0+0",
         // plugins/bus_compressor/src/editor.rs: WIDTH x HEIGHT
         "bus-compressor" => "940x470+0+0",
-        // plugins/reference_match/src/editor.rs: WIDTH x HEIGHT
+        // plugins/reference/src/editor.rs: WIDTH x HEIGHT
         "reference" => "1080x680+0+0",
         _ => "420x300+0+0",
     }
