@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// Editor size as an ImageMagick crop geometry: the shell editor's (lathe_ui::EDITOR_WIDTH x
-/// EDITOR_HEIGHT), or a plugin's own editor size.
+/// Editor size as an ImageMagick crop geometry: each plugin's own editor size.
 fn editor_geometry(short: &str) -> &'static str {
     match short {
         // plugins/limiter/src/editor.rs: WIDTH x HEIGHT

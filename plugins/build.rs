@@ -1,4 +1,5 @@
-//! Link the plugin library with `-z nodelete` on Linux.
+//! The one build script of every plugin crate (each `Cargo.toml` says `build = "../build.rs"`):
+//! link the plugin library with `-z nodelete` on Linux.
 //!
 //! Rust's standard library registers thread-local destructors through `pthread_key_create`.
 //! When a host unloads the plugin (`dlclose`) and one of its threads that ran plugin code exits
