@@ -63,21 +63,31 @@ fn write_full_state_fixtures() {
     }
 }
 
+/// Loads `p`'s `format` fixture from `dir` into a fresh instance: the instance's parameter
+/// texts after loading, and the texts saved with the fixture.
+fn load_fixture<H: TestHost>(
+    dir: &std::path::Path,
+    p: &Expected,
+    format: &str,
+    load: &impl Fn(&Expected) -> H,
+) -> (String, String) {
+    let stem = file_stem(p);
+    let state = std::fs::read(dir.join(format!("{stem}.{format}.state"))).unwrap();
+    let expected = std::fs::read_to_string(dir.join(format!("{stem}.{format}.texts"))).unwrap();
+    let mut host = load(p);
+    assert!(
+        host.load_state(&state, usize::MAX),
+        "{}: state refused",
+        p.name
+    );
+    (texts(&mut host), expected)
+}
+
 /// Loads each plugin's 0.2.0 full-settings state and compares every parameter's text.
 fn check_full<H: TestHost>(format: &str, load: impl Fn(&Expected) -> H) {
     for p in PLUGINS {
-        let stem = file_stem(p);
-        let dir = full_fixture_dir();
-        let state = std::fs::read(dir.join(format!("{stem}.{format}.state"))).unwrap();
-        let expected = std::fs::read_to_string(dir.join(format!("{stem}.{format}.texts"))).unwrap();
         let defaults = texts(&mut load(p));
-        let mut host = load(p);
-        assert!(
-            host.load_state(&state, usize::MAX),
-            "{}: state refused",
-            p.name
-        );
-        let now = texts(&mut host);
+        let (now, expected) = load_fixture(&full_fixture_dir(), p, format, &load);
         assert_eq!(
             now, expected,
             "{}: the 0.2.0 state does not load to the settings it was saved with",
@@ -206,17 +216,7 @@ fn write_state_fixtures() {
 
 fn check<H: TestHost>(format: &str, load: impl Fn(&Expected) -> H) {
     for p in PLUGINS {
-        let stem = file_stem(p);
-        let state = std::fs::read(fixture_dir().join(format!("{stem}.{format}.state"))).unwrap();
-        let expected =
-            std::fs::read_to_string(fixture_dir().join(format!("{stem}.{format}.texts"))).unwrap();
-        let mut host = load(p);
-        assert!(
-            host.load_state(&state, usize::MAX),
-            "{}: state refused",
-            p.name
-        );
-        let now = texts(&mut host);
+        let (now, expected) = load_fixture(&fixture_dir(), p, format, &load);
         let now: Vec<&str> = now.lines().collect();
         for line in expected.lines() {
             assert!(

@@ -1,17 +1,14 @@
 //! `lathe analyze` end to end: the real binary on files in every supported format.
 
+mod common;
+
+use common::{num, temp_dir};
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn lathe() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lathe"))
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lathe-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -95,12 +92,6 @@ fn analyze_json(files: &[&Path]) -> (serde_json::Value, String, bool) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
         out.status.success(),
     )
-}
-
-fn num(v: &serde_json::Value, key: &str) -> f64 {
-    v[key]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{key} is {:?}", v[key]))
 }
 
 #[test]

@@ -2,20 +2,17 @@
 //! it, lined up with the input and as long; values parse as the plugin parses them; failures
 //! lose nothing.
 
+mod common;
+
+use common::{read_wav, temp_dir, write_wav};
 use lathe_cli::render::{self, OutputBits, OutputFormat};
 use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
 use lathe_dsp::chains::{ChainSettings, Core};
 use lathe_dsp::color::dither::DitherDepth;
 use lathe_dsp::{Block, IoSettings, PluginChain};
 use std::f64::consts::PI;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lathe-render-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Planar stereo programme: a 220 Hz tone with bursts, peaks well above 0 dBFS after drive.
 fn programme(seconds: f64, sr: u32, channels: usize) -> Vec<Vec<f32>> {
@@ -32,41 +29,6 @@ fn programme(seconds: f64, sr: u32, channels: usize) -> Vec<Vec<f32>> {
                 .collect()
         })
         .collect()
-}
-
-fn write_wav(path: &Path, planar: &[Vec<f32>], sr: u32) {
-    let spec = hound::WavSpec {
-        channels: planar.len() as u16,
-        sample_rate: sr,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..planar[0].len() {
-        for ch in planar {
-            w.write_sample(ch[i]).unwrap();
-        }
-    }
-    w.finalize().unwrap();
-}
-
-fn read_wav(path: &Path) -> (hound::WavSpec, Vec<Vec<f32>>) {
-    let mut r = hound::WavReader::open(path).unwrap();
-    let spec = r.spec();
-    let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap()).collect(),
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
-            r.samples::<i32>()
-                .map(|s| s.unwrap() as f32 * scale)
-                .collect()
-        }
-    };
-    let ch = spec.channels as usize;
-    let planar = (0..ch)
-        .map(|c| interleaved.iter().skip(c).step_by(ch).copied().collect())
-        .collect();
-    (spec, planar)
 }
 
 /// The chain run directly, latency-compensated, with explicitly built settings.
