@@ -18,7 +18,7 @@ use crate::filters::eq::{
     BAND_SHAPES, EqSettings, ParametricEq, PassFilter, PassSettings, band_section,
 };
 use crate::primitives::biquad::BiquadCoefficients;
-use crate::primitives::switched::{SWITCH_FADE_MS, Switched};
+use crate::primitives::switched::{SWITCH_FADE_MS, Switch, Switched};
 
 /// Crossfade time when a module is switched on or off, ms.
 pub const MODULE_FADE_MS: f32 = SWITCH_FADE_MS;
@@ -243,6 +243,18 @@ impl ChannelStripCore {
         db
     }
 
+    /// The six switched modules, in signal order.
+    fn switched(&mut self) -> [&mut dyn Switch; 6] {
+        [
+            &mut self.highpass,
+            &mut self.lowpass,
+            &mut self.eq,
+            &mut self.gate,
+            &mut self.compressor,
+            &mut self.deesser,
+        ]
+    }
+
     fn dynamics(&mut self, block: &mut [&mut [f32]]) {
         self.gate.process(block);
         self.compressor.process(block);
@@ -277,23 +289,17 @@ impl Core for ChannelStripCore {
 
     fn set_sample_rate(&mut self, sample_rate_hz: f64) {
         self.sample_rate_hz = sample_rate_hz;
-        self.highpass.set_sample_rate(sample_rate_hz);
-        self.lowpass.set_sample_rate(sample_rate_hz);
-        self.eq.set_sample_rate(sample_rate_hz);
-        self.gate.set_sample_rate(sample_rate_hz);
-        self.compressor.set_sample_rate(sample_rate_hz);
-        self.deesser.set_sample_rate(sample_rate_hz);
+        for m in self.switched() {
+            m.set_sample_rate(sample_rate_hz);
+        }
         self.saturator.set_sample_rate(sample_rate_hz);
         self.stereo.set_sample_rate(sample_rate_hz);
     }
 
     fn reset(&mut self) {
-        self.highpass.reset();
-        self.lowpass.reset();
-        self.eq.reset();
-        self.gate.reset();
-        self.compressor.reset();
-        self.deesser.reset();
+        for m in self.switched() {
+            m.reset();
+        }
         self.saturator.reset();
         self.stereo.reset();
         self.fresh = true;
@@ -313,12 +319,9 @@ impl Core for ChannelStripCore {
         self.saturator.set_settings(&s.saturator);
         self.settings = *s;
         if self.fresh {
-            self.highpass.snap();
-            self.lowpass.snap();
-            self.eq.snap();
-            self.gate.snap();
-            self.compressor.snap();
-            self.deesser.snap();
+            for m in self.switched() {
+                m.snap();
+            }
             self.stereo.reset();
         }
     }

@@ -71,6 +71,31 @@ impl<B: Block> Switched<B> {
     }
 }
 
+/// What a chain does alike to every switched block it holds, whatever block is inside: an
+/// object-safe view of [`Switched`], so a chain can keep its switched modules in one list.
+pub trait Switch: Send {
+    /// [`Block::set_sample_rate`] of the block and the fade.
+    fn set_sample_rate(&mut self, sample_rate_hz: f64);
+    /// [`Block::reset`]: clears the block and jumps the switch to its position.
+    fn reset(&mut self);
+    /// [`Switched::snap`].
+    fn snap(&mut self);
+}
+
+impl<B: Block> Switch for Switched<B> {
+    fn set_sample_rate(&mut self, sample_rate_hz: f64) {
+        Block::set_sample_rate(self, sample_rate_hz);
+    }
+
+    fn reset(&mut self) {
+        Block::reset(self);
+    }
+
+    fn snap(&mut self) {
+        Switched::snap(self);
+    }
+}
+
 /// Settings of a [`Switched`] block: the switch and the block's own settings.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SwitchedSettings<S> {
