@@ -10,40 +10,19 @@
 //! - anything else is passed to `nice_plug_xtask` (e.g. `bundle <package> --release`).
 
 use anyhow::{Context, Result, bail};
+use lathe_identity::Identity;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// Editor size as an ImageMagick crop geometry: each plugin's own editor size.
-fn editor_geometry(short: &str) -> &'static str {
-    match short {
-        // plugins/limiter/src/editor.rs: WIDTH x HEIGHT
-        "limiter" => "900x470+0+0",
-        // plugins/channel_strip/src/editor.rs: WIDTH x HEIGHT
-        "channel-strip" => "1000x580+0+0",
-        // plugins/bus_compressor/src/editor.rs: WIDTH x HEIGHT
-        "bus-compressor" => "940x470+0+0",
-        // plugins/reference/src/editor.rs: WIDTH x HEIGHT
-        "reference" => "1080x680+0+0",
-        _ => "420x300+0+0",
-    }
-}
+/// The suite, from the one identity table (package, bundle name, short name, editor size).
+const PLUGINS: [&Identity; 4] = lathe_identity::ALL;
 
-/// (package, bundle name, short name for the command line)
-const PLUGINS: &[(&str, &str, &str)] = &[
-    (
-        "lathe-channel-strip",
-        "Lathe Channel Strip",
-        "channel-strip",
-    ),
-    (
-        "lathe-bus-compressor",
-        "Lathe Bus Compressor",
-        "bus-compressor",
-    ),
-    ("lathe-limiter", "Lathe Limiter", "limiter"),
-    ("lathe-reference", "Lathe Reference", "reference"),
-];
+/// A plugin's editor size as an ImageMagick crop geometry.
+fn editor_geometry(identity: &Identity) -> String {
+    let (width, height) = identity.editor_size;
+    format!("{width}x{height}+0+0")
+}
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -83,9 +62,9 @@ fn print_usage() {
 
 fn bundle_all(extra: &[String]) -> Result<()> {
     let mut args = vec!["bundle".to_owned()];
-    for (package, _, _) in PLUGINS {
+    for plugin in PLUGINS {
         args.push("-p".to_owned());
-        args.push((*package).to_owned());
+        args.push(plugin.package.to_owned());
     }
     // The shipped reference plugin has the native file dialog; the test builds leave it (and
     // its D-Bus stack) out, which keeps the test suite's compile time down.
@@ -115,7 +94,7 @@ fn home() -> Result<PathBuf> {
 fn install() -> Result<()> {
     let bundled = bundled_dir();
     let home = home()?;
-    for (_, name, _) in PLUGINS {
+    for Identity { name, .. } in PLUGINS {
         for (ext, dest) in [("clap", ".clap"), ("vst3", ".vst3")] {
             let src = bundled.join(format!("{name}.{ext}"));
             if !src.exists() {
@@ -137,7 +116,7 @@ fn install() -> Result<()> {
 
 fn uninstall() -> Result<()> {
     let home = home()?;
-    for (_, name, _) in PLUGINS {
+    for Identity { name, .. } in PLUGINS {
         for (ext, dest) in [("clap", ".clap"), ("vst3", ".vst3")] {
             let dst = home.join(dest).join(format!("{name}.{ext}"));
             if dst.exists() {
@@ -195,7 +174,7 @@ fn validate_clap_bundles() -> Result<Option<Vec<String>>> {
     }
     let mut summary = Vec::new();
     let mut problems = Vec::new();
-    for (_, name, _) in PLUGINS {
+    for Identity { name, .. } in PLUGINS {
         let bundle = bundled_dir().join(format!("{name}.clap"));
         let output = Command::new(validator)
             .arg("validate")
@@ -281,7 +260,7 @@ fn test(extra: &[String]) -> Result<()> {
     // with different features would compile many of them twice.
     let features: Vec<String> = PLUGINS
         .iter()
-        .map(|(package, _, _)| format!("{package}/assert_process_allocs"))
+        .map(|plugin| format!("{}/assert_process_allocs", plugin.package))
         .collect();
     let cargo = |command: &str| {
         let mut c = Command::new("cargo");
@@ -297,8 +276,8 @@ fn test(extra: &[String]) -> Result<()> {
     let target = target_dir();
     let checked = target.join("alloc-checked");
     std::fs::create_dir_all(&checked)?;
-    for (package, _, _) in PLUGINS {
-        let lib = format!("lib{}.so", package.replace('-', "_"));
+    for plugin in PLUGINS {
+        let lib = format!("lib{}.so", plugin.library_name());
         std::fs::copy(target.join("debug").join(&lib), checked.join(&lib))
             .with_context(|| format!("copying {lib}"))?;
     }
@@ -311,16 +290,13 @@ fn screenshot(args: &[String]) -> Result<()> {
     let Some(short) = args.first() else {
         bail!("usage: cargo xtask screenshot PLUGIN [OUT.png]");
     };
-    let Some((package, _, short)) = PLUGINS
-        .iter()
-        .find(|(p, n, s)| s == short || p == short || n == short)
-    else {
+    let Some(plugin) = lathe_identity::find(short) else {
         bail!("unknown plugin '{short}'");
     };
     let out = args
         .get(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(format!("docs/screenshots/{short}.png")));
+        .unwrap_or_else(|| PathBuf::from(format!("docs/screenshots/{}.png", plugin.short)));
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -338,9 +314,10 @@ fn screenshot(args: &[String]) -> Result<()> {
             );
         }
     }
+    let package = plugin.package;
     let bin = format!("{package}-standalone");
     // As shipped: the reference plugin with its file dialog.
-    let features = if *package == "lathe-reference" {
+    let features = if package == lathe_identity::REFERENCE.package {
         "standalone,file-dialog"
     } else {
         "standalone"
@@ -385,7 +362,7 @@ fn screenshot(args: &[String]) -> Result<()> {
                 "-window",
                 "root",
                 "-crop",
-                editor_geometry(short),
+                &editor_geometry(plugin),
             ])
             .arg(&out));
         let _ = app.kill();

@@ -348,109 +348,80 @@ impl Drop for Bar {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_render(
-    plugin: RenderPlugin,
+/// What `lathe render` was asked to do.
+struct RenderJob {
     input: Option<PathBuf>,
     output: Option<PathBuf>,
-    sets: &[String],
+    sets: Vec<String>,
     format: anyhow::Result<OutputFormat>,
     list: bool,
     sidechain: Option<PathBuf>,
-) -> ExitCode {
-    let result = (|| -> anyhow::Result<()> {
-        if list {
-            match plugin {
-                RenderPlugin::Limiter => say!(
-                    "{}",
-                    render::describe_parameters(&lathe_params::limiter::LimiterParams::default())
-                ),
-                RenderPlugin::ChannelStrip => say!(
-                    "{}",
-                    render::describe_parameters(
-                        &lathe_params::channel_strip::ChannelStripParams::default()
-                    )
-                ),
-                RenderPlugin::BusCompressor => say!(
-                    "{}",
-                    render::describe_parameters(
-                        &lathe_params::bus_compressor::BusCompressorParams::default()
-                    )
-                ),
-            }
-            return Ok(());
+}
+
+fn run_render(plugin: RenderPlugin, job: RenderJob) -> ExitCode {
+    exit_status(match plugin {
+        RenderPlugin::Limiter => render_as::<render::Limiter>(job),
+        RenderPlugin::ChannelStrip => render_as::<render::ChannelStrip>(job),
+        RenderPlugin::BusCompressor => render_as::<render::BusCompressor>(job),
+    })
+}
+
+fn render_as<R: render::Renderable>(job: RenderJob) -> anyhow::Result<()> {
+    if job.list {
+        say!("{}", render::describe_parameters(&R::Params::default()));
+        return Ok(());
+    }
+    let (Some(input), Some(output)) = (job.input, job.output) else {
+        anyhow::bail!("give an input file and -o OUTPUT");
+    };
+    let format = job.format?;
+    let mut sets = job
+        .sets
+        .iter()
+        .map(|s| render::parse_assignment(s))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if job.sidechain.is_some() {
+        if !R::SIDECHAIN {
+            anyhow::bail!(
+                "--sidechain works with {} only",
+                RenderPlugin::with_sidechain().join(", ")
+            );
         }
-        let (Some(input), Some(output)) = (input, output) else {
-            anyhow::bail!("give an input file and -o OUTPUT");
-        };
-        let format = format?;
-        let mut sets = sets
-            .iter()
-            .map(|s| render::parse_assignment(s))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        if sidechain.is_some() {
-            if plugin != RenderPlugin::BusCompressor {
-                anyhow::bail!("--sidechain works with bus-compressor only");
-            }
-            // A key file means: key from it (the user's own --set still wins).
-            sets.insert(0, ("sc_source".to_owned(), "External".to_owned()));
-        }
-        // Before anything else, and not under the input's name: these messages are about the
-        // values and the output, not the input.
-        match plugin {
-            RenderPlugin::Limiter => render::parse_settings::<render::Limiter>(&sets).map(drop),
-            RenderPlugin::ChannelStrip => {
-                render::parse_settings::<render::ChannelStrip>(&sets).map(drop)
-            }
-            RenderPlugin::BusCompressor => {
-                render::parse_settings::<render::BusCompressor>(&sets).map(drop)
-            }
-        }?;
-        render::check_output(&output)?;
-        let name = input.display().to_string();
-        let summary = match plugin {
-            RenderPlugin::Limiter => {
-                let mut bar = Bar::new(&name);
-                render::render::<render::Limiter>(&input, &output, &sets, format, |e| bar.on(e))
-            }
-            RenderPlugin::ChannelStrip => {
-                let mut bar = Bar::new(&name);
-                render::render::<render::ChannelStrip>(&input, &output, &sets, format, |e| {
-                    bar.on(e)
-                })
-            }
-            RenderPlugin::BusCompressor => {
-                let mut bar = Bar::new(&name);
-                render::render_keyed::<render::BusCompressor>(
-                    &input,
-                    &output,
-                    sidechain.as_deref(),
-                    &sets,
-                    format,
-                    |e| bar.on(e),
-                )
-            }
-        }
-        .map_err(|e| e.context(name.clone()))?;
-        sayln!(
-            "{} -> {}: {} frames at {} Hz, {} channel(s), {}, latency {} samples compensated; \
-             output {:.2} dBTP, {:.1} LUFS",
-            name,
-            output.display(),
-            summary.frames,
-            summary.sample_rate_hz,
-            summary.channels,
-            summary.quantize.describe(),
-            summary.latency_samples,
-            summary.true_peak_dbtp,
-            summary.integrated_lufs
-        );
-        if let Some(warning) = summary.quantize.clip_warning() {
-            eprintln!("lathe: warning: {}: {warning}", output.display());
-        }
-        Ok(())
-    })();
-    exit_status(result)
+        // A key file means: key from it (the user's own --set still wins).
+        sets.insert(0, ("sc_source".to_owned(), "External".to_owned()));
+    }
+    // Before anything else, and not under the input's name: these messages are about the
+    // values and the output, not the input.
+    render::parse_settings::<R>(&sets)?;
+    render::check_output(&output)?;
+    let name = input.display().to_string();
+    let mut bar = Bar::new(&name);
+    let summary = render::render_keyed::<R>(
+        &input,
+        &output,
+        job.sidechain.as_deref(),
+        &sets,
+        format,
+        |e| bar.on(e),
+    )
+    .map_err(|e| e.context(name.clone()))?;
+    sayln!(
+        "{} -> {}: {} frames at {} Hz, {} channel(s), {}, latency {} samples compensated; \
+         output {:.2} dBTP, {:.1} LUFS",
+        name,
+        output.display(),
+        summary.frames,
+        summary.sample_rate_hz,
+        summary.channels,
+        summary.quantize.describe(),
+        summary.latency_samples,
+        summary.true_peak_dbtp,
+        summary.integrated_lufs
+    );
+    if let Some(warning) = summary.quantize.clip_warning() {
+        eprintln!("lathe: warning: {}: {warning}", output.display());
+    }
+    Ok(())
 }
 
 /// Success, or the error on one line of stderr and status 1.
@@ -486,12 +457,14 @@ fn main() -> ExitCode {
             sidechain,
         } => run_render(
             plugin,
-            input,
-            output,
-            &sets,
-            OutputFormat::from_args(bits, dither),
-            list,
-            sidechain,
+            RenderJob {
+                input,
+                output,
+                sets,
+                format: OutputFormat::from_args(bits, dither),
+                list,
+                sidechain,
+            },
         ),
         Command::Match {
             mix,

@@ -7,18 +7,25 @@
 //! length) and written through a temporary file that replaces `OUT` only when everything
 //! succeeded, so a failure never leaves a partial file or destroys an existing one.
 //!
-//! Later plugins join by implementing [`Renderable`] and adding a [`RenderPlugin`] variant.
+//! Later plugins join by implementing [`Renderable`] (with their identity from `lathe-identity`)
+//! and adding a [`RenderPlugin`] variant.
 
 use crate::{Decoded, decode};
 use anyhow::{Context, Result, anyhow, bail};
 use lathe_dsp::chains::{ChainSettings, Core, MAX_CHANNELS};
 use lathe_dsp::{Block, LoudnessMeter, PluginChain};
+use lathe_identity::Identity;
 use lathe_params::param_table::{ParamKind, ParamRef, ParamTable};
 use nice_plug::prelude::Params;
 use std::path::{Path, PathBuf};
 
-/// A plugin the render front end can run: its parameters and how they map to its chain.
+/// A plugin the render front end can run: who it is, its parameters and how they map to its
+/// chain.
 pub trait Renderable {
+    /// The plugin's identity (its command-line name is `IDENTITY.short`).
+    const IDENTITY: &'static Identity;
+    /// Whether it has a sidechain input (`--sidechain`).
+    const SIDECHAIN: bool = false;
     /// The plugin's DSP core.
     type Core: Core;
     /// The plugin's parameters (the very type the plugin exposes to hosts).
@@ -31,6 +38,7 @@ pub trait Renderable {
 pub struct Limiter;
 
 impl Renderable for Limiter {
+    const IDENTITY: &'static Identity = &lathe_identity::LIMITER;
     type Core = lathe_dsp::chains::limiter::LimiterCore;
     type Params = lathe_params::limiter::LimiterParams;
     fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
@@ -42,6 +50,7 @@ impl Renderable for Limiter {
 pub struct ChannelStrip;
 
 impl Renderable for ChannelStrip {
+    const IDENTITY: &'static Identity = &lathe_identity::CHANNEL_STRIP;
     type Core = lathe_dsp::chains::channel_strip::ChannelStripCore;
     type Params = lathe_params::channel_strip::ChannelStripParams;
     fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
@@ -53,6 +62,8 @@ impl Renderable for ChannelStrip {
 pub struct BusCompressor;
 
 impl Renderable for BusCompressor {
+    const IDENTITY: &'static Identity = &lathe_identity::BUS_COMPRESSOR;
+    const SIDECHAIN: bool = true;
     type Core = lathe_dsp::chains::bus_compressor::BusCompressorCore;
     type Params = lathe_params::bus_compressor::BusCompressorParams;
     fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
@@ -60,8 +71,8 @@ impl Renderable for BusCompressor {
     }
 }
 
-/// The plugins `lathe render` knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The plugins `lathe render` knows, named on the command line by their identity's short name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RenderPlugin {
     /// Lathe Limiter.
     Limiter,
@@ -69,6 +80,49 @@ pub enum RenderPlugin {
     ChannelStrip,
     /// Lathe Bus Compressor (takes `--sidechain`).
     BusCompressor,
+}
+
+impl RenderPlugin {
+    /// Every plugin `lathe render` knows.
+    pub const ALL: [RenderPlugin; 3] = [Self::Limiter, Self::ChannelStrip, Self::BusCompressor];
+
+    /// The plugin's identity.
+    pub fn identity(self) -> &'static Identity {
+        match self {
+            Self::Limiter => Limiter::IDENTITY,
+            Self::ChannelStrip => ChannelStrip::IDENTITY,
+            Self::BusCompressor => BusCompressor::IDENTITY,
+        }
+    }
+
+    /// Whether it takes `--sidechain`.
+    pub fn has_sidechain(self) -> bool {
+        match self {
+            Self::Limiter => Limiter::SIDECHAIN,
+            Self::ChannelStrip => ChannelStrip::SIDECHAIN,
+            Self::BusCompressor => BusCompressor::SIDECHAIN,
+        }
+    }
+
+    /// The short names of the plugins that take `--sidechain`.
+    pub fn with_sidechain() -> Vec<&'static str> {
+        Self::ALL
+            .into_iter()
+            .filter(|p| p.has_sidechain())
+            .map(|p| p.identity().short)
+            .collect()
+    }
+}
+
+impl clap::ValueEnum for RenderPlugin {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let identity = self.identity();
+        Some(clap::builder::PossibleValue::new(identity.short).help(identity.description))
+    }
 }
 
 pub use crate::quantize::{DitherMode, OutputBits, OutputFormat, QuantizeReport};

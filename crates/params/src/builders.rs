@@ -2,7 +2,7 @@
 //! text formats (enough digits to read back to the same knob position) and logarithmic
 //! travel for frequencies, times, Q and ratios.
 
-use lathe_plugin::formatters::{
+use crate::formatters::{
     StringToValue, ValueToString, s2v_hz, s2v_hz_or_off, s2v_number, v2s_decimals, v2s_hz,
     v2s_hz_or_off, v2s_ms,
 };

@@ -1,8 +1,11 @@
 //! Lathe Bus Compressor's parameters and factory presets. IDs are permanent once released;
 //! never rename them (the README lists them).
 
-use crate::builders::{float, freq_or_off, gain, linear, log_param, percent, time_ms};
-use crate::channel_strip::{CharacterChoice, DetectionChoice};
+use crate::IoParams;
+use crate::builders::{float, gain, linear};
+use crate::channel_strip::CharacterChoice;
+use crate::compressor::{CompressorLayout, CompressorParams};
+use crate::formatters::v2s_ms;
 use crate::preset::{self, Target, target};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::chains::bus_compressor::{
@@ -10,8 +13,6 @@ use lathe_dsp::chains::bus_compressor::{
 };
 use lathe_dsp::color::saturator::{SaturatorOversampling, SaturatorSettings};
 use lathe_dsp::dynamics::CompressorSettings;
-use lathe_plugin::IoParams;
-use lathe_plugin::formatters::{is_off, s2v_ratio, v2s_ms, v2s_ratio};
 use nice_plug::prelude::*;
 
 pub use crate::channel_strip::SC_HPF_OFF_HZ;
@@ -42,57 +43,40 @@ crate::choice! {
     }
 }
 
+/// How the bus shows the compressor ("Threshold", ...; its own time ranges and defaults).
+pub fn compressor_layout() -> CompressorLayout {
+    CompressorLayout {
+        name_prefix: "",
+        sc_hpf_name: "Sidechain HPF",
+        link_name: "Stereo Link",
+        attack_ms: (0.1, 30.0),
+        release_ms: (50.0, 2000.0),
+        defaults: BusCompressorSettings::default().compressor,
+    }
+}
+
 /// All parameters of Lathe Bus Compressor.
 #[derive(Params)]
 pub struct BusCompressorParams {
     /// Input/output trims and bypass (`input_gain`, `output_gain`, `bypass`).
     #[nested]
     pub io: IoParams,
-    /// Threshold, dBFS.
-    #[id = "threshold"]
-    pub threshold: FloatParam,
-    /// Ratio (logarithmic; the editor snaps to 2, 4 and 10).
-    #[id = "ratio"]
-    pub ratio: FloatParam,
-    /// Knee width, dB.
-    #[id = "knee"]
-    pub knee: FloatParam,
-    /// Attack, ms (logarithmic).
-    #[id = "attack"]
-    pub attack: FloatParam,
-    /// Release, ms (logarithmic); ignored with auto release.
-    #[id = "release"]
-    pub release: FloatParam,
+    /// The compressor (`threshold`, `ratio`, `knee`, `attack`, `release`, `detection`, `makeup`,
+    /// `auto_makeup`, `mix`, `sc_hpf`, `link`).
+    #[nested]
+    pub comp: CompressorParams,
     /// Program-dependent two-stage release.
     #[id = "auto_release"]
     pub auto_release: BoolParam,
     /// Most gain reduction, dB.
     #[id = "range"]
     pub range: FloatParam,
-    /// Peak or RMS detection.
-    #[id = "detection"]
-    pub detection: EnumParam<DetectionChoice>,
-    /// Make-up gain, dB.
-    #[id = "makeup"]
-    pub makeup: FloatParam,
-    /// Automatic make-up.
-    #[id = "auto_makeup"]
-    pub auto_makeup: BoolParam,
-    /// Dry/wet mix, %.
-    #[id = "mix"]
-    pub mix: FloatParam,
-    /// Stereo link, %.
-    #[id = "link"]
-    pub link: FloatParam,
     /// Mid/side detection and compression.
     #[id = "mid_side"]
     pub mid_side: BoolParam,
     /// Key source.
     #[id = "sc_source"]
     pub sc_source: EnumParam<KeyChoice>,
-    /// Side-chain high-pass (Off at the bottom; logarithmic).
-    #[id = "sc_hpf"]
-    pub sc_hpf: FloatParam,
     /// Listen mode.
     #[id = "listen"]
     pub listen: EnumParam<ListenChoice>,
@@ -119,21 +103,11 @@ impl Default for BusCompressorParams {
         let c = d.compressor;
         Self {
             io: IoParams::new("Input Gain", -24.0, 24.0),
-            threshold: gain("Threshold", c.threshold_db, -60.0, 0.0),
-            ratio: log_param("Ratio", c.ratio, 1.0, 20.0, v2s_ratio(), s2v_ratio()),
-            knee: gain("Knee", c.knee_db, 0.0, 24.0),
-            attack: time_ms("Attack", c.attack_ms, 0.1, 30.0),
-            release: time_ms("Release", c.release_ms, 50.0, 2000.0),
+            comp: CompressorParams::new(&compressor_layout()),
             auto_release: BoolParam::new("Auto Release", c.auto_release),
             range: gain("Range", 40.0, 0.0, 40.0),
-            detection: EnumParam::new("Detection", DetectionChoice::Peak),
-            makeup: gain("Makeup", c.makeup_db, -12.0, 24.0),
-            auto_makeup: BoolParam::new("Auto Makeup", c.auto_makeup),
-            mix: percent("Mix", 100.0, 0.0, 100.0),
-            link: percent("Stereo Link", 100.0, 0.0, 100.0),
             mid_side: BoolParam::new("Mid/Side", d.mid_side),
             sc_source: EnumParam::new("Sidechain", KeyChoice::Internal),
-            sc_hpf: freq_or_off("Sidechain HPF", SC_HPF_OFF_HZ, SC_HPF_OFF_HZ, 500.0, true),
             listen: EnumParam::new("Listen", ListenChoice::Off),
             lookahead: float("Lookahead", 0.0, linear(0.0, MAX_LOOKAHEAD_MS), "", 3)
                 .with_value_to_string(v2s_ms()),
@@ -148,28 +122,13 @@ impl Default for BusCompressorParams {
 impl BusCompressorParams {
     /// The bus compressor settings the parameters describe.
     pub fn core_settings(&self) -> BusCompressorSettings {
-        let hpf = self.sc_hpf.value();
         BusCompressorSettings {
-            compressor: CompressorSettings {
-                threshold_db: self.threshold.value(),
-                ratio: self.ratio.value(),
-                knee_db: self.knee.value(),
-                attack_ms: self.attack.value(),
-                release_ms: self.release.value(),
-                detection: self.detection.value().into(),
-                makeup_db: self.makeup.value(),
-                auto_makeup: self.auto_makeup.value(),
-                mix: self.mix.value() / 100.0,
-                sidechain_hpf_hz: if is_off(hpf, SC_HPF_OFF_HZ, true) {
-                    0.0
-                } else {
-                    hpf
-                },
-                link: self.link.value() / 100.0,
+            compressor: self.comp.settings(CompressorSettings {
                 range_db: self.range.value(),
                 auto_release: self.auto_release.value(),
                 listen: false,
-            },
+                ..CompressorSettings::default()
+            }),
             key: self.sc_source.value().into(),
             mid_side: self.mid_side.value(),
             lookahead_ms: self.lookahead.value(),
@@ -323,17 +282,17 @@ impl Preset {
             self.sc_hpf_hz
         };
         let mut out = vec![
-            f(&p.threshold, self.threshold_db),
-            f(&p.ratio, self.ratio),
-            f(&p.knee, self.knee_db),
-            f(&p.attack, self.attack_ms),
-            f(&p.release, self.release_ms),
+            f(&p.comp.threshold, self.threshold_db),
+            f(&p.comp.ratio, self.ratio),
+            f(&p.comp.knee, self.knee_db),
+            f(&p.comp.attack, self.attack_ms),
+            f(&p.comp.release, self.release_ms),
             b(&p.auto_release, self.auto_release),
             f(&p.range, self.range_db),
-            b(&p.auto_makeup, self.auto_makeup),
-            f(&p.makeup, 0.0),
-            f(&p.mix, self.mix_percent),
-            f(&p.sc_hpf, hpf),
+            b(&p.comp.auto_makeup, self.auto_makeup),
+            f(&p.comp.makeup, 0.0),
+            f(&p.comp.mix, self.mix_percent),
+            f(&p.comp.sc_hpf, hpf),
             b(&p.clip_on, self.saturation),
         ];
         let key = if self.external_key {

@@ -1,6 +1,12 @@
 //! The Lathe plugins' parameters (IDs fixed forever once released) and factory presets, and
 //! their mapping to `lathe-dsp` settings. The plugins expose them to hosts; `lathe render`
 //! parses values with them, so a value typed into the CLI means what it means in the plugin.
+//!
+//! Shared by several plugins: [`IoParams`] (the trims and bypass every plugin has),
+//! [`compressor::CompressorParams`] (the compressor of the strip and of the bus),
+//! [`formatters`] (value/text conversions that accept what users type), [`builders`] (the one
+//! constructor per kind of range), [`choice!`] (choice enums mirroring DSP enums) and
+//! [`preset`] (the one preset model).
 
 #![warn(missing_docs)]
 
@@ -8,10 +14,14 @@ pub mod builders;
 pub mod bus_compressor;
 pub mod channel_strip;
 pub mod choice;
+pub mod compressor;
+pub mod formatters;
+mod io;
 pub mod limiter;
 pub mod preset;
 pub mod reference;
 
+pub use io::IoParams;
 pub use lathe_plugin::param_table;
 
 use nice_plug::plugin::ParamValue;

@@ -1,12 +1,12 @@
 //! Lathe Limiter's parameters and factory presets. IDs are permanent once released; never
 //! rename them (the README lists them).
 
+use crate::IoParams;
 use crate::builders::{float, time_ms};
 use crate::preset::{self, Target, target};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
 use lathe_dsp::color::dither::DitherDepth;
-use lathe_plugin::IoParams;
 use nice_plug::prelude::*;
 
 crate::choice! {

@@ -1,12 +1,12 @@
 //! Lathe Reference's parameters and persisted reference library. IDs are permanent once
 //! released; never rename them (the README lists them).
 
+use crate::IoParams;
 use crate::builders::{freq, gain, percent};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::analysis::match_eq::{MAX_LIMIT_DB, MatchPhase, MatchSettings};
 use lathe_dsp::analysis::reference::Analysis;
 use lathe_dsp::chains::reference::{MatchDesign, ReferenceSettings};
-use lathe_plugin::IoParams;
 use nice_plug::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, RwLock};

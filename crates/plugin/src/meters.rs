@@ -1,7 +1,7 @@
 //! Lock-free meter values shared between the audio thread and the editor.
 
 use atomic_float::AtomicF32;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 /// A peak readout: the audio thread raises it with [`PeakReadout::raise`], the editor takes it
 /// with [`PeakReadout::take`] (which resets it), so no peak between two frames is missed and the
@@ -30,13 +30,29 @@ impl PeakReadout {
     }
 }
 
-/// Input and output peak readouts of a plugin.
-#[derive(Debug, Default)]
+/// What every plugin's editor reads of the audio thread: input and output peaks, the latency
+/// reported to the host and the sample rate. [`ChainRunner`](crate::ChainRunner) writes them.
+#[derive(Debug)]
 pub struct IoMeters {
     /// Peak of the input (before the input trim).
     pub input: PeakReadout,
     /// Peak of the output.
     pub output: PeakReadout,
+    /// Latency reported to the host, samples.
+    pub latency_samples: AtomicU32,
+    /// Sample rate, Hz (48 kHz until the plugin is activated).
+    pub sample_rate_hz: AtomicF32,
+}
+
+impl Default for IoMeters {
+    fn default() -> Self {
+        Self {
+            input: PeakReadout::default(),
+            output: PeakReadout::default(),
+            latency_samples: AtomicU32::new(0),
+            sample_rate_hz: AtomicF32::new(48_000.0),
+        }
+    }
 }
 
 /// Slots of a [`GainHistory`]: 512 slots of about 10 ms show the last five seconds.

@@ -4,6 +4,7 @@ use crate::meters::IoMeters;
 use lathe_dsp::chains::{ChainSettings, Core, MAX_CHANNELS};
 use lathe_dsp::{Block, PluginChain};
 use nice_plug::prelude::*;
+use std::sync::atomic::Ordering;
 
 /// Owns a plugin's chain between `activate` and `deactivate` and reports latency to the host.
 pub struct ChainRunner<C: Core> {
@@ -22,12 +23,14 @@ impl<C: Core> Default for ChainRunner<C> {
 
 impl<C: Core> ChainRunner<C> {
     /// (Re)creates the chain for the layout and sample rate, applies the current settings, and
-    /// reports the resulting latency. Called from `Plugin::activate` (allocation is allowed).
+    /// reports the resulting latency (to the host and in `meters`, with the sample rate). Called
+    /// from `Plugin::activate` (allocation is allowed).
     pub fn activate<P: Plugin>(
         &mut self,
         layout: &AudioIOLayout,
         config: &BufferConfig,
         settings: &ChainSettings<C::Settings>,
+        meters: &IoMeters,
         context: &mut impl ActivateContext<P>,
     ) -> bool {
         let channels = layout
@@ -57,6 +60,12 @@ impl<C: Core> ChainRunner<C> {
         chain.set_settings(settings);
         self.reported_latency = chain.latency();
         context.set_latency_samples(self.reported_latency);
+        meters
+            .latency_samples
+            .store(self.reported_latency, Ordering::Relaxed);
+        meters
+            .sample_rate_hz
+            .store(config.sample_rate, Ordering::Relaxed);
         true
     }
 
@@ -78,7 +87,7 @@ impl<C: Core> ChainRunner<C> {
     }
 
     /// Applies settings, processes the buffer in place with an optional sidechain, updates the
-    /// meters and tells the host if the latency changed.
+    /// meters (peaks, latency) and tells the host if the latency changed.
     pub fn process<P: Plugin>(
         &mut self,
         settings: &ChainSettings<C::Settings>,
@@ -95,6 +104,7 @@ impl<C: Core> ChainRunner<C> {
         if latency != self.reported_latency {
             self.reported_latency = latency;
             context.set_latency_samples(latency);
+            meters.latency_samples.store(latency, Ordering::Relaxed);
         }
         match sidechain.filter(|sc| sc.channels() > 0) {
             Some(sc) => {

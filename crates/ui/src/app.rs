@@ -1,43 +1,123 @@
-//! What every Lathe editor shares: [`create_app_editor`], the one place an editor window is set
-//! up, and the title bar's [`preset_menu`].
+//! What every Lathe editor shares: the [`EditorShell`] (the window, theme, host context and frame
+//! clock, set up in one place) around a plugin's [`EditorPage`], and the title bar's pieces
+//! ([`title`], [`preset_menu`], [`latency_label`]).
 
+use crate::theme::{ACCENT, apply_theme};
+use crate::widgets::FrameClock;
+use lathe_plugin::Identity;
+use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::ParamSetter;
 use nice_plug_egui::{
-    EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor,
+    EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier,
+    create_egui_editor,
 };
 
-/// Creates an egui editor of `width` x `height` logical pixels titled `title` for `app`: the
-/// one place the plugins' editors are set up.
-pub fn create_app_editor<A: NiceEguiApp + 'static>(
-    title: &str,
-    width: u32,
-    height: u32,
-    app: A,
-) -> Option<EguiEditor<A>> {
+/// One plugin's editor content; the [`EditorShell`] around it does the rest.
+pub trait EditorPage: Send + 'static {
+    /// The window opened (the theme is applied).
+    fn opened(&mut self) {}
+
+    /// The window closed.
+    fn closed(&mut self) {}
+
+    /// Draws one frame inside the central panel: `dt` is the time since the previous frame in
+    /// seconds (0 on the first), `setter` changes parameters through the host.
+    fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32);
+}
+
+/// The nice-plug egui app every Lathe editor is: theme, host context, frame clock and repaint,
+/// around the plugin's [`EditorPage`].
+pub struct EditorShell<P: EditorPage> {
+    page: P,
+    gui: Option<GuiContext>,
+    clock: FrameClock,
+}
+
+impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
+    fn build(
+        &mut self,
+        egui_ctx: egui::Context,
+        nice_gui_ctx: GuiContext,
+        _frame: &mut Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        apply_theme(&egui_ctx);
+        self.gui = Some(nice_gui_ctx);
+        self.clock.reset();
+        self.page.opened();
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
+        let dt = self.clock.tick();
+        let Some(gui) = self.gui.clone() else {
+            return;
+        };
+        let setter = gui.param_setter();
+        egui::CentralPanel::default().show(ui, |ui| self.page.draw(ui, &setter, dt));
+        ui.ctx().request_repaint();
+    }
+
+    fn editor_closed(&mut self) {
+        self.gui = None;
+        self.page.closed();
+    }
+}
+
+/// The editor for `page`, titled and sized from the plugin's identity: the one place the
+/// plugins' editor windows are set up.
+pub fn create_editor<P: EditorPage>(
+    identity: &Identity,
+    page: P,
+) -> Option<EguiEditor<EditorShell<P>>> {
+    let (width, height) = identity.editor_size;
     create_egui_editor(
         EguiEditorState::from_size(
             nice_plug::editor::dpi::LogicalSize::new(width as f64, height as f64),
             1.0,
         ),
         RepaintNotifier::new(),
-        EguiNiceSettings::new().with_tile(title),
-        app,
+        EguiNiceSettings::new().with_tile(identity.name),
+        EditorShell {
+            page,
+            gui: None,
+            clock: FrameClock::default(),
+        },
     )
 }
 
-/// The title bar's preset menu over `(name, description)` pairs: shows the active preset (or
-/// "(edited)") and returns the index of the one the user picked, if any.
+/// The title bar's start: the plugin's name, the version and a separator.
+pub fn title(ui: &mut egui::Ui, identity: &Identity) {
+    ui.heading(egui::RichText::new(identity.name).color(ACCENT).strong());
+    ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
+    ui.separator();
+}
+
+/// "Latency N samples (x.xx ms)" at `sample_rate_hz`.
+pub fn latency_label(
+    ui: &mut egui::Ui,
+    latency_samples: u32,
+    sample_rate_hz: f32,
+) -> egui::Response {
+    ui.label(format!(
+        "Latency {latency_samples} samples ({:.2} ms)",
+        latency_samples as f32 * 1000.0 / sample_rate_hz.max(1.0)
+    ))
+}
+
+/// The title bar's preset menu over `(name, description, active)` triples: shows the active
+/// preset (or "(edited)") and returns the index of the one the user picked, if any.
 pub fn preset_menu<'a>(
     ui: &mut egui::Ui,
-    presets: impl IntoIterator<Item = (&'a str, &'a str)>,
-    active: Option<usize>,
+    presets: impl IntoIterator<Item = (&'a str, &'a str, bool)>,
 ) -> Option<usize> {
-    let presets: Vec<(&str, &str)> = presets.into_iter().collect();
+    let presets: Vec<(&str, &str, bool)> = presets.into_iter().collect();
+    let active = presets.iter().position(|p| p.2);
     let mut picked = None;
     ui.label("Preset");
     egui::ComboBox::from_id_salt("preset")
         .selected_text(active.map_or("(edited)", |i| presets[i].0))
         .show_ui(ui, |ui| {
-            for (i, (name, description)) in presets.iter().enumerate() {
+            for (i, (name, description, _)) in presets.iter().enumerate() {
                 if ui
                     .selectable_label(active == Some(i), *name)
                     .on_hover_text(*description)

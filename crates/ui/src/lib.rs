@@ -11,7 +11,7 @@ mod spectrum;
 mod theme;
 mod widgets;
 
-pub use app::{create_app_editor, preset_menu};
+pub use app::{EditorPage, EditorShell, create_editor, latency_label, preset_menu, title};
 pub use dynamics::{ReductionBallistics, history_view, reduction_meter, transfer_curve};
 pub use spectrum::{FreqPlot, LiveSpectrum, PLOT_MAX_HZ, PLOT_MIN_HZ};
 pub use theme::{ACCENT, BACKGROUND, METER_GREEN, METER_RED, METER_YELLOW, TEXT, apply_theme};

@@ -8,15 +8,19 @@
 use atomic_float::AtomicF32;
 use lathe_dsp::chains::bus_compressor::BusCompressorCore;
 use lathe_plugin::{ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout};
+use lathe_ui::EditorShell;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 
 mod editor;
 mod params;
 
 pub use params::*;
+
+/// Who this plugin is (names, IDs, editor size).
+pub const IDENTITY: lathe_plugin::Identity = lathe_plugin::lathe_identity::BUS_COMPRESSOR;
 
 /// Everything the editor shows, written lock-free by the audio thread.
 #[derive(Debug, Default)]
@@ -29,10 +33,6 @@ pub struct BusMeters {
     pub history: GainHistory,
     /// Gain the compare mode gives the dry signal, dB.
     pub compare_gain_db: AtomicF32,
-    /// Latency reported to the host, samples.
-    pub latency_samples: AtomicU32,
-    /// Sample rate, Hz.
-    pub sample_rate_hz: AtomicF32,
 }
 
 /// The Lathe Bus Compressor plugin.
@@ -55,35 +55,11 @@ impl Default for LatheBusCompressor {
 }
 
 impl Plugin for LatheBusCompressor {
-    const NAME: &'static str = "Lathe Bus Compressor";
-    const VENDOR: &'static str = lathe_plugin::VENDOR;
-    const URL: &'static str = lathe_plugin::URL;
-    const EMAIL: &'static str = lathe_plugin::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    lathe_plugin::plugin_items!(IDENTITY);
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[AudioIOLayout {
-        main_input_channels: NonZeroU32::new(2),
-        main_output_channels: NonZeroU32::new(2),
-        aux_input_ports: &[new_nonzero_u32(2)],
-        names: PortNames {
-            layout: Some("Stereo with sidechain"),
-            main_input: Some("Input"),
-            main_output: Some("Output"),
-            aux_inputs: &["Sidechain"],
-            aux_outputs: &[],
-        },
-        ..AudioIOLayout::const_default()
-    }];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = lathe_plugin::layouts::STEREO_WITH_SIDECHAIN;
 
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
-    type Editor = EguiEditor<editor::BusApp>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
+    type Editor = EguiEditor<EditorShell<editor::BusPage>>;
 
     fn filter_state(state: &mut PluginState) {
         lathe_params::migrate_log_values(state, &BusCompressorParams::default(), &[]);
@@ -103,23 +79,17 @@ impl Plugin for LatheBusCompressor {
             audio_io_layout,
             buffer_config,
             &self.params.settings(),
+            &self.meters.io,
             context,
         ) {
             return false;
         }
         self.history = Some(HistoryWriter::new(buffer_config.sample_rate as f64));
-        self.meters
-            .sample_rate_hz
-            .store(buffer_config.sample_rate, Ordering::Relaxed);
         true
     }
 
     fn deactivate(&mut self) {
         self.history = None;
-    }
-
-    fn reset(&mut self) {
-        self.runner.reset();
     }
 
     fn process(
@@ -143,8 +113,6 @@ impl Plugin for LatheBusCompressor {
             m.reduction_db.raise(reduction_db);
             m.compare_gain_db
                 .store(chain.core().compare_gain_db(), Ordering::Relaxed);
-            m.latency_samples
-                .store(lathe_dsp::Block::latency(chain), Ordering::Relaxed);
             if let Some(history) = self.history.as_mut() {
                 history.add(
                     buffer.samples(),
@@ -161,29 +129,9 @@ impl Plugin for LatheBusCompressor {
     }
 }
 
-impl ClapPlugin for LatheBusCompressor {
-    const CLAP_ID: &'static str = "audio.lathe.bus-compressor";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Glue compression for groups and the mix bus, with an external sidechain");
-    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Stereo,
-        ClapFeature::Compressor,
-        ClapFeature::Mixing,
-        ClapFeature::Mastering,
-    ];
-}
-
-impl Vst3Plugin for LatheBusCompressor {
-    const VST3_CLASS_ID: [u8; 16] = *b"LatheBusComp0001";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
-        Vst3SubCategory::Fx,
-        Vst3SubCategory::Dynamics,
-        Vst3SubCategory::Stereo,
-    ];
-}
-
-nice_export_clap!(LatheBusCompressor);
-nice_export_vst3!(LatheBusCompressor);
+lathe_plugin::export_plugin!(
+    LatheBusCompressor,
+    IDENTITY,
+    clap: [AudioEffect, Stereo, Compressor, Mixing, Mastering],
+    vst3: [Fx, Dynamics, Stereo],
+);

@@ -10,20 +10,14 @@ use crate::{BandParams, ChannelStripParams, PRESETS, PassParams, StripMeters};
 use egui::{Color32, Pos2, Sense, Stroke, Ui, pos2, vec2};
 use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ResponsePart, StripResponse};
 use lathe_ui::{
-    ACCENT, FrameClock, FreqPlot, LiveSpectrum, MeterBallistics, ReductionBallistics, TEXT,
-    apply_theme, create_app_editor, enum_combo, knob, peak_meter, preset_menu, reduction_meter,
-    toggle, transfer_curve,
+    ACCENT, EditorPage, EditorShell, FreqPlot, LiveSpectrum, MeterBallistics, ReductionBallistics,
+    TEXT, create_editor, enum_combo, knob, latency_label, peak_meter, preset_menu, reduction_meter,
+    title, toggle, transfer_curve,
 };
-use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::{Param, ParamSetter};
-use nice_plug_egui::{EguiEditor, Frame, NiceEguiApp};
+use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-
-/// Editor width, logical pixels.
-pub const WIDTH: u32 = 1000;
-/// Editor height, logical pixels.
-pub const HEIGHT: u32 = 580;
 
 /// FFT size of the live analyzer (about 5.9 Hz bins at 48 kHz).
 const ANALYZER_FFT: usize = 8192;
@@ -70,16 +64,14 @@ enum Page {
 }
 
 /// The channel strip's editor app.
-pub struct StripApp {
+pub struct StripPage {
     params: Arc<ChannelStripParams>,
     meters: Arc<StripMeters>,
-    gui: Option<GuiContext>,
     input_meter: MeterBallistics,
     output_meter: MeterBallistics,
     gate: ReductionBallistics,
     compressor: ReductionBallistics,
     deesser: ReductionBallistics,
-    clock: FrameClock,
     pre: LiveSpectrum,
     post: LiveSpectrum,
     selected: usize,
@@ -102,7 +94,7 @@ fn reset_param<P: Param>(setter: &ParamSetter, p: &P) {
     setter.end_set_parameter(p);
 }
 
-impl StripApp {
+impl StripPage {
     fn band(&self, node: usize) -> Option<&BandParams> {
         self.params.bands().get(node).copied()
     }
@@ -174,6 +166,7 @@ impl StripApp {
         // Target response of the parameters (the audio glides to it within ~15 ms).
         let sr = self
             .meters
+            .io
             .sample_rate_hz
             .load(Ordering::Relaxed)
             .max(8000.0);
@@ -545,115 +538,82 @@ fn order_quad(q: [Pos2; 4]) -> Vec<Pos2> {
     }
 }
 
-impl NiceEguiApp for StripApp {
-    fn build(
-        &mut self,
-        egui_ctx: egui::Context,
-        nice_gui_ctx: GuiContext,
-        _frame: &mut Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        apply_theme(&egui_ctx);
-        self.gui = Some(nice_gui_ctx);
-        self.clock.reset();
+impl EditorPage for StripPage {
+    fn opened(&mut self) {
         self.meters.analyzer_active.store(true, Ordering::Relaxed);
-        Ok(())
     }
 
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut Frame) {
-        let dt = self.clock.tick();
+    fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter, dt: f32) {
         let m = self.meters.clone();
         self.input_meter.update(m.io.input.take(), dt);
         self.output_meter.update(m.io.output.take(), dt);
         self.gate.update(m.gate_db.take(), dt);
         self.compressor.update(m.compressor_db.take(), dt);
         self.deesser.update(m.deesser_db.take(), dt);
-        let sr = m.sample_rate_hz.load(Ordering::Relaxed);
+        let sr = m.io.sample_rate_hz.load(Ordering::Relaxed);
         self.pre.update(&m.pre, sr);
         self.post.update(&m.post, sr);
 
-        let Some(gui) = self.gui.clone() else {
-            return;
-        };
-        let setter = gui.param_setter();
         let p = self.params.clone();
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading(
-                    egui::RichText::new("Lathe Channel Strip")
-                        .color(ACCENT)
-                        .strong(),
-                );
-                ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
-                ui.separator();
-                let active = PRESETS.iter().position(|pr| pr.is_active(&p));
-                let menu = PRESETS.iter().map(|pr| (pr.name, pr.description));
-                if let Some(i) = preset_menu(ui, menu, active) {
-                    PRESETS[i].apply(&p, &setter);
-                }
-                ui.separator();
-                let latency = m.latency_samples.load(Ordering::Relaxed);
-                ui.label(format!(
-                    "Latency {latency} samples ({:.2} ms)",
-                    latency as f32 * 1000.0 / sr.max(1.0)
-                ))
+        ui.horizontal(|ui| {
+            title(ui, &crate::IDENTITY);
+            let menu = PRESETS
+                .iter()
+                .map(|pr| (pr.name, pr.description, pr.is_active(&p)));
+            if let Some(i) = preset_menu(ui, menu) {
+                PRESETS[i].apply(&p, setter);
+            }
+            ui.separator();
+            latency_label(ui, m.io.latency_samples.load(Ordering::Relaxed), sr)
                 .on_hover_text("Only the saturator's oversampling adds latency");
-                ui.separator();
-                toggle(ui, &p.io.bypass, &setter, "Bypass");
-            });
             ui.separator();
-            ui.horizontal_top(|ui| {
-                peak_meter(ui, &self.input_meter, "IN");
-                self.eq_display(ui, &setter, vec2(760.0, 330.0));
-                peak_meter(ui, &self.output_meter, "OUT");
-                for (name, b, range) in [
-                    ("Gate", &self.gate, p.gate.range.value().max(6.0)),
-                    ("Comp", &self.compressor, 24.0),
-                    ("De-ess", &self.deesser, p.deess.range.value().max(6.0)),
-                ] {
-                    ui.vertical(|ui| {
-                        ui.label(egui::RichText::new(name).small());
-                        reduction_meter(ui, b.level_db(), b.hold_db(), range).on_hover_text(
-                            format!(
-                                "{name} reduction: {:.1} dB (held {:.1} dB)",
-                                b.level_db(),
-                                b.hold_db()
-                            ),
-                        );
-                    });
-                }
-            });
-            ui.separator();
-            self.page_tabs(ui);
-            ui.separator();
-            self.page(ui, &setter);
+            toggle(ui, &p.io.bypass, setter, "Bypass");
         });
-        ui.ctx().request_repaint();
+        ui.separator();
+        ui.horizontal_top(|ui| {
+            peak_meter(ui, &self.input_meter, "IN");
+            self.eq_display(ui, setter, vec2(760.0, 330.0));
+            peak_meter(ui, &self.output_meter, "OUT");
+            for (name, b, range) in [
+                ("Gate", &self.gate, p.gate.range.value().max(6.0)),
+                ("Comp", &self.compressor, 24.0),
+                ("De-ess", &self.deesser, p.deess.range.value().max(6.0)),
+            ] {
+                ui.vertical(|ui| {
+                    ui.label(egui::RichText::new(name).small());
+                    reduction_meter(ui, b.level_db(), b.hold_db(), range).on_hover_text(format!(
+                        "{name} reduction: {:.1} dB (held {:.1} dB)",
+                        b.level_db(),
+                        b.hold_db()
+                    ));
+                });
+            }
+        });
+        ui.separator();
+        self.page_tabs(ui);
+        ui.separator();
+        self.page(ui, setter);
     }
 
-    fn editor_closed(&mut self) {
+    fn closed(&mut self) {
         self.meters.analyzer_active.store(false, Ordering::Relaxed);
-        self.gui = None;
     }
 }
 
 pub(crate) fn create(
     params: Arc<ChannelStripParams>,
     meters: Arc<StripMeters>,
-) -> Option<EguiEditor<StripApp>> {
-    create_app_editor(
-        "Lathe Channel Strip",
-        WIDTH,
-        HEIGHT,
-        StripApp {
+) -> Option<EguiEditor<EditorShell<StripPage>>> {
+    create_editor(
+        &crate::IDENTITY,
+        StripPage {
             params,
             meters,
-            gui: None,
             input_meter: MeterBallistics::default(),
             output_meter: MeterBallistics::default(),
             gate: ReductionBallistics::default(),
             compressor: ReductionBallistics::default(),
             deesser: ReductionBallistics::default(),
-            clock: FrameClock::default(),
             pre: LiveSpectrum::new(ANALYZER_FFT),
             post: LiveSpectrum::new(ANALYZER_FFT),
             selected: 2,

@@ -5,19 +5,22 @@
 //! meters: in/out peaks, gate/compressor/de-esser reduction, and the analyzer feeds (the audio
 //! thread only copies mono sums into lock-free rings; the editor runs the FFTs).
 
-use atomic_float::AtomicF32;
 use lathe_dsp::chains::channel_strip::ChannelStripCore;
 use lathe_dsp::rt::ring::SampleRing;
 use lathe_plugin::{ChainRunner, IoMeters, PeakReadout};
+use lathe_ui::EditorShell;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 mod editor;
 mod params;
 
 pub use params::*;
+
+/// Who this plugin is (names, IDs, editor size).
+pub const IDENTITY: lathe_plugin::Identity = lathe_plugin::lathe_identity::CHANNEL_STRIP;
 
 /// Samples each analyzer ring holds (the editor's FFT is at most half of it).
 pub const ANALYZER_RING_SAMPLES: usize = 16_384;
@@ -39,10 +42,6 @@ pub struct StripMeters {
     pub post: SampleRing,
     /// Set while an editor is open: only then does the audio thread feed the analyzer rings.
     pub analyzer_active: AtomicBool,
-    /// Sample rate, Hz.
-    pub sample_rate_hz: AtomicF32,
-    /// Latency reported to the host, samples.
-    pub latency_samples: AtomicU32,
 }
 
 impl Default for StripMeters {
@@ -55,8 +54,6 @@ impl Default for StripMeters {
             pre: SampleRing::new(ANALYZER_RING_SAMPLES),
             post: SampleRing::new(ANALYZER_RING_SAMPLES),
             analyzer_active: AtomicBool::new(false),
-            sample_rate_hz: AtomicF32::new(48_000.0),
-            latency_samples: AtomicU32::new(0),
         }
     }
 }
@@ -89,34 +86,11 @@ impl Default for LatheChannelStrip {
 }
 
 impl Plugin for LatheChannelStrip {
-    const NAME: &'static str = "Lathe Channel Strip";
-    const VENDOR: &'static str = lathe_plugin::VENDOR;
-    const URL: &'static str = lathe_plugin::URL;
-    const EMAIL: &'static str = lathe_plugin::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    lathe_plugin::plugin_items!(IDENTITY);
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(1),
-            ..AudioIOLayout::const_default()
-        },
-    ];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = lathe_plugin::layouts::STEREO_OR_MONO;
 
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
-    type Editor = EguiEditor<editor::StripApp>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
+    type Editor = EguiEditor<EditorShell<editor::StripPage>>;
 
     fn filter_state(state: &mut PluginState) {
         lathe_params::migrate_log_values(state, &ChannelStripParams::default(), &[]);
@@ -136,18 +110,12 @@ impl Plugin for LatheChannelStrip {
             audio_io_layout,
             buffer_config,
             &self.params.settings(),
+            &self.meters.io,
             context,
         ) {
             return false;
         }
-        self.meters
-            .sample_rate_hz
-            .store(buffer_config.sample_rate, Ordering::Relaxed);
         true
-    }
-
-    fn reset(&mut self) {
-        self.runner.reset();
     }
 
     fn process(
@@ -177,42 +145,25 @@ impl Plugin for LatheChannelStrip {
             self.meters.gate_db.raise(r.gate_db);
             self.meters.compressor_db.raise(r.compressor_db);
             self.meters.deesser_db.raise(r.deesser_db);
-            self.meters
-                .latency_samples
-                .store(lathe_dsp::Block::latency(chain), Ordering::Relaxed);
         }
         status
     }
 }
 
-impl ClapPlugin for LatheChannelStrip {
-    const CLAP_ID: &'static str = "audio.lathe.channel-strip";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Filters, EQ, gate, compressor, de-esser, saturation and width for every track");
-    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Stereo,
-        ClapFeature::Mono,
-        ClapFeature::Mixing,
-        ClapFeature::Equalizer,
-        ClapFeature::Compressor,
-        ClapFeature::Filter,
-        ClapFeature::Gate,
-        ClapFeature::Deesser,
-        ClapFeature::Distortion,
-    ];
-}
-
-impl Vst3Plugin for LatheChannelStrip {
-    const VST3_CLASS_ID: [u8; 16] = *b"LatheChanStrip01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
-        Vst3SubCategory::Fx,
-        Vst3SubCategory::Eq,
-        Vst3SubCategory::Dynamics,
-    ];
-}
-
-nice_export_clap!(LatheChannelStrip);
-nice_export_vst3!(LatheChannelStrip);
+lathe_plugin::export_plugin!(
+    LatheChannelStrip,
+    IDENTITY,
+    clap: [
+        AudioEffect,
+        Stereo,
+        Mono,
+        Mixing,
+        Equalizer,
+        Compressor,
+        Filter,
+        Gate,
+        Deesser,
+        Distortion,
+    ],
+    vst3: [Fx, Eq, Dynamics],
+);

@@ -4,18 +4,14 @@
 use crate::{LimiterMeters, LimiterParams, PRESETS};
 use lathe_plugin::{HISTORY_SLOTS, HistoryPoint};
 use lathe_ui::{
-    ACCENT, FrameClock, MeterBallistics, ReductionBallistics, TEXT, apply_theme, create_app_editor,
-    enum_combo, history_view, knob, peak_meter, preset_menu, reduction_meter, toggle,
+    ACCENT, EditorPage, EditorShell, MeterBallistics, ReductionBallistics, TEXT, create_editor,
+    enum_combo, history_view, knob, latency_label, peak_meter, preset_menu, reduction_meter, title,
+    toggle,
 };
-use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{EguiEditor, Frame, NiceEguiApp};
+use nice_plug::prelude::ParamSetter;
+use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-
-/// Editor width, logical pixels.
-pub const WIDTH: u32 = 900;
-/// Editor height, logical pixels.
-pub const HEIGHT: u32 = 470;
 
 /// Common loudness targets offered by the helper.
 const TARGETS: &[(&str, i32)] = &[
@@ -26,15 +22,13 @@ const TARGETS: &[(&str, i32)] = &[
 ];
 
 /// The limiter's editor app.
-pub struct LimiterApp {
+pub struct LimiterPage {
     params: Arc<LimiterParams>,
     meters: Arc<LimiterMeters>,
-    gui: Option<GuiContext>,
     input_meter: MeterBallistics,
     output_meter: MeterBallistics,
     reduction: ReductionBallistics,
     history: Vec<HistoryPoint>,
-    clock: FrameClock,
 }
 
 fn db(x: f32) -> f32 {
@@ -53,8 +47,8 @@ fn fmt(v: f32, decimals: usize) -> String {
     }
 }
 
-impl LimiterApp {
-    fn loudness_panel(&self, ui: &mut egui::Ui, setter: &nice_plug::prelude::ParamSetter) {
+impl LimiterPage {
+    fn loudness_panel(&self, ui: &mut egui::Ui, setter: &ParamSetter) {
         let l = &self.meters.loudness;
         let get = |a: &atomic_float::AtomicF32| a.load(Ordering::Relaxed);
         let integrated = get(&l.integrated_lufs);
@@ -116,52 +110,32 @@ impl LimiterApp {
     }
 }
 
-impl NiceEguiApp for LimiterApp {
-    fn build(
-        &mut self,
-        egui_ctx: egui::Context,
-        nice_gui_ctx: GuiContext,
-        _frame: &mut Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        apply_theme(&egui_ctx);
-        self.gui = Some(nice_gui_ctx);
-        self.clock.reset();
-        Ok(())
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
-        let dt = self.clock.tick();
+impl EditorPage for LimiterPage {
+    fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
         let m = &self.meters;
         self.input_meter.update(m.io.input.take(), dt);
         self.output_meter.update(m.io.output.take(), dt);
         self.reduction.update(m.reduction_db.take(), dt);
         m.history.read_latest(&mut self.history);
 
-        let Some(gui) = self.gui.as_ref() else {
-            return;
-        };
-        let setter = gui.param_setter();
         let p = &self.params;
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading(egui::RichText::new("Lathe Limiter").color(ACCENT).strong());
-                ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
-                ui.separator();
-                let active = PRESETS.iter().position(|pr| pr.is_active(p));
-                let menu = PRESETS.iter().map(|pr| (pr.name, pr.description));
-                if let Some(i) = preset_menu(ui, menu, active) {
-                    PRESETS[i].apply(p, &setter);
-                }
-                ui.separator();
-                let latency = m.latency_samples.load(Ordering::Relaxed);
-                let sr = m.sample_rate_hz.load(Ordering::Relaxed).max(1.0);
-                ui.label(format!(
-                    "Latency {latency} samples ({:.2} ms)",
-                    latency as f32 * 1000.0 / sr
-                ));
-            });
+        ui.horizontal(|ui| {
+            title(ui, &crate::IDENTITY);
+            let menu = PRESETS
+                .iter()
+                .map(|pr| (pr.name, pr.description, pr.is_active(p)));
+            if let Some(i) = preset_menu(ui, menu) {
+                PRESETS[i].apply(p, setter);
+            }
             ui.separator();
-            ui.horizontal_top(|ui| {
+            latency_label(
+                ui,
+                m.io.latency_samples.load(Ordering::Relaxed),
+                m.io.sample_rate_hz.load(Ordering::Relaxed),
+            );
+        });
+        ui.separator();
+        ui.horizontal_top(|ui| {
                 ui.vertical(|ui| {
                     peak_meter(ui, &self.input_meter, "IN");
                     let tp = db(m.input_true_peak.load(Ordering::Relaxed));
@@ -185,23 +159,23 @@ impl NiceEguiApp for LimiterApp {
                         );
                     });
                     ui.horizontal(|ui| {
-                        knob(ui, &p.io.input_gain, &setter, "Input");
-                        knob(ui, &p.ceiling, &setter, "Ceiling");
-                        knob(ui, &p.release, &setter, "Release");
-                        knob(ui, &p.lookahead, &setter, "Lookahead");
-                        knob(ui, &p.link, &setter, "Link");
-                        knob(ui, &p.io.output_gain, &setter, "Output");
+                        knob(ui, &p.io.input_gain, setter, "Input");
+                        knob(ui, &p.ceiling, setter, "Ceiling");
+                        knob(ui, &p.release, setter, "Release");
+                        knob(ui, &p.lookahead, setter, "Lookahead");
+                        knob(ui, &p.link, setter, "Link");
+                        knob(ui, &p.io.output_gain, setter, "Output");
                     });
                     ui.horizontal(|ui| {
-                        enum_combo(ui, &p.oversampling, &setter, "Oversampling");
-                        toggle(ui, &p.soft_clip, &setter, "Soft clip");
+                        enum_combo(ui, &p.oversampling, setter, "Oversampling");
+                        toggle(ui, &p.soft_clip, setter, "Soft clip");
                     });
                     ui.horizontal(|ui| {
-                        enum_combo(ui, &p.dither, &setter, "Dither");
-                        toggle(ui, &p.noise_shaping, &setter, "Shaping");
-                        toggle(ui, &p.unity_gain, &setter, "Unity gain")
+                        enum_combo(ui, &p.dither, setter, "Dither");
+                        toggle(ui, &p.noise_shaping, setter, "Shaping");
+                        toggle(ui, &p.unity_gain, setter, "Unity gain")
                             .on_hover_text("Loudness-matched monitoring: hear the limiting at the input's loudness. Turn off before rendering.");
-                        toggle(ui, &p.io.bypass, &setter, "Bypass");
+                        toggle(ui, &p.io.bypass, setter, "Bypass");
                     });
                     if p.unity_gain.value() {
                         let g = m.monitor_gain_db.load(Ordering::Relaxed);
@@ -220,34 +194,24 @@ impl NiceEguiApp for LimiterApp {
                         .on_hover_text("Output true peak (dBTP) since reset");
                 });
                 ui.separator();
-                ui.vertical(|ui| self.loudness_panel(ui, &setter));
+                ui.vertical(|ui| self.loudness_panel(ui, setter));
             });
-        });
-        ui.ctx().request_repaint();
-    }
-
-    fn editor_closed(&mut self) {
-        self.gui = None;
     }
 }
 
 pub(crate) fn create(
     params: Arc<LimiterParams>,
     meters: Arc<LimiterMeters>,
-) -> Option<EguiEditor<LimiterApp>> {
-    create_app_editor(
-        "Lathe Limiter",
-        WIDTH,
-        HEIGHT,
-        LimiterApp {
+) -> Option<EguiEditor<EditorShell<LimiterPage>>> {
+    create_editor(
+        &crate::IDENTITY,
+        LimiterPage {
             params,
             meters,
-            gui: None,
             input_meter: MeterBallistics::default(),
             output_meter: MeterBallistics::default(),
             reduction: ReductionBallistics::default(),
             history: vec![HistoryPoint::default(); HISTORY_SLOTS],
-            clock: FrameClock::default(),
         },
     )
 }

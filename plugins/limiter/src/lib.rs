@@ -9,15 +9,19 @@ use lathe_dsp::analysis::loudness::truepeak::TruePeak;
 use lathe_dsp::analysis::loudness::{LoudnessMeter, LoudnessReadouts};
 use lathe_dsp::chains::limiter::LimiterCore;
 use lathe_plugin::{ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout};
+use lathe_ui::EditorShell;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 mod editor;
 mod params;
 
 pub use params::{DitherChoice, LimiterParams, OversamplingChoice, PRESETS, Preset};
+
+/// Who this plugin is (names, IDs, editor size).
+pub const IDENTITY: lathe_plugin::Identity = lathe_plugin::lathe_identity::LIMITER;
 
 /// Everything the editor shows, written lock-free by the audio thread.
 #[derive(Debug, Default)]
@@ -34,10 +38,6 @@ pub struct LimiterMeters {
     pub history: GainHistory,
     /// Gain the unity-gain monitor applies, dB.
     pub monitor_gain_db: AtomicF32,
-    /// Latency reported to the host, samples.
-    pub latency_samples: AtomicU32,
-    /// Sample rate, Hz.
-    pub sample_rate_hz: AtomicF32,
     /// Set by the editor's reset button; the audio thread clears the meters and this flag.
     pub reset_requested: AtomicBool,
 }
@@ -118,42 +118,16 @@ impl LatheLimiter {
                 },
                 &meters.history,
             );
-            meters
-                .latency_samples
-                .store(lathe_dsp::Block::latency(chain), Ordering::Relaxed);
         }
     }
 }
 
 impl Plugin for LatheLimiter {
-    const NAME: &'static str = "Lathe Limiter";
-    const VENDOR: &'static str = lathe_plugin::VENDOR;
-    const URL: &'static str = lathe_plugin::URL;
-    const EMAIL: &'static str = lathe_plugin::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    lathe_plugin::plugin_items!(IDENTITY);
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(1),
-            ..AudioIOLayout::const_default()
-        },
-    ];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = lathe_plugin::layouts::STEREO_OR_MONO;
 
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
-    type Editor = EguiEditor<editor::LimiterApp>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
+    type Editor = EguiEditor<EditorShell<editor::LimiterPage>>;
 
     fn filter_state(state: &mut PluginState) {
         // 0.1 stored these two in ms already (skewed ranges then, logarithmic now).
@@ -178,6 +152,7 @@ impl Plugin for LatheLimiter {
             audio_io_layout,
             buffer_config,
             &self.params.settings(),
+            &self.meters.io,
             context,
         ) {
             return false;
@@ -193,14 +168,7 @@ impl Plugin for LatheLimiter {
             samples_since_publish: 0,
             publish_every: (sr * 0.05) as usize,
         });
-        self.meters
-            .sample_rate_hz
-            .store(buffer_config.sample_rate, Ordering::Relaxed);
         true
-    }
-
-    fn reset(&mut self) {
-        self.runner.reset();
     }
 
     fn deactivate(&mut self) {
@@ -236,29 +204,9 @@ impl Plugin for LatheLimiter {
     }
 }
 
-impl ClapPlugin for LatheLimiter {
-    const CLAP_ID: &'static str = "audio.lathe.limiter";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("True-peak mastering limiter with loudness metering");
-    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Stereo,
-        ClapFeature::Mono,
-        ClapFeature::Limiter,
-        ClapFeature::Mastering,
-    ];
-}
-
-impl Vst3Plugin for LatheLimiter {
-    const VST3_CLASS_ID: [u8; 16] = *b"LatheLimiter0001";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
-        Vst3SubCategory::Fx,
-        Vst3SubCategory::Dynamics,
-        Vst3SubCategory::Mastering,
-    ];
-}
-
-nice_export_clap!(LatheLimiter);
-nice_export_vst3!(LatheLimiter);
+lathe_plugin::export_plugin!(
+    LatheLimiter,
+    IDENTITY,
+    clap: [AudioEffect, Stereo, Mono, Limiter, Mastering],
+    vst3: [Fx, Dynamics, Mastering],
+);

@@ -16,18 +16,12 @@ use lathe_dsp::analysis::reference::{
 use lathe_params::reference::{ReferenceLibrary, TargetChoice};
 use lathe_plugin::IoMeters;
 use lathe_ui::{
-    ACCENT, FrameClock, FreqPlot, METER_GREEN, METER_RED, METER_YELLOW, MeterBallistics, TEXT,
-    apply_theme, create_app_editor, enum_combo, knob, peak_meter, toggle,
+    ACCENT, EditorPage, EditorShell, FreqPlot, METER_GREEN, METER_RED, METER_YELLOW,
+    MeterBallistics, TEXT, create_editor, enum_combo, knob, peak_meter, title, toggle,
 };
-use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::ParamSetter;
-use nice_plug_egui::{EguiEditor, Frame, NiceEguiApp};
+use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
-
-/// Editor width, logical pixels.
-pub const WIDTH: u32 = 1080;
-/// Editor height, logical pixels.
-pub const HEIGHT: u32 = 680;
 
 const MIX_COLOUR: Color32 = Color32::from_rgb(0x5a, 0x9c, 0xe6);
 const REF_COLOUR: Color32 = ACCENT;
@@ -37,14 +31,12 @@ const CURVE_COLOUR: Color32 = METER_GREEN;
 type Readout = dyn Fn(&Analysis) -> String;
 
 /// The reference editor app.
-pub struct ReferenceApp {
+pub struct ReferencePage {
     params: Arc<ReferenceParams>,
     meters: Arc<IoMeters>,
     shared: Arc<Shared>,
-    gui: Option<GuiContext>,
     input_meter: MeterBallistics,
     output_meter: MeterBallistics,
-    clock: FrameClock,
     path: String,
 }
 
@@ -52,25 +44,21 @@ pub(crate) fn create(
     params: Arc<ReferenceParams>,
     meters: Arc<IoMeters>,
     shared: Arc<Shared>,
-) -> Option<EguiEditor<ReferenceApp>> {
-    create_app_editor(
-        "Lathe Reference",
-        WIDTH,
-        HEIGHT,
-        ReferenceApp {
+) -> Option<EguiEditor<EditorShell<ReferencePage>>> {
+    create_editor(
+        &crate::IDENTITY,
+        ReferencePage {
             params,
             meters,
             shared,
-            gui: None,
             input_meter: MeterBallistics::default(),
             output_meter: MeterBallistics::default(),
-            clock: FrameClock::default(),
             path: String::new(),
         },
     )
 }
 
-impl ReferenceApp {
+impl ReferencePage {
     fn references_panel(
         &mut self,
         ui: &mut egui::Ui,
@@ -351,27 +339,10 @@ impl ReferenceApp {
     }
 }
 
-impl NiceEguiApp for ReferenceApp {
-    fn build(
-        &mut self,
-        egui_ctx: egui::Context,
-        nice_gui_ctx: GuiContext,
-        _frame: &mut Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        apply_theme(&egui_ctx);
-        self.gui = Some(nice_gui_ctx);
-        self.clock.reset();
-        Ok(())
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
-        let dt = self.clock.tick();
+impl EditorPage for ReferencePage {
+    fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
         self.input_meter.update(self.meters.input.take(), dt);
         self.output_meter.update(self.meters.output.take(), dt);
-        let Some(gui) = self.gui.clone() else {
-            return;
-        };
-        let setter = gui.param_setter();
         let p = self.params.clone();
         let lib = p.library_snapshot();
         let view = lock(&self.shared.view).clone();
@@ -389,128 +360,115 @@ impl NiceEguiApp for ReferenceApp {
                     .collect::<Vec<_>>(),
             )
         });
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading(
-                    egui::RichText::new("Lathe Reference")
-                        .color(ACCENT)
-                        .strong(),
-                );
-                ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
-                ui.separator();
-                let listen = toggle(ui, &p.listen, &setter, "Listen to reference");
-                let gain = self
-                    .shared
-                    .reference_gain_db
-                    .load(std::sync::atomic::Ordering::Relaxed);
-                listen.on_hover_text(format!(
-                    "A/B: hear the selected reference instead of the mix, at the mix's \
+        ui.horizontal(|ui| {
+            title(ui, &crate::IDENTITY);
+            let listen = toggle(ui, &p.listen, setter, "Listen to reference");
+            let gain = self
+                .shared
+                .reference_gain_db
+                .load(std::sync::atomic::Ordering::Relaxed);
+            listen.on_hover_text(format!(
+                "A/B: hear the selected reference instead of the mix, at the mix's \
                      loudness ({gain:+.1} dB), following the transport (looping when stopped)"
-                ));
-                if p.listen.value() {
-                    let text = match selected {
-                        Some(r) if view.audio.get(&r.id) == Some(&AudioState::Ready) => {
-                            format!("Playing {} at {gain:+.1} dB", r.name())
-                        }
-                        Some(_) => "The selected reference's audio is not available".into(),
-                        None => "No reference selected".into(),
-                    };
-                    ui.label(egui::RichText::new(text).color(REF_COLOUR));
-                }
+            ));
+            if p.listen.value() {
+                let text = match selected {
+                    Some(r) if view.audio.get(&r.id) == Some(&AudioState::Ready) => {
+                        format!("Playing {} at {gain:+.1} dB", r.name())
+                    }
+                    Some(_) => "The selected reference's audio is not available".into(),
+                    None => "No reference selected".into(),
+                };
+                ui.label(egui::RichText::new(text).color(REF_COLOUR));
+            }
+            ui.separator();
+            toggle(ui, &p.io.bypass, setter, "Bypass");
+        });
+        ui.separator();
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(380.0);
+                self.references_panel(ui, setter, &lib, &view);
                 ui.separator();
-                toggle(ui, &p.io.bypass, &setter, "Bypass");
+                Self::table(
+                    ui,
+                    view.mix.as_ref(),
+                    selected
+                        .map(|r| (r.name(), &r.analysis))
+                        .as_ref()
+                        .map(|(n, a)| (n.as_str(), *a)),
+                );
             });
             ui.separator();
-            ui.horizontal_top(|ui| {
-                ui.vertical(|ui| {
-                    ui.set_width(380.0);
-                    self.references_panel(ui, &setter, &lib, &view);
-                    ui.separator();
-                    Self::table(
-                        ui,
-                        view.mix.as_ref(),
-                        selected
-                            .map(|r| (r.name(), &r.analysis))
-                            .as_ref()
-                            .map(|(n, a)| (n.as_str(), *a)),
-                    );
-                });
-                ui.separator();
-                ui.vertical(|ui| {
-                    self.spectra(ui, mix_spec.as_deref(), target.as_deref(), &view);
-                    ui.horizontal(|ui| {
-                        ui.vertical(|ui| {
-                            toggle(ui, &p.match_on, &setter, "Match EQ");
-                            toggle(ui, &p.learn, &setter, "Learn").on_hover_text(
-                                "On: the mix analysis follows the input. Off: it is frozen (and \
+            ui.vertical(|ui| {
+                self.spectra(ui, mix_spec.as_deref(), target.as_deref(), &view);
+                ui.horizontal(|ui| {
+                    ui.vertical(|ui| {
+                        toggle(ui, &p.match_on, setter, "Match EQ");
+                        toggle(ui, &p.learn, setter, "Learn").on_hover_text(
+                            "On: the mix analysis follows the input. Off: it is frozen (and \
                                  saved with the project), so the match curve stops moving.",
-                            );
-                            if ui
-                                .small_button("Reset")
-                                .on_hover_text("Forget the mix analysis and start again")
-                                .clicked()
-                            {
-                                self.shared.request(Request::ResetMix);
-                            }
-                        });
-                        knob(ui, &p.amount, &setter, "Amount");
-                        knob(ui, &p.smoothing, &setter, "Smoothing");
-                        knob(ui, &p.limit, &setter, "Limit");
-                        knob(ui, &p.low_freq, &setter, "Low");
-                        knob(ui, &p.high_freq, &setter, "High");
-                        ui.vertical(|ui| {
-                            ui.set_width(150.0);
-                            ui.label(egui::RichText::new("Phase").small());
-                            enum_combo(ui, &p.phase, &setter, "").on_hover_text(
-                                "Minimum: zero latency. Linear: no phase shift, 85 ms of latency \
-                                 (reported to the host)",
-                            );
-                            ui.label(egui::RichText::new("Target").small());
-                            enum_combo(ui, &p.target, &setter, "").on_hover_text(
-                                "Match the average of all references, or the selected one",
-                            );
-                        });
-                    });
-                    if view.curve_db.len() == GRID_POINTS {
-                        let summary: Vec<String> = [100.0, 1000.0, 10_000.0]
-                            .iter()
-                            .map(|&f| {
-                                format!(
-                                    "{}: {:+.1} dB",
-                                    if f >= 1000.0 {
-                                        format!("{}k", f / 1000.0)
-                                    } else {
-                                        format!("{f}")
-                                    },
-                                    curve_at(&view.curve_db, f)
-                                )
-                            })
-                            .collect();
-                        ui.label(
-                            egui::RichText::new(format!("Match EQ {}", summary.join(", "))).small(),
                         );
-                    }
-                    ui.separator();
-                    ui.horizontal_top(|ui| {
-                        ui.vertical(|ui| {
-                            ui.set_width(440.0);
-                            Self::checks_panel(ui, view.mix.as_ref());
-                        });
-                        peak_meter(ui, &self.input_meter, "IN");
-                        peak_meter(ui, &self.output_meter, "OUT");
-                        ui.vertical(|ui| {
-                            knob(ui, &p.io.input_gain, &setter, "Input");
-                            knob(ui, &p.io.output_gain, &setter, "Output");
-                        });
+                        if ui
+                            .small_button("Reset")
+                            .on_hover_text("Forget the mix analysis and start again")
+                            .clicked()
+                        {
+                            self.shared.request(Request::ResetMix);
+                        }
+                    });
+                    knob(ui, &p.amount, setter, "Amount");
+                    knob(ui, &p.smoothing, setter, "Smoothing");
+                    knob(ui, &p.limit, setter, "Limit");
+                    knob(ui, &p.low_freq, setter, "Low");
+                    knob(ui, &p.high_freq, setter, "High");
+                    ui.vertical(|ui| {
+                        ui.set_width(150.0);
+                        ui.label(egui::RichText::new("Phase").small());
+                        enum_combo(ui, &p.phase, setter, "").on_hover_text(
+                            "Minimum: zero latency. Linear: no phase shift, 85 ms of latency \
+                                 (reported to the host)",
+                        );
+                        ui.label(egui::RichText::new("Target").small());
+                        enum_combo(ui, &p.target, setter, "").on_hover_text(
+                            "Match the average of all references, or the selected one",
+                        );
+                    });
+                });
+                if view.curve_db.len() == GRID_POINTS {
+                    let summary: Vec<String> = [100.0, 1000.0, 10_000.0]
+                        .iter()
+                        .map(|&f| {
+                            format!(
+                                "{}: {:+.1} dB",
+                                if f >= 1000.0 {
+                                    format!("{}k", f / 1000.0)
+                                } else {
+                                    format!("{f}")
+                                },
+                                curve_at(&view.curve_db, f)
+                            )
+                        })
+                        .collect();
+                    ui.label(
+                        egui::RichText::new(format!("Match EQ {}", summary.join(", "))).small(),
+                    );
+                }
+                ui.separator();
+                ui.horizontal_top(|ui| {
+                    ui.vertical(|ui| {
+                        ui.set_width(440.0);
+                        Self::checks_panel(ui, view.mix.as_ref());
+                    });
+                    peak_meter(ui, &self.input_meter, "IN");
+                    peak_meter(ui, &self.output_meter, "OUT");
+                    ui.vertical(|ui| {
+                        knob(ui, &p.io.input_gain, setter, "Input");
+                        knob(ui, &p.io.output_gain, setter, "Output");
                     });
                 });
             });
         });
-        // Analysis and loading progress arrive from the worker: keep redrawing.
-        ui.ctx().request_repaint();
-    }
-
-    fn editor_closed(&mut self) {
-        self.gui = None;
+        // Analysis and loading progress arrive from the worker: the shell redraws every frame.
     }
 }

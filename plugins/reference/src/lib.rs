@@ -18,6 +18,9 @@ mod params;
 pub mod worker;
 
 pub use params::ReferenceParams;
+
+/// Who this plugin is (names, IDs, editor size).
+pub const IDENTITY: lathe_plugin::Identity = lathe_plugin::lathe_identity::REFERENCE;
 use worker::{Senders, Shared, Worker, lock};
 
 /// The Lathe Reference plugin.
@@ -42,27 +45,11 @@ impl Default for LatheReference {
 }
 
 impl Plugin for LatheReference {
-    const NAME: &'static str = "Lathe Reference";
-    const VENDOR: &'static str = lathe_plugin::VENDOR;
-    const URL: &'static str = lathe_plugin::URL;
-    const EMAIL: &'static str = lathe_plugin::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    lathe_plugin::plugin_items!(IDENTITY);
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[AudioIOLayout {
-        main_input_channels: NonZeroU32::new(2),
-        main_output_channels: NonZeroU32::new(2),
-        ..AudioIOLayout::const_default()
-    }];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = lathe_plugin::layouts::STEREO;
 
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
-    type Editor = nice_plug_egui::EguiEditor<editor::ReferenceApp>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
+    type Editor = nice_plug_egui::EguiEditor<lathe_ui::EditorShell<editor::ReferencePage>>;
 
     fn filter_state(state: &mut PluginState) {
         lathe_params::migrate_log_values(state, &ReferenceParams::default(), &[]);
@@ -86,10 +73,13 @@ impl Plugin for LatheReference {
             .sample_rate_hz
             .store(buffer_config.sample_rate as f64, Ordering::Relaxed);
         let settings = self.params.settings(0.0, None);
-        if !self
-            .runner
-            .activate(audio_io_layout, buffer_config, &settings, context)
-        {
+        if !self.runner.activate(
+            audio_io_layout,
+            buffer_config,
+            &settings,
+            &self.meters,
+            context,
+        ) {
             return false;
         }
         // Fresh mailboxes for this chain; the worker sends the kernel and audio again.
@@ -108,10 +98,6 @@ impl Plugin for LatheReference {
             self.worker = Some(Worker::start(self.shared.clone(), self.params.clone()));
         }
         true
-    }
-
-    fn reset(&mut self) {
-        self.runner.reset();
     }
 
     fn process(
@@ -138,30 +124,9 @@ impl Plugin for LatheReference {
     }
 }
 
-impl ClapPlugin for LatheReference {
-    const CLAP_ID: &'static str = "audio.lathe.reference";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Compare the mix with reference tracks, loudness-matched, and match their tone");
-    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Stereo,
-        ClapFeature::Analyzer,
-        ClapFeature::Equalizer,
-        ClapFeature::Mastering,
-    ];
-}
-
-impl Vst3Plugin for LatheReference {
-    const VST3_CLASS_ID: [u8; 16] = *b"LatheReference01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
-        Vst3SubCategory::Fx,
-        Vst3SubCategory::Analyzer,
-        Vst3SubCategory::Mastering,
-        Vst3SubCategory::Stereo,
-    ];
-}
-
-nice_export_clap!(LatheReference);
-nice_export_vst3!(LatheReference);
+lathe_plugin::export_plugin!(
+    LatheReference,
+    IDENTITY,
+    clap: [AudioEffect, Stereo, Analyzer, Equalizer, Mastering],
+    vst3: [Fx, Analyzer, Mastering, Stereo],
+);

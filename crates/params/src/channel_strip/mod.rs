@@ -4,6 +4,8 @@
 //! Module groups are nested with an ID prefix, so a module's parameters read `hp_freq`,
 //! `eq_lmid_gain`, `comp_ratio`, `sat_drive`, ...
 
+use crate::IoParams;
+use crate::formatters::{is_off, s2v_pan, v2s_pan};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ModuleOrder};
 use lathe_dsp::color::saturator::{Character, SaturatorOversampling, SaturatorSettings};
@@ -11,11 +13,10 @@ use lathe_dsp::color::stereo::StereoSettings;
 use lathe_dsp::dynamics::{CompressorSettings, DeEsserSettings, Detection, GateSettings};
 use lathe_dsp::filters::design::Slope;
 use lathe_dsp::filters::eq::{BandSettings, PassSettings};
-use lathe_plugin::IoParams;
-use lathe_plugin::formatters::{is_off, s2v_pan, s2v_ratio, v2s_pan, v2s_ratio};
 use nice_plug::prelude::*;
 
-use crate::builders::{float, freq, freq_or_off, gain, linear, log_param, percent, q, time_ms};
+use crate::builders::{float, freq, freq_or_off, gain, linear, percent, q, time_ms};
+use crate::compressor::{CompressorLayout, CompressorParams};
 
 mod presets;
 
@@ -245,88 +246,44 @@ impl GateParams {
     }
 }
 
-/// Compressor parameters.
+/// How the strip shows the compressor ("Comp Threshold", ...; its own time ranges).
+pub fn compressor_layout() -> CompressorLayout {
+    CompressorLayout {
+        name_prefix: "Comp ",
+        sc_hpf_name: "SC HPF",
+        link_name: "Link",
+        attack_ms: (0.05, 200.0),
+        release_ms: (5.0, 3000.0),
+        defaults: CompressorSettings::default(),
+    }
+}
+
+/// The strip's compressor: its switch (`comp_on`) and the shared compressor parameters
+/// (`comp_threshold`, ...), which it derefs to.
 #[derive(Params)]
-pub struct CompressorParams {
+pub struct StripCompressorParams {
     /// Compressor on.
     #[id = "on"]
     pub on: BoolParam,
-    /// Threshold.
-    #[id = "threshold"]
-    pub threshold: FloatParam,
-    /// Ratio.
-    #[id = "ratio"]
-    pub ratio: FloatParam,
-    /// Knee width.
-    #[id = "knee"]
-    pub knee: FloatParam,
-    /// Attack.
-    #[id = "attack"]
-    pub attack: FloatParam,
-    /// Release.
-    #[id = "release"]
-    pub release: FloatParam,
-    /// Peak or RMS detection.
-    #[id = "detection"]
-    pub detection: EnumParam<DetectionChoice>,
-    /// Make-up gain.
-    #[id = "makeup"]
-    pub makeup: FloatParam,
-    /// Automatic make-up.
-    #[id = "auto_makeup"]
-    pub auto_makeup: BoolParam,
-    /// Dry/wet mix (parallel compression).
-    #[id = "mix"]
-    pub mix: FloatParam,
-    /// Side-chain high-pass (Off at the bottom).
-    #[id = "sc_hpf"]
-    pub sc_hpf: FloatParam,
-    /// Stereo link.
-    #[id = "link"]
-    pub link: FloatParam,
+    /// The compressor itself.
+    #[nested]
+    pub params: CompressorParams,
 }
 
-impl Default for CompressorParams {
+impl Default for StripCompressorParams {
     fn default() -> Self {
-        let d = CompressorSettings::default();
         Self {
             on: BoolParam::new("Comp On", false),
-            threshold: gain("Comp Threshold", d.threshold_db, -60.0, 0.0),
-            ratio: log_param("Comp Ratio", d.ratio, 1.0, 20.0, v2s_ratio(), s2v_ratio()),
-            knee: gain("Comp Knee", d.knee_db, 0.0, 24.0),
-            attack: time_ms("Comp Attack", d.attack_ms, 0.05, 200.0),
-            release: time_ms("Comp Release", d.release_ms, 5.0, 3000.0),
-            detection: EnumParam::new("Comp Detection", DetectionChoice::Peak),
-            makeup: gain("Comp Makeup", d.makeup_db, -12.0, 24.0),
-            auto_makeup: BoolParam::new("Comp Auto Makeup", d.auto_makeup),
-            mix: percent("Comp Mix", 100.0, 0.0, 100.0),
-            sc_hpf: freq_or_off("Comp SC HPF", SC_HPF_OFF_HZ, SC_HPF_OFF_HZ, 500.0, true),
-            link: percent("Comp Link", 100.0, 0.0, 100.0),
+            params: CompressorParams::new(&compressor_layout()),
         }
     }
 }
 
-impl CompressorParams {
-    fn settings(&self) -> CompressorSettings {
-        let hpf = self.sc_hpf.value();
-        CompressorSettings {
-            threshold_db: self.threshold.value(),
-            ratio: self.ratio.value(),
-            knee_db: self.knee.value(),
-            attack_ms: self.attack.value(),
-            release_ms: self.release.value(),
-            detection: self.detection.value().into(),
-            makeup_db: self.makeup.value(),
-            auto_makeup: self.auto_makeup.value(),
-            mix: self.mix.value() / 100.0,
-            sidechain_hpf_hz: if is_off(hpf, SC_HPF_OFF_HZ, true) {
-                0.0
-            } else {
-                hpf
-            },
-            link: self.link.value() / 100.0,
-            ..CompressorSettings::default()
-        }
+impl std::ops::Deref for StripCompressorParams {
+    type Target = CompressorParams;
+
+    fn deref(&self) -> &CompressorParams {
+        &self.params
     }
 }
 
@@ -486,7 +443,7 @@ pub struct ChannelStripParams {
     pub gate: GateParams,
     /// Compressor (`comp_...`).
     #[nested(id_prefix = "comp", group = "Compressor")]
-    pub comp: CompressorParams,
+    pub comp: StripCompressorParams,
     /// De-esser (`deess_...`).
     #[nested(id_prefix = "deess", group = "De-Esser")]
     pub deess: DeEsserParams,
@@ -522,7 +479,7 @@ impl Default for ChannelStripParams {
             eq_high: band("High Shelf", 4, SHELF_MAX_Q),
             order: EnumParam::new("Order", OrderChoice::EqFirst),
             gate: GateParams::default(),
-            comp: CompressorParams::default(),
+            comp: StripCompressorParams::default(),
             deess: DeEsserParams::default(),
             sat: SaturatorParams::default(),
             stereo: StereoParams::default(),
@@ -557,7 +514,7 @@ impl ChannelStripParams {
             gate_enabled: self.gate.on.value(),
             gate: self.gate.settings(),
             compressor_enabled: self.comp.on.value(),
-            compressor: self.comp.settings(),
+            compressor: self.comp.settings(CompressorSettings::default()),
             deesser_enabled: self.deess.on.value(),
             deesser: DeEsserSettings {
                 freq_hz: self.deess.freq.value(),
