@@ -12,7 +12,7 @@ pub mod quantize;
 pub mod render;
 
 use anyhow::{Context, Result, anyhow};
-use lathe_dsp::LoudnessMeter;
+use lathe_dsp::{LoudnessMeter, LoudnessSummary};
 use serde::Serialize;
 use std::path::Path;
 
@@ -29,29 +29,16 @@ pub struct Analysis {
     pub channels: usize,
     /// Duration in seconds.
     pub duration_s: f64,
-    /// Integrated loudness, LUFS.
-    pub integrated_lufs: Option<f64>,
-    /// Loudness range, LU.
-    pub loudness_range_lu: Option<f64>,
-    /// True peak, dBTP.
-    pub true_peak_dbtp: Option<f64>,
-    /// Sample peak, dBFS.
-    pub sample_peak_dbfs: Option<f64>,
-    /// Largest momentary loudness, LUFS.
-    pub max_momentary_lufs: Option<f64>,
-    /// Largest short-term loudness, LUFS.
-    pub max_short_term_lufs: Option<f64>,
-    /// Peak-to-loudness ratio, dB.
-    pub plr_db: Option<f64>,
+    /// Loudness and peaks (flattened into the JSON: `integrated_lufs`, `loudness_range_lu`,
+    /// `true_peak_dbtp`, `sample_peak_dbfs`, `max_momentary_lufs`, `max_short_term_lufs`,
+    /// `plr_db`).
+    #[serde(flatten)]
+    pub loudness: LoudnessSummary,
     /// Samples that were NaN or infinite. They are read as silence, so the figures describe
     /// the rest of the file, and the table and a warning say so.
     pub non_finite_samples: u64,
     /// Where the first NaN or infinite sample is, seconds from the start.
     pub first_non_finite_s: Option<f64>,
-}
-
-fn finite(v: f64) -> Option<f64> {
-    v.is_finite().then_some(v)
 }
 
 /// Progress of a long operation on a file.
@@ -119,20 +106,12 @@ pub fn analyze(
     })
     .with_context(|| display_name.to_owned())?;
     let meter = meter.ok_or_else(|| anyhow!("{display_name}: no audio"))?;
-    let r = meter.report();
-    let integrated = finite(r.integrated_lufs);
     Ok(Analysis {
         file: display_name.to_owned(),
         sample_rate_hz: rate,
         channels,
         duration_s: frames as f64 / rate as f64,
-        integrated_lufs: integrated,
-        loudness_range_lu: integrated.map(|_| r.loudness_range_lu),
-        true_peak_dbtp: finite(r.true_peak_dbtp),
-        sample_peak_dbfs: finite(r.sample_peak_dbfs),
-        max_momentary_lufs: finite(r.max_momentary_lufs),
-        max_short_term_lufs: finite(r.max_short_term_lufs),
-        plr_db: finite(r.plr_db),
+        loudness: meter.report().summary(),
         non_finite_samples: non_finite,
         first_non_finite_s: first_non_finite.map(|f| f as f64 / rate as f64),
     })
@@ -153,16 +132,16 @@ pub fn format_table(a: &Analysis) -> String {
         a.channels,
         if a.channels == 1 { "" } else { "s" },
         a.duration_s,
-        v(a.integrated_lufs, "LUFS"),
-        match a.loudness_range_lu {
+        v(a.loudness.integrated_lufs, "LUFS"),
+        match a.loudness.loudness_range_lu {
             Some(x) => format!("{x:>7.1} LU"),
             None => format!("{:>7} LU", "-"),
         },
-        v(a.true_peak_dbtp, "dBTP"),
-        v(a.sample_peak_dbfs, "dBFS"),
-        v(a.max_momentary_lufs, "LUFS"),
-        v(a.max_short_term_lufs, "LUFS"),
-        match a.plr_db {
+        v(a.loudness.true_peak_dbtp, "dBTP"),
+        v(a.loudness.sample_peak_dbfs, "dBFS"),
+        v(a.loudness.max_momentary_lufs, "LUFS"),
+        v(a.loudness.max_short_term_lufs, "LUFS"),
+        match a.loudness.plr_db {
             Some(x) => format!("{x:>7.1} dB"),
             None => format!("{:>7} dB", "-"),
         },

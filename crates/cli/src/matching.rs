@@ -4,6 +4,7 @@
 
 use crate::render::{OutputFormat, RenderSummary, render_chain_with};
 use anyhow::{Context, Result, anyhow};
+use lathe_dsp::LoudnessSummary;
 use lathe_dsp::analysis::match_eq::{MatchPhase, MatchSettings};
 use lathe_dsp::analysis::reference::{
     Analysis, GRID_POINTS, NO_DATA_DB, OCTAVE_CENTRES_HZ, average_spectra, grid_hz, has_data,
@@ -43,16 +44,9 @@ pub struct TrackReport {
     pub sample_rate_hz: f64,
     /// Duration, s.
     pub duration_s: f64,
-    /// Integrated loudness, LUFS.
-    pub integrated_lufs: Option<f64>,
-    /// Loudness range, LU.
-    pub loudness_range_lu: Option<f64>,
-    /// True peak, dBTP.
-    pub true_peak_dbtp: Option<f64>,
-    /// Sample peak, dBFS.
-    pub sample_peak_dbfs: Option<f64>,
-    /// Peak-to-loudness ratio, dB.
-    pub plr_db: Option<f64>,
+    /// Loudness and peaks (flattened into the JSON: `integrated_lufs`, `true_peak_dbtp`, ...).
+    #[serde(flatten)]
+    pub loudness: LoudnessSummary,
     /// Samples at full scale.
     pub clipped_samples: u64,
     /// Left/right correlation.
@@ -90,11 +84,7 @@ impl TrackReport {
             file: t.file.clone(),
             sample_rate_hz: a.sample_rate_hz,
             duration_s: a.duration_s,
-            integrated_lufs: a.integrated_lufs,
-            loudness_range_lu: a.loudness_range_lu,
-            true_peak_dbtp: a.true_peak_dbtp,
-            sample_peak_dbfs: a.sample_peak_dbfs,
-            plr_db: a.plr_db,
+            loudness: a.loudness,
             clipped_samples: a.clipped_samples,
             correlation: a.correlation,
             width_pct: a.width_pct,
@@ -232,24 +222,28 @@ pub fn format_report(r: &MatchReport) -> String {
     row(
         &mut out,
         "Integrated loudness",
-        metric(&|t| fmt_opt(t.integrated_lufs, "LUFS")),
+        metric(&|t| fmt_opt(t.loudness.integrated_lufs, "LUFS")),
     );
     row(
         &mut out,
         "Loudness range",
-        metric(&|t| fmt_opt(t.loudness_range_lu, "LU")),
+        metric(&|t| fmt_opt(t.loudness.loudness_range_lu, "LU")),
     );
     row(
         &mut out,
         "True peak",
-        metric(&|t| fmt_opt(t.true_peak_dbtp, "dBTP")),
+        metric(&|t| fmt_opt(t.loudness.true_peak_dbtp, "dBTP")),
     );
     row(
         &mut out,
         "Sample peak",
-        metric(&|t| fmt_opt(t.sample_peak_dbfs, "dBFS")),
+        metric(&|t| fmt_opt(t.loudness.sample_peak_dbfs, "dBFS")),
     );
-    row(&mut out, "PLR", metric(&|t| fmt_opt(t.plr_db, "dB")));
+    row(
+        &mut out,
+        "PLR",
+        metric(&|t| fmt_opt(t.loudness.plr_db, "dB")),
+    );
     row(
         &mut out,
         "Clipped samples",

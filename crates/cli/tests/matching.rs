@@ -176,7 +176,7 @@ fn json_report_and_matched_render_bring_the_mix_to_the_reference() {
     assert!(worst_before > 5.0);
     assert!(worst < 1.0, "{worst}");
     // Level compensation: the match keeps the mix's loudness.
-    let dl = matched.integrated_lufs.unwrap() - before.integrated_lufs.unwrap();
+    let dl = matched.loudness.integrated_lufs.unwrap() - before.loudness.integrated_lufs.unwrap();
     assert!(dl.abs() < 0.5, "{dl}");
 }
 

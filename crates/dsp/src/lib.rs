@@ -24,7 +24,7 @@ pub mod math;
 pub mod primitives;
 pub mod rt;
 
-pub use analysis::loudness::{LoudnessMeter, LoudnessReport};
+pub use analysis::loudness::{LoudnessMeter, LoudnessReport, LoudnessSummary};
 pub use chains::{ChainSettings, Core, IoSettings, PluginChain};
 pub use primitives::delay::DelayLine;
 pub use primitives::gain::SmoothedGain;

@@ -238,7 +238,8 @@ fn matched(phase: MatchPhase) -> (f64, f64, f64) {
             worst_before = worst_before.max((before[i] - sb[i]).abs() as f64);
         }
     }
-    let loudness_change = out.integrated_lufs.unwrap() - an.integrated_lufs.unwrap();
+    let loudness_change =
+        out.loudness.integrated_lufs.unwrap() - an.loudness.integrated_lufs.unwrap();
     (worst, worst_before, loudness_change)
 }
 

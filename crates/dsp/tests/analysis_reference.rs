@@ -81,8 +81,8 @@ fn loudness_normalisation_makes_level_irrelevant() {
     let loud = pink(11, 0.2);
     let quiet: Vec<f32> = loud.iter().map(|x| x * 0.05).collect();
     let (a, b) = (analyse_mono(&loud, SR), analyse_mono(&quiet, SR));
-    let la = a.integrated_lufs.unwrap();
-    let lb = b.integrated_lufs.unwrap();
+    let la = a.loudness.integrated_lufs.unwrap();
+    let lb = b.loudness.integrated_lufs.unwrap();
     assert!((la - lb - 26.02).abs() < 0.05, "{la} {lb}");
     let (na, nb) = (a.normalized_spectrum_db(), b.normalized_spectrum_db());
     let worst = na
@@ -132,7 +132,7 @@ fn a_full_scale_sine_reads_0_db_in_its_band_and_is_counted_as_clipping() {
     let a = analyse_mono(&x, SR);
     assert!(a.bands[5].level_db.abs() < 0.05, "{}", a.bands[5].level_db);
     assert!(a.bands[3].level_db < -60.0);
-    assert!((a.true_peak_dbtp.unwrap()).abs() < 0.01);
+    assert!((a.loudness.true_peak_dbtp.unwrap()).abs() < 0.01);
     // The sine touches full scale only at its crests (every ms, both channels).
     assert!(a.clipped_samples >= 2 * 4000, "{}", a.clipped_samples);
     let half: Vec<f32> = x.iter().map(|s| s * 0.5).collect();
@@ -255,10 +255,13 @@ fn analysis_is_block_size_invariant_and_the_threaded_path_agrees() {
 fn a_recording_shorter_than_one_frame_is_still_analysed() {
     let x: Vec<f32> = pink(61, 0.1)[..3000].to_vec();
     let a = analyse_mono(&x, SR);
-    assert!(a.integrated_lufs.is_none(), "shorter than one 400 ms block");
+    assert!(
+        a.loudness.integrated_lufs.is_none(),
+        "shorter than one 400 ms block"
+    );
     assert!(has_data(a.spectrum_db[100]));
     let silence = analyse_mono(&[0.0; 10], SR);
-    assert!(silence.true_peak_dbtp.is_none() && silence.plr_db.is_none());
+    assert!(silence.loudness.true_peak_dbtp.is_none() && silence.loudness.plr_db.is_none());
 }
 
 #[test]
@@ -288,4 +291,43 @@ fn an_analysis_round_trips_through_json() {
     let mut broken = back.clone();
     broken.spectrum_db.pop();
     assert!(!broken.is_valid());
+}
+
+#[test]
+fn a_saved_analysis_keeps_its_json_keys_and_older_ones_still_load() {
+    let x = pink(7, 0.1);
+    let a = analyse_mono(&x[..(4.0 * SR) as usize], SR);
+    let json = serde_json::to_value(&a).unwrap();
+    let obj = json.as_object().unwrap();
+    // The keys analyses were saved with before the loudness summary was shared (0.2), at the
+    // top level of the object, plus the summary's one new figure.
+    for key in [
+        "sample_rate_hz",
+        "duration_s",
+        "integrated_lufs",
+        "loudness_range_lu",
+        "max_short_term_lufs",
+        "true_peak_dbtp",
+        "sample_peak_dbfs",
+        "plr_db",
+        "clipped_samples",
+        "correlation",
+        "width_pct",
+        "spectrum_db",
+        "bands",
+        "max_momentary_lufs",
+    ] {
+        assert!(obj.contains_key(key), "{key} missing from {:?}", obj.keys());
+    }
+    assert!(!obj.contains_key("loudness"), "the summary is flattened");
+    assert_eq!(obj.len(), 14, "{:?}", obj.keys());
+    // A 0.2 analysis has no max_momentary_lufs: it loads with everything else as saved.
+    let mut old = json.clone();
+    old.as_object_mut().unwrap().remove("max_momentary_lufs");
+    let loaded: Analysis = serde_json::from_value(old).unwrap();
+    assert_eq!(loaded.loudness.max_momentary_lufs, None);
+    assert_eq!(loaded.loudness.integrated_lufs, a.loudness.integrated_lufs);
+    assert_eq!(loaded.spectrum_db, a.spectrum_db);
+    let back: Analysis = serde_json::from_value(json).unwrap();
+    assert_eq!(back, a);
 }

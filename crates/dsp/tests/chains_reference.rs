@@ -130,11 +130,11 @@ fn ab_plays_the_reference_at_the_mix_loudness() {
     let refr = reference(20.0);
     let mix_a = analyze_stereo(SR, &mix_l, &mix_r);
     let ref_a = analyze_stereo(SR, &refr.channels[0], &refr.channels[1]);
-    let gain = mix_a.integrated_lufs.unwrap() - ref_a.integrated_lufs.unwrap();
+    let gain = mix_a.loudness.integrated_lufs.unwrap() - ref_a.loudness.integrated_lufs.unwrap();
     println!(
         "mix {:.2} LUFS, reference {:.2} LUFS, gain {gain:+.2} dB",
-        mix_a.integrated_lufs.unwrap(),
-        ref_a.integrated_lufs.unwrap()
+        mix_a.loudness.integrated_lufs.unwrap(),
+        ref_a.loudness.integrated_lufs.unwrap()
     );
     let mut c = chain();
     c.core_mut().load_audio(Some(refr.clone()));
@@ -147,7 +147,7 @@ fn ab_plays_the_reference_at_the_mix_loudness() {
     let (mut l, mut r) = (mix_l.clone(), mix_r.clone());
     run(&mut c, &mut l, &mut r, 512);
     let out = analyze_stereo(SR, &l, &r);
-    let diff = out.integrated_lufs.unwrap() - mix_a.integrated_lufs.unwrap();
+    let diff = out.loudness.integrated_lufs.unwrap() - mix_a.loudness.integrated_lufs.unwrap();
     println!("A/B output {:+.3} LU from the mix", diff);
     assert!(diff.abs() < 0.5, "{diff}");
     // It is the reference (looping), not the mix.

@@ -99,7 +99,7 @@ impl ReferencePage {
                     } else {
                         r.path.clone()
                     });
-                ui.label(fmt_opt(r.analysis.integrated_lufs, "LUFS"));
+                ui.label(fmt_opt(r.analysis.loudness.integrated_lufs, "LUFS"));
                 if ui.small_button("x").on_hover_text("Remove").clicked() {
                     remove = Some(r.id);
                 }
@@ -249,13 +249,17 @@ impl ReferencePage {
                 );
                 ui.end_row();
                 let rows: [(&str, &Readout); 9] = [
-                    ("Integrated", &|a| fmt_opt(a.integrated_lufs, "LUFS")),
-                    ("Loudness range", &|a| fmt_opt(a.loudness_range_lu, "LU")),
-                    ("Max short-term", &|a| {
-                        fmt_opt(a.max_short_term_lufs, "LUFS")
+                    ("Integrated", &|a| {
+                        fmt_opt(a.loudness.integrated_lufs, "LUFS")
                     }),
-                    ("True peak", &|a| fmt_opt(a.true_peak_dbtp, "dBTP")),
-                    ("PLR", &|a| fmt_opt(a.plr_db, "dB")),
+                    ("Loudness range", &|a| {
+                        fmt_opt(a.loudness.loudness_range_lu, "LU")
+                    }),
+                    ("Max short-term", &|a| {
+                        fmt_opt(a.loudness.max_short_term_lufs, "LUFS")
+                    }),
+                    ("True peak", &|a| fmt_opt(a.loudness.true_peak_dbtp, "dBTP")),
+                    ("PLR", &|a| fmt_opt(a.loudness.plr_db, "dB")),
                     ("Correlation", &|a| format!("{:+.2}", a.correlation)),
                     ("Width", &|a| format!("{:.0} %", a.width_pct)),
                     ("Tilt", &|a| {

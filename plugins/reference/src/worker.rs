@@ -630,8 +630,11 @@ impl WorkerState {
     fn update_ab(&mut self) {
         let library = self.library();
         let selected = library.references.get(self.params.selected_index());
-        let mix_lufs = self.mix.as_ref().and_then(|a| a.integrated_lufs);
-        let gain = match (selected.and_then(|r| r.analysis.integrated_lufs), mix_lufs) {
+        let mix_lufs = self.mix.as_ref().and_then(|a| a.loudness.integrated_lufs);
+        let gain = match (
+            selected.and_then(|r| r.analysis.loudness.integrated_lufs),
+            mix_lufs,
+        ) {
             (Some(r), Some(m)) => (m - r).clamp(-40.0, 40.0),
             _ => 0.0,
         };

@@ -171,13 +171,14 @@ fn worker_loads_references_matches_loudness_and_feeds_the_match_eq() {
         lock(&r.shared.view)
             .mix
             .as_ref()
-            .is_some_and(|m| m.integrated_lufs.is_some())
+            .is_some_and(|m| m.loudness.integrated_lufs.is_some())
     });
     rig.play(1.0);
     let mix_lufs = lock(&rig.shared.view)
         .mix
         .as_ref()
         .unwrap()
+        .loudness
         .integrated_lufs
         .unwrap();
     set(&rig.params.listen, 1.0);
@@ -187,11 +188,11 @@ fn worker_loads_references_matches_loudness_and_feeds_the_match_eq() {
     let gain = rig.shared.reference_gain_db.load(Ordering::Relaxed);
     println!(
         "mix {mix_lufs:.2} LUFS, reference {:.2} LUFS, gain {gain:+.2} dB, heard {:.2} LUFS",
-        reference.analysis.integrated_lufs.unwrap(),
-        heard.integrated_lufs.unwrap()
+        reference.analysis.loudness.integrated_lufs.unwrap(),
+        heard.loudness.integrated_lufs.unwrap()
     );
     assert!(gain < -6.0, "the reference is louder than the mix");
-    assert!((heard.integrated_lufs.unwrap() - mix_lufs).abs() < 0.5);
+    assert!((heard.loudness.integrated_lufs.unwrap() - mix_lufs).abs() < 0.5);
     // What is heard is the reference's tone, not the mix's.
     assert!(
         (heard.tilt_db_per_octave() + 1.5).abs() < 0.3,
@@ -211,7 +212,7 @@ fn worker_loads_references_matches_loudness_and_feeds_the_match_eq() {
     println!("matched tilt {:+.2} dB/oct", matched.tilt_db_per_octave());
     assert!((matched.tilt_db_per_octave() + 1.5).abs() < 0.3);
     assert!(
-        (matched.integrated_lufs.unwrap() - mix_lufs).abs() < 0.5,
+        (matched.loudness.integrated_lufs.unwrap() - mix_lufs).abs() < 0.5,
         "level-compensated"
     );
     // Linear phase: the latency follows the parameter at once.

@@ -45,7 +45,7 @@ pub const BASS_CHECK_FLOOR_DB: f64 = -40.0;
 /// (mono compatibility), and the integrated loudness against common delivery targets.
 pub fn checks(mix: &Analysis) -> Vec<Check> {
     let mut out = Vec::new();
-    let peak = mix.sample_peak_dbfs;
+    let peak = mix.loudness.sample_peak_dbfs;
     out.push(match peak {
         Some(p) if p > -3.0 => Check {
             name: "Headroom for mastering".into(),
@@ -68,7 +68,7 @@ pub fn checks(mix: &Analysis) -> Vec<Check> {
             detail: "silence".into(),
         },
     });
-    let tp = mix.true_peak_dbtp.unwrap_or(f64::NEG_INFINITY);
+    let tp = mix.loudness.true_peak_dbtp.unwrap_or(f64::NEG_INFINITY);
     out.push(Check {
         name: "Clipping".into(),
         status: if mix.clipped_samples == 0 && tp <= 0.0 {
@@ -79,7 +79,7 @@ pub fn checks(mix: &Analysis) -> Vec<Check> {
         detail: format!(
             "{} sample(s) at full scale, true peak {}",
             mix.clipped_samples,
-            fmt_opt(mix.true_peak_dbtp, "dBTP")
+            fmt_opt(mix.loudness.true_peak_dbtp, "dBTP")
         ),
     });
     // The bass octaves (31.5-125 Hz, up to 180 Hz) that carry programme: a band more than
@@ -119,7 +119,7 @@ pub fn checks(mix: &Analysis) -> Vec<Check> {
         out.push(Check {
             name: format!("Loudness for {name} ({target:.0} LUFS)"),
             status: Status::Info,
-            detail: match mix.integrated_lufs {
+            detail: match mix.loudness.integrated_lufs {
                 Some(l) => format!("{:+.1} LU from the target", l - target),
                 None => "no loudness (silence)".into(),
             },

@@ -22,8 +22,8 @@
 //! The same [`Analyzer`] runs live (fed from a lock-free ring by a background thread) and
 //! offline ([`analyze_stereo`], which measures peaks on a second thread).
 
-use crate::analysis::loudness::LoudnessMeter;
 use crate::analysis::loudness::truepeak::TruePeak;
+use crate::analysis::loudness::{LoudnessMeter, LoudnessSummary};
 use crate::analysis::spectrum::{HANN_ENBW_BINS, band_span, hann_window, sum_span};
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
@@ -87,18 +87,10 @@ pub struct Analysis {
     pub sample_rate_hz: f64,
     /// Duration, seconds.
     pub duration_s: f64,
-    /// Integrated loudness, LUFS.
-    pub integrated_lufs: Option<f64>,
-    /// Loudness range, LU.
-    pub loudness_range_lu: Option<f64>,
-    /// Largest short-term loudness, LUFS.
-    pub max_short_term_lufs: Option<f64>,
-    /// True peak (BS.1770 4x), dBTP.
-    pub true_peak_dbtp: Option<f64>,
-    /// Sample peak, dBFS.
-    pub sample_peak_dbfs: Option<f64>,
-    /// Peak-to-loudness ratio (true peak minus integrated loudness), dB.
-    pub plr_db: Option<f64>,
+    /// Loudness and peaks (flattened: `integrated_lufs`, `true_peak_dbtp`, ... as before;
+    /// `max_momentary_lufs` is absent from analyses saved before 0.3 and reads as `None`).
+    #[serde(flatten)]
+    pub loudness: LoudnessSummary,
     /// Samples at or above [`CLIP_LEVEL`], all channels.
     pub clipped_samples: u64,
     /// Correlation of left and right, 20 Hz to 20 kHz.
@@ -111,7 +103,7 @@ pub struct Analysis {
     /// The ten octave bands of [`OCTAVE_CENTRES_HZ`].
     pub bands: Vec<BandStats>,
     /// Integrated loudness of the left/right pair the spectrum and stereo figures come from,
-    /// LUFS, when it differs from [`Analysis::integrated_lufs`]: a mono file (analysed as the
+    /// LUFS, when it differs from the integrated loudness: a mono file (analysed as the
     /// pair it plays as, both speakers) or the front pair of a surround file. The spectrum is
     /// normalised by it, so a mono mix and the same mix as dual-mono stereo compare equal in
     /// tone. `None` (and absent from older saved analyses) when it is the integrated loudness.
@@ -122,7 +114,9 @@ pub struct Analysis {
 impl Analysis {
     /// The loudness the spectrum is relative to: [`Analysis::pair_lufs`] or the integrated.
     fn spectrum_offset_lufs(&self) -> f64 {
-        self.pair_lufs.or(self.integrated_lufs).unwrap_or(0.0)
+        self.pair_lufs
+            .or(self.loudness.integrated_lufs)
+            .unwrap_or(0.0)
     }
 
     /// The spectrum relative to the integrated loudness (dB re LUFS; of the analysed pair, see
@@ -528,17 +522,10 @@ impl Analyzer {
         let lo = ((20.0 / bin_hz).round() as usize).clamp(1, bins);
         let hi = ((20_000.0 / bin_hz).round() as usize).clamp(lo, bins);
         let (width_pct, correlation) = stereo(lo, hi);
-        let finite = |v: f64| v.is_finite().then_some(v);
-        let integrated = finite(r.integrated_lufs);
         Analysis {
             sample_rate_hz: self.sample_rate_hz,
             duration_s: self.samples as f64 / self.sample_rate_hz,
-            integrated_lufs: integrated,
-            loudness_range_lu: integrated.map(|_| r.loudness_range_lu),
-            max_short_term_lufs: finite(r.max_short_term_lufs),
-            true_peak_dbtp: finite(r.true_peak_dbtp),
-            sample_peak_dbfs: finite(r.sample_peak_dbfs),
-            plr_db: finite(r.plr_db),
+            loudness: r.summary(),
             clipped_samples: self.clipped,
             correlation,
             width_pct,

@@ -101,6 +101,46 @@ pub struct LoudnessReport {
     pub plr_db: f64,
 }
 
+impl LoudnessReport {
+    /// The programme figures of this report, `None` where there is nothing to measure
+    /// (silence; the loudness range needs an integrated loudness).
+    pub fn summary(&self) -> LoudnessSummary {
+        let finite = |v: f64| v.is_finite().then_some(v);
+        let integrated = finite(self.integrated_lufs);
+        LoudnessSummary {
+            integrated_lufs: integrated,
+            loudness_range_lu: integrated.map(|_| self.loudness_range_lu),
+            true_peak_dbtp: finite(self.true_peak_dbtp),
+            sample_peak_dbfs: finite(self.sample_peak_dbfs),
+            max_momentary_lufs: finite(self.max_momentary_lufs),
+            max_short_term_lufs: finite(self.max_short_term_lufs),
+            plr_db: finite(self.plr_db),
+        }
+    }
+}
+
+/// A recording's loudness figures as every report shows them: the meter's
+/// [`LoudnessReport::summary`], the reference analyzer's `Analysis`, `lathe analyze` and the
+/// match report all hold one (flattened in their JSON, so the keys are these field names).
+/// `None` where there is nothing to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LoudnessSummary {
+    /// Integrated loudness, LUFS.
+    pub integrated_lufs: Option<f64>,
+    /// Loudness range, LU.
+    pub loudness_range_lu: Option<f64>,
+    /// True peak (BS.1770 4x oversampled), dBTP.
+    pub true_peak_dbtp: Option<f64>,
+    /// Sample peak, dBFS.
+    pub sample_peak_dbfs: Option<f64>,
+    /// Largest momentary loudness, LUFS.
+    pub max_momentary_lufs: Option<f64>,
+    /// Largest short-term loudness, LUFS.
+    pub max_short_term_lufs: Option<f64>,
+    /// Peak-to-loudness ratio (true peak minus integrated loudness), dB.
+    pub plr_db: Option<f64>,
+}
+
 /// Lock-free copies of a [`LoudnessReport`] for a GUI (values as `f32`, `-inf` for silence).
 #[derive(Debug)]
 pub struct LoudnessReadouts {
