@@ -125,6 +125,14 @@ pub fn bundled_dir() -> PathBuf {
     target_dir().join("bundled")
 }
 
+/// The expectations of the plugin named `name` ("Lathe Limiter").
+pub fn plugin(name: &str) -> &'static Expected {
+    PLUGINS
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("{name} is not in PLUGINS"))
+}
+
 /// Path of a plugin's `.clap` file; panics with instructions when it has not been built.
 pub fn clap_path(p: &Expected) -> PathBuf {
     let path = bundled_dir().join(format!("{}.clap", p.name));

@@ -4,7 +4,7 @@ use lathe_conformance::battery::*;
 use lathe_conformance::battery_tests;
 use lathe_conformance::signals::noise_channels;
 use lathe_conformance::vst3_host::Vst3TestHost;
-use lathe_conformance::{Expected, PLUGINS, TestHost, vst3_path};
+use lathe_conformance::{Expected, TestHost, vst3_path};
 
 /// A VST3 effect's main category.
 const MAIN_CATEGORIES: &[&str] = &["Fx", "Instrument", "Analyzer"];
@@ -79,43 +79,8 @@ fn in_place_equals_out_of_place() {
 
 #[test]
 fn limiter_latency_change() {
-    let p = PLUGINS
-        .iter()
-        .find(|p| p.name == "Lathe Limiter")
-        .expect("limiter listed");
+    let p = lathe_conformance::plugin("Lathe Limiter");
     let mut host = load(p);
     let (old, new) = check_limiter_latency_change(&mut host, p);
     eprintln!("limiter latency {old} -> {new} samples");
-}
-
-#[test]
-fn channel_strip_processes_and_reports_saturator_latency() {
-    let p = PLUGINS
-        .iter()
-        .find(|p| p.name == "Lathe Channel Strip")
-        .expect("channel strip listed");
-    let mut host = load(p);
-    let latency = check_channel_strip(&mut host, p);
-    eprintln!("channel strip latency with 4x saturation: {latency} samples");
-}
-
-#[test]
-fn bus_compressor_is_keyed_by_the_sidechain_input() {
-    let p = PLUGINS
-        .iter()
-        .find(|p| p.name == "Lathe Bus Compressor")
-        .expect("bus compressor listed");
-    let mut host = load(p);
-    let reduction = check_bus_compressor_keying(&mut host, p);
-    eprintln!("bus compressor keyed by the sidechain: {reduction:.1} dB of reduction");
-}
-
-#[test]
-fn reference_keeps_analyses_in_state_and_reports_fir_latency() {
-    let p = PLUGINS
-        .iter()
-        .find(|p| p.name == "Lathe Reference")
-        .expect("reference listed");
-    let latency = check_reference_state_and_latency(&|| load(p), p);
-    eprintln!("reference linear-phase latency {latency} samples");
 }

@@ -36,45 +36,31 @@ impl Identity {
     }
 }
 
-/// An [`Identity`] from its short name: the package is `lathe-<short>`, the CLAP ID
-/// `audio.lathe.<short>`.
-macro_rules! identity {
-    ($short:literal, $name:literal, $vst3:literal, $size:expr, $description:literal) => {
-        Identity {
-            package: concat!("lathe-", $short),
-            name: $name,
-            short: $short,
-            description: $description,
-            clap_id: concat!("audio.lathe.", $short),
-            vst3_class_id: *$vst3,
-            editor_size: $size,
-        }
+/// The table: `CONST: short, display name, VST3 class ID, editor size, description;`. The
+/// package is `lathe-<short>`, the CLAP ID `audio.lathe.<short>`.
+macro_rules! identities {
+    ($($constant:ident: $short:literal, $name:literal, $vst3:literal, $size:expr, $description:literal;)*) => {
+        $(
+            #[doc = $name]
+            pub const $constant: Identity = Identity {
+                package: concat!("lathe-", $short),
+                name: $name,
+                short: $short,
+                description: $description,
+                clap_id: concat!("audio.lathe.", $short),
+                vst3_class_id: *$vst3,
+                editor_size: $size,
+            };
+        )*
     };
 }
 
-/// Lathe Channel Strip.
-pub const CHANNEL_STRIP: Identity = identity! {
-    "channel-strip", "Lathe Channel Strip", b"LatheChanStrip01", (1000, 580),
-    "Filters, EQ, gate, compressor, de-esser, saturation and width for every track"
-};
-
-/// Lathe Bus Compressor.
-pub const BUS_COMPRESSOR: Identity = identity! {
-    "bus-compressor", "Lathe Bus Compressor", b"LatheBusComp0001", (940, 470),
-    "Glue compression for groups and the mix bus, with an external sidechain"
-};
-
-/// Lathe Limiter.
-pub const LIMITER: Identity = identity! {
-    "limiter", "Lathe Limiter", b"LatheLimiter0001", (900, 470),
-    "True-peak mastering limiter with loudness metering"
-};
-
-/// Lathe Reference.
-pub const REFERENCE: Identity = identity! {
-    "reference", "Lathe Reference", b"LatheReference01", (1080, 680),
-    "Compare the mix with reference tracks, loudness-matched, and match their tone"
-};
+identities! {
+    CHANNEL_STRIP: "channel-strip", "Lathe Channel Strip", b"LatheChanStrip01", (1000, 580), "Filters, EQ, gate, compressor, de-esser, saturation and width for every track";
+    BUS_COMPRESSOR: "bus-compressor", "Lathe Bus Compressor", b"LatheBusComp0001", (940, 470), "Glue compression for groups and the mix bus, with an external sidechain";
+    LIMITER: "limiter", "Lathe Limiter", b"LatheLimiter0001", (900, 470), "True-peak mastering limiter with loudness metering";
+    REFERENCE: "reference", "Lathe Reference", b"LatheReference01", (1080, 680), "Compare the mix with reference tracks, loudness-matched, and match their tone";
+}
 
 /// The suite, in the order the README lists it.
 pub const ALL: [&Identity; 4] = [&CHANNEL_STRIP, &BUS_COMPRESSOR, &LIMITER, &REFERENCE];

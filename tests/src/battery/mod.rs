@@ -150,6 +150,29 @@ macro_rules! battery_tests {
         }
 
         #[test]
+        fn channel_strip_processes_and_reports_saturator_latency() {
+            let p = $crate::plugin("Lathe Channel Strip");
+            let mut host: $host = ($load)(p);
+            let latency = $crate::battery::check_channel_strip(&mut host, p);
+            eprintln!("channel strip latency with 4x saturation: {latency} samples");
+        }
+
+        #[test]
+        fn bus_compressor_is_keyed_by_the_sidechain_input() {
+            let p = $crate::plugin("Lathe Bus Compressor");
+            let mut host: $host = ($load)(p);
+            let reduction = $crate::battery::check_bus_compressor_keying(&mut host, p);
+            eprintln!("bus compressor keyed by the sidechain: {reduction:.1} dB of reduction");
+        }
+
+        #[test]
+        fn reference_keeps_analyses_in_state_and_reports_fir_latency() {
+            let p = $crate::plugin("Lathe Reference");
+            let latency = $crate::battery::check_reference_state_and_latency(&|| ($load)(p), p);
+            eprintln!("reference linear-phase latency {latency} samples");
+        }
+
+        #[test]
         fn parameters() {
             each($crate::battery::check_params);
         }
@@ -197,10 +220,7 @@ macro_rules! battery_tests {
             // The limiter's continuous parameters all have steps as fine as their text, so a
             // host that keeps only 6 significant digits of the normalized values (150 ms came
             // back as 150.00003 ms in Ardour) still gets exactly what was saved.
-            let limiter = $crate::PLUGINS
-                .iter()
-                .find(|p| p.name == "Lathe Limiter")
-                .unwrap();
+            let limiter = $crate::plugin("Lathe Limiter");
             $crate::battery::check_reopened_session_renders_the_same(
                 &|| ($load)(limiter),
                 limiter,

@@ -230,25 +230,9 @@ impl Compressor {
     /// arithmetic), dB to gain (vectorised), apply. Every sample sees the same arithmetic
     /// whatever the sub-block boundaries, so block sizes do not change the output.
     pub fn process_keyed(&mut self, main: &mut [&mut [f32]], key: Option<&[&[f32]]>) {
-        let channels = main.len().min(MAX_CHANNELS);
-        if channels == 0 {
-            return;
-        }
-        let len = main[0].len();
-        let mut start = 0;
-        while start < len {
-            let (flush, n) = self.grid.next_pass(len - start, PASS_SAMPLES);
-            if flush {
-                self.key_hpf.flush();
-                for ms in &mut self.mean_square {
-                    if *ms < 1e-30 {
-                        *ms = 0.0;
-                    }
-                }
-            }
-            self.process_pass(main, key, start, n, channels);
-            start += n;
-        }
+        run_passes(self, main, |c, main, start, n, channels| {
+            c.process_pass(main, key, start, n, channels)
+        });
     }
 
     fn process_pass(
@@ -414,22 +398,25 @@ impl Compressor {
     }
 }
 
+impl Passes for Compressor {
+    fn grid(&mut self) -> &mut FlushGrid {
+        &mut self.grid
+    }
+
+    fn flush(&mut self) {
+        self.key_hpf.flush();
+        for ms in &mut self.mean_square {
+            if *ms < 1e-30 {
+                *ms = 0.0;
+            }
+        }
+    }
+}
+
 impl crate::Block for Compressor {
     type Settings = CompressorSettings;
 
-    /// Recomputes time constants and filters for a new rate.
-    fn set_sample_rate(&mut self, sample_rate_hz: f64) {
-        self.sample_rate_hz = sample_rate_hz;
-        self.apply();
-    }
-
-    /// Applies settings.
-    fn set_settings(&mut self, settings: &CompressorSettings) {
-        if *settings != self.settings {
-            self.settings = *settings;
-            self.apply();
-        }
-    }
+    lazy_coefficients!(CompressorSettings);
 
     /// Clears detector and filter state.
     fn reset(&mut self) {

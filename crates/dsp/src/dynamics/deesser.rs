@@ -204,22 +204,22 @@ impl DeEsser {
     }
 }
 
+impl Passes for DeEsser {
+    fn grid(&mut self) -> &mut FlushGrid {
+        &mut self.grid
+    }
+
+    fn flush(&mut self) {
+        for k in self.high.iter_mut().chain([&mut self.allpass]) {
+            k.flush();
+        }
+    }
+}
+
 impl crate::Block for DeEsser {
     type Settings = DeEsserSettings;
 
-    /// Recomputes coefficients for a new rate.
-    fn set_sample_rate(&mut self, sample_rate_hz: f64) {
-        self.sample_rate_hz = sample_rate_hz;
-        self.apply();
-    }
-
-    /// Applies settings.
-    fn set_settings(&mut self, settings: &DeEsserSettings) {
-        if *settings != self.settings {
-            self.settings = *settings;
-            self.apply();
-        }
-    }
+    lazy_coefficients!(DeEsserSettings);
 
     /// Clears state.
     fn reset(&mut self) {
@@ -238,21 +238,6 @@ impl crate::Block for DeEsser {
     /// the gain computer (vectorised), the smoothing (serial), dB to gain (vectorised), and the
     /// sum.
     fn process(&mut self, main: &mut [&mut [f32]]) {
-        let channels = main.len().min(MAX_CHANNELS);
-        if channels == 0 {
-            return;
-        }
-        let len = main[0].len();
-        let mut start = 0;
-        while start < len {
-            let (flush, n) = self.grid.next_pass(len - start, PASS_SAMPLES);
-            if flush {
-                for k in self.high.iter_mut().chain([&mut self.allpass]) {
-                    k.flush();
-                }
-            }
-            self.process_pass(main, start, n, channels);
-            start += n;
-        }
+        run_passes(self, main, Self::process_pass);
     }
 }

@@ -60,6 +60,62 @@ impl FlushGrid {
     }
 }
 
+/// A block that processes in passes on a [`FlushGrid`]: where its grid is and what it flushes
+/// (decayed filter and detector state set to exact zeros) at each grid point.
+pub(crate) trait Passes {
+    /// The block's grid.
+    fn grid(&mut self) -> &mut FlushGrid;
+    /// Flushes decayed state.
+    fn flush(&mut self);
+}
+
+/// Runs `pass(block, main, start, n, channels)` over `main` in passes of at most
+/// [`PASS_SAMPLES`] that never cross a flush point, flushing where the grid says: the one pass
+/// loop of the compressor, the gate and the de-esser. Nothing happens without channels.
+#[inline]
+pub(crate) fn run_passes<B: Passes>(
+    block: &mut B,
+    main: &mut [&mut [f32]],
+    mut pass: impl FnMut(&mut B, &mut [&mut [f32]], usize, usize, usize),
+) {
+    let channels = main.len().min(crate::chains::MAX_CHANNELS);
+    if channels == 0 {
+        return;
+    }
+    let len = main[0].len();
+    let mut start = 0;
+    while start < len {
+        let (flush, n) = block.grid().next_pass(len - start, PASS_SAMPLES);
+        if flush {
+            block.flush();
+        }
+        pass(block, main, start, n, channels);
+        start += n;
+    }
+}
+
+/// Inside `impl Block`: `set_sample_rate` and `set_settings` for a block whose coefficients
+/// follow from its `settings` field and `sample_rate_hz` field through its `apply` method,
+/// recomputed only when one of them changes.
+macro_rules! lazy_coefficients {
+    ($settings:ty) => {
+        /// Recomputes the coefficients for a new rate.
+        fn set_sample_rate(&mut self, sample_rate_hz: f64) {
+            self.sample_rate_hz = sample_rate_hz;
+            self.apply();
+        }
+
+        /// Applies settings (coefficients are recomputed only when they changed).
+        fn set_settings(&mut self, settings: &$settings) {
+            if *settings != self.settings {
+                self.settings = *settings;
+                self.apply();
+            }
+        }
+    };
+}
+pub(crate) use lazy_coefficients;
+
 /// One step of a one-pole smoother towards `target` with one coefficient for rising (`rise`)
 /// and one for falling (`fall`): `target + coef * (value - target)`.
 ///

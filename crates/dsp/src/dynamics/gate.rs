@@ -2,7 +2,6 @@
 //! filtered key, gliding in dB between open and the range.
 
 use super::detector::*;
-use crate::chains::MAX_CHANNELS;
 use crate::math::{fast_gain, fast_max};
 
 /// Gate settings.
@@ -192,22 +191,24 @@ impl Gate {
     }
 }
 
+impl Passes for Gate {
+    fn grid(&mut self) -> &mut FlushGrid {
+        &mut self.grid
+    }
+
+    fn flush(&mut self) {
+        self.key_hpf.flush();
+        self.key_lpf.flush();
+        if self.envelope < 1e-20 {
+            self.envelope = 0.0;
+        }
+    }
+}
+
 impl crate::Block for Gate {
     type Settings = GateSettings;
 
-    /// Recomputes coefficients for a new rate.
-    fn set_sample_rate(&mut self, sample_rate_hz: f64) {
-        self.sample_rate_hz = sample_rate_hz;
-        self.apply();
-    }
-
-    /// Applies settings.
-    fn set_settings(&mut self, settings: &GateSettings) {
-        if *settings != self.settings {
-            self.settings = *settings;
-            self.apply();
-        }
-    }
+    lazy_coefficients!(GateSettings);
 
     /// Clears state; the gate starts open.
     fn reset(&mut self) {
@@ -226,23 +227,6 @@ impl crate::Block for Gate {
     /// In passes: the key filters and the peak across channels (two channels side by side),
     /// the envelope and open/hold/closed state machine (serial), dB to gain (vectorised), apply.
     fn process(&mut self, main: &mut [&mut [f32]]) {
-        let channels = main.len().min(MAX_CHANNELS);
-        if channels == 0 {
-            return;
-        }
-        let len = main[0].len();
-        let mut start = 0;
-        while start < len {
-            let (flush, n) = self.grid.next_pass(len - start, PASS_SAMPLES);
-            if flush {
-                self.key_hpf.flush();
-                self.key_lpf.flush();
-                if self.envelope < 1e-20 {
-                    self.envelope = 0.0;
-                }
-            }
-            self.process_pass(main, start, n, channels);
-            start += n;
-        }
+        run_passes(self, main, Self::process_pass);
     }
 }

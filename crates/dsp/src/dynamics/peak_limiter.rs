@@ -239,6 +239,20 @@ struct Coefficients {
 ///
 /// All memory is allocated at construction (and by [`PeakLimiter::set_sample_rate`]): changing
 /// any setting, the lookahead included, never allocates.
+///
+/// ```
+/// use lathe_dsp::Block;
+/// use lathe_dsp::dynamics::peak_limiter::{PeakLimiter, PeakLimiterSettings};
+///
+/// let settings = PeakLimiterSettings { ceiling_db: -1.0, ..Default::default() };
+/// let mut limiter = PeakLimiter::new(1, 48_000.0, settings);
+/// // A full-scale square wave, 0.1 s.
+/// let mut x: Vec<f32> = (0..4_800).map(|i| if i % 100 < 50 { 1.0 } else { -1.0 }).collect();
+/// limiter.process(&mut [&mut x]);
+/// let ceiling = 10f32.powf(-1.0 / 20.0);
+/// assert!(x.iter().all(|v| v.abs() <= ceiling + 1e-6));
+/// assert_eq!(limiter.latency(), 72); // the 1.5 ms lookahead
+/// ```
 #[derive(Debug, Clone)]
 pub struct PeakLimiter {
     settings: PeakLimiterSettings,

@@ -523,7 +523,27 @@ pub fn band_section(shape: BandShape, band: &BandSettings) -> Option<Section> {
     })
 }
 
-/// The five-band parametric EQ.
+/// The five-band parametric EQ. Its analytic response is what the editor draws and what the
+/// tests measure the processed signal against.
+///
+/// ```
+/// use lathe_dsp::Block;
+/// use lathe_dsp::filters::eq::{EqSettings, ParametricEq};
+///
+/// let mut eq = ParametricEq::new(48_000.0);
+/// let mut settings = EqSettings::default();
+/// settings.bands[2].enabled = true; // the middle bell
+/// settings.bands[2].freq_hz = 1_000.0;
+/// settings.bands[2].gain_db = 6.0;
+/// settings.bands[2].q = 1.0;
+/// eq.set_settings(&settings);
+/// assert!((eq.magnitude_db(1_000.0) - 6.0).abs() < 0.01);
+/// assert!(eq.magnitude_db(20.0).abs() < 0.1);
+/// let mut left = vec![0.0f32; 256];
+/// let mut right = vec![0.0f32; 256];
+/// eq.process(&mut [&mut left, &mut right]);
+/// assert_eq!(eq.latency(), 0);
+/// ```
 #[derive(Debug, Clone)]
 pub struct ParametricEq {
     cascade: Cascade<BANDS>,

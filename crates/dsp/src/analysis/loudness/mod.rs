@@ -244,6 +244,21 @@ impl SlidingSum {
 }
 
 /// A BS.1770-5 / EBU R128 loudness meter. See the [module documentation](self).
+///
+/// ```
+/// use lathe_dsp::LoudnessMeter;
+///
+/// // EBU Tech 3341 test 1: a 1 kHz sine at -23 dBFS in both channels reads -23.0 LUFS.
+/// let sr = 48_000.0;
+/// let amplitude = 10f64.powf(-23.0 / 20.0);
+/// let sine: Vec<f32> = (0..(20.0 * sr) as usize)
+///     .map(|i| (amplitude * (2.0 * std::f64::consts::PI * 1_000.0 * i as f64 / sr).sin()) as f32)
+///     .collect();
+/// let mut meter = LoudnessMeter::for_channels(sr, 2);
+/// meter.process(&[&sine, &sine]);
+/// assert!((meter.integrated_lufs() + 23.0).abs() < 0.1);
+/// assert!(meter.report().summary().integrated_lufs.is_some());
+/// ```
 #[derive(Debug, Clone)]
 pub struct LoudnessMeter {
     sample_rate_hz: f64,
