@@ -135,7 +135,11 @@ pub fn plugin(name: &str) -> &'static Expected {
 
 /// Path of a plugin's `.clap` file; panics with instructions when it has not been built.
 pub fn clap_path(p: &Expected) -> PathBuf {
-    let path = bundled_dir().join(format!("{}.clap", p.name));
+    built(bundled_dir().join(format!("{}.clap", p.name)))
+}
+
+/// `path`, which a release bundle build makes; panics with instructions when it is missing.
+fn built(path: PathBuf) -> PathBuf {
     assert!(
         path.exists(),
         "{} is missing: build the bundles with `cargo xtask bundle-all --release` \
@@ -153,17 +157,12 @@ pub fn vst3_path(p: &Expected) -> PathBuf {
     } else {
         "x86_64-linux"
     };
-    let path = bundle
-        .join("Contents")
-        .join(arch)
-        .join(format!("{}.so", p.name));
-    assert!(
-        path.exists(),
-        "{} is missing: build the bundles with `cargo xtask bundle-all --release` \
-         (or run the whole suite with `cargo xtask test`)",
-        path.display()
-    );
-    path
+    built(
+        bundle
+            .join("Contents")
+            .join(arch)
+            .join(format!("{}.so", p.name)),
+    )
 }
 
 /// The plugin library of a debug build with nice-plug's `assert_process_allocs` feature, which

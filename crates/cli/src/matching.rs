@@ -538,12 +538,12 @@ pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
     );
     let PlotLayout {
         x_range,
-        mix: mix_s,
-        target: target_s,
-        difference: diff,
-        correction: corr,
-        upper_range: (bottom, top),
-        lower_range: (_, span),
+        mix,
+        target,
+        difference,
+        correction,
+        upper_range,
+        lower_range,
         upper_corner,
         lower_corner,
         mix_label,
@@ -556,94 +556,96 @@ pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
         Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
         Corner::LowerRight => SeriesLabelPosition::LowerRight,
     };
-    let (upper_corner, lower_corner) = (position(upper_corner), position(lower_corner));
     // The caller names the file (this one may be its temporary name).
     let err = |e: &dyn std::fmt::Display| anyhow!("{e}");
     let root = BitMapBackend::new(path, (1200, 820)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (upper, lower) = root.split_vertically(490);
-    let mut chart = ChartBuilder::on(&upper)
-        .caption(
+    /// One chart: where, its caption, dB range and axis, its curves (points, colour, width,
+    /// legend name) and its legend's corner.
+    type Curve<'a> = (&'a [(f64, f64)], RGBColor, u32, &'a str);
+    let upper_label = |v: &f64| format!("{v:.0}");
+    let lower_label = |v: &f64| format!("{v:+.0}");
+    let panels: [(
+        _,
+        &str,
+        (f64, f64),
+        &dyn Fn(&f64) -> String,
+        &str,
+        Vec<Curve>,
+        Corner,
+    ); 2] = [
+        (
+            &upper,
             "Long-term spectrum, loudness-normalised (dB re integrated loudness)",
-            ("sans-serif", 22),
-        )
-        .margin(14)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
-        .build_cartesian_2d(x_range.clone(), bottom..top)
-        .map_err(|e| err(&e))?;
-    chart
-        .configure_mesh()
-        .x_labels(11)
-        .x_label_formatter(&octave_label)
-        .x_desc("Hz (octave centres)")
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc("dB per third octave")
-        .label_style(("sans-serif", 15))
-        .draw()
-        .map_err(|e| err(&e))?;
-    let blue = RGBColor(40, 110, 200);
-    let orange = RGBColor(230, 120, 20);
-    chart
-        .draw_series(LineSeries::new(mix_s, blue.stroke_width(2)))
-        .map_err(|e| err(&e))?
-        .label(mix_label)
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], blue.stroke_width(2)));
-    chart
-        .draw_series(LineSeries::new(target_s, orange.stroke_width(2)))
-        .map_err(|e| err(&e))?
-        .label(target_label)
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], orange.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .position(upper_corner)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 16))
-        .draw()
-        .map_err(|e| err(&e))?;
-    let mut chart = ChartBuilder::on(&lower)
-        .caption(
+            upper_range,
+            &upper_label,
+            "dB per third octave",
+            vec![
+                (&mix, RGBColor(40, 110, 200), 2, &mix_label),
+                (&target, RGBColor(230, 120, 20), 2, &target_label),
+            ],
+            upper_corner,
+        ),
+        (
+            &lower,
             "Difference (reference - mix) and the match EQ's correction",
-            ("sans-serif", 22),
-        )
-        .margin(14)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
-        .build_cartesian_2d(x_range, -span..span)
-        .map_err(|e| err(&e))?;
-    chart
-        .configure_mesh()
-        .x_labels(11)
-        .x_label_formatter(&octave_label)
-        .x_desc("Hz (octave centres)")
-        .y_label_formatter(&|v| format!("{v:+.0}"))
-        .y_desc("dB")
-        .label_style(("sans-serif", 15))
-        .draw()
-        .map_err(|e| err(&e))?;
-    // The match EQ underneath, broad and light; the difference on top, thin and dark, so
-    // where they agree both stay visible.
-    let green = RGBColor(120, 200, 140);
-    let dark = RGBColor(40, 40, 40);
-    chart
-        .draw_series(LineSeries::new(corr, green.stroke_width(6)))
-        .map_err(|e| err(&e))?
-        .label("match EQ correction")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], green.stroke_width(6)));
-    chart
-        .draw_series(LineSeries::new(diff, dark.stroke_width(1)))
-        .map_err(|e| err(&e))?
-        .label("difference")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], dark.stroke_width(1)));
-    chart
-        .configure_series_labels()
-        .position(lower_corner)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 16))
-        .draw()
-        .map_err(|e| err(&e))?;
+            lower_range,
+            &lower_label,
+            "dB",
+            // The match EQ underneath, broad and light; the difference on top, thin and dark,
+            // so where they agree both stay visible.
+            vec![
+                (
+                    &correction,
+                    RGBColor(120, 200, 140),
+                    6,
+                    "match EQ correction",
+                ),
+                (&difference, RGBColor(40, 40, 40), 1, "difference"),
+            ],
+            lower_corner,
+        ),
+    ];
+    for (area, caption, (bottom, top), y_label, y_desc, curves, corner) in panels {
+        let mut chart = ChartBuilder::on(area)
+            .caption(caption, ("sans-serif", 22))
+            .margin(14)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x_range.clone(), bottom..top)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .x_labels(11)
+            .x_label_formatter(&octave_label)
+            .x_desc("Hz (octave centres)")
+            .y_label_formatter(y_label)
+            .y_desc(y_desc)
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(|e| err(&e))?;
+        for (points, colour, width, name) in curves {
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().copied(),
+                    colour.stroke_width(width),
+                ))
+                .map_err(|e| err(&e))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(width))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(position(corner))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 16))
+            .draw()
+            .map_err(|e| err(&e))?;
+    }
     root.present().map_err(|e| err(&e))?;
     Ok(())
 }

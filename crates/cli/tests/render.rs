@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{read_wav, temp_dir, write_wav};
+use common::{read_wav, scratch, temp_dir, write_wav};
 use lathe_cli::render::{self, OutputBits, OutputFormat};
 use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
 use lathe_dsp::chains::{ChainSettings, Core};
@@ -76,9 +76,7 @@ fn sets(pairs: &[&str]) -> Vec<(String, String)> {
 
 #[test]
 fn render_is_the_plugin_chain_with_the_parsed_settings() {
-    let dir = temp_dir("identity");
-    let input = dir.join("in.wav");
-    let output = dir.join("out.wav");
+    let (dir, input, output) = scratch("identity");
     let x = programme(3.0, 44_100, 2);
     write_wav(&input, &x, 44_100);
     let summary = render::render::<render::Limiter>(
@@ -135,9 +133,7 @@ fn render_is_the_plugin_chain_with_the_parsed_settings() {
 #[test]
 fn output_lines_up_with_the_input() {
     // Below the ceiling the limiter is a delay: the compensated render equals the input.
-    let dir = temp_dir("align");
-    let input = dir.join("in.wav");
-    let output = dir.join("out.wav");
+    let (dir, input, output) = scratch("align");
     // Band-limited content (two tones), 6 dB under the ceiling.
     let x: Vec<Vec<f32>> = vec![
         (0..48_000)
@@ -242,9 +238,7 @@ fn bad_input_loses_nothing() {
 
 #[test]
 fn binary_renders_and_reports() {
-    let dir = temp_dir("binary");
-    let input = dir.join("in.wav");
-    let output = dir.join("out.wav");
+    let (dir, input, output) = scratch("binary");
     write_wav(&input, &programme(0.5, 48_000, 2), 48_000);
     let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
         .args(["render", "limiter"])
@@ -297,9 +291,7 @@ fn channel_strip_render_is_the_chain_with_the_parsed_settings() {
     use lathe_dsp::color::saturator::{Character, SaturatorOversampling};
     use lathe_dsp::dynamics::Detection;
     use lathe_dsp::filters::design::Slope;
-    let dir = temp_dir("strip");
-    let input = dir.join("in.wav");
-    let output = dir.join("out.wav");
+    let (dir, input, output) = scratch("strip");
     let x = programme(2.0, 48_000, 2);
     write_wav(&input, &x, 48_000);
     let assignments = sets(&[
@@ -628,9 +620,7 @@ fn set_values_are_read_or_refused_never_clamped() {
     assert_eq!(params.stereo.width.value(), 200.0);
 
     // Through the binary: exit status 1, a sentence, nothing written.
-    let dir = temp_dir("refused-values");
-    let input = dir.join("in.wav");
-    let output = dir.join("out.wav");
+    let (dir, input, output) = scratch("refused-values");
     write_wav(&input, &programme(0.2, 48_000, 2), 48_000);
     std::fs::write(&output, b"precious").unwrap();
     for (plugin, set, says) in [

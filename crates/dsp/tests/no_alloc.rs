@@ -8,16 +8,16 @@
 //!
 //! One test at a time touches the counting flag, so they share a lock.
 
+use lathe_dsp::Block;
 use lathe_dsp::analysis::loudness::{LoudnessMeter, LoudnessReadouts};
 use lathe_dsp::chains::ChainSettings;
 use lathe_dsp::chains::Limiter;
 use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
 use lathe_dsp::color::dither::DitherDepth;
-use lathe_dsp::{Block, IoSettings};
 
 mod counting;
 
-use counting::{ALLOCATIONS, FREES, SERIAL, count};
+use counting::{ALLOCATIONS, FREES, SERIAL, allocations_in, count, ramp_pair};
 use std::sync::atomic::Ordering;
 
 #[test]
@@ -63,40 +63,32 @@ fn nothing_allocates_after_construction() {
 fn limiter_chain_allocates_nothing_while_settings_change() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut chain = Limiter::new(2, 48_000.0);
-    let mut a: Vec<f32> = (0..4096)
-        .map(|i| ((i * 7) % 101) as f32 / 30.0 - 1.6)
-        .collect();
-    let mut b = a.clone();
-    let mut settings = ChainSettings {
-        io: IoSettings::default(),
-        core: LimiterSettings::default(),
-    };
+    let (mut a, mut b) = ramp_pair(30.0, -1.6);
+    let mut settings = ChainSettings::<LimiterSettings>::default();
     chain.set_settings(&settings);
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    count(true);
-    for step in 0..40usize {
-        settings.core.oversampling = Oversampling::ALL[step % 5];
-        settings.core.lookahead_ms = [0.5, 1.5, 10.0][step % 3];
-        settings.core.release_ms = 20.0 + step as f32;
-        settings.core.link = (step % 4) as f32 / 3.0;
-        settings.core.soft_clip = step % 2 == 0;
-        settings.core.dither =
-            [DitherDepth::Off, DitherDepth::Bits16, DitherDepth::Bits24][step % 3];
-        settings.core.noise_shaping = step % 5 == 0;
-        settings.core.unity_gain = step % 3 == 0;
-        settings.io.input_gain_db = (step % 13) as f32;
-        settings.io.bypass = step % 7 == 0;
-        chain.set_settings(&settings);
-        chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
-        chain.process(&mut [&mut a, &mut b]);
-        let _ = chain.core_mut().take_min_gain();
-        let _ = chain.latency();
-    }
-    chain.reset();
-    count(false);
+    let allocations = allocations_in(|| {
+        for step in 0..40usize {
+            settings.core.oversampling = Oversampling::ALL[step % 5];
+            settings.core.lookahead_ms = [0.5, 1.5, 10.0][step % 3];
+            settings.core.release_ms = 20.0 + step as f32;
+            settings.core.link = (step % 4) as f32 / 3.0;
+            settings.core.soft_clip = step % 2 == 0;
+            settings.core.dither =
+                [DitherDepth::Off, DitherDepth::Bits16, DitherDepth::Bits24][step % 3];
+            settings.core.noise_shaping = step % 5 == 0;
+            settings.core.unity_gain = step % 3 == 0;
+            settings.io.input_gain_db = (step % 13) as f32;
+            settings.io.bypass = step % 7 == 0;
+            chain.set_settings(&settings);
+            chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
+            chain.process(&mut [&mut a, &mut b]);
+            let _ = chain.core_mut().take_min_gain();
+            let _ = chain.latency();
+        }
+        chain.reset();
+    });
     assert_eq!(
-        ALLOCATIONS.load(Ordering::SeqCst),
-        0,
+        allocations, 0,
         "the limiter chain allocated on the audio thread"
     );
 }
@@ -110,58 +102,51 @@ fn channel_strip_allocates_nothing_while_settings_change() {
     use lathe_dsp::filters::design::Slope;
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut chain = ChannelStrip::new(2, 48_000.0);
-    let mut a: Vec<f32> = (0..4096)
-        .map(|i| ((i * 7) % 101) as f32 / 60.0 - 0.8)
-        .collect();
-    let mut b = a.clone();
-    let mut settings = ChainSettings {
-        io: IoSettings::default(),
-        core: ChannelStripSettings::default(),
-    };
+    let (mut a, mut b) = ramp_pair(60.0, -0.8);
+    let mut settings = ChainSettings::<ChannelStripSettings>::default();
     chain.set_settings(&settings);
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    count(true);
-    for step in 0..40usize {
-        let s = &mut settings.core;
-        s.highpass.enabled = step % 3 != 0;
-        s.highpass.slope = [Slope::Db6, Slope::Db12, Slope::Db24, Slope::Db48][step % 4];
-        s.highpass.freq_hz = 20.0 + 10.0 * step as f32;
-        s.lowpass.enabled = step % 4 != 0;
-        s.lowpass.slope = [Slope::Db18, Slope::Db36][step % 2];
-        s.eq_enabled = step % 5 != 0;
-        for (k, band) in s.eq.bands.iter_mut().enumerate() {
-            band.gain_db = ((step + k) % 9) as f32 - 4.0;
-            band.freq_hz = 100.0 * (k + 1) as f32 * (1.0 + step as f32 / 10.0);
+    let allocations = allocations_in(|| {
+        for step in 0..40usize {
+            let s = &mut settings.core;
+            s.highpass.enabled = step % 3 != 0;
+            s.highpass.slope = [Slope::Db6, Slope::Db12, Slope::Db24, Slope::Db48][step % 4];
+            s.highpass.freq_hz = 20.0 + 10.0 * step as f32;
+            s.lowpass.enabled = step % 4 != 0;
+            s.lowpass.slope = [Slope::Db18, Slope::Db36][step % 2];
+            s.eq_enabled = step % 5 != 0;
+            for (k, band) in s.eq.bands.iter_mut().enumerate() {
+                band.gain_db = ((step + k) % 9) as f32 - 4.0;
+                band.freq_hz = 100.0 * (k + 1) as f32 * (1.0 + step as f32 / 10.0);
+            }
+            s.gate_enabled = step % 2 == 0;
+            s.compressor_enabled = step % 3 != 1;
+            s.compressor.detection = [Detection::Peak, Detection::Rms][step % 2];
+            s.compressor.sidechain_hpf_hz = [0.0, 100.0][step % 2];
+            s.deesser_enabled = step % 2 == 1;
+            s.saturator_enabled = step % 4 != 3;
+            s.saturator.character =
+                [Character::Tape, Character::Tube, Character::HardClip][step % 3];
+            s.saturator.oversampling = [
+                SaturatorOversampling::Off,
+                SaturatorOversampling::X2,
+                SaturatorOversampling::X4,
+                SaturatorOversampling::X8,
+            ][step % 4];
+            s.stereo.width = (step % 5) as f32 / 2.0;
+            s.stereo.mono = step % 7 == 0;
+            s.order = [ModuleOrder::EqFirst, ModuleOrder::DynamicsFirst][step % 2];
+            settings.io.bypass = step % 9 == 0;
+            chain.set_settings(&settings);
+            chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
+            chain.process(&mut [&mut a, &mut b]);
+            let _ = chain.core_mut().take_readouts();
+            let _ = chain.core().magnitude_db(1000.0);
+            let _ = chain.latency();
         }
-        s.gate_enabled = step % 2 == 0;
-        s.compressor_enabled = step % 3 != 1;
-        s.compressor.detection = [Detection::Peak, Detection::Rms][step % 2];
-        s.compressor.sidechain_hpf_hz = [0.0, 100.0][step % 2];
-        s.deesser_enabled = step % 2 == 1;
-        s.saturator_enabled = step % 4 != 3;
-        s.saturator.character = [Character::Tape, Character::Tube, Character::HardClip][step % 3];
-        s.saturator.oversampling = [
-            SaturatorOversampling::Off,
-            SaturatorOversampling::X2,
-            SaturatorOversampling::X4,
-            SaturatorOversampling::X8,
-        ][step % 4];
-        s.stereo.width = (step % 5) as f32 / 2.0;
-        s.stereo.mono = step % 7 == 0;
-        s.order = [ModuleOrder::EqFirst, ModuleOrder::DynamicsFirst][step % 2];
-        settings.io.bypass = step % 9 == 0;
-        chain.set_settings(&settings);
-        chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
-        chain.process(&mut [&mut a, &mut b]);
-        let _ = chain.core_mut().take_readouts();
-        let _ = chain.core().magnitude_db(1000.0);
-        let _ = chain.latency();
-    }
-    chain.reset();
-    count(false);
+        chain.reset();
+    });
     assert_eq!(
-        ALLOCATIONS.load(Ordering::SeqCst),
-        0,
+        allocations, 0,
         "the channel strip allocated on the audio thread"
     );
 }
@@ -180,14 +165,8 @@ fn reference_chain_neither_allocates_nor_frees_while_kernels_and_audio_arrive() 
     let (mut atx, arx) = mailbox::<Option<Arc<ReferenceAudio>>>();
     let mut chain = Reference::new(2, 48_000.0);
     chain.core_mut().attach(krx, arx);
-    let mut a: Vec<f32> = (0..4096)
-        .map(|i| ((i * 7) % 101) as f32 / 60.0 - 0.8)
-        .collect();
-    let mut b = a.clone();
-    let mut settings = ChainSettings {
-        io: IoSettings::default(),
-        core: ReferenceSettings::default(),
-    };
+    let (mut a, mut b) = ramp_pair(60.0, -0.8);
+    let mut settings = ChainSettings::<ReferenceSettings>::default();
     let flat = vec![-30.0f32; lathe_dsp::analysis::reference::GRID_POINTS];
     let tilted: Vec<f32> = (0..lathe_dsp::analysis::reference::GRID_POINTS)
         .map(|i| -30.0 - i as f32 / 24.0)

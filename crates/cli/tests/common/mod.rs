@@ -13,6 +13,13 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A fresh scratch folder for test `name` and the `in.wav` and `out.wav` paths in it.
+pub fn scratch(name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = temp_dir(name);
+    let (input, output) = (dir.join("in.wav"), dir.join("out.wav"));
+    (dir, input, output)
+}
+
 /// A sine of `amplitude` (1.0 = full scale) on every channel, planar.
 pub fn sine(freq_hz: f64, amplitude: f64, seconds: f64, sr: u32, channels: usize) -> Vec<Vec<f32>> {
     let n = (seconds * sr as f64) as usize;

@@ -29,6 +29,24 @@ pub fn count(on: bool) {
     COUNTING.store(on, Ordering::SeqCst);
 }
 static COUNTING: AtomicBool = AtomicBool::new(false);
+/// Allocations (and reallocations) `f` makes on this thread (the caller holds [`SERIAL`]).
+pub fn allocations_in(f: impl FnOnce()) -> usize {
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    count(true);
+    f();
+    count(false);
+    ALLOCATIONS.load(Ordering::SeqCst)
+}
+
+/// A stereo test signal of 4096 samples per channel: a sawtooth-like ramp of 101 steps,
+/// `1/scale` per step, starting at `start`.
+pub fn ramp_pair(scale: f32, start: f32) -> (Vec<f32>, Vec<f32>) {
+    let a: Vec<f32> = (0..4096)
+        .map(|i| ((i * 7) % 101) as f32 / scale + start)
+        .collect();
+    (a.clone(), a)
+}
+
 /// Allocations (and reallocations) counted.
 pub static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 /// Frees counted.

@@ -181,8 +181,9 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
 
-    /// Exact BS.1770 gating over stored values.
-    fn exact_gated(values: &[f64], gate_lu: f64) -> f64 {
+    /// The stored energies above the absolute floor and above `gate_lu` below their mean:
+    /// exact BS.1770 / EBU Tech 3342 gating.
+    fn exact_gate(values: &[f64], gate_lu: f64) -> Vec<f64> {
         let kept: Vec<f64> = values
             .iter()
             .copied()
@@ -190,26 +191,22 @@ mod tests {
             .collect();
         let mean = kept.iter().sum::<f64>() / kept.len() as f64;
         let threshold = energy_to_lufs(mean) - gate_lu;
-        let gated: Vec<f64> = kept
-            .into_iter()
+        kept.into_iter()
             .filter(|&e| energy_to_lufs(e) > threshold)
-            .collect();
+            .collect()
+    }
+
+    /// Exact BS.1770 gating over stored values.
+    fn exact_gated(values: &[f64], gate_lu: f64) -> f64 {
+        let gated = exact_gate(values, gate_lu);
         energy_to_lufs(gated.iter().sum::<f64>() / gated.len() as f64)
     }
 
     /// Exact EBU Tech 3342 LRA over stored values.
     fn exact_lra(values: &[f64], gate_lu: f64) -> f64 {
-        let kept: Vec<f64> = values
-            .iter()
-            .copied()
-            .filter(|&e| energy_to_lufs(e) >= FLOOR_LUFS)
-            .collect();
-        let mean = kept.iter().sum::<f64>() / kept.len() as f64;
-        let threshold = energy_to_lufs(mean) - gate_lu;
-        let mut l: Vec<f64> = kept
+        let mut l: Vec<f64> = exact_gate(values, gate_lu)
             .into_iter()
             .map(energy_to_lufs)
-            .filter(|&l| l > threshold)
             .collect();
         l.sort_by(f64::total_cmp);
         let n = l.len();
