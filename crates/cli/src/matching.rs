@@ -561,41 +561,43 @@ pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
     let root = BitMapBackend::new(path, (1200, 820)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (upper, lower) = root.split_vertically(490);
-    /// One chart: where, its caption, dB range and axis, its curves (points, colour, width,
-    /// legend name) and its legend's corner.
+    /// Points, colour, width and legend name of a curve.
     type Curve<'a> = (&'a [(f64, f64)], RGBColor, u32, &'a str);
-    let upper_label = |v: &f64| format!("{v:.0}");
-    let lower_label = |v: &f64| format!("{v:+.0}");
-    let panels: [(
-        _,
-        &str,
-        (f64, f64),
-        &dyn Fn(&f64) -> String,
-        &str,
-        Vec<Curve>,
-        Corner,
-    ); 2] = [
-        (
-            &upper,
-            "Long-term spectrum, loudness-normalised (dB re integrated loudness)",
-            upper_range,
-            &upper_label,
-            "dB per third octave",
-            vec![
+    /// One chart of the plot.
+    struct Panel<'a, A> {
+        area: A,
+        caption: &'a str,
+        range_db: (f64, f64),
+        ticks: &'a dyn Fn(&f64) -> String,
+        axis: &'a str,
+        /// Drawn in order.
+        curves: Vec<Curve<'a>>,
+        corner: Corner,
+    }
+    let upper_ticks = |v: &f64| format!("{v:.0}");
+    let lower_ticks = |v: &f64| format!("{v:+.0}");
+    let panels = [
+        Panel {
+            area: &upper,
+            caption: "Long-term spectrum, loudness-normalised (dB re integrated loudness)",
+            range_db: upper_range,
+            ticks: &upper_ticks,
+            axis: "dB per third octave",
+            curves: vec![
                 (&mix, RGBColor(40, 110, 200), 2, &mix_label),
                 (&target, RGBColor(230, 120, 20), 2, &target_label),
             ],
-            upper_corner,
-        ),
-        (
-            &lower,
-            "Difference (reference - mix) and the match EQ's correction",
-            lower_range,
-            &lower_label,
-            "dB",
+            corner: upper_corner,
+        },
+        Panel {
+            area: &lower,
+            caption: "Difference (reference - mix) and the match EQ's correction",
+            range_db: lower_range,
+            ticks: &lower_ticks,
+            axis: "dB",
             // The match EQ underneath, broad and light; the difference on top, thin and dark,
             // so where they agree both stay visible.
-            vec![
+            curves: vec![
                 (
                     &correction,
                     RGBColor(120, 200, 140),
@@ -604,10 +606,19 @@ pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
                 ),
                 (&difference, RGBColor(40, 40, 40), 1, "difference"),
             ],
-            lower_corner,
-        ),
+            corner: lower_corner,
+        },
     ];
-    for (area, caption, (bottom, top), y_label, y_desc, curves, corner) in panels {
+    for panel in panels {
+        let Panel {
+            area,
+            caption,
+            range_db: (bottom, top),
+            ticks: y_label,
+            axis: y_desc,
+            curves,
+            corner,
+        } = panel;
         let mut chart = ChartBuilder::on(area)
             .caption(caption, ("sans-serif", 22))
             .margin(14)
