@@ -3,23 +3,15 @@
 //! the side-chain high-pass (the "glue" setting), mid/side with 2 ms lookahead, and with the
 //! output saturator (4x). Throughput is per stereo frame; the figures go to BENCHMARKS.md.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lathe_dsp::IoSettings;
-use lathe_dsp::chains::ChainSettings;
+use criterion::{Criterion, criterion_group, criterion_main};
 use lathe_dsp::chains::bus_compressor::{BusCompressorCore, BusCompressorSettings};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 mod support;
 
-const SR: f64 = 48_000.0;
-
 fn bench(c: &mut Criterion) {
-    let signal = common::music_like(10.0, SR, 3);
-    let frames = signal[0].len();
-    let mut group = c.benchmark_group("bus_compressor_10s_stereo_48k");
-    group.throughput(Throughput::Elements(frames as u64));
-    group.sample_size(10);
+    let (signal, mut group) = support::programme_group(c, "bus_compressor_10s_stereo_48k");
     let plain = {
         let mut s = BusCompressorSettings::default();
         s.compressor.threshold_db = -24.0;
@@ -44,16 +36,11 @@ fn bench(c: &mut Criterion) {
         s.saturator_enabled = true;
         s
     };
-    let settings = ChainSettings {
-        io: IoSettings::default(),
-        core: glue,
-    };
-    support::bench_chain::<BusCompressorCore>(
+    support::bench_core::<BusCompressorCore>(
         &mut group,
         "auto_release_sc_hpf_mix_denormal_input",
-        &settings,
+        glue,
         &support::subnormal(&signal),
-        SR,
     );
     for (name, core) in [
         ("plain", plain),
@@ -61,11 +48,7 @@ fn bench(c: &mut Criterion) {
         ("mid_side_lookahead", mid_side),
         ("with_saturation_4x", saturated),
     ] {
-        let settings = ChainSettings {
-            io: IoSettings::default(),
-            core,
-        };
-        support::bench_chain::<BusCompressorCore>(&mut group, name, &settings, &signal, SR);
+        support::bench_core::<BusCompressorCore>(&mut group, name, core, &signal);
     }
     group.finish();
 }

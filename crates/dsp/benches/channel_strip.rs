@@ -3,18 +3,14 @@
 //! gate, compressor, de-esser, saturator at 2x, width and pan); the others show what single
 //! modules cost. Throughput is per stereo frame; the figures go to BENCHMARKS.md.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lathe_dsp::IoSettings;
-use lathe_dsp::chains::ChainSettings;
-use lathe_dsp::chains::channel_strip::ChannelStripSettings;
+use criterion::{Criterion, criterion_group, criterion_main};
+use lathe_dsp::chains::channel_strip::{ChannelStripCore, ChannelStripSettings};
 use lathe_dsp::color::saturator::SaturatorOversampling;
 use lathe_dsp::filters::design::Slope;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 mod support;
-
-const SR: f64 = 48_000.0;
 
 fn full(oversampling: SaturatorOversampling) -> ChannelStripSettings {
     let mut s = ChannelStripSettings::default();
@@ -41,11 +37,7 @@ fn full(oversampling: SaturatorOversampling) -> ChannelStripSettings {
 }
 
 fn bench(c: &mut Criterion) {
-    let signal = common::music_like(10.0, SR, 3);
-    let frames = signal[0].len();
-    let mut group = c.benchmark_group("channel_strip_10s_stereo_48k");
-    group.throughput(Throughput::Elements(frames as u64));
-    group.sample_size(10);
+    let (signal, mut group) = support::programme_group(c, "channel_strip_10s_stereo_48k");
     let eq_only = {
         let mut s = full(SaturatorOversampling::Off);
         s.gate_enabled = false;
@@ -82,17 +74,11 @@ fn bench(c: &mut Criterion) {
         s.saturator_enabled = true;
         s.saturator.oversampling = SaturatorOversampling::X2;
     });
-    let tiny = support::subnormal(&signal);
-    let settings = ChainSettings {
-        io: IoSettings::default(),
-        core: full(SaturatorOversampling::X2),
-    };
-    support::bench_chain::<lathe_dsp::chains::channel_strip::ChannelStripCore>(
+    support::bench_core::<ChannelStripCore>(
         &mut group,
         "full_sat2x_denormal_input",
-        &settings,
-        &tiny,
-        SR,
+        full(SaturatorOversampling::X2),
+        &support::subnormal(&signal),
     );
     let cases = [
         ("full_sat2x", full(SaturatorOversampling::X2)),
@@ -106,13 +92,7 @@ fn bench(c: &mut Criterion) {
         ("default_transparent", ChannelStripSettings::default()),
     ];
     for (name, core) in cases {
-        let settings = ChainSettings {
-            io: IoSettings::default(),
-            core,
-        };
-        support::bench_chain::<lathe_dsp::chains::channel_strip::ChannelStripCore>(
-            &mut group, name, &settings, &signal, SR,
-        );
+        support::bench_core::<ChannelStripCore>(&mut group, name, core, &signal);
     }
     group.finish();
 }

@@ -3,7 +3,7 @@
 //! bypassed (the cost of the chain's shared plumbing). Throughput is per stereo frame; the
 //! figures go to BENCHMARKS.md.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use lathe_dsp::IoSettings;
 use lathe_dsp::LoudnessMeter;
 use lathe_dsp::analysis::loudness::truepeak::TruePeak;
@@ -16,14 +16,10 @@ use std::hint::black_box;
 mod common;
 mod support;
 
-const SR: f64 = 48_000.0;
+use support::SR;
 
 fn bench(c: &mut Criterion) {
-    let signal = common::music_like(10.0, SR, 3);
-    let frames = signal[0].len();
-    let mut group = c.benchmark_group("limiter_10s_stereo_48k");
-    group.throughput(Throughput::Elements(frames as u64));
-    group.sample_size(10);
+    let (signal, mut group) = support::programme_group(c, "limiter_10s_stereo_48k");
     let cases = [
         ("1x", Oversampling::X1, false),
         ("4x", Oversampling::X4, false),

@@ -7,7 +7,7 @@
 //!   zero-latency partitioned convolver.
 //! - `ab_reference`: the chain playing the reference instead of the mix.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use lathe_dsp::analysis::match_eq::MatchPhase;
 use lathe_dsp::analysis::reference::{Analyzer, analyze_stereo};
 use lathe_dsp::chains::reference::{
@@ -22,15 +22,10 @@ use std::sync::Arc;
 mod common;
 mod support;
 
-const SR: f64 = 48_000.0;
-use support::BLOCK;
+use support::{BLOCK, SR};
 
 fn bench(c: &mut Criterion) {
-    let signal = common::music_like(10.0, SR, 3);
-    let frames = signal[0].len();
-    let mut group = c.benchmark_group("reference_10s_stereo_48k");
-    group.throughput(Throughput::Elements(frames as u64));
-    group.sample_size(10);
+    let (signal, mut group) = support::programme_group(c, "reference_10s_stereo_48k");
 
     let rings = [SampleRing::new(1 << 17), SampleRing::new(1 << 17)];
     group.bench_function("audio_thread_share", |b| {

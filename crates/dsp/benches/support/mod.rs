@@ -3,14 +3,44 @@
 // Each bench compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
-use criterion::BenchmarkGroup;
 use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput};
 use lathe_dsp::chains::{ChainSettings, Core};
 use lathe_dsp::{Block, PluginChain};
 use std::hint::black_box;
 
 /// Host block size, frames.
 pub const BLOCK: usize = 512;
+
+/// Sample rate of every chain benchmark, Hz.
+pub const SR: f64 = 48_000.0;
+
+/// The benchmarks' programme (10 s of music-like stereo at [`SR`]) and the group `name` that
+/// measures it, throughput per stereo frame, ten samples.
+pub fn programme_group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+) -> ([Vec<f32>; 2], BenchmarkGroup<'a, WallTime>) {
+    let signal = crate::common::music_like(10.0, SR, 3);
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Elements(signal[0].len() as u64));
+    group.sample_size(10);
+    (signal, group)
+}
+
+/// [`bench_chain`] of the core settings `core` with neutral trims, on [`SR`].
+pub fn bench_core<C: Core>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    core: C::Settings,
+    signal: &[Vec<f32>],
+) {
+    let settings = ChainSettings {
+        io: Default::default(),
+        core,
+    };
+    bench_chain::<C>(group, name, &settings, signal, SR);
+}
 
 /// Benchmarks `settings` on the stereo `signal` as `name`: the whole signal in blocks of
 /// [`BLOCK`] per iteration (the input is copied in first, as a host hands over fresh buffers).
