@@ -6,7 +6,8 @@
 /// Expands, inside `impl Plugin for P`, to the items every Lathe plugin states the same way,
 /// taken from its [`Identity`](lathe_identity::Identity): `NAME`, `VENDOR`, `URL`, `EMAIL`,
 /// `VERSION`, sample-accurate automation, no SysEx and no background task, `params()` (the
-/// plugin's `params` field) and `reset()` (its `runner` field).
+/// plugin's `params` field), `reset()` (its `runner` field), and `activate()`/`process()` from
+/// its [`ChainPlugin`](crate::ChainPlugin) impl.
 #[macro_export]
 macro_rules! plugin_items {
     ($identity:expr) => {
@@ -25,6 +26,24 @@ macro_rules! plugin_items {
 
         fn reset(&mut self) {
             self.runner.reset();
+        }
+
+        fn activate(
+            &mut self,
+            layout: &$crate::__nice_plug::prelude::AudioIOLayout,
+            config: &$crate::__nice_plug::prelude::BufferConfig,
+            context: &mut impl $crate::__nice_plug::prelude::ActivateContext<Self>,
+        ) -> bool {
+            $crate::activate_chain(self, layout, config, context)
+        }
+
+        fn process(
+            &mut self,
+            buffer: &mut $crate::__nice_plug::prelude::Buffer,
+            aux: &mut $crate::__nice_plug::prelude::AuxiliaryBuffers,
+            context: &mut impl $crate::__nice_plug::prelude::ProcessContext<Self>,
+        ) -> $crate::__nice_plug::prelude::ProcessStatus {
+            $crate::process_chain(self, buffer, aux, context)
         }
     };
 }

@@ -129,3 +129,76 @@ impl<C: Core> ChainRunner<C> {
         }
     }
 }
+
+/// What a Lathe plugin adds around its chain. [`plugin_items!`](crate::plugin_items) writes
+/// `Plugin::activate` and `Plugin::process` from it ([`activate_chain`], [`process_chain`]),
+/// so every plugin activates, reports latency, flushes denormals and drives its chain the same
+/// way and only says what is its own.
+pub trait ChainPlugin {
+    /// The plugin's DSP core.
+    type Core: Core;
+    /// Whether the first auxiliary input is the chain's sidechain.
+    const SIDECHAIN: bool = false;
+
+    /// The runner and the meters it writes (two fields of the plugin).
+    fn runner_and_meters(&mut self) -> (&mut ChainRunner<Self::Core>, &IoMeters);
+
+    /// The chain settings the parameters describe now; `transport` is `None` at activation.
+    fn chain_settings(
+        &self,
+        transport: Option<&Transport>,
+    ) -> ChainSettings<<Self::Core as Core>::Settings>;
+
+    /// After the chain is (re)created in `activate` (allocation is allowed): meters' state.
+    fn activated(&mut self, layout: &AudioIOLayout, config: &BufferConfig) {
+        let _ = (layout, config);
+    }
+
+    /// Before the chain processes `buffer` (the host's input).
+    fn before_process(&mut self, buffer: &Buffer) {
+        let _ = buffer;
+    }
+
+    /// After the chain processed `buffer` (the plugin's output): readouts.
+    fn after_process(&mut self, buffer: &Buffer) {
+        let _ = buffer;
+    }
+}
+
+/// `Plugin::activate` of a [`ChainPlugin`].
+pub fn activate_chain<P: Plugin + ChainPlugin>(
+    plugin: &mut P,
+    layout: &AudioIOLayout,
+    config: &BufferConfig,
+    context: &mut impl ActivateContext<P>,
+) -> bool {
+    let settings = plugin.chain_settings(None);
+    let (runner, meters) = plugin.runner_and_meters();
+    if !runner.activate(layout, config, &settings, meters, context) {
+        return false;
+    }
+    plugin.activated(layout, config);
+    true
+}
+
+/// `Plugin::process` of a [`ChainPlugin`]: subnormals flushed for the whole call (FTZ/DAZ,
+/// restored on return), the plugin's own work before and after the chain.
+pub fn process_chain<P: Plugin + ChainPlugin>(
+    plugin: &mut P,
+    buffer: &mut Buffer,
+    aux: &mut AuxiliaryBuffers,
+    context: &mut impl ProcessContext<P>,
+) -> ProcessStatus {
+    let _denormals = lathe_dsp::math::FlushDenormals::new();
+    plugin.before_process(buffer);
+    let settings = plugin.chain_settings(Some(context.transport()));
+    let sidechain = if P::SIDECHAIN {
+        aux.inputs.first()
+    } else {
+        None
+    };
+    let (runner, meters) = plugin.runner_and_meters();
+    let status = runner.process(&settings, buffer, sidechain, meters, context);
+    plugin.after_process(buffer);
+    status
+}

@@ -4,13 +4,14 @@
 
 use crate::theme::{ACCENT, apply_theme};
 use crate::widgets::FrameClock;
-use lathe_plugin::Identity;
+use lathe_plugin::{Identity, IoMeters};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::ParamSetter;
 use nice_plug_egui::{
     EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier,
     create_egui_editor,
 };
+use std::sync::atomic::Ordering;
 
 /// One plugin's editor content; the [`EditorShell`] around it does the rest.
 pub trait EditorPage: Send + 'static {
@@ -92,12 +93,10 @@ pub fn title(ui: &mut egui::Ui, identity: &Identity) {
     ui.separator();
 }
 
-/// "Latency N samples (x.xx ms)" at `sample_rate_hz`.
-pub fn latency_label(
-    ui: &mut egui::Ui,
-    latency_samples: u32,
-    sample_rate_hz: f32,
-) -> egui::Response {
+/// "Latency N samples (x.xx ms)": the latency and sample rate the plugin's runner reports.
+pub fn latency_label(ui: &mut egui::Ui, meters: &IoMeters) -> egui::Response {
+    let latency_samples = meters.latency_samples.load(Ordering::Relaxed);
+    let sample_rate_hz = meters.sample_rate_hz.load(Ordering::Relaxed);
     ui.label(format!(
         "Latency {latency_samples} samples ({:.2} ms)",
         latency_samples as f32 * 1000.0 / sample_rate_hz.max(1.0)

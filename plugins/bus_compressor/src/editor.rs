@@ -83,11 +83,7 @@ impl EditorPage for BusPage {
                     PRESETS[i].apply(&p, setter);
                 }
                 ui.separator();
-                latency_label(
-                    ui,
-                    m.io.latency_samples.load(Ordering::Relaxed),
-                    m.io.sample_rate_hz.load(Ordering::Relaxed),
-                );
+                latency_label(ui, &m.io);
                 ui.separator();
                 toggle(ui, &p.compare, setter, "Compare").on_hover_text(format!(
                     "Honest A/B: the unprocessed signal at the processed signal's loudness ({:+.1} dB now)",

@@ -6,8 +6,11 @@
 //! history, the compare gain and the latency.
 
 use atomic_float::AtomicF32;
-use lathe_dsp::chains::bus_compressor::BusCompressorCore;
-use lathe_plugin::{ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout};
+use lathe_dsp::chains::ChainSettings;
+use lathe_dsp::chains::bus_compressor::{BusCompressorCore, BusCompressorSettings};
+use lathe_plugin::{
+    ChainPlugin, ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout,
+};
 use lathe_ui::EditorShell;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
@@ -36,22 +39,12 @@ pub struct BusMeters {
 }
 
 /// The Lathe Bus Compressor plugin.
+#[derive(Default)]
 pub struct LatheBusCompressor {
     params: Arc<BusCompressorParams>,
     meters: Arc<BusMeters>,
     runner: ChainRunner<BusCompressorCore>,
     history: Option<HistoryWriter>,
-}
-
-impl Default for LatheBusCompressor {
-    fn default() -> Self {
-        Self {
-            params: Arc::new(BusCompressorParams::default()),
-            meters: Arc::new(BusMeters::default()),
-            runner: ChainRunner::default(),
-            history: None,
-        }
-    }
 }
 
 impl Plugin for LatheBusCompressor {
@@ -69,63 +62,44 @@ impl Plugin for LatheBusCompressor {
         editor::create(self.params.clone(), self.meters.clone())
     }
 
-    fn activate(
-        &mut self,
-        audio_io_layout: &AudioIOLayout,
-        buffer_config: &BufferConfig,
-        context: &mut impl ActivateContext<Self>,
-    ) -> bool {
-        if !self.runner.activate(
-            audio_io_layout,
-            buffer_config,
-            &self.params.settings(),
-            &self.meters.io,
-            context,
-        ) {
-            return false;
-        }
-        self.history = Some(HistoryWriter::new(buffer_config.sample_rate as f64));
-        true
-    }
-
     fn deactivate(&mut self) {
         self.history = None;
     }
+}
 
-    fn process(
-        &mut self,
-        buffer: &mut Buffer,
-        aux: &mut AuxiliaryBuffers,
-        context: &mut impl ProcessContext<Self>,
-    ) -> ProcessStatus {
-        // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
-        let _denormals = lathe_dsp::math::FlushDenormals::new();
-        let status = self.runner.process(
-            &self.params.settings(),
-            buffer,
-            aux.inputs.first(),
-            &self.meters.io,
-            context,
-        );
-        if let Some(chain) = self.runner.chain_mut() {
-            let reduction_db = chain.core_mut().take_max_reduction_db();
-            let m = &self.meters;
-            m.reduction_db.raise(reduction_db);
-            m.compare_gain_db
-                .store(chain.core().compare_gain_db(), Ordering::Relaxed);
-            if let Some(history) = self.history.as_mut() {
-                history.add(
-                    buffer.samples(),
-                    HistoryPoint {
-                        input: chain.input_peak(),
-                        output: chain.output_peak(),
-                        reduction_db,
-                    },
-                    &m.history,
-                );
-            }
+impl ChainPlugin for LatheBusCompressor {
+    type Core = BusCompressorCore;
+    const SIDECHAIN: bool = true;
+
+    fn runner_and_meters(&mut self) -> (&mut ChainRunner<BusCompressorCore>, &IoMeters) {
+        (&mut self.runner, &self.meters.io)
+    }
+
+    fn chain_settings(&self, _: Option<&Transport>) -> ChainSettings<BusCompressorSettings> {
+        self.params.settings()
+    }
+
+    fn activated(&mut self, _: &AudioIOLayout, config: &BufferConfig) {
+        self.history = Some(HistoryWriter::new(config.sample_rate as f64));
+    }
+
+    fn after_process(&mut self, buffer: &Buffer) {
+        let Some(chain) = self.runner.chain_mut() else {
+            return;
+        };
+        let reduction_db = chain.core_mut().take_max_reduction_db();
+        let m = &self.meters;
+        m.reduction_db.raise(reduction_db);
+        m.compare_gain_db
+            .store(chain.core().compare_gain_db(), Ordering::Relaxed);
+        if let Some(history) = self.history.as_mut() {
+            let point = HistoryPoint {
+                input: chain.input_peak(),
+                output: chain.output_peak(),
+                reduction_db,
+            };
+            history.add(buffer.samples(), point, &m.history);
         }
-        status
     }
 }
 

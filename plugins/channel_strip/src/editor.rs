@@ -564,7 +564,7 @@ impl EditorPage for StripPage {
                 PRESETS[i].apply(&p, setter);
             }
             ui.separator();
-            latency_label(ui, m.io.latency_samples.load(Ordering::Relaxed), sr)
+            latency_label(ui, &m.io)
                 .on_hover_text("Only the saturator's oversampling adds latency");
             ui.separator();
             toggle(ui, &p.io.bypass, setter, "Bypass");

@@ -5,9 +5,10 @@
 //! meters: in/out peaks, gate/compressor/de-esser reduction, and the analyzer feeds (the audio
 //! thread only copies mono sums into lock-free rings; the editor runs the FFTs).
 
-use lathe_dsp::chains::channel_strip::ChannelStripCore;
+use lathe_dsp::chains::ChainSettings;
+use lathe_dsp::chains::channel_strip::{ChannelStripCore, ChannelStripSettings};
 use lathe_dsp::rt::ring::SampleRing;
-use lathe_plugin::{ChainRunner, IoMeters, PeakReadout};
+use lathe_plugin::{ChainPlugin, ChainRunner, IoMeters, PeakReadout};
 use lathe_ui::EditorShell;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
@@ -69,20 +70,11 @@ fn push_mono(ring: &SampleRing, buffer: &Buffer) {
 }
 
 /// The Lathe Channel Strip plugin.
+#[derive(Default)]
 pub struct LatheChannelStrip {
     params: Arc<ChannelStripParams>,
     meters: Arc<StripMeters>,
     runner: ChainRunner<ChannelStripCore>,
-}
-
-impl Default for LatheChannelStrip {
-    fn default() -> Self {
-        Self {
-            params: Arc::new(ChannelStripParams::default()),
-            meters: Arc::new(StripMeters::default()),
-            runner: ChainRunner::default(),
-        }
-    }
 }
 
 impl Plugin for LatheChannelStrip {
@@ -99,45 +91,28 @@ impl Plugin for LatheChannelStrip {
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(self.params.clone(), self.meters.clone())
     }
+}
 
-    fn activate(
-        &mut self,
-        audio_io_layout: &AudioIOLayout,
-        buffer_config: &BufferConfig,
-        context: &mut impl ActivateContext<Self>,
-    ) -> bool {
-        if !self.runner.activate(
-            audio_io_layout,
-            buffer_config,
-            &self.params.settings(),
-            &self.meters.io,
-            context,
-        ) {
-            return false;
-        }
-        true
+impl ChainPlugin for LatheChannelStrip {
+    type Core = ChannelStripCore;
+
+    fn runner_and_meters(&mut self) -> (&mut ChainRunner<ChannelStripCore>, &IoMeters) {
+        (&mut self.runner, &self.meters.io)
     }
 
-    fn process(
-        &mut self,
-        buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
-        context: &mut impl ProcessContext<Self>,
-    ) -> ProcessStatus {
-        // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
-        let _denormals = lathe_dsp::math::FlushDenormals::new();
-        let analyzer = self.meters.analyzer_active.load(Ordering::Relaxed);
-        if analyzer {
+    fn chain_settings(&self, _: Option<&Transport>) -> ChainSettings<ChannelStripSettings> {
+        self.params.settings()
+    }
+
+    fn before_process(&mut self, buffer: &Buffer) {
+        // The analyzer rings are fed only while an editor shows them.
+        if self.meters.analyzer_active.load(Ordering::Relaxed) {
             push_mono(&self.meters.pre, buffer);
         }
-        let status = self.runner.process(
-            &self.params.settings(),
-            buffer,
-            None,
-            &self.meters.io,
-            context,
-        );
-        if analyzer {
+    }
+
+    fn after_process(&mut self, buffer: &Buffer) {
+        if self.meters.analyzer_active.load(Ordering::Relaxed) {
             push_mono(&self.meters.post, buffer);
         }
         if let Some(chain) = self.runner.chain_mut() {
@@ -146,7 +121,6 @@ impl Plugin for LatheChannelStrip {
             self.meters.compressor_db.raise(r.compressor_db);
             self.meters.deesser_db.raise(r.deesser_db);
         }
-        status
     }
 }
 

@@ -128,11 +128,7 @@ impl EditorPage for LimiterPage {
                 PRESETS[i].apply(p, setter);
             }
             ui.separator();
-            latency_label(
-                ui,
-                m.io.latency_samples.load(Ordering::Relaxed),
-                m.io.sample_rate_hz.load(Ordering::Relaxed),
-            );
+            latency_label(ui, &m.io);
         });
         ui.separator();
         ui.horizontal_top(|ui| {

@@ -7,8 +7,11 @@
 use atomic_float::AtomicF32;
 use lathe_dsp::analysis::loudness::truepeak::TruePeak;
 use lathe_dsp::analysis::loudness::{LoudnessMeter, LoudnessReadouts};
-use lathe_dsp::chains::limiter::LimiterCore;
-use lathe_plugin::{ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout};
+use lathe_dsp::chains::ChainSettings;
+use lathe_dsp::chains::limiter::{LimiterCore, LimiterSettings};
+use lathe_plugin::{
+    ChainPlugin, ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout,
+};
 use lathe_ui::EditorShell;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
@@ -52,22 +55,12 @@ struct MeterState {
 }
 
 /// The Lathe Limiter plugin.
+#[derive(Default)]
 pub struct LatheLimiter {
     params: Arc<LimiterParams>,
     meters: Arc<LimiterMeters>,
     runner: ChainRunner<LimiterCore>,
     state: Option<MeterState>,
-}
-
-impl Default for LatheLimiter {
-    fn default() -> Self {
-        Self {
-            params: Arc::new(LimiterParams::default()),
-            meters: Arc::new(LimiterMeters::default()),
-            runner: ChainRunner::default(),
-            state: None,
-        }
-    }
 }
 
 impl LatheLimiter {
@@ -142,25 +135,25 @@ impl Plugin for LatheLimiter {
         editor::create(self.params.clone(), self.meters.clone())
     }
 
-    fn activate(
-        &mut self,
-        audio_io_layout: &AudioIOLayout,
-        buffer_config: &BufferConfig,
-        context: &mut impl ActivateContext<Self>,
-    ) -> bool {
-        if !self.runner.activate(
-            audio_io_layout,
-            buffer_config,
-            &self.params.settings(),
-            &self.meters.io,
-            context,
-        ) {
-            return false;
-        }
-        let sr = buffer_config.sample_rate as f64;
-        let channels = audio_io_layout
-            .main_output_channels
-            .map_or(2, |c| c.get() as usize);
+    fn deactivate(&mut self) {
+        self.state = None;
+    }
+}
+
+impl ChainPlugin for LatheLimiter {
+    type Core = LimiterCore;
+
+    fn runner_and_meters(&mut self) -> (&mut ChainRunner<LimiterCore>, &IoMeters) {
+        (&mut self.runner, &self.meters.io)
+    }
+
+    fn chain_settings(&self, _: Option<&Transport>) -> ChainSettings<LimiterSettings> {
+        self.params.settings()
+    }
+
+    fn activated(&mut self, layout: &AudioIOLayout, config: &BufferConfig) {
+        let sr = config.sample_rate as f64;
+        let channels = layout.main_output_channels.map_or(2, |c| c.get() as usize);
         self.state = Some(MeterState {
             loudness: LoudnessMeter::for_channels(sr, channels),
             input_true_peak: (0..channels).map(|_| TruePeak::new(sr)).collect(),
@@ -168,39 +161,19 @@ impl Plugin for LatheLimiter {
             samples_since_publish: 0,
             publish_every: (sr * 0.05) as usize,
         });
-        true
     }
 
-    fn deactivate(&mut self) {
-        self.state = None;
-    }
-
-    fn process(
-        &mut self,
-        buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
-        context: &mut impl ProcessContext<Self>,
-    ) -> ProcessStatus {
-        // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
-        let _denormals = lathe_dsp::math::FlushDenormals::new();
+    fn before_process(&mut self, buffer: &Buffer) {
         if let Some(state) = self.state.as_mut() {
-            for (tp, ch) in state
-                .input_true_peak
-                .iter_mut()
-                .zip(buffer.as_slice_immutable().iter())
-            {
+            let channels = buffer.as_slice_immutable();
+            for (tp, ch) in state.input_true_peak.iter_mut().zip(channels.iter()) {
                 tp.process(ch);
             }
         }
-        let status = self.runner.process(
-            &self.params.settings(),
-            buffer,
-            None,
-            &self.meters.io,
-            context,
-        );
+    }
+
+    fn after_process(&mut self, buffer: &Buffer) {
         self.update_meters(buffer);
-        status
     }
 }
 

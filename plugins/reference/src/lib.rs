@@ -6,9 +6,10 @@
 //! the match EQ's design run on the [`worker`] thread, which hands kernels and reference audio
 //! over through mailboxes.
 
-use lathe_dsp::chains::reference::ReferenceCore;
+use lathe_dsp::chains::ChainSettings;
+use lathe_dsp::chains::reference::{ReferenceCore, ReferenceSettings};
 use lathe_dsp::rt::mailbox::mailbox;
-use lathe_plugin::{ChainRunner, IoMeters};
+use lathe_plugin::{ChainPlugin, ChainRunner, IoMeters};
 use nice_plug::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -24,24 +25,13 @@ pub const IDENTITY: lathe_plugin::Identity = lathe_plugin::lathe_identity::REFER
 use worker::{Senders, Shared, Worker, lock};
 
 /// The Lathe Reference plugin.
+#[derive(Default)]
 pub struct LatheReference {
     params: Arc<ReferenceParams>,
     meters: Arc<IoMeters>,
     shared: Arc<Shared>,
     runner: ChainRunner<ReferenceCore>,
     worker: Option<Worker>,
-}
-
-impl Default for LatheReference {
-    fn default() -> Self {
-        Self {
-            params: Arc::new(ReferenceParams::default()),
-            meters: Arc::new(IoMeters::default()),
-            shared: Arc::new(Shared::default()),
-            runner: ChainRunner::default(),
-            worker: None,
-        }
-    }
 }
 
 impl Plugin for LatheReference {
@@ -62,26 +52,32 @@ impl Plugin for LatheReference {
             self.shared.clone(),
         )
     }
+}
 
-    fn activate(
-        &mut self,
-        audio_io_layout: &AudioIOLayout,
-        buffer_config: &BufferConfig,
-        context: &mut impl ActivateContext<Self>,
-    ) -> bool {
+impl ChainPlugin for LatheReference {
+    type Core = ReferenceCore;
+
+    fn runner_and_meters(&mut self) -> (&mut ChainRunner<ReferenceCore>, &IoMeters) {
+        (&mut self.runner, &self.meters)
+    }
+
+    /// The reference's loudness-matching gain and the transport position (while playing) come
+    /// with the parameters; at activation neither.
+    fn chain_settings(&self, transport: Option<&Transport>) -> ChainSettings<ReferenceSettings> {
+        match transport {
+            Some(t) => {
+                let position = t.playing.then(|| t.pos_samples()).flatten();
+                let gain = self.shared.reference_gain_db.load(Ordering::Relaxed);
+                self.params.settings(gain, position)
+            }
+            None => self.params.settings(0.0, None),
+        }
+    }
+
+    fn activated(&mut self, _: &AudioIOLayout, config: &BufferConfig) {
         self.shared
             .sample_rate_hz
-            .store(buffer_config.sample_rate as f64, Ordering::Relaxed);
-        let settings = self.params.settings(0.0, None);
-        if !self.runner.activate(
-            audio_io_layout,
-            buffer_config,
-            &settings,
-            &self.meters,
-            context,
-        ) {
-            return false;
-        }
+            .store(config.sample_rate as f64, Ordering::Relaxed);
         // Fresh mailboxes for this chain; the worker sends the kernel and audio again.
         let (kernels, kernel_rx) = mailbox();
         let (audio, audio_rx) = mailbox();
@@ -97,30 +93,16 @@ impl Plugin for LatheReference {
         if self.worker.is_none() {
             self.worker = Some(Worker::start(self.shared.clone(), self.params.clone()));
         }
-        true
     }
 
-    fn process(
-        &mut self,
-        buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
-        context: &mut impl ProcessContext<Self>,
-    ) -> ProcessStatus {
-        // Subnormal tails and input cost nothing (FTZ/DAZ for this call, restored on return).
-        let _denormals = lathe_dsp::math::FlushDenormals::new();
-        // The mix, for the live analysis: just a copy into the rings.
+    /// The mix, for the live analysis: just a copy into the rings.
+    fn before_process(&mut self, buffer: &Buffer) {
         let channels = buffer.as_slice_immutable();
         if let Some(left) = channels.first() {
             let right = channels.get(1).unwrap_or(left);
             self.shared.rings[0].push(left.iter().copied());
             self.shared.rings[1].push(right.iter().copied());
         }
-        let transport = context.transport();
-        let position = transport.playing.then(|| transport.pos_samples()).flatten();
-        let gain = self.shared.reference_gain_db.load(Ordering::Relaxed);
-        let settings = self.params.settings(gain, position);
-        self.runner
-            .process(&settings, buffer, None, &self.meters, context)
     }
 }
 
