@@ -74,6 +74,18 @@ fn sets(pairs: &[&str]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The error a limiter render of `input` to `output` with these `--set`s fails with.
+fn limiter_error(input: &Path, output: &Path, assignments: &[&str]) -> anyhow::Error {
+    render::render::<render::Limiter>(
+        input,
+        output,
+        &sets(assignments),
+        OutputFormat::FLOAT32,
+        |_| {},
+    )
+    .unwrap_err()
+}
+
 #[test]
 fn render_is_the_plugin_chain_with_the_parsed_settings() {
     let (dir, input, output) = scratch("identity");
@@ -208,25 +220,11 @@ fn bad_input_loses_nothing() {
     let e = render::render::<render::Limiter>(&input, &input, &[], OutputFormat::FLOAT32, |_| {})
         .unwrap_err();
     assert!(e.to_string().contains("overwrite the input"), "{e}");
-    let e = render::render::<render::Limiter>(
-        &input,
-        &output,
-        &sets(&["celing=-1"]),
-        OutputFormat::FLOAT32,
-        |_| {},
-    )
-    .unwrap_err();
+    let e = limiter_error(&input, &output, &["celing=-1"]);
     assert!(
         e.to_string().contains("unknown parameter 'celing'") && e.to_string().contains("ceiling")
     );
-    let e = render::render::<render::Limiter>(
-        &input,
-        &output,
-        &sets(&["ceiling=loud"]),
-        OutputFormat::FLOAT32,
-        |_| {},
-    )
-    .unwrap_err();
+    let e = limiter_error(&input, &output, &["ceiling=loud"]);
     assert!(
         e.to_string().contains("cannot read 'loud' as ceiling"),
         "{e}"

@@ -8,10 +8,10 @@ use super::{
 };
 use crate::preset::{self, Target, target};
 use lathe_dsp::chains::channel_strip::ChannelStripSettings;
-use lathe_dsp::color::saturator::{Character, SaturatorOversampling};
-use lathe_dsp::dynamics::Detection;
+use lathe_dsp::color::saturator::{Character, SaturatorOversampling, SaturatorSettings};
+use lathe_dsp::dynamics::{CompressorSettings, DeEsserSettings, Detection, GateSettings};
 use lathe_dsp::filters::design::Slope;
-use lathe_dsp::filters::eq::{BandSettings, PassSettings};
+use lathe_dsp::filters::eq::{BandSettings, EqSettings, PassSettings};
 use nice_plug::prelude::*;
 
 /// A factory preset.
@@ -25,15 +25,6 @@ pub struct Preset {
     pub settings: fn() -> ChannelStripSettings,
 }
 
-fn band(freq_hz: f32, gain_db: f32, q: f32) -> BandSettings {
-    BandSettings {
-        enabled: true,
-        freq_hz,
-        gain_db,
-        q,
-    }
-}
-
 fn pass(freq_hz: f32, slope: Slope) -> PassSettings {
     PassSettings {
         enabled: true,
@@ -43,167 +34,164 @@ fn pass(freq_hz: f32, slope: Slope) -> PassSettings {
     }
 }
 
+/// The five bands, all on, from their frequencies, gains and Qs.
+fn eq(freq_hz: [f32; 5], gain_db: [f32; 5], q: [f32; 5]) -> EqSettings {
+    let mut eq = EqSettings::default();
+    for (k, band) in eq.bands.iter_mut().enumerate() {
+        *band = BandSettings {
+            enabled: true,
+            freq_hz: freq_hz[k],
+            gain_db: gain_db[k],
+            q: q[k],
+        };
+    }
+    eq
+}
+
+/// The compressor with automatic make-up: threshold dB, ratio, knee dB, attack and release ms.
+fn comp(
+    [threshold_db, ratio, knee_db, attack_ms, release_ms]: [f32; 5],
+    detection: Detection,
+) -> CompressorSettings {
+    CompressorSettings {
+        threshold_db,
+        ratio,
+        knee_db,
+        attack_ms,
+        release_ms,
+        detection,
+        auto_makeup: true,
+        ..CompressorSettings::default()
+    }
+}
+
+/// The gate: threshold and range dB, attack, hold and release ms.
+fn gate([threshold_db, range_db, attack_ms, hold_ms, release_ms]: [f32; 5]) -> GateSettings {
+    GateSettings {
+        threshold_db,
+        range_db,
+        attack_ms,
+        hold_ms,
+        release_ms,
+        ..GateSettings::default()
+    }
+}
+
+/// The saturator: character, drive dB, mix (0-1).
+fn sat(character: Character, drive_db: f32, mix: f32) -> SaturatorSettings {
+    SaturatorSettings {
+        character,
+        drive_db,
+        mix,
+        ..SaturatorSettings::default()
+    }
+}
+
 fn vocal() -> ChannelStripSettings {
-    let mut s = ChannelStripSettings {
+    ChannelStripSettings {
         highpass: pass(90.0, Slope::Db18),
+        eq: eq(
+            [120.0, 300.0, 3000.0, 5000.0, 10_000.0],
+            [-1.5, -2.0, 1.5, 0.0, 3.0],
+            [0.7, 1.2, 1.0, 1.0, 0.7],
+        ),
         compressor_enabled: true,
+        compressor: comp([-22.0, 3.0, 6.0, 5.0, 120.0], Detection::Rms),
         deesser_enabled: true,
+        deesser: DeEsserSettings {
+            freq_hz: 6500.0,
+            threshold_db: -30.0,
+            range_db: 8.0,
+            ..DeEsserSettings::default()
+        },
         ..Default::default()
-    };
-    s.eq.bands = [
-        band(120.0, -1.5, 0.7),
-        band(300.0, -2.0, 1.2),
-        band(3000.0, 1.5, 1.0),
-        band(5000.0, 0.0, 1.0),
-        band(10_000.0, 3.0, 0.7),
-    ];
-    s.compressor.threshold_db = -22.0;
-    s.compressor.ratio = 3.0;
-    s.compressor.knee_db = 6.0;
-    s.compressor.attack_ms = 5.0;
-    s.compressor.release_ms = 120.0;
-    s.compressor.detection = Detection::Rms;
-    s.compressor.auto_makeup = true;
-    s.deesser.freq_hz = 6500.0;
-    s.deesser.threshold_db = -30.0;
-    s.deesser.range_db = 8.0;
-    s
+    }
 }
 
 fn kick() -> ChannelStripSettings {
-    let mut s = ChannelStripSettings {
+    ChannelStripSettings {
         highpass: pass(30.0, Slope::Db24),
+        eq: eq(
+            [60.0, 350.0, 1500.0, 4000.0, 10_000.0],
+            [3.0, -4.0, 0.0, 3.0, -2.0],
+            [0.8, 1.5, 1.0, 1.2, 0.7],
+        ),
         gate_enabled: true,
+        gate: gate([-30.0, 30.0, 0.1, 40.0, 120.0]),
         compressor_enabled: true,
+        compressor: comp([-16.0, 4.0, 3.0, 15.0, 80.0], Detection::Peak),
         ..Default::default()
-    };
-    s.eq.bands = [
-        band(60.0, 3.0, 0.8),
-        band(350.0, -4.0, 1.5),
-        band(1500.0, 0.0, 1.0),
-        band(4000.0, 3.0, 1.2),
-        band(10_000.0, -2.0, 0.7),
-    ];
-    s.gate.threshold_db = -30.0;
-    s.gate.range_db = 30.0;
-    s.gate.attack_ms = 0.1;
-    s.gate.hold_ms = 40.0;
-    s.gate.release_ms = 120.0;
-    s.compressor.threshold_db = -16.0;
-    s.compressor.ratio = 4.0;
-    s.compressor.knee_db = 3.0;
-    s.compressor.attack_ms = 15.0;
-    s.compressor.release_ms = 80.0;
-    s.compressor.auto_makeup = true;
-    s
+    }
 }
 
 fn snare() -> ChannelStripSettings {
-    let mut s = ChannelStripSettings {
+    ChannelStripSettings {
         highpass: pass(80.0, Slope::Db18),
+        eq: eq(
+            [100.0, 200.0, 900.0, 5000.0, 12_000.0],
+            [0.0, 2.5, -3.0, 2.0, 2.0],
+            [0.7, 1.2, 2.0, 1.0, 0.7],
+        ),
         gate_enabled: true,
+        gate: GateSettings {
+            key_hpf_hz: 150.0,
+            ..gate([-28.0, 20.0, 0.1, 30.0, 150.0])
+        },
         compressor_enabled: true,
+        compressor: comp([-18.0, 4.0, 6.0, 10.0, 100.0], Detection::Peak),
         saturator_enabled: true,
+        saturator: SaturatorSettings {
+            oversampling: SaturatorOversampling::X4,
+            ..sat(Character::Tape, 4.0, 1.0)
+        },
         ..Default::default()
-    };
-    s.eq.bands = [
-        band(100.0, 0.0, 0.7),
-        band(200.0, 2.5, 1.2),
-        band(900.0, -3.0, 2.0),
-        band(5000.0, 2.0, 1.0),
-        band(12_000.0, 2.0, 0.7),
-    ];
-    s.gate.threshold_db = -28.0;
-    s.gate.range_db = 20.0;
-    s.gate.attack_ms = 0.1;
-    s.gate.hold_ms = 30.0;
-    s.gate.release_ms = 150.0;
-    s.gate.key_hpf_hz = 150.0;
-    s.compressor.threshold_db = -18.0;
-    s.compressor.ratio = 4.0;
-    s.compressor.attack_ms = 10.0;
-    s.compressor.release_ms = 100.0;
-    s.compressor.auto_makeup = true;
-    s.saturator.character = Character::Tape;
-    s.saturator.drive_db = 4.0;
-    s.saturator.oversampling = SaturatorOversampling::X4;
-    s
+    }
 }
 
 fn bass() -> ChannelStripSettings {
-    let mut s = ChannelStripSettings {
+    ChannelStripSettings {
         highpass: pass(35.0, Slope::Db24),
+        eq: eq(
+            [80.0, 250.0, 800.0, 2500.0, 6000.0],
+            [2.0, -2.5, 1.5, 0.0, -3.0],
+            [0.7, 1.0, 1.2, 1.0, 0.7],
+        ),
         compressor_enabled: true,
+        compressor: comp([-20.0, 4.0, 6.0, 20.0, 150.0], Detection::Rms),
         saturator_enabled: true,
+        saturator: sat(Character::Tube, 6.0, 0.6),
         ..Default::default()
-    };
-    s.eq.bands = [
-        band(80.0, 2.0, 0.7),
-        band(250.0, -2.5, 1.0),
-        band(800.0, 1.5, 1.2),
-        band(2500.0, 0.0, 1.0),
-        band(6000.0, -3.0, 0.7),
-    ];
-    s.compressor.threshold_db = -20.0;
-    s.compressor.ratio = 4.0;
-    s.compressor.attack_ms = 20.0;
-    s.compressor.release_ms = 150.0;
-    s.compressor.detection = Detection::Rms;
-    s.compressor.auto_makeup = true;
-    s.saturator.character = Character::Tube;
-    s.saturator.drive_db = 6.0;
-    s.saturator.mix = 0.6;
-    s
+    }
 }
 
 fn acoustic_guitar() -> ChannelStripSettings {
-    let mut s = ChannelStripSettings {
+    ChannelStripSettings {
         highpass: pass(80.0, Slope::Db12),
+        eq: eq(
+            [150.0, 250.0, 2500.0, 5000.0, 12_000.0],
+            [-2.0, -2.0, 1.0, 0.0, 2.5],
+            [0.7, 1.5, 1.0, 1.0, 0.7],
+        ),
         compressor_enabled: true,
+        compressor: comp([-20.0, 2.5, 8.0, 15.0, 200.0], Detection::Rms),
         ..Default::default()
-    };
-    s.eq.bands = [
-        band(150.0, -2.0, 0.7),
-        band(250.0, -2.0, 1.5),
-        band(2500.0, 1.0, 1.0),
-        band(5000.0, 0.0, 1.0),
-        band(12_000.0, 2.5, 0.7),
-    ];
-    s.compressor.threshold_db = -20.0;
-    s.compressor.ratio = 2.5;
-    s.compressor.knee_db = 8.0;
-    s.compressor.attack_ms = 15.0;
-    s.compressor.release_ms = 200.0;
-    s.compressor.detection = Detection::Rms;
-    s.compressor.auto_makeup = true;
-    s
+    }
 }
 
 fn bus() -> ChannelStripSettings {
-    let mut s = ChannelStripSettings {
+    ChannelStripSettings {
         highpass: pass(25.0, Slope::Db12),
+        eq: eq(
+            [60.0, 300.0, 1500.0, 5000.0, 12_000.0],
+            [1.0, -1.0, 0.0, 0.0, 1.5],
+            [0.7, 0.8, 1.0, 1.0, 0.7],
+        ),
         compressor_enabled: true,
+        compressor: comp([-16.0, 2.0, 10.0, 30.0, 300.0], Detection::Rms),
         saturator_enabled: true,
+        saturator: sat(Character::Tape, 3.0, 0.5),
         ..Default::default()
-    };
-    s.eq.bands = [
-        band(60.0, 1.0, 0.7),
-        band(300.0, -1.0, 0.8),
-        band(1500.0, 0.0, 1.0),
-        band(5000.0, 0.0, 1.0),
-        band(12_000.0, 1.5, 0.7),
-    ];
-    s.compressor.threshold_db = -16.0;
-    s.compressor.ratio = 2.0;
-    s.compressor.knee_db = 10.0;
-    s.compressor.attack_ms = 30.0;
-    s.compressor.release_ms = 300.0;
-    s.compressor.detection = Detection::Rms;
-    s.compressor.auto_makeup = true;
-    s.saturator.character = Character::Tape;
-    s.saturator.drive_db = 3.0;
-    s.saturator.mix = 0.5;
-    s
+    }
 }
 
 /// The factory presets. "Init" restores the defaults.
