@@ -268,11 +268,10 @@ fn test(extra: &[String]) -> Result<()> {
         c
     };
     // --all-targets resolves features with the dev-dependencies, exactly as `cargo test` does,
-    // and --profile test builds every library with the test profile's settings (opt-level 2),
-    // so the test run below reuses this build instead of compiling the workspace's crates a
-    // second time (measured: 5 of 20 minutes from a clean clone); and unlike
-    // `cargo test --no-run` it also builds the plugin libraries themselves (their test harness
-    // is off). The test profile writes to target/debug like the dev profile.
+    // and --profile test builds every library with the test profile's settings, so the test
+    // run below reuses this build (nothing is compiled twice); and unlike `cargo test --no-run`
+    // it also builds the plugin libraries themselves (their test harness is off). The test
+    // profile writes to target/debug like the dev profile.
     run(cargo("build").args(["--all-targets", "--profile", "test"]))?;
     // Keep the checked libraries apart: any later debug build of the plugins without the
     // feature would overwrite target/debug/lib*.so, and the realtime test would prove nothing.
