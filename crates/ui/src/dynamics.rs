@@ -2,11 +2,55 @@
 //! output and gain reduction (shared by the limiter and the bus compressor).
 
 use crate::theme::{ACCENT, METER_RED, TEXT};
+use crate::widgets::MeterBallistics;
 use egui::{Color32, Rect, Response, Sense, Shape, Stroke, Ui, pos2, vec2};
-use lathe_plugin::{HISTORY_SLOT_S, HistoryPoint};
+use lathe_plugin::{
+    GainHistory, HISTORY_SLOT_S, HISTORY_SLOTS, HistoryPoint, IoMeters, PeakReadout,
+};
 
 /// Lowest level drawn in the history, dBFS.
 const HISTORY_FLOOR_DB: f32 = -48.0;
+
+/// What the editor of a gain-reduction plugin keeps of its meters (the limiter's and the bus
+/// compressor's): in/out ballistics, the reduction meter's ballistics and the history.
+#[derive(Debug, Clone)]
+pub struct GainMeters {
+    /// Input peak ballistics.
+    pub input: MeterBallistics,
+    /// Output peak ballistics.
+    pub output: MeterBallistics,
+    /// Gain-reduction ballistics.
+    pub reduction: ReductionBallistics,
+    /// The latest history slots, oldest first.
+    pub history: Vec<HistoryPoint>,
+}
+
+impl Default for GainMeters {
+    fn default() -> Self {
+        Self {
+            input: MeterBallistics::default(),
+            output: MeterBallistics::default(),
+            reduction: ReductionBallistics::default(),
+            history: vec![HistoryPoint::default(); HISTORY_SLOTS],
+        }
+    }
+}
+
+impl GainMeters {
+    /// Takes this frame's readouts from the audio thread, `dt_s` seconds after the last frame.
+    pub fn update(
+        &mut self,
+        io: &IoMeters,
+        reduction_db: &PeakReadout,
+        history: &GainHistory,
+        dt_s: f32,
+    ) {
+        self.input.update(io.input.take(), dt_s);
+        self.output.update(io.output.take(), dt_s);
+        self.reduction.update(reduction_db.take(), dt_s);
+        history.read_latest(&mut self.history);
+    }
+}
 
 /// Gain-reduction ballistics kept by the editor: instant attack, 20 dB/s return, 2 s hold.
 #[derive(Debug, Clone, Default)]

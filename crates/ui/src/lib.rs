@@ -12,7 +12,9 @@ mod theme;
 mod widgets;
 
 pub use app::{EditorPage, EditorShell, create_editor, latency_label, preset_menu, title};
-pub use dynamics::{ReductionBallistics, history_view, reduction_meter, transfer_curve};
+pub use dynamics::{
+    GainMeters, ReductionBallistics, history_view, reduction_meter, transfer_curve,
+};
 pub use spectrum::{FreqPlot, LiveSpectrum, PLOT_MAX_HZ, PLOT_MIN_HZ};
 pub use theme::{ACCENT, BACKGROUND, METER_GREEN, METER_RED, METER_YELLOW, TEXT, apply_theme};
 pub use widgets::{FrameClock, MeterBallistics, enum_combo, knob, peak_meter, toggle};

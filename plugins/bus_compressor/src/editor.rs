@@ -3,11 +3,9 @@
 //! meters, and the controls (ratio snaps to 2, 4 and 10; side-chain high-pass quick choices).
 
 use crate::{BusCompressorParams, BusMeters, PRESETS, SC_HPF_CHOICES, snap_ratio};
-use lathe_plugin::{HISTORY_SLOTS, HistoryPoint};
 use lathe_ui::{
-    EditorPage, EditorShell, MeterBallistics, ReductionBallistics, TEXT, create_editor, enum_combo,
-    history_view, knob, latency_label, peak_meter, preset_menu, reduction_meter, title, toggle,
-    transfer_curve,
+    EditorPage, EditorShell, GainMeters, TEXT, create_editor, enum_combo, history_view, knob,
+    latency_label, peak_meter, preset_menu, reduction_meter, title, toggle, transfer_curve,
 };
 use nice_plug::prelude::ParamSetter;
 use nice_plug_egui::EguiEditor;
@@ -21,10 +19,7 @@ const GR_RANGE_DB: f32 = 24.0;
 pub struct BusPage {
     params: Arc<BusCompressorParams>,
     meters: Arc<BusMeters>,
-    input_meter: MeterBallistics,
-    output_meter: MeterBallistics,
-    reduction: ReductionBallistics,
-    history: Vec<HistoryPoint>,
+    gain: GainMeters,
 }
 
 impl BusPage {
@@ -71,10 +66,7 @@ impl BusPage {
 impl EditorPage for BusPage {
     fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
         let m = self.meters.clone();
-        self.input_meter.update(m.io.input.take(), dt);
-        self.output_meter.update(m.io.output.take(), dt);
-        self.reduction.update(m.reduction_db.take(), dt);
-        m.history.read_latest(&mut self.history);
+        self.gain.update(&m.io, &m.reduction_db, &m.history, dt);
         let p = self.params.clone();
         ui.horizontal(|ui| {
                 title(ui, &crate::IDENTITY);
@@ -94,28 +86,28 @@ impl EditorPage for BusPage {
         ui.separator();
         let settings = p.core_settings().compressor;
         ui.horizontal_top(|ui| {
-            peak_meter(ui, &self.input_meter, "IN");
+            peak_meter(ui, &self.gain.input, "IN");
             history_view(
                 ui,
-                &self.history,
+                &self.gain.history,
                 egui::vec2(420.0, 170.0),
                 settings.threshold_db,
                 GR_RANGE_DB,
             );
             reduction_meter(
                 ui,
-                self.reduction.level_db(),
-                self.reduction.hold_db(),
+                self.gain.reduction.level_db(),
+                self.gain.reduction.hold_db(),
                 GR_RANGE_DB,
             );
             transfer_curve(
                 ui,
                 egui::vec2(170.0, 170.0),
                 &settings,
-                self.input_meter.level_db(),
-                self.reduction.level_db(),
+                self.gain.input.level_db(),
+                self.gain.reduction.level_db(),
             );
-            peak_meter(ui, &self.output_meter, "OUT");
+            peak_meter(ui, &self.gain.output, "OUT");
         });
         ui.separator();
         ui.horizontal(|ui| {
@@ -177,10 +169,7 @@ pub(crate) fn create(
         BusPage {
             params,
             meters,
-            input_meter: MeterBallistics::default(),
-            output_meter: MeterBallistics::default(),
-            reduction: ReductionBallistics::default(),
-            history: vec![HistoryPoint::default(); HISTORY_SLOTS],
+            gain: GainMeters::default(),
         },
     )
 }

@@ -2,11 +2,9 @@
 //! scrolling history), the limiter's controls, and the loudness panel with a target helper.
 
 use crate::{LimiterMeters, LimiterParams, PRESETS};
-use lathe_plugin::{HISTORY_SLOTS, HistoryPoint};
 use lathe_ui::{
-    ACCENT, EditorPage, EditorShell, MeterBallistics, ReductionBallistics, TEXT, create_editor,
-    enum_combo, history_view, knob, latency_label, peak_meter, preset_menu, reduction_meter, title,
-    toggle,
+    ACCENT, EditorPage, EditorShell, GainMeters, TEXT, create_editor, enum_combo, history_view,
+    knob, latency_label, peak_meter, preset_menu, reduction_meter, title, toggle,
 };
 use nice_plug::prelude::ParamSetter;
 use nice_plug_egui::EguiEditor;
@@ -25,10 +23,7 @@ const TARGETS: &[(&str, i32)] = &[
 pub struct LimiterPage {
     params: Arc<LimiterParams>,
     meters: Arc<LimiterMeters>,
-    input_meter: MeterBallistics,
-    output_meter: MeterBallistics,
-    reduction: ReductionBallistics,
-    history: Vec<HistoryPoint>,
+    gain: GainMeters,
 }
 
 fn db(x: f32) -> f32 {
@@ -113,10 +108,7 @@ impl LimiterPage {
 impl EditorPage for LimiterPage {
     fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
         let m = &self.meters;
-        self.input_meter.update(m.io.input.take(), dt);
-        self.output_meter.update(m.io.output.take(), dt);
-        self.reduction.update(m.reduction_db.take(), dt);
-        m.history.read_latest(&mut self.history);
+        self.gain.update(&m.io, &m.reduction_db, &m.history, dt);
 
         let p = &self.params;
         ui.horizontal(|ui| {
@@ -133,7 +125,7 @@ impl EditorPage for LimiterPage {
         ui.separator();
         ui.horizontal_top(|ui| {
                 ui.vertical(|ui| {
-                    peak_meter(ui, &self.input_meter, "IN");
+                    peak_meter(ui, &self.gain.input, "IN");
                     let tp = db(m.input_true_peak.load(Ordering::Relaxed));
                     ui.monospace(format!("TP {}", fmt(tp, 1)))
                         .on_hover_text("Input true peak (dBTP) since reset");
@@ -142,15 +134,15 @@ impl EditorPage for LimiterPage {
                     ui.horizontal(|ui| {
                         history_view(
                             ui,
-                            &self.history,
+                            &self.gain.history,
                             egui::vec2(440.0, 170.0),
                             p.ceiling.value(),
                             12.0,
                         );
                         reduction_meter(
                             ui,
-                            self.reduction.level_db(),
-                            self.reduction.hold_db(),
+                            self.gain.reduction.level_db(),
+                            self.gain.reduction.hold_db(),
                             12.0,
                         );
                     });
@@ -184,7 +176,7 @@ impl EditorPage for LimiterPage {
                     }
                 });
                 ui.vertical(|ui| {
-                    peak_meter(ui, &self.output_meter, "OUT");
+                    peak_meter(ui, &self.gain.output, "OUT");
                     let tp = m.loudness.true_peak_dbtp.load(Ordering::Relaxed);
                     ui.monospace(format!("TP {}", fmt(tp, 1)))
                         .on_hover_text("Output true peak (dBTP) since reset");
@@ -204,10 +196,7 @@ pub(crate) fn create(
         LimiterPage {
             params,
             meters,
-            input_meter: MeterBallistics::default(),
-            output_meter: MeterBallistics::default(),
-            reduction: ReductionBallistics::default(),
-            history: vec![HistoryPoint::default(); HISTORY_SLOTS],
+            gain: GainMeters::default(),
         },
     )
 }
