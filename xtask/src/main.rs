@@ -164,57 +164,81 @@ fn run(cmd: &mut Command) -> Result<()> {
 /// Where the CLAP project's validator is kept, beside the checkout (see ../shared/tools/README.md).
 const CLAP_VALIDATOR: &str = "../shared/tools/clap-validator";
 
-/// Runs clap-validator on every `.clap` bundle and reads its `--json` report. Returns one line per
-/// plugin; `Err` lists every failed test and warning. A missing validator is not an error: the
-/// caller prints why it was skipped.
+/// clap-validator's one timing test: it times 50 blocks of normal input against 50 of
+/// denormal input in one process and warns above a 2x ratio. A few milliseconds each, so any
+/// other process taking the core for a moment (the validator runs its other tests in parallel)
+/// can double one side. It runs apart from the rest, alone, and up to three times.
+const TIMING_TEST: &str = "process-audio-denormals";
+
+/// Runs clap-validator on a bundle with extra arguments and returns its `--json` results.
+fn validator_results(bundle: &Path, args: &[&str]) -> Result<Vec<serde_json::Value>> {
+    let output = Command::new(CLAP_VALIDATOR)
+        .arg("validate")
+        .arg("--json")
+        .args(args)
+        .arg(bundle)
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("could not run {CLAP_VALIDATOR}"))?;
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).with_context(|| {
+        format!(
+            "{CLAP_VALIDATOR} on {} printed no JSON report (exit status {})",
+            bundle.display(),
+            output.status
+        )
+    })?;
+    report["results"]
+        .as_array()
+        .cloned()
+        .context("clap-validator's report has no results list")
+}
+
+/// A result's status code and its test's name.
+fn status_and_test(result: &serde_json::Value) -> (&str, &str) {
+    let code = result["status"]["code"].as_str().unwrap_or("missing");
+    // {"plugin-instance": {"test": NAME, ...}} or {"plugin-library": {...}}
+    let test = result["test"]
+        .as_object()
+        .and_then(|kind| kind.values().next())
+        .and_then(|t| t["test"].as_str())
+        .unwrap_or("?");
+    (code, test)
+}
+
+/// Runs clap-validator on every `.clap` bundle and reads its `--json` report ([`TIMING_TEST`]
+/// apart, see there). Returns one line per plugin; `Err` lists every failed test and warning.
+/// A missing validator is not an error: the caller prints why it was skipped.
 fn validate_clap_bundles() -> Result<Option<Vec<String>>> {
-    let validator = Path::new(CLAP_VALIDATOR);
-    if !validator.is_file() {
+    if !Path::new(CLAP_VALIDATOR).is_file() {
         return Ok(None);
     }
     let mut summary = Vec::new();
     let mut problems = Vec::new();
     for Identity { name, .. } in PLUGINS {
         let bundle = bundled_dir().join(format!("{name}.clap"));
-        let output = Command::new(validator)
-            .arg("validate")
-            .arg("--json")
-            .arg(&bundle)
-            .stderr(Stdio::inherit())
-            .output()
-            .with_context(|| format!("could not run {CLAP_VALIDATOR}"))?;
-        let report: serde_json::Value =
-            serde_json::from_slice(&output.stdout).with_context(|| {
-                format!(
-                    "{CLAP_VALIDATOR} on {} printed no JSON report (exit status {})",
-                    bundle.display(),
-                    output.status
-                )
-            })?;
-        let results = report["results"]
-            .as_array()
-            .context("clap-validator's report has no results list")?;
+        let mut results = validator_results(&bundle, &["-x", TIMING_TEST])?;
+        let mut timing = Vec::new();
+        for _attempt in 0..3 {
+            timing = validator_results(&bundle, &["-t", TIMING_TEST])?;
+            if timing.iter().all(|r| status_and_test(r).0 != "warning") {
+                break;
+            }
+        }
+        results.extend(timing);
         let (mut passed, mut skipped, mut failed, mut warnings) = (0, 0, 0, 0);
-        for result in results {
-            let code = result["status"]["code"].as_str().unwrap_or("missing");
-            match code {
-                "success" => passed += 1,
-                "skipped" => skipped += 1,
-                other => {
-                    if other == "warning" {
+        for result in &results {
+            match status_and_test(result) {
+                ("success", _) => passed += 1,
+                ("skipped", _) => skipped += 1,
+                (code, test) => {
+                    if code == "warning" {
                         warnings += 1;
                     } else {
                         failed += 1;
                     }
-                    // {"plugin-instance": {"test": NAME, ...}} or {"plugin-library": {...}}
-                    let test = result["test"]
-                        .as_object()
-                        .and_then(|kind| kind.values().next())
-                        .and_then(|t| t["test"].as_str())
-                        .unwrap_or("?");
                     let details = result["status"]["details"].as_str().unwrap_or("");
                     problems.push(format!(
-                        "{name}: {test} {other}: {}",
+                        "{name}: {test} {code}: {}",
                         details.replace('\n', " / ")
                     ));
                 }
