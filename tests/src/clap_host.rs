@@ -1,7 +1,7 @@
 //! A minimal but real CLAP host built on `clack-host`: enough of the host side (params, state,
 //! latency, log, main-thread callbacks) for the conformance battery.
 
-use crate::{Descriptor, ParamInfo, TestHost};
+use crate::{Descriptor, ParamInfo, Planar, TestHost};
 use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
 use clack_extensions::audio_ports_activation::{PluginAudioPortsActivation, SampleSize};
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
@@ -170,6 +170,11 @@ pub struct ClapTestHost {
 }
 
 impl ClapTestHost {
+    /// The plugin `p` from its built `.clap` bundle.
+    pub fn for_plugin(p: &crate::Expected) -> Self {
+        Self::load(&crate::clap_path(p), p.clap_id)
+    }
+
     /// Loads the plugin with the given CLAP id from a `.clap` file and instantiates it.
     pub fn load(path: &Path, id: &str) -> Self {
         // SAFETY: the bundle is one of ours, built from this workspace.
@@ -475,12 +480,7 @@ impl TestHost for ClapTestHost {
         }
     }
 
-    fn process(
-        &mut self,
-        inputs: &[Vec<f32>],
-        outputs: &mut [Vec<f32>],
-        sidechain: Option<&[Vec<f32>]>,
-    ) -> bool {
+    fn process(&mut self, inputs: &Planar, outputs: &mut Planar, sc: Option<&Planar>) -> bool {
         let Some(processor) = self.processor.as_mut() else {
             return false;
         };
@@ -491,12 +491,12 @@ impl TestHost for ClapTestHost {
         }
         let mut in_copy: Vec<Vec<f32>> = inputs.to_vec();
         // An inactive sidechain port is passed with no channels, as hosts do.
-        let sidechain = sidechain.map(|s| if self.sidechain_active { s } else { &[] });
-        let mut sc_copy: Vec<Vec<f32>> = sidechain.map(|s| s.to_vec()).unwrap_or_default();
+        let sc = sc.map(|s| if self.sidechain_active { s } else { &[] });
+        let mut sc_copy: Vec<Vec<f32>> = sc.map(|s| s.to_vec()).unwrap_or_default();
         let mut in_ports = AudioPorts::with_capacity(in_copy.len() + sc_copy.len(), 2);
         let mut out_ports = AudioPorts::with_capacity(outputs.len(), 1);
         let mut ports: Vec<&mut Vec<Vec<f32>>> = vec![&mut in_copy];
-        if sidechain.is_some() {
+        if sc.is_some() {
             ports.push(&mut sc_copy);
         }
         let input_audio =

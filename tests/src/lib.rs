@@ -43,6 +43,9 @@ pub struct Expected {
     pub latency_changes: &'static [&'static [(&'static str, &'static str)]],
 }
 
+/// Planar audio: one `Vec` per channel.
+pub type Planar = [Vec<f32>];
+
 /// The four plugins of the suite.
 pub const PLUGINS: &[Expected] = &[
     Expected {
@@ -257,7 +260,9 @@ pub trait TestHost {
     /// Whether this plugin format's state loading must cope with streams that return fewer
     /// bytes than asked for (CLAP: yes, clap-validator checks it; VST3 hosts hand over the
     /// whole stream).
-    fn partial_state_reads(&self) -> bool;
+    fn partial_state_reads(&self) -> bool {
+        false
+    }
     /// Activates for a sample rate, maximum block size and main channel count.
     fn activate(&mut self, sample_rate: f64, max_block: usize, channels: usize) -> bool;
     /// Deactivates.
@@ -275,12 +280,7 @@ pub trait TestHost {
     /// The latency the plugin reports.
     fn latency(&mut self) -> u32;
     /// Processes one block out of place. `sidechain` is fed to the aux input if present.
-    fn process(
-        &mut self,
-        inputs: &[Vec<f32>],
-        outputs: &mut [Vec<f32>],
-        sidechain: Option<&[Vec<f32>]>,
-    ) -> bool;
+    fn process(&mut self, inputs: &Planar, outputs: &mut Planar, sc: Option<&Planar>) -> bool;
     /// Resets the plugin (CLAP `reset`, VST3 `setProcessing(false/true)`).
     fn reset(&mut self);
     /// Host callbacks so far that broke the format's rules (CLAP: `latency.changed()` outside

@@ -5,7 +5,7 @@
 
 #![allow(non_snake_case)]
 
-use crate::{Descriptor, ParamInfo, TestHost};
+use crate::{Descriptor, ParamInfo, Planar, TestHost};
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void};
 use std::path::Path;
@@ -377,6 +377,11 @@ pub struct Vst3TestHost {
 }
 
 impl Vst3TestHost {
+    /// The plugin `p` from its built `.vst3` bundle.
+    pub fn for_plugin(p: &crate::Expected) -> Self {
+        Self::load(&crate::vst3_path(p), p.vst3_cid)
+    }
+
     /// Loads the module, reads the class info and instantiates the plugin's audio module class.
     pub fn load(path: &Path, cid: [u8; 16]) -> Self {
         // SAFETY: the bundle is one of ours, built from this workspace.
@@ -684,10 +689,6 @@ impl TestHost for Vst3TestHost {
         unsafe { self.component.setState(ptr.as_ptr()) == kResultOk }
     }
 
-    fn partial_state_reads(&self) -> bool {
-        false
-    }
-
     fn activate(&mut self, sample_rate: f64, max_block: usize, channels: usize) -> bool {
         self.deactivate();
         self.channels = channels;
@@ -740,15 +741,10 @@ impl TestHost for Vst3TestHost {
         unsafe { self.processor.getLatencySamples() }
     }
 
-    fn process(
-        &mut self,
-        inputs: &[Vec<f32>],
-        outputs: &mut [Vec<f32>],
-        sidechain: Option<&[Vec<f32>]>,
-    ) -> bool {
+    fn process(&mut self, inputs: &Planar, outputs: &mut Planar, sc: Option<&Planar>) -> bool {
         let n = inputs.first().map_or(0, |b| b.len());
         let mut in_copy: Vec<Vec<f32>> = inputs.to_vec();
-        let mut sc_copy: Vec<Vec<f32>> = sidechain
+        let mut sc_copy: Vec<Vec<f32>> = sc
             .map(|s| s.to_vec())
             .unwrap_or_else(|| vec![vec![0.0; n]; 2]);
         let mut ins: Vec<*mut f32> = in_copy.iter_mut().map(|b| b.as_mut_ptr()).collect();

@@ -14,7 +14,7 @@
 
 use lathe_conformance::clap_host::ClapTestHost;
 use lathe_conformance::vst3_host::Vst3TestHost;
-use lathe_conformance::{Expected, PLUGINS, TestHost, clap_path, vst3_path};
+use lathe_conformance::{Expected, PLUGINS, TestHost};
 use std::path::PathBuf;
 
 fn fixture_dir() -> PathBuf {
@@ -120,13 +120,9 @@ fn check_full<H: TestHost>(format: &str, load: impl Fn(&Expected) -> H) {
 }
 
 #[test]
-fn full_state_of_0_2_loads_to_every_saved_value_clap() {
-    check_full("clap", |p| ClapTestHost::load(&clap_path(p), p.clap_id));
-}
-
-#[test]
-fn full_state_of_0_2_loads_to_every_saved_value_vst3() {
-    check_full("vst3", |p| Vst3TestHost::load(&vst3_path(p), p.vst3_cid));
+fn full_state_of_0_2_loads_to_every_saved_value() {
+    check_full("clap", ClapTestHost::for_plugin);
+    check_full("vst3", Vst3TestHost::for_plugin);
 }
 
 /// Non-default settings saved into the fixtures, as display text, logarithmic ones first.
@@ -255,11 +251,7 @@ fn check<H: TestHost>(format: &str, load: impl Fn(&Expected) -> H) {
 }
 
 #[test]
-fn old_state_loads_to_the_same_settings_clap() {
-    check("clap", |p| ClapTestHost::load(&clap_path(p), p.clap_id));
-}
-
-#[test]
-fn old_state_loads_to_the_same_settings_vst3() {
-    check("vst3", |p| Vst3TestHost::load(&vst3_path(p), p.vst3_cid));
+fn old_state_loads_to_the_same_settings() {
+    check("clap", ClapTestHost::for_plugin);
+    check("vst3", Vst3TestHost::for_plugin);
 }

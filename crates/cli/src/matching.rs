@@ -218,62 +218,31 @@ pub fn format_report(r: &MatchReport) -> String {
         .collect();
     row(&mut out, "", roles.clone());
     row(&mut out, "", names.clone());
-    let metric = |f: &dyn Fn(&TrackReport) -> String| tracks.iter().map(|t| f(t)).collect();
-    row(
-        &mut out,
-        "Integrated loudness",
-        metric(&|t| fmt_opt(t.loudness.integrated_lufs, "LUFS")),
-    );
-    row(
-        &mut out,
-        "Loudness range",
-        metric(&|t| fmt_opt(t.loudness.loudness_range_lu, "LU")),
-    );
-    row(
-        &mut out,
-        "True peak",
-        metric(&|t| fmt_opt(t.loudness.true_peak_dbtp, "dBTP")),
-    );
-    row(
-        &mut out,
-        "Sample peak",
-        metric(&|t| fmt_opt(t.loudness.sample_peak_dbfs, "dBFS")),
-    );
-    row(
-        &mut out,
-        "PLR",
-        metric(&|t| fmt_opt(t.loudness.plr_db, "dB")),
-    );
-    row(
-        &mut out,
-        "Clipped samples",
-        metric(&|t| t.clipped_samples.to_string()),
-    );
-    row(
-        &mut out,
-        "Correlation",
-        metric(&|t| format!("{:+.2}", t.correlation)),
-    );
-    row(
-        &mut out,
-        "Width",
-        metric(&|t| format!("{:.0} %", t.width_pct)),
-    );
-    row(
-        &mut out,
-        "Tilt",
-        metric(&|t| format!("{:+.2} dB/oct", t.tilt_db_per_octave)),
-    );
-    row(
-        &mut out,
-        "Duration",
-        metric(&|t| format!("{:.1} s", t.duration_s)),
-    );
-    row(
-        &mut out,
-        "Sample rate",
-        metric(&|t| format!("{:.1} kHz", t.sample_rate_hz / 1000.0)),
-    );
+    type Metric = (&'static str, fn(&TrackReport) -> String);
+    let metrics: [Metric; 11] = [
+        ("Integrated loudness", |t| {
+            fmt_opt(t.loudness.integrated_lufs, "LUFS")
+        }),
+        ("Loudness range", |t| {
+            fmt_opt(t.loudness.loudness_range_lu, "LU")
+        }),
+        ("True peak", |t| fmt_opt(t.loudness.true_peak_dbtp, "dBTP")),
+        ("Sample peak", |t| {
+            fmt_opt(t.loudness.sample_peak_dbfs, "dBFS")
+        }),
+        ("PLR", |t| fmt_opt(t.loudness.plr_db, "dB")),
+        ("Clipped samples", |t| t.clipped_samples.to_string()),
+        ("Correlation", |t| format!("{:+.2}", t.correlation)),
+        ("Width", |t| format!("{:.0} %", t.width_pct)),
+        ("Tilt", |t| format!("{:+.2} dB/oct", t.tilt_db_per_octave)),
+        ("Duration", |t| format!("{:.1} s", t.duration_s)),
+        ("Sample rate", |t| {
+            format!("{:.1} kHz", t.sample_rate_hz / 1000.0)
+        }),
+    ];
+    for (label, metric) in metrics {
+        row(&mut out, label, tracks.iter().map(|t| metric(t)).collect());
+    }
 
     // The octave bands: level (re the integrated loudness), crest factor and width of each
     // recording, and the match EQ's correction at the band's centre.
@@ -318,13 +287,16 @@ pub fn format_report(r: &MatchReport) -> String {
             &mut out,
             &format!("  {label}"),
             with_eq(
-                metric(&|t| {
-                    let b = &t.bands[i];
-                    format!(
-                        "{:>+8.1}{:>7.1}{:>7.0}",
-                        b.level_db, b.crest_db, b.width_pct
-                    )
-                }),
+                tracks
+                    .iter()
+                    .map(|t| {
+                        let b = &t.bands[i];
+                        format!(
+                            "{:>+8.1}{:>7.1}{:>7.0}",
+                            b.level_db, b.crest_db, b.width_pct
+                        )
+                    })
+                    .collect(),
                 format!("{eq:+.1}"),
             ),
         );

@@ -34,42 +34,41 @@ pub trait Renderable {
     fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings>;
 }
 
-/// Lathe Limiter.
-pub struct Limiter;
+/// A unit type for a plugin whose parameters describe its chain with `settings()`.
+macro_rules! renderable {
+    ($(#[$doc:meta])* $name:ident: $identity:ident, $core:ty, $params:ty, sidechain: $sidechain:expr) => {
+        $(#[$doc])*
+        pub struct $name;
 
-impl Renderable for Limiter {
-    const IDENTITY: &'static Identity = &lathe_identity::LIMITER;
-    type Core = lathe_dsp::chains::limiter::LimiterCore;
-    type Params = lathe_params::limiter::LimiterParams;
-    fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
-        params.settings()
-    }
+        impl Renderable for $name {
+            const IDENTITY: &'static Identity = &lathe_identity::$identity;
+            const SIDECHAIN: bool = $sidechain;
+            type Core = $core;
+            type Params = $params;
+            fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
+                params.settings()
+            }
+        }
+    };
 }
 
-/// Lathe Channel Strip.
-pub struct ChannelStrip;
+use lathe_dsp::chains::{bus_compressor, channel_strip, limiter};
+use lathe_params::{bus_compressor as bus_params, channel_strip as strip_params};
 
-impl Renderable for ChannelStrip {
-    const IDENTITY: &'static Identity = &lathe_identity::CHANNEL_STRIP;
-    type Core = lathe_dsp::chains::channel_strip::ChannelStripCore;
-    type Params = lathe_params::channel_strip::ChannelStripParams;
-    fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
-        params.settings()
-    }
-}
-
-/// Lathe Bus Compressor.
-pub struct BusCompressor;
-
-impl Renderable for BusCompressor {
-    const IDENTITY: &'static Identity = &lathe_identity::BUS_COMPRESSOR;
-    const SIDECHAIN: bool = true;
-    type Core = lathe_dsp::chains::bus_compressor::BusCompressorCore;
-    type Params = lathe_params::bus_compressor::BusCompressorParams;
-    fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
-        params.settings()
-    }
-}
+renderable!(
+    /// Lathe Limiter.
+    Limiter: LIMITER, limiter::LimiterCore, lathe_params::limiter::LimiterParams, sidechain: false
+);
+renderable!(
+    /// Lathe Channel Strip.
+    ChannelStrip: CHANNEL_STRIP, channel_strip::ChannelStripCore,
+    strip_params::ChannelStripParams, sidechain: false
+);
+renderable!(
+    /// Lathe Bus Compressor.
+    BusCompressor: BUS_COMPRESSOR, bus_compressor::BusCompressorCore,
+    bus_params::BusCompressorParams, sidechain: true
+);
 
 /// The plugins `lathe render` knows, named on the command line by their identity's short name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

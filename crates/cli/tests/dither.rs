@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{amplitude_at, lathe, num, read_wav, sine, temp_dir, texts, write_wav};
+use common::{amplitude_at, lathe, num, read_wav, render_cli, scratch_with, sine, texts};
 use lathe_dsp::color::dither::Dither;
 use std::path::Path;
 
@@ -15,12 +15,7 @@ const Q16: f64 = 1.0 / 32_768.0;
 /// Renders `input` through the channel strip at its defaults (bit-transparent) into `output`
 /// with extra arguments; returns stdout and stderr, asserting success.
 fn strip(input: &Path, output: &Path, extra: &[&str]) -> (String, String) {
-    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> =
-        vec![&"render", &"channel-strip", &input, &"-o", &output];
-    for e in extra {
-        args.push(e);
-    }
-    let out = lathe(&args);
+    let out = render_cli("channel-strip", input, output, extra);
     let (stdout, stderr) = texts(&out);
     assert!(out.status.success(), "{stderr}");
     (stdout, stderr)
@@ -38,6 +33,16 @@ fn band_power_db(x: &[f32], centre_hz: f64) -> f64 {
     10.0 * mean.log10()
 }
 
+/// Asserts that the error's power around `f_hz` is `expected_db` within 2 dB.
+fn assert_band_power(what: &str, e: &[f32], f_hz: f64, expected_db: f64) {
+    let got = band_power_db(e, f_hz);
+    eprintln!("{what} {f_hz} Hz: {got:.1} dB, expected {expected_db:.1}");
+    assert!(
+        (got - expected_db).abs() < 2.0,
+        "{what} {f_hz} Hz: {got:.1} dB, expected {expected_db:.1}"
+    );
+}
+
 /// The requantisation error of channel 0: file minus input.
 fn error(output: &Path, input: &[Vec<f32>]) -> Vec<f32> {
     let (spec, y) = read_wav(output);
@@ -47,11 +52,9 @@ fn error(output: &Path, input: &[Vec<f32>]) -> Vec<f32> {
 
 #[test]
 fn sixteen_bit_output_is_tpdf_dithered_by_default() {
-    let dir = temp_dir("dither-tpdf");
-    let input = dir.join("tone.wav");
     // A -60 dBFS 1 kHz tone: 32.8 LSB at 16 bits, the case where rounding distorts.
     let x = sine(1000.0, 0.001, 2.0, SR, 2);
-    write_wav(&input, &x, SR);
+    let (dir, input, _) = scratch_with("dither-tpdf", &x, SR);
     let n = x[0].len() as f64;
 
     // Plain rounding (what every integer render did before): the error is harmonic.
@@ -79,12 +82,7 @@ fn sixteen_bit_output_is_tpdf_dithered_by_default() {
     assert!((rms / (Q16 / 2.0) - 1.0).abs() < 0.05, "error rms {rms:e}");
     let floor_db = 10.0 * (Q16 * Q16 / n).log10();
     for f in [300.0, 3000.0, 15_000.0] {
-        let got = band_power_db(&e, f);
-        eprintln!("TPDF {f} Hz: {got:.1} dB, flat floor {floor_db:.1}");
-        assert!(
-            (got - floor_db).abs() < 2.0,
-            "{f} Hz: {got:.1} dB, flat floor {floor_db:.1}"
-        );
+        assert_band_power("TPDF (flat floor)", &e, f, floor_db);
     }
 
     // The same input gives the same bytes (the dither's sequence is seeded the same way).
@@ -99,10 +97,8 @@ fn sixteen_bit_output_is_tpdf_dithered_by_default() {
 
 #[test]
 fn shaped_dither_follows_the_noise_transfer_function() {
-    let dir = temp_dir("dither-shaped");
-    let input = dir.join("tone.wav");
     let x = sine(1000.0, 0.001, 2.0, SR, 1);
-    write_wav(&input, &x, SR);
+    let (dir, input, _) = scratch_with("dither-shaped", &x, SR);
     let shaped = dir.join("shaped.wav");
     let (stdout, _) = strip(&input, &shaped, &["--bits", "16", "--dither", "shaped"]);
     assert!(stdout.contains("noise-shaped TPDF dither"), "{stdout}");
@@ -110,23 +106,16 @@ fn shaped_dither_follows_the_noise_transfer_function() {
     let floor_db = 10.0 * (Q16 * Q16 / x[0].len() as f64).log10();
     for f in [3000.0, 15_000.0] {
         let expected = floor_db + Dither::noise_transfer_db(true, f, SR as f64);
-        let got = band_power_db(&e, f);
-        eprintln!("shaped {f} Hz: {got:.1} dB, expected {expected:.1}");
-        assert!(
-            (got - expected).abs() < 2.0,
-            "{f} Hz: {got:.1} dB, expected {expected:.1}"
-        );
+        assert_band_power("shaped", &e, f, expected);
     }
     std::fs::remove_dir_all(dir).ok();
 }
 
 #[test]
 fn clipping_is_counted_and_the_printed_peak_is_the_files() {
-    let dir = temp_dir("clipping");
-    let input = dir.join("hot.wav");
     // A float file peaking at +2.9 dBFS: a 16-bit file cannot hold it.
     let x = sine(997.0, 1.4, 1.0, SR, 2);
-    write_wav(&input, &x, SR);
+    let (dir, input, output) = scratch_with("clipping", &x, SR);
     let over = x
         .iter()
         .flatten()
@@ -134,7 +123,6 @@ fn clipping_is_counted_and_the_printed_peak_is_the_files() {
             (v as f64 * 32_768.0).round() > 32_767.0 || (v as f64 * 32_768.0).round() < -32_768.0
         })
         .count();
-    let output = dir.join("out.wav");
     let (stdout, stderr) = strip(&input, &output, &["--bits", "16"]);
     assert!(
         stderr.contains(&format!(
@@ -164,36 +152,20 @@ fn clipping_is_counted_and_the_printed_peak_is_the_files() {
 
 #[test]
 fn dither_values_are_checked() {
-    let dir = temp_dir("dither-args");
-    let input = dir.join("in.wav");
-    write_wav(&input, &sine(440.0, 0.1, 0.1, SR, 2), SR);
-    let output = dir.join("out.wav");
-    let out = lathe(&[
-        &"render",
-        &"limiter",
-        &input,
-        &"-o",
-        &output,
-        &"--dither",
-        &"tpdf",
-    ]);
+    let (dir, input, output) = scratch_with("dither-args", &sine(440.0, 0.1, 0.1, SR, 2), SR);
+    let out = render_cli("limiter", &input, &output, &["--dither", "tpdf"]);
     let (_, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("--dither tpdf needs --bits 16 or 24"),
         "{stderr}"
     );
-    let out = lathe(&[
-        &"render",
-        &"limiter",
+    let out = render_cli(
+        "limiter",
         &input,
-        &"-o",
         &output,
-        &"--bits",
-        &"16",
-        &"--dither",
-        &"maybe",
-    ]);
+        &["--bits", "16", "--dither", "maybe"],
+    );
     let (_, stderr) = texts(&out);
     assert!(!out.status.success());
     assert!(
@@ -208,25 +180,19 @@ fn dither_values_are_checked() {
 fn the_limiters_own_dither_is_not_doubled() {
     // With the limiter dithering to 16 bit itself, a 16-bit file holds its samples exactly:
     // the float render and the 16-bit render are the same numbers.
-    let dir = temp_dir("dither-limiter");
-    let input = dir.join("in.wav");
-    write_wav(&input, &sine(440.0, 0.5, 0.5, SR, 2), SR);
+    let (dir, input, _) = scratch_with("dither-limiter", &sine(440.0, 0.5, 0.5, SR, 2), SR);
     let float = dir.join("float.wav");
     let int = dir.join("int.wav");
     for (out, bits) in [(&float, "32"), (&int, "16")] {
-        let run = lathe(&[
-            &"render",
-            &"limiter",
-            &input,
-            &"-o",
-            out,
-            &"--set",
-            &"dither=16 bit",
-            &"--set",
-            &"input_gain=6",
-            &"--bits",
-            &bits,
-        ]);
+        let extra = [
+            "--set",
+            "dither=16 bit",
+            "--set",
+            "input_gain=6",
+            "--bits",
+            bits,
+        ];
+        let run = render_cli("limiter", &input, out, &extra);
         let (stdout, stderr) = texts(&run);
         assert!(run.status.success(), "{stderr}");
         if bits == "16" {

@@ -104,62 +104,65 @@ fn apply(targets: &[Target]) {
     preset::apply_without_host(targets);
 }
 
+/// Records `plugin`'s defaults and each of its `presets` (`targets`: what a preset sets on fresh
+/// parameters), rendered with the settings the parameters describe.
+fn record_presets<P: Default, C: Core, Preset>(
+    out: &mut BTreeMap<String, String>,
+    plugin: &str,
+    settings: impl Fn(&P) -> ChainSettings<C::Settings>,
+    presets: &[Preset],
+    name: impl Fn(&Preset) -> &str,
+    targets: impl for<'a> Fn(&Preset, &'a P) -> Vec<Target<'a>>,
+) {
+    out.insert(
+        format!("{plugin}/defaults"),
+        render::<C>(&settings(&P::default()), |_| {}),
+    );
+    for preset in presets {
+        let p = P::default();
+        apply(&targets(preset, &p));
+        out.insert(
+            format!("{plugin}/{}", name(preset)),
+            render::<C>(&settings(&p), |_| {}),
+        );
+    }
+}
+
 fn all_hashes() -> BTreeMap<String, String> {
+    use lathe_dsp::chains::{
+        bus_compressor::BusCompressorCore, channel_strip::ChannelStripCore, limiter::LimiterCore,
+    };
+    use lathe_params::{bus_compressor as bus, channel_strip as strip, limiter};
     let mut out = BTreeMap::new();
-    {
-        use lathe_dsp::chains::limiter::LimiterCore;
-        use lathe_params::limiter::{LimiterParams, PRESETS};
-        let p = LimiterParams::default();
-        out.insert(
-            "limiter/defaults".into(),
-            render::<LimiterCore>(&p.settings(), |_| {}),
-        );
-        for preset in PRESETS {
-            let p = LimiterParams::default();
-            let mut targets = preset.all_targets(&p);
-            // Drive so the limiter works.
+    record_presets::<limiter::LimiterParams, LimiterCore, _>(
+        &mut out,
+        "limiter",
+        |p| p.settings(),
+        limiter::PRESETS,
+        |preset| preset.name,
+        // With 6 dB of drive, so the limiter works.
+        |preset, p| {
+            let mut targets = preset.all_targets(p);
             targets.push(target(&p.io.input_gain, 6.0));
-            apply(&targets);
-            out.insert(
-                format!("limiter/{}", preset.name),
-                render::<LimiterCore>(&p.settings(), |_| {}),
-            );
-        }
-    }
-    {
-        use lathe_dsp::chains::channel_strip::ChannelStripCore;
-        use lathe_params::channel_strip::{ChannelStripParams, PRESETS, targets};
-        let p = ChannelStripParams::default();
-        out.insert(
-            "channel-strip/defaults".into(),
-            render::<ChannelStripCore>(&p.settings(), |_| {}),
-        );
-        for preset in PRESETS {
-            let p = ChannelStripParams::default();
-            apply(&targets(&p, &(preset.settings)()));
-            out.insert(
-                format!("channel-strip/{}", preset.name),
-                render::<ChannelStripCore>(&p.settings(), |_| {}),
-            );
-        }
-    }
-    {
-        use lathe_dsp::chains::bus_compressor::BusCompressorCore;
-        use lathe_params::bus_compressor::{BusCompressorParams, PRESETS};
-        let p = BusCompressorParams::default();
-        out.insert(
-            "bus-compressor/defaults".into(),
-            render::<BusCompressorCore>(&p.settings(), |_| {}),
-        );
-        for preset in PRESETS {
-            let p = BusCompressorParams::default();
-            apply(&preset.targets(&p));
-            out.insert(
-                format!("bus-compressor/{}", preset.name),
-                render::<BusCompressorCore>(&p.settings(), |_| {}),
-            );
-        }
-    }
+            targets
+        },
+    );
+    record_presets::<strip::ChannelStripParams, ChannelStripCore, _>(
+        &mut out,
+        "channel-strip",
+        |p| p.settings(),
+        strip::PRESETS,
+        |preset| preset.name,
+        |preset, p| strip::targets(p, &(preset.settings)()),
+    );
+    record_presets::<bus::BusCompressorParams, BusCompressorCore, _>(
+        &mut out,
+        "bus-compressor",
+        |p| p.settings(),
+        bus::PRESETS,
+        |preset| preset.name,
+        |preset, p| preset.targets(p),
+    );
     {
         use lathe_params::reference::ReferenceParams;
         let p = ReferenceParams::default();

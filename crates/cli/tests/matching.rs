@@ -48,6 +48,11 @@ fn read_wav(path: &Path) -> (u32, Vec<Vec<f32>>) {
     )
 }
 
+/// Writes [`noise`] at 48 kHz as a float WAV file.
+fn write_noise(path: &Path, seconds: f64, seed: u64, rms: f64, shape: fn(f64) -> f64) {
+    write_wav(path, &noise(seconds, 48_000, seed, rms, shape), 48_000, 32);
+}
+
 /// Stereo noise of a given shape (relative to pink), independent channels.
 fn noise(seconds: f64, sr: u32, seed: u64, rms: f64, shape: fn(f64) -> f64) -> Vec<Vec<f32>> {
     let n = (seconds * sr as f64) as usize & !1;
@@ -186,12 +191,7 @@ fn zero_amount_renders_the_mix_unchanged_and_aligned() {
     let (mix, reference, out) = (dir.join("mix.wav"), dir.join("ref.wav"), dir.join("o.wav"));
     let audio = noise(3.0, 48_000, 5, 0.1, mix_shape);
     write_wav(&mix, &audio, 48_000, 32);
-    write_wav(
-        &reference,
-        &noise(3.0, 48_000, 6, 0.1, reference_shape),
-        48_000,
-        32,
-    );
+    write_noise(&reference, 3.0, 6, 0.1, reference_shape);
     for phase in ["linear", "minimum"] {
         let o = lathe(&[
             mix.to_str().unwrap(),
@@ -218,22 +218,12 @@ fn zero_amount_renders_the_mix_unchanged_and_aligned() {
 fn several_references_are_averaged_and_the_table_shows_each() {
     let dir = temp_dir("multi");
     let mix = dir.join("mix.wav");
-    write_wav(&mix, &noise(5.0, 48_000, 7, 0.1, |_| 0.0), 48_000, 32);
+    write_noise(&mix, 5.0, 7, 0.1, |_| 0.0);
     let up = dir.join("bright.wav");
     // A long name (shortened in the middle) must not push its column out of line.
     let down = dir.join("dark-reference-from-the-label-master-folder-final-v2.wav");
-    write_wav(
-        &up,
-        &noise(5.0, 48_000, 8, 0.1, |f| 2.0 * (f / 1000.0).log2()),
-        48_000,
-        32,
-    );
-    write_wav(
-        &down,
-        &noise(5.0, 48_000, 9, 0.1, |f| -2.0 * (f / 1000.0).log2()),
-        48_000,
-        32,
-    );
+    write_noise(&up, 5.0, 8, 0.1, |f| 2.0 * (f / 1000.0).log2());
+    write_noise(&down, 5.0, 9, 0.1, |f| -2.0 * (f / 1000.0).log2());
     let o = lathe(&[
         mix.to_str().unwrap(),
         up.to_str().unwrap(),
@@ -326,12 +316,7 @@ fn several_references_are_averaged_and_the_table_shows_each() {
 fn practical_checks_flag_clipping_headroom_and_phase() {
     let dir = temp_dir("checks");
     let reference = dir.join("ref.wav");
-    write_wav(
-        &reference,
-        &noise(3.0, 48_000, 10, 0.1, |_| 0.0),
-        48_000,
-        32,
-    );
+    write_noise(&reference, 3.0, 10, 0.1, |_| 0.0);
     let check = |name: &str, audio: &[Vec<f32>]| -> serde_json::Value {
         let p = dir.join(name);
         write_wav(&p, audio, 48_000, 32);
@@ -413,7 +398,7 @@ fn practical_checks_flag_clipping_headroom_and_phase() {
 fn bad_files_and_options_get_clear_errors_and_write_nothing() {
     let dir = temp_dir("bad");
     let mix = dir.join("mix.wav");
-    write_wav(&mix, &noise(2.0, 48_000, 12, 0.1, |_| 0.0), 48_000, 32);
+    write_noise(&mix, 2.0, 12, 0.1, |_| 0.0);
     let corrupt = dir.join("corrupt.wav");
     std::fs::write(&corrupt, b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk").unwrap();
     let text = dir.join("notes.mp3");
@@ -627,20 +612,10 @@ fn the_plot_labels_every_octave_and_keeps_curves_and_legends_apart() {
     // A mix falling 6 dB per octave from the low end (its curve runs through the lower right,
     // where the legend used to sit) against two references.
     let mix = dir.join("falling-mix.wav");
-    write_wav(
-        &mix,
-        &noise(4.0, 48_000, 21, 0.1, |f| -3.0 * (f / 100.0).log2()),
-        48_000,
-        32,
-    );
+    write_noise(&mix, 4.0, 21, 0.1, |f| -3.0 * (f / 100.0).log2());
     let refs = [dir.join("ref-a.wav"), dir.join("ref-b.wav")];
     for (i, r) in refs.iter().enumerate() {
-        write_wav(
-            r,
-            &noise(4.0, 48_000, 22 + i as u64, 0.1, reference_shape),
-            48_000,
-            32,
-        );
+        write_noise(r, 4.0, 22 + i as u64, 0.1, reference_shape);
     }
     let phase = lathe_dsp::analysis::match_eq::MatchPhase::Linear;
     let d = design(100.0, 3.0, 12.0, 30.0, 18_000.0, phase).unwrap();
@@ -708,12 +683,7 @@ fn a_failed_render_leaves_no_plot_behind() {
         .collect();
     write_wav(&mix, &wide, 48_000, 32);
     let reference = dir.join("ref.wav");
-    write_wav(
-        &reference,
-        &noise(2.0, 48_000, 7, 0.1, reference_shape),
-        48_000,
-        32,
-    );
+    write_noise(&reference, 2.0, 7, 0.1, reference_shape);
     let (png, out) = (dir.join("plot.png"), dir.join("matched.wav"));
     let run = || {
         lathe(&[

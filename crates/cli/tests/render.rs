@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{read_wav, scratch, temp_dir, write_wav};
+use common::{read_wav, render_cli, scratch, scratch_with, temp_dir, write_wav};
 use lathe_cli::render::{self, OutputBits, OutputFormat};
 use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
 use lathe_dsp::chains::{ChainSettings, Core};
@@ -172,9 +172,7 @@ fn output_lines_up_with_the_input() {
 
 #[test]
 fn integer_output_formats() {
-    let dir = temp_dir("bits");
-    let input = dir.join("in.wav");
-    write_wav(&input, &programme(0.5, 48_000, 2), 48_000);
+    let (dir, input, _) = scratch_with("bits", &programme(0.5, 48_000, 2), 48_000);
     for (bits, expected) in [(16u16, 16u16), (24, 24)] {
         let output = dir.join(format!("out{bits}.wav"));
         render::render::<render::Limiter>(
@@ -236,23 +234,16 @@ fn bad_input_loses_nothing() {
 
 #[test]
 fn binary_renders_and_reports() {
-    let (dir, input, output) = scratch("binary");
-    write_wav(&input, &programme(0.5, 48_000, 2), 48_000);
-    let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
-        .args(["render", "limiter"])
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .args([
-            "--set",
-            "input_gain=6",
-            "--set",
-            "ceiling=-1",
-            "--bits",
-            "24",
-        ])
-        .output()
-        .unwrap();
+    let (dir, input, output) = scratch_with("binary", &programme(0.5, 48_000, 2), 48_000);
+    let extra = [
+        "--set",
+        "input_gain=6",
+        "--set",
+        "ceiling=-1",
+        "--bits",
+        "24",
+    ];
+    let out = render_cli("limiter", &input, &output, &extra);
     assert!(
         out.status.success(),
         "{}",
@@ -433,11 +424,8 @@ fn channel_strip_presets_survive_the_parameters() {
 #[test]
 fn bus_compressor_renders_keyed_by_a_sidechain_file() {
     use lathe_dsp::chains::bus_compressor::BusCompressorCore;
-    let dir = temp_dir("keyed");
-    let input = dir.join("in.wav");
-    let key_same = dir.join("key48.wav");
-    let key_other = dir.join("key44.wav");
-    let output = dir.join("out.wav");
+    let (dir, input, output) = scratch("keyed");
+    let (key_same, key_other) = (dir.join("key48.wav"), dir.join("key44.wav"));
     // A steady tone under the threshold; the key is loud for its first second only.
     let n = 5 * 48_000;
     let tone: Vec<f32> = (0..n)
@@ -503,16 +491,9 @@ fn bus_compressor_renders_keyed_by_a_sidechain_file() {
     assert!(peak(&y2[0][24_000..48_000]) < 0.5 * 0.05);
     assert!(y2[0][after..] == tone[after..]);
     // Through the binary: --sidechain selects the external key; other plugins refuse it.
-    let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
-        .args(["render", "bus-compressor"])
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .arg("--sidechain")
-        .arg(&key_other)
-        .args(["--set", "threshold=-30"])
-        .output()
-        .unwrap();
+    let key = key_other.to_str().unwrap();
+    let extra = ["--sidechain", key, "--set", "threshold=-30"];
+    let out = render_cli("bus-compressor", &input, &output, &extra);
     assert!(
         out.status.success(),
         "{}",
@@ -523,15 +504,7 @@ fn bus_compressor_renders_keyed_by_a_sidechain_file() {
         peak(&y3[0][24_000..48_000]) < 0.6 * 0.05,
         "keyed through the binary"
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
-        .args(["render", "limiter"])
-        .arg(&input)
-        .arg("-o")
-        .arg(dir.join("x.wav"))
-        .arg("--sidechain")
-        .arg(&key_other)
-        .output()
-        .unwrap();
+    let out = render_cli("limiter", &input, &dir.join("x.wav"), &["--sidechain", key]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("bus-compressor only"));
     // An unreadable key is a clear error and writes nothing.
@@ -618,22 +591,14 @@ fn set_values_are_read_or_refused_never_clamped() {
     assert_eq!(params.stereo.width.value(), 200.0);
 
     // Through the binary: exit status 1, a sentence, nothing written.
-    let (dir, input, output) = scratch("refused-values");
-    write_wav(&input, &programme(0.2, 48_000, 2), 48_000);
+    let (dir, input, output) = scratch_with("refused-values", &programme(0.2, 48_000, 2), 48_000);
     std::fs::write(&output, b"precious").unwrap();
     for (plugin, set, says) in [
         ("limiter", "ceiling=5", "out of range"),
         ("limiter", "soft_clip=maybe", "on or off"),
         ("limiter", "oversampling=3x", "1x, 2x, 4x, 8x, 16x"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
-            .args(["render", plugin])
-            .arg(&input)
-            .arg("-o")
-            .arg(&output)
-            .args(["--set", set])
-            .output()
-            .unwrap();
+        let out = render_cli(plugin, &input, &output, &["--set", set]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{set}: {stderr}");
         assert!(stderr.contains(says), "{set}: {stderr}");
@@ -651,9 +616,7 @@ fn set_values_are_read_or_refused_never_clamped() {
 fn outputs_that_are_not_plain_wav_files_are_refused() {
     use std::os::unix::fs::FileTypeExt;
 
-    let dir = temp_dir("outputs");
-    let input = dir.join("in.wav");
-    write_wav(&input, &programme(0.2, 48_000, 2), 48_000);
+    let (dir, input, _) = scratch_with("outputs", &programme(0.2, 48_000, 2), 48_000);
     let render_to = |output: &Path| {
         render::render::<render::Limiter>(&input, output, &[], OutputFormat::FLOAT32, |_| {})
             .map(|_| ())
@@ -739,9 +702,7 @@ fn help_marks_input_and_output_as_required() {
 /// output as it was.
 #[test]
 fn an_interrupted_render_leaves_nothing_behind() {
-    let dir = temp_dir("interrupted");
-    let input = dir.join("long.wav");
-    let output = dir.join("out.wav");
+    let (dir, input, output) = scratch("interrupted");
     let partial = dir.join(".out.wav.partial");
     // Two minutes of programme at 16x oversampling: long enough to be caught in the act.
     let spec = hound::WavSpec {

@@ -8,7 +8,7 @@ use lathe_dsp::IoSettings;
 use lathe_dsp::LoudnessMeter;
 use lathe_dsp::analysis::loudness::truepeak::TruePeak;
 use lathe_dsp::chains::ChainSettings;
-use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
+use lathe_dsp::chains::limiter::{LimiterCore, LimiterSettings, Oversampling};
 use lathe_dsp::math::FlushDenormals;
 use std::hint::black_box;
 
@@ -38,16 +38,17 @@ fn bench(c: &mut Criterion) {
                 ..LimiterSettings::default()
             },
         };
-        support::bench_chain::<lathe_dsp::chains::limiter::LimiterCore>(
-            &mut group, name, &settings, &signal, SR,
-        );
+        support::bench_chain_with::<LimiterCore>(&mut group, name, &settings, &signal, SR, |_| {});
         if name == "4x" {
-            support::bench_chain::<lathe_dsp::chains::limiter::LimiterCore>(
+            let denormal = support::subnormal(&signal);
+            let name = "4x_denormal_input";
+            support::bench_chain_with::<LimiterCore>(
                 &mut group,
-                "4x_denormal_input",
+                name,
                 &settings,
-                &support::subnormal(&signal),
+                &denormal,
                 SR,
+                |_| {},
             );
         }
     }

@@ -15,6 +15,21 @@
 
 #![warn(missing_docs)]
 
+/// Implements `Debug` for a type whose state is too large or opaque to print whole: its name
+/// and the named summary values, e.g. `debug_summary!(Spectrum, |s| "size": s.size)`.
+macro_rules! debug_summary {
+    ($ty:ident, |$s:ident| $($name:literal: $value:expr),+ $(,)?) => {
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let $s = self;
+                f.debug_struct(stringify!($ty))
+                    $(.field($name, &$value))+
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
 pub mod analysis;
 pub mod chains;
 pub mod color;

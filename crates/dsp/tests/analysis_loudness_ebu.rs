@@ -126,122 +126,102 @@ fn case_6_lfe_is_excluded() {
     assert!(with_lfe.sample_peak_dbfs() > -0.01);
 }
 
-#[test]
-fn case_9_short_term_constant_after_3_s() {
-    let mut parts = Vec::new();
-    for _ in 0..5 {
-        parts.push(tone(-20.0, 1.34));
-        parts.push(tone(-30.0, 1.66));
+/// The meter's two sliding windows (Tech 3341 cases 9-11 test short-term, 12-14 momentary).
+#[derive(Debug, Clone, Copy)]
+enum Window {
+    /// 400 ms.
+    Momentary,
+    /// 3 s.
+    ShortTerm,
+}
+
+impl Window {
+    fn now(self, m: &LoudnessMeter) -> f64 {
+        match self {
+            Self::Momentary => m.momentary_lufs(),
+            Self::ShortTerm => m.short_term_lufs(),
+        }
     }
-    let x = concat(&parts);
+
+    fn max(self, m: &LoudnessMeter) -> f64 {
+        match self {
+            Self::Momentary => m.max_momentary_lufs(),
+            Self::ShortTerm => m.max_short_term_lufs(),
+        }
+    }
+}
+
+/// Cases 9 and 12: alternating -20/-30 dBFS tones (`periods` of `high_s` and `low_s`) read
+/// -23 LUFS in `window` at every block once `settled_s` have passed.
+fn check_constant(
+    window: Window,
+    periods: usize,
+    (high_s, low_s): (f64, f64),
+    settled_s: f64,
+    block: usize,
+) {
+    let parts: Vec<Vec<f32>> = (0..periods)
+        .flat_map(|_| [tone(-20.0, high_s), tone(-30.0, low_s)])
+        .collect();
     let mut m = stereo_meter();
     let mut t = 0usize;
-    feed(&mut m, &x, 480, |m| {
-        t += 480;
-        if t as f64 >= 3.0 * SR {
-            assert_near(
-                m.short_term_lufs(),
-                -23.0,
-                0.1,
-                &format!("S at {:.2} s", t as f64 / SR),
-            );
+    feed(&mut m, &concat(&parts), block, |m| {
+        t += block;
+        if t as f64 >= settled_s * SR {
+            let what = format!("{window:?} at {:.3} s", t as f64 / SR);
+            assert_near(window.now(m), -23.0, 0.1, &what);
         }
     });
 }
 
-#[test]
-fn case_10_max_short_term() {
+/// Cases 10 and 13: a -23 dBFS tone of `tone_s`, after 20 different lengths of silence
+/// (`step_s` apart), reads -23 LUFS as the window's maximum.
+fn check_max(window: Window, step_s: f64, tone_s: f64, block: usize) {
     for i in 0..20 {
-        let x = concat(&[silence(i as f64 * 0.15), tone(-23.0, 3.0), silence(1.0)]);
+        let x = concat(&[
+            silence(i as f64 * step_s),
+            tone(-23.0, tone_s),
+            silence(1.0),
+        ]);
         let mut m = stereo_meter();
-        feed(&mut m, &x, 1024, |_| {});
-        assert_near(
-            m.max_short_term_lufs(),
-            -23.0,
-            0.1,
-            &format!("case 10-{}", i + 1),
-        );
+        feed(&mut m, &x, block, |_| {});
+        assert_near(window.max(&m), -23.0, 0.1, &format!("{window:?} {}", i + 1));
     }
 }
 
-#[test]
-fn case_11_max_short_term_per_segment() {
+/// Cases 11 and 14: 20 segments of one meter, each a tone 1 dB louder than the last and placed
+/// `step_s` later in its `segment_s`, read their level as the maximum since the maxima reset.
+fn check_max_per_segment(window: Window, step_s: f64, tone_s: f64, segment_s: f64, block: usize) {
     let mut m = stereo_meter();
     for i in 0..20 {
         let level = -38.0 + i as f64;
+        let lead = i as f64 * step_s;
         let x = concat(&[
-            silence(i as f64 * 0.15),
-            tone(level, 3.0),
-            silence(3.0 - 0.15 * i as f64),
+            silence(lead),
+            tone(level, tone_s),
+            silence(segment_s - lead),
         ]);
         m.reset_maxima();
-        feed(&mut m, &x, 777, |_| {});
+        feed(&mut m, &x, block, |_| {});
         assert_near(
-            m.max_short_term_lufs(),
+            window.max(&m),
             level,
             0.1,
-            &format!("case 11 segment {i}"),
+            &format!("{window:?} segment {i}"),
         );
     }
 }
 
+/// Cases 9-11 (short-term) and 12-14 (momentary): constant after settling, the maximum, and
+/// the maximum per segment after a reset of the maxima.
 #[test]
-fn case_12_momentary_constant_after_1_s() {
-    let mut parts = Vec::new();
-    for _ in 0..25 {
-        parts.push(tone(-20.0, 0.18));
-        parts.push(tone(-30.0, 0.22));
-    }
-    let x = concat(&parts);
-    let mut m = stereo_meter();
-    let mut t = 0usize;
-    feed(&mut m, &x, 48, |m| {
-        t += 48;
-        if t as f64 >= SR {
-            assert_near(
-                m.momentary_lufs(),
-                -23.0,
-                0.1,
-                &format!("M at {:.3} s", t as f64 / SR),
-            );
-        }
-    });
-}
-
-#[test]
-fn case_13_max_momentary() {
-    for i in 0..20 {
-        let x = concat(&[silence(i as f64 * 0.02), tone(-23.0, 0.4), silence(1.0)]);
-        let mut m = stereo_meter();
-        feed(&mut m, &x, 4096, |_| {});
-        assert_near(
-            m.max_momentary_lufs(),
-            -23.0,
-            0.1,
-            &format!("case 13-{}", i + 1),
-        );
-    }
-}
-
-#[test]
-fn case_14_max_momentary_per_segment() {
-    let mut m = stereo_meter();
-    for i in 0..20 {
-        let level = -38.0 + i as f64;
-        let x = concat(&[
-            silence(i as f64 * 0.02),
-            tone(level, 0.4),
-            silence(0.4 - 0.02 * i as f64),
-        ]);
-        m.reset_maxima();
-        feed(&mut m, &x, 4096, |_| {});
-        assert_near(
-            m.max_momentary_lufs(),
-            level,
-            0.1,
-            &format!("case 14 segment {i}"),
-        );
-    }
+fn cases_9_to_14_sliding_windows() {
+    check_constant(Window::ShortTerm, 5, (1.34, 1.66), 3.0, 480);
+    check_constant(Window::Momentary, 25, (0.18, 0.22), 1.0, 48);
+    check_max(Window::ShortTerm, 0.15, 3.0, 1024);
+    check_max(Window::Momentary, 0.02, 0.4, 4096);
+    check_max_per_segment(Window::ShortTerm, 0.15, 3.0, 3.0, 777);
+    check_max_per_segment(Window::Momentary, 0.02, 0.4, 0.4, 4096);
 }
 
 /// Sine at `fs * ratio` with phase offset, amplitude, 10 ms fades in and out, 1 s long.

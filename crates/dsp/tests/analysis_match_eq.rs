@@ -8,6 +8,8 @@ use lathe_dsp::analysis::match_eq::{
 use lathe_dsp::analysis::reference::{GRID_POINTS, analyze_stereo, grid_hz, shaped_noise, smooth};
 use lathe_dsp::filters::convolution::{FADE_SAMPLES, PartitionedConvolver, PreparedKernel};
 
+mod common;
+
 const SR: f64 = 48_000.0;
 
 fn noise(n: usize, seed: u32) -> Vec<f32> {
@@ -131,12 +133,7 @@ fn fir_designs_follow_their_curve_and_have_the_stated_latency() {
         assert!(worst < 0.25, "{phase:?}: {worst}");
         // The impulse's peak sits at the stated latency.
         let flat = design_fir(&vec![0.0; GRID_POINTS], SR, taps, phase);
-        let peak = flat
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-            .unwrap()
-            .0;
+        let peak = common::peak_index(&flat);
         assert_eq!(peak as u32, fir_latency(taps, phase), "{phase:?}");
         assert!((flat[peak] - 1.0).abs() < 1e-3, "{phase:?}: {}", flat[peak]);
     }

@@ -135,12 +135,7 @@ fn strip_latency_is_the_impulse_delay() {
         x[100] = 0.1;
         let mut y = x.clone();
         chain.process(&mut [&mut x, &mut y]);
-        let peak = x
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-            .unwrap()
-            .0;
+        let peak = common::peak_index(&x);
         assert_eq!(peak - 100, latency, "{os:?}");
     }
     // Saturator off: no latency whatever the oversampling.

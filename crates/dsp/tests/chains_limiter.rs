@@ -61,15 +61,7 @@ fn faded_sine(ratio: f64, phase_deg: f64, amplitude: f64) -> Vec<f32> {
 }
 
 fn square(freq: f64) -> Vec<f32> {
-    (0..SR as usize)
-        .map(|i| {
-            if (freq * i as f64 / SR).fract() < 0.5 {
-                1.0
-            } else {
-                -1.0
-            }
-        })
-        .collect()
+    common::square(freq, SR, SR as usize)
 }
 
 /// Stereo noise, 1 s: white (uniform in -1..1) or pink (Paul Kellet's economy filter).
@@ -474,22 +466,7 @@ fn sine_6_db_over_has_bounded_distortion() {
             .map(|i| (0.999 * (2.0 * PI * 1000.0 * i as f64 / SR).sin()) as f32)
             .collect();
         let y = render(&s, &stereo(x), 512);
-        let tail = &y[0][n - 24_000..];
-        let amplitude = |f: f64| -> f64 {
-            let (mut re, mut im) = (0.0, 0.0);
-            for (i, &v) in tail.iter().enumerate() {
-                let w = 2.0 * PI * f * i as f64 / SR;
-                re += v as f64 * w.cos();
-                im += v as f64 * w.sin();
-            }
-            2.0 * (re * re + im * im).sqrt() / tail.len() as f64
-        };
-        let fundamental = amplitude(1000.0);
-        let thd = (2..=20)
-            .map(|k| amplitude(1000.0 * k as f64).powi(2))
-            .sum::<f64>()
-            .sqrt()
-            / fundamental;
+        let (fundamental, thd) = common::thd(&y[0][n - 24_000..], 1000.0, SR, 20);
         eprintln!(
             "1 kHz sine 6 dB over, 1 s release, {}x: fundamental {:.2} dBFS, THD {:.4} % ({:.1} dB)",
             os.factor(),

@@ -12,6 +12,8 @@ use lathe_dsp::chains::{ChainSettings, IoSettings};
 use lathe_dsp::rt::mailbox::mailbox;
 use std::sync::Arc;
 
+mod common;
+
 const SR: f64 = 48_000.0;
 
 fn chain() -> Reference {
@@ -23,6 +25,28 @@ fn settings(core: ReferenceSettings) -> ChainSettings<ReferenceSettings> {
         io: IoSettings::default(),
         core,
     }
+}
+
+/// A chain with the match EQ on or off in `phase`, running the kernel of `msg`.
+fn matching_chain(match_enabled: bool, phase: MatchPhase, msg: &KernelMessage) -> Reference {
+    let mut c = chain();
+    c.set_settings(&settings(ReferenceSettings {
+        match_enabled,
+        phase,
+        ..Default::default()
+    }));
+    c.core_mut().load_kernel(msg);
+    c
+}
+
+/// White noise (the mix), its spectrum, and the spectrum of noise falling 2 dB per octave
+/// above 1 kHz (a darker reference).
+fn white_and_darker() -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let mix = shaped_noise(1 << 16, SR, 1, 0.1, |_| 0.0);
+    let a = analyze_stereo(SR, &mix, &mix).normalized_spectrum_db();
+    let b = shaped_noise(1 << 16, SR, 2, 0.1, |f| -2.0 * (f / 1000.0).log2());
+    let b = analyze_stereo(SR, &b, &b).normalized_spectrum_db();
+    (mix, a, b)
 }
 
 fn run(c: &mut Reference, l: &mut [f32], r: &mut [f32], block: usize) {
@@ -39,21 +63,13 @@ fn impulse_delay(c: &mut Reference) -> usize {
     l[100] = 1.0;
     let mut r = l.clone();
     run(c, &mut l, &mut r, 256);
-    let peak = l
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-        .unwrap()
-        .0;
+    let peak = common::peak_index(&l);
     peak - 100
 }
 
 #[test]
 fn latency_follows_the_kernel_and_matches_the_impulse_delay() {
-    let mix = shaped_noise(1 << 16, SR, 1, 0.1, |_| 0.0);
-    let a = analyze_stereo(SR, &mix, &mix).normalized_spectrum_db();
-    let b = shaped_noise(1 << 16, SR, 2, 0.1, |f| -2.0 * (f / 1000.0).log2());
-    let b = analyze_stereo(SR, &b, &b).normalized_spectrum_db();
+    let (_, a, b) = white_and_darker();
     for phase in [MatchPhase::Linear, MatchPhase::Minimum] {
         for enabled in [false, true] {
             let design = MatchDesign {
@@ -62,13 +78,7 @@ fn latency_follows_the_kernel_and_matches_the_impulse_delay() {
                 ..Default::default()
             };
             let (msg, _) = design_kernel(Some(&a), Some(&b), &design, SR);
-            let mut c = chain();
-            c.set_settings(&settings(ReferenceSettings {
-                match_enabled: enabled,
-                phase,
-                ..Default::default()
-            }));
-            c.core_mut().load_kernel(&msg);
+            let mut c = matching_chain(enabled, phase, &msg);
             let reported = c.latency() as usize;
             let measured = impulse_delay(&mut c);
             println!(
@@ -95,13 +105,7 @@ fn a_disabled_match_is_the_input_delayed_by_the_latency() {
             ..Default::default()
         };
         let (msg, _) = design_kernel(None, None, &design, SR);
-        let mut c = chain();
-        c.set_settings(&settings(ReferenceSettings {
-            match_enabled: true,
-            phase,
-            ..Default::default()
-        }));
-        c.core_mut().load_kernel(&msg);
+        let mut c = matching_chain(true, phase, &msg);
         let lat = c.latency() as usize;
         let x = shaped_noise(30_000, SR, 5, 0.1, |_| 0.0);
         let (mut l, mut r) = (x.clone(), x.clone());
@@ -252,10 +256,7 @@ fn the_reference_follows_the_transport_shifted_by_the_latency() {
 
 #[test]
 fn kernels_and_audio_arrive_through_the_mailboxes() {
-    let mix = shaped_noise(1 << 16, SR, 1, 0.1, |_| 0.0);
-    let a = analyze_stereo(SR, &mix, &mix).normalized_spectrum_db();
-    let b = shaped_noise(1 << 16, SR, 2, 0.1, |f| -2.0 * (f / 1000.0).log2());
-    let b = analyze_stereo(SR, &b, &b).normalized_spectrum_db();
+    let (_, a, b) = white_and_darker();
     let design = MatchDesign {
         phase: MatchPhase::Linear,
         ..Default::default()
@@ -322,10 +323,7 @@ fn kernels_and_audio_arrive_through_the_mailboxes() {
 
 #[test]
 fn block_size_invariance_with_match_and_reference() {
-    let mix = shaped_noise(1 << 16, SR, 1, 0.1, |_| 0.0);
-    let a = analyze_stereo(SR, &mix, &mix).normalized_spectrum_db();
-    let b = shaped_noise(1 << 16, SR, 2, 0.1, |f| -2.0 * (f / 1000.0).log2());
-    let b = analyze_stereo(SR, &b, &b).normalized_spectrum_db();
+    let (mix, a, b) = white_and_darker();
     let (msg, _) = design_kernel(Some(&a), Some(&b), &MatchDesign::default(), SR);
     let refr = reference(1.0);
     let outputs: Vec<Vec<f32>> = [64usize, 1, 333, 2048]

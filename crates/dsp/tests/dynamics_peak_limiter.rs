@@ -11,6 +11,17 @@ use std::f64::consts::PI;
 
 const SR: f64 = 48_000.0;
 
+/// A stereo-linked limiter with a 0 dBFS ceiling.
+fn linked_limiter(lookahead_ms: f32, release_ms: f32) -> PeakLimiter {
+    let settings = PeakLimiterSettings {
+        ceiling_db: 0.0,
+        lookahead_ms,
+        release_ms,
+        link: 1.0,
+    };
+    PeakLimiter::new(2, SR, settings)
+}
+
 fn hard_material() -> Vec<(&'static str, Vec<f32>)> {
     let n = 48_000;
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
@@ -23,17 +34,7 @@ fn hard_material() -> Vec<(&'static str, Vec<f32>)> {
         b2 = 0.57000 * b2 + w * 1.0526913;
         pink.push((b0 + b1 + b2 + w * 0.1848) * 0.3);
     }
-    let square = |f: f64| -> Vec<f32> {
-        (0..n)
-            .map(|i| {
-                if (f * i as f64 / SR).fract() < 0.5 {
-                    1.0
-                } else {
-                    -1.0
-                }
-            })
-            .collect()
-    };
+    let square = |f: f64| common::square(f, SR, n);
     let quarter: Vec<f32> = (0..n)
         .map(|i| (2.0 * PI * 0.25 * i as f64 + PI / 4.0).sin() as f32)
         .collect();
@@ -145,13 +146,7 @@ fn gain_curve(l: &mut PeakLimiter, input: &[f32]) -> Vec<f32> {
 
 #[test]
 fn gain_moves_smoothly_and_arrives_before_the_peak() {
-    let settings = PeakLimiterSettings {
-        ceiling_db: 0.0,
-        lookahead_ms: 2.0,
-        release_ms: 50.0,
-        link: 1.0,
-    };
-    let mut l = PeakLimiter::new(2, SR, settings);
+    let mut l = linked_limiter(2.0, 50.0);
     let lookahead = l.latency() as f32;
     // DC at 0.5, jumping to 2.0 (6 dB over the ceiling) for 100 ms.
     let x: Vec<f32> = (0..24_000)
@@ -173,13 +168,7 @@ fn gain_moves_smoothly_and_arrives_before_the_peak() {
 
 /// Samples until the gain is back within 1 dB of unity after the loud part ends.
 fn recovery_samples(loud_ms: f64) -> usize {
-    let settings = PeakLimiterSettings {
-        ceiling_db: 0.0,
-        lookahead_ms: 1.0,
-        release_ms: 200.0,
-        link: 1.0,
-    };
-    let mut l = PeakLimiter::new(2, SR, settings);
+    let mut l = linked_limiter(1.0, 200.0);
     let start = 4800;
     let end = start + (loud_ms * 48.0) as usize;
     let x: Vec<f32> = (0..end + 96_000)
@@ -238,13 +227,7 @@ fn stereo_link() {
 /// THD of a sine at `freq` driven 6 dB over a 0 dBFS ceiling with a 500 ms release, measured
 /// over the last 0.5 s; returns (fundamental amplitude, THD ratio).
 fn thd_6_db_over(freq: f64) -> (f64, f64) {
-    let settings = PeakLimiterSettings {
-        ceiling_db: 0.0,
-        lookahead_ms: 1.5,
-        release_ms: 500.0,
-        link: 1.0,
-    };
-    let mut l = PeakLimiter::new(2, SR, settings);
+    let mut l = linked_limiter(1.5, 500.0);
     let n = 96_000;
     let x: Vec<f32> = (0..n)
         .map(|i| (2.0 * (2.0 * PI * freq * i as f64 / SR).sin()) as f32)
@@ -252,22 +235,7 @@ fn thd_6_db_over(freq: f64) -> (f64, f64) {
     let (mut a, mut b) = (x.clone(), x);
     l.process(&mut [&mut a, &mut b]);
     // Analyse the last 0.5 s (whole cycles): harmonic amplitudes by correlation.
-    let tail = &a[n - 24_000..];
-    let amplitude = |f: f64| -> f64 {
-        let (mut re, mut im) = (0.0, 0.0);
-        for (i, &y) in tail.iter().enumerate() {
-            let w = 2.0 * PI * f * i as f64 / SR;
-            re += y as f64 * w.cos();
-            im += y as f64 * w.sin();
-        }
-        2.0 * (re * re + im * im).sqrt() / tail.len() as f64
-    };
-    let fundamental = amplitude(freq);
-    let harmonics: f64 = (2..=10)
-        .map(|k| amplitude(freq * k as f64).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    (fundamental, harmonics / fundamental)
+    common::thd(&a[n - 24_000..], freq, SR, 10)
 }
 
 #[test]

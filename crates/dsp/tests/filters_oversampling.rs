@@ -2,7 +2,6 @@
 //! in-band signal, the audio band passes flat, images are rejected, and every factor works.
 
 use lathe_dsp::filters::oversampling::Oversampler;
-use std::f64::consts::PI;
 
 mod common;
 
@@ -62,15 +61,7 @@ fn images_are_rejected() {
         os.process_sample(0, v, &mut |buf| high.extend_from_slice(buf));
     }
     let high = &high[4000..];
-    let level = |f: f64| -> f64 {
-        let (mut re, mut im) = (0.0, 0.0);
-        for (i, &y) in high.iter().enumerate() {
-            let w = 2.0 * PI * f * i as f64 / (2.0 * SR);
-            re += y as f64 * w.cos();
-            im += y as f64 * w.sin();
-        }
-        2.0 * (re * re + im * im).sqrt() / high.len() as f64
-    };
+    let level = |f: f64| common::tone_amplitude(high, f, 2.0 * SR);
     let tone = level(15_000.0);
     let image = level(33_000.0);
     let rejection = 20.0 * (image / tone).log10();

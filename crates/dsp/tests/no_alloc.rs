@@ -9,16 +9,43 @@
 //! One test at a time touches the counting flag, so they share a lock.
 
 use lathe_dsp::Block;
+use lathe_dsp::PluginChain;
 use lathe_dsp::analysis::loudness::{LoudnessMeter, LoudnessReadouts};
-use lathe_dsp::chains::ChainSettings;
 use lathe_dsp::chains::Limiter;
-use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
+use lathe_dsp::chains::limiter::Oversampling;
+use lathe_dsp::chains::{ChainSettings, Core};
 use lathe_dsp::color::dither::DitherDepth;
 
 mod counting;
 
 use counting::{ALLOCATIONS, FREES, SERIAL, allocations_in, count, ramp_pair};
 use std::sync::atomic::Ordering;
+
+/// What `chain` allocates over 40 steps, each changing its settings (`change(step, ..)`),
+/// processing a short and a full block of a ramp pair, reading what an editor reads (`read`)
+/// and the latency; then a reset.
+fn allocations_over_steps<C: Core>(
+    chain: &mut PluginChain<C>,
+    (scale, start): (f32, f32),
+    mut change: impl FnMut(usize, &mut ChainSettings<C::Settings>),
+    mut read: impl FnMut(&mut PluginChain<C>),
+) -> usize {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut a, mut b) = ramp_pair(scale, start);
+    let mut settings = ChainSettings::<C::Settings>::default();
+    chain.set_settings(&settings);
+    allocations_in(|| {
+        for step in 0..40usize {
+            change(step, &mut settings);
+            chain.set_settings(&settings);
+            chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
+            chain.process(&mut [&mut a, &mut b]);
+            read(chain);
+            let _ = chain.latency();
+        }
+        chain.reset();
+    })
+}
 
 #[test]
 fn nothing_allocates_after_construction() {
@@ -61,13 +88,11 @@ fn nothing_allocates_after_construction() {
 
 #[test]
 fn limiter_chain_allocates_nothing_while_settings_change() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut chain = Limiter::new(2, 48_000.0);
-    let (mut a, mut b) = ramp_pair(30.0, -1.6);
-    let mut settings = ChainSettings::<LimiterSettings>::default();
-    chain.set_settings(&settings);
-    let allocations = allocations_in(|| {
-        for step in 0..40usize {
+    let allocations = allocations_over_steps(
+        &mut chain,
+        (30.0, -1.6),
+        |step, settings| {
             settings.core.oversampling = Oversampling::ALL[step % 5];
             settings.core.lookahead_ms = [0.5, 1.5, 10.0][step % 3];
             settings.core.release_ms = 20.0 + step as f32;
@@ -79,14 +104,11 @@ fn limiter_chain_allocates_nothing_while_settings_change() {
             settings.core.unity_gain = step % 3 == 0;
             settings.io.input_gain_db = (step % 13) as f32;
             settings.io.bypass = step % 7 == 0;
-            chain.set_settings(&settings);
-            chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
-            chain.process(&mut [&mut a, &mut b]);
+        },
+        |chain| {
             let _ = chain.core_mut().take_min_gain();
-            let _ = chain.latency();
-        }
-        chain.reset();
-    });
+        },
+    );
     assert_eq!(
         allocations, 0,
         "the limiter chain allocated on the audio thread"
@@ -96,17 +118,15 @@ fn limiter_chain_allocates_nothing_while_settings_change() {
 #[test]
 fn channel_strip_allocates_nothing_while_settings_change() {
     use lathe_dsp::chains::ChannelStrip;
-    use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ModuleOrder};
+    use lathe_dsp::chains::channel_strip::ModuleOrder;
     use lathe_dsp::color::saturator::{Character, SaturatorOversampling};
     use lathe_dsp::dynamics::Detection;
     use lathe_dsp::filters::design::Slope;
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut chain = ChannelStrip::new(2, 48_000.0);
-    let (mut a, mut b) = ramp_pair(60.0, -0.8);
-    let mut settings = ChainSettings::<ChannelStripSettings>::default();
-    chain.set_settings(&settings);
-    let allocations = allocations_in(|| {
-        for step in 0..40usize {
+    let allocations = allocations_over_steps(
+        &mut chain,
+        (60.0, -0.8),
+        |step, settings| {
             let s = &mut settings.core;
             s.highpass.enabled = step % 3 != 0;
             s.highpass.slope = [Slope::Db6, Slope::Db12, Slope::Db24, Slope::Db48][step % 4];
@@ -136,15 +156,12 @@ fn channel_strip_allocates_nothing_while_settings_change() {
             s.stereo.mono = step % 7 == 0;
             s.order = [ModuleOrder::EqFirst, ModuleOrder::DynamicsFirst][step % 2];
             settings.io.bypass = step % 9 == 0;
-            chain.set_settings(&settings);
-            chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
-            chain.process(&mut [&mut a, &mut b]);
+        },
+        |chain| {
             let _ = chain.core_mut().take_readouts();
             let _ = chain.core().magnitude_db(1000.0);
-            let _ = chain.latency();
-        }
-        chain.reset();
-    });
+        },
+    );
     assert_eq!(
         allocations, 0,
         "the channel strip allocated on the audio thread"

@@ -187,6 +187,24 @@ pub struct Preset {
     pub external_key: bool,
 }
 
+/// What most presets share: auto release and make-up, fully wet, internal key, no saturation.
+const BASE: Preset = Preset {
+    name: "",
+    description: "",
+    threshold_db: -20.0,
+    ratio: 2.0,
+    knee_db: 6.0,
+    attack_ms: 10.0,
+    release_ms: 200.0,
+    auto_release: true,
+    range_db: 12.0,
+    auto_makeup: true,
+    mix_percent: 100.0,
+    sc_hpf_hz: 0.0,
+    saturation: false,
+    external_key: false,
+};
+
 /// The factory presets.
 pub const PRESETS: &[Preset] = &[
     Preset {
@@ -197,13 +215,9 @@ pub const PRESETS: &[Preset] = &[
         knee_db: 6.0,
         attack_ms: 10.0,
         release_ms: 200.0,
-        auto_release: true,
         range_db: 6.0,
-        auto_makeup: true,
-        mix_percent: 100.0,
         sc_hpf_hz: 90.0,
-        saturation: false,
-        external_key: false,
+        ..BASE
     },
     Preset {
         name: "Drum Bus Smash",
@@ -215,11 +229,10 @@ pub const PRESETS: &[Preset] = &[
         release_ms: 80.0,
         auto_release: false,
         range_db: 40.0,
-        auto_makeup: true,
         mix_percent: 40.0,
         sc_hpf_hz: 60.0,
         saturation: true,
-        external_key: false,
+        ..BASE
     },
     Preset {
         name: "Gentle Master",
@@ -229,13 +242,9 @@ pub const PRESETS: &[Preset] = &[
         knee_db: 12.0,
         attack_ms: 30.0,
         release_ms: 400.0,
-        auto_release: true,
         range_db: 3.0,
-        auto_makeup: true,
-        mix_percent: 100.0,
         sc_hpf_hz: 90.0,
-        saturation: false,
-        external_key: false,
+        ..BASE
     },
     Preset {
         name: "Vocal Bus",
@@ -245,13 +254,9 @@ pub const PRESETS: &[Preset] = &[
         knee_db: 6.0,
         attack_ms: 5.0,
         release_ms: 150.0,
-        auto_release: true,
         range_db: 12.0,
-        auto_makeup: true,
-        mix_percent: 100.0,
         sc_hpf_hz: 150.0,
-        saturation: false,
-        external_key: false,
+        ..BASE
     },
     Preset {
         name: "Pumping Sidechain",
@@ -264,10 +269,9 @@ pub const PRESETS: &[Preset] = &[
         auto_release: false,
         range_db: 24.0,
         auto_makeup: false,
-        mix_percent: 100.0,
         sc_hpf_hz: 0.0,
-        saturation: false,
         external_key: true,
+        ..BASE
     },
 ];
 

@@ -5,11 +5,43 @@
 
 /// Expands, inside `impl Plugin for P`, to the items every Lathe plugin states the same way,
 /// taken from its [`Identity`](lathe_identity::Identity): `NAME`, `VENDOR`, `URL`, `EMAIL`,
-/// `VERSION`, sample-accurate automation, no SysEx and no background task, `params()` (the
-/// plugin's `params` field), `reset()` (its `runner` field), and `activate()`/`process()` from
+/// `VERSION`, sample-accurate automation, no SysEx and no background task, `params()` and `reset()`
+/// (from the plugin's `parts`, a [`PluginParts`](crate::PluginParts)), and `activate()`/`process()` from
 /// its [`ChainPlugin`](crate::ChainPlugin) impl.
+///
+/// The long form, `plugin_items!(IDENTITY; layouts STEREO, page editor::Page, params Params,
+/// migrate ["id", ...])`, adds `AUDIO_IO_LAYOUTS` (one of [`layouts`](crate::layouts)),
+/// `type Editor` (the page inside `lathe_ui::EditorShell`; the plugin crate depends on
+/// `lathe-ui` and `nice-plug-egui`), `editor()` (the page its `editor::page(&self)` makes, sized and titled by its identity) and
+/// `filter_state` (`lathe_params::migrate_log_values` with the IDs that were stored in their
+/// unit before 0.2).
 #[macro_export]
 macro_rules! plugin_items {
+    (
+        $identity:expr;
+        layouts $layouts:ident,
+        page $page:ty,
+        params $params:ty,
+        migrate [$($unit_id:literal),* $(,)?] $(,)?
+    ) => {
+        $crate::plugin_items!($identity);
+
+        const AUDIO_IO_LAYOUTS: &'static [$crate::__nice_plug::prelude::AudioIOLayout] =
+            $crate::layouts::$layouts;
+
+        type Editor = ::nice_plug_egui::EguiEditor<::lathe_ui::EditorShell<$page>>;
+
+        fn filter_state(state: &mut $crate::__nice_plug::prelude::PluginState) {
+            ::lathe_params::migrate_log_values(state, &<$params>::default(), &[$($unit_id),*]);
+        }
+
+        fn editor(
+            &mut self,
+            _: $crate::__nice_plug::prelude::AsyncExecutor<Self>,
+        ) -> Option<Self::Editor> {
+            ::lathe_ui::create_editor(&$identity, editor::page(self))
+        }
+    };
     ($identity:expr) => {
         const NAME: &'static str = $identity.name;
         const VENDOR: &'static str = $crate::VENDOR;
@@ -21,11 +53,11 @@ macro_rules! plugin_items {
         type BackgroundTask = ();
 
         fn params(&self) -> ::std::sync::Arc<dyn $crate::__nice_plug::prelude::Params> {
-            self.params.clone()
+            self.parts.params.clone()
         }
 
         fn reset(&mut self) {
-            self.runner.reset();
+            self.parts.runner.reset();
         }
 
         fn activate(
@@ -44,6 +76,33 @@ macro_rules! plugin_items {
             context: &mut impl $crate::__nice_plug::prelude::ProcessContext<Self>,
         ) -> $crate::__nice_plug::prelude::ProcessStatus {
             $crate::process_chain(self, buffer, aux, context)
+        }
+    };
+}
+
+/// Expands, inside `impl ChainPlugin for P`, to `type Core` and `runner_and_meters()` from the
+/// runner and meters in the plugin's `parts` (meters that are `AsRef<IoMeters>`); with
+/// `settings: params`, also `chain_settings()` as `self.parts.params.settings()`.
+#[macro_export]
+macro_rules! chain_items {
+    ($core:ty, settings: params) => {
+        $crate::chain_items!($core);
+
+        fn chain_settings(
+            &self,
+            _: Option<&$crate::__nice_plug::prelude::Transport>,
+        ) -> ::lathe_dsp::chains::ChainSettings<<$core as ::lathe_dsp::chains::Core>::Settings> {
+            self.parts.params.settings()
+        }
+    };
+    ($core:ty) => {
+        type Core = $core;
+
+        fn runner_and_meters(&mut self) -> (&mut $crate::ChainRunner<$core>, &$crate::IoMeters) {
+            (
+                &mut self.parts.runner,
+                ::std::convert::AsRef::as_ref(&*self.parts.meters),
+            )
         }
     };
 }

@@ -21,7 +21,7 @@ pub use lathe_identity::{self, Identity};
 pub use meters::{
     GainHistory, HISTORY_SLOT_S, HISTORY_SLOTS, HistoryPoint, HistoryWriter, IoMeters, PeakReadout,
 };
-pub use runner::{ChainPlugin, ChainRunner, activate_chain, process_chain};
+pub use runner::{ChainPlugin, ChainRunner, PluginParts, activate_chain, process_chain};
 
 #[doc(hidden)]
 pub use nice_plug as __nice_plug;

@@ -44,6 +44,12 @@ pub struct IoMeters {
     pub sample_rate_hz: AtomicF32,
 }
 
+impl AsRef<IoMeters> for IoMeters {
+    fn as_ref(&self) -> &IoMeters {
+        self
+    }
+}
+
 impl Default for IoMeters {
     fn default() -> Self {
         Self {

@@ -6,6 +6,28 @@ use lathe_dsp::{Block, PluginChain};
 use nice_plug::prelude::*;
 use std::sync::atomic::Ordering;
 
+/// What every Lathe plugin holds (its `parts` field): its parameters, the meters its editor
+/// reads and the runner of its chain. [`plugin_items!`](crate::plugin_items) and
+/// [`chain_items!`](crate::chain_items) read them.
+pub struct PluginParts<P, M, C: Core> {
+    /// The parameters, shared with the host and the editor.
+    pub params: std::sync::Arc<P>,
+    /// What the audio thread writes for the editor.
+    pub meters: std::sync::Arc<M>,
+    /// The chain between `activate` and `deactivate`.
+    pub runner: ChainRunner<C>,
+}
+
+impl<P: Default, M: Default, C: Core> Default for PluginParts<P, M, C> {
+    fn default() -> Self {
+        Self {
+            params: Default::default(),
+            meters: Default::default(),
+            runner: ChainRunner::default(),
+        }
+    }
+}
+
 /// Owns a plugin's chain between `activate` and `deactivate` and reports latency to the host.
 pub struct ChainRunner<C: Core> {
     chain: Option<PluginChain<C>>,

@@ -2,7 +2,7 @@
 //! output and gain reduction (shared by the limiter and the bus compressor).
 
 use crate::theme::{ACCENT, METER_RED, TEXT};
-use crate::widgets::MeterBallistics;
+use crate::widgets::{Ballistics, BallisticsKind, MeterBallistics};
 use egui::{Color32, Rect, Response, Sense, Shape, Stroke, Ui, pos2, vec2};
 use lathe_plugin::{
     GainHistory, HISTORY_SLOT_S, HISTORY_SLOTS, HistoryPoint, IoMeters, PeakReadout,
@@ -52,35 +52,20 @@ impl GainMeters {
     }
 }
 
-/// Gain-reduction ballistics kept by the editor: instant attack, 20 dB/s return, 2 s hold.
-#[derive(Debug, Clone, Default)]
-pub struct ReductionBallistics {
-    level_db: f32,
-    hold_db: f32,
-    hold_age_s: f32,
-}
+/// Gain-reduction meters: a reduction in dB (positive) from 0, held 2 s.
+#[derive(Debug, Clone)]
+pub struct ReductionKind;
 
-impl ReductionBallistics {
-    /// Feeds the deepest reduction (dB, positive) since the last frame, `dt_s` seconds ago.
-    pub fn update(&mut self, reduction_db: f32, dt_s: f32) {
-        self.level_db = reduction_db.max(self.level_db - 20.0 * dt_s).max(0.0);
-        self.hold_age_s += dt_s;
-        if reduction_db >= self.hold_db || self.hold_age_s > 2.0 {
-            self.hold_db = reduction_db.max(self.level_db);
-            self.hold_age_s = 0.0;
-        }
-    }
-
-    /// Displayed reduction, dB.
-    pub fn level_db(&self) -> f32 {
-        self.level_db
-    }
-
-    /// Held reduction, dB.
-    pub fn hold_db(&self) -> f32 {
-        self.hold_db
+impl BallisticsKind for ReductionKind {
+    const FLOOR_DB: f32 = 0.0;
+    const HOLD_S: f32 = 2.0;
+    fn level_db(reduction_db: f32) -> f32 {
+        reduction_db
     }
 }
+
+/// Gain-reduction ballistics: instant attack, 20 dB/s return, 2 s hold (dB, positive).
+pub type ReductionBallistics = Ballistics<ReductionKind>;
 
 /// A vertical gain-reduction bar growing down from the top, 0 to `range_db`, with the held
 /// maximum printed below.

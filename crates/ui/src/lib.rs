@@ -17,6 +17,9 @@ pub use dynamics::{
 };
 pub use spectrum::{FreqPlot, LiveSpectrum, PLOT_MAX_HZ, PLOT_MIN_HZ};
 pub use theme::{ACCENT, BACKGROUND, METER_GREEN, METER_RED, METER_YELLOW, TEXT, apply_theme};
-pub use widgets::{FrameClock, MeterBallistics, enum_combo, knob, peak_meter, toggle};
+pub use widgets::{
+    Ballistics, BallisticsKind, FrameClock, MeterBallistics, PeakKind, enum_combo, knob,
+    peak_meter, toggle,
+};
 
 pub use nice_plug::prelude::ParamSetter;

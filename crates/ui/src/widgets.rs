@@ -164,50 +164,77 @@ impl FrameClock {
     }
 }
 
-/// Meter ballistics kept by the editor: instant attack, 20 dB/s fall, 1.5 s peak hold.
+/// What a meter's [`Ballistics`] read and how long they hold.
+pub trait BallisticsKind {
+    /// The lowest level shown, dB (also where a fresh meter starts).
+    const FLOOR_DB: f32;
+    /// How long a peak is held, s.
+    const HOLD_S: f32;
+    /// The level, dB, of what the audio thread reported.
+    fn level_db(reading: f32) -> f32;
+}
+
+/// Level ballistics kept by an editor: instant attack, a 20 dB/s fall and a held peak.
 #[derive(Debug, Clone)]
-pub struct MeterBallistics {
+pub struct Ballistics<K> {
     level_db: f32,
     hold_db: f32,
     hold_age_s: f32,
+    kind: std::marker::PhantomData<K>,
 }
 
-impl Default for MeterBallistics {
+impl<K: BallisticsKind> Default for Ballistics<K> {
     fn default() -> Self {
         Self {
-            level_db: -100.0,
-            hold_db: -100.0,
+            level_db: K::FLOOR_DB,
+            hold_db: K::FLOOR_DB,
             hold_age_s: 0.0,
+            kind: std::marker::PhantomData,
         }
     }
 }
 
-impl MeterBallistics {
-    /// Feeds the peak (linear) observed since the last frame, `dt_s` seconds ago.
-    pub fn update(&mut self, peak: f32, dt_s: f32) {
-        let db = if peak > 0.0 {
-            20.0 * peak.log10()
-        } else {
-            -100.0
-        };
-        self.level_db = db.max(self.level_db - 20.0 * dt_s).max(-100.0);
+impl<K: BallisticsKind> Ballistics<K> {
+    /// Feeds what was observed since the last frame, `dt_s` seconds ago.
+    pub fn update(&mut self, reading: f32, dt_s: f32) {
+        let db = K::level_db(reading);
+        self.level_db = db.max(self.level_db - 20.0 * dt_s).max(K::FLOOR_DB);
         self.hold_age_s += dt_s;
-        if db >= self.hold_db || self.hold_age_s > 1.5 {
+        if db >= self.hold_db || self.hold_age_s > K::HOLD_S {
             self.hold_db = db.max(self.level_db);
             self.hold_age_s = 0.0;
         }
     }
 
-    /// Current displayed level in dBFS.
+    /// The displayed level, dB.
     pub fn level_db(&self) -> f32 {
         self.level_db
     }
 
-    /// Held peak in dBFS.
+    /// The held level, dB.
     pub fn hold_db(&self) -> f32 {
         self.hold_db
     }
 }
+
+/// Peak meters: a linear peak shown in dBFS from -100, held 1.5 s.
+#[derive(Debug, Clone)]
+pub struct PeakKind;
+
+impl BallisticsKind for PeakKind {
+    const FLOOR_DB: f32 = -100.0;
+    const HOLD_S: f32 = 1.5;
+    fn level_db(peak: f32) -> f32 {
+        if peak > 0.0 {
+            20.0 * peak.log10()
+        } else {
+            -100.0
+        }
+    }
+}
+
+/// Peak meter ballistics: instant attack, 20 dB/s fall, 1.5 s peak hold (dBFS).
+pub type MeterBallistics = Ballistics<PeakKind>;
 
 /// A vertical peak meter from -60 to +6 dBFS with a peak-hold line and its value printed below.
 pub fn peak_meter(ui: &mut Ui, ballistics: &MeterBallistics, label: &str) -> Response {

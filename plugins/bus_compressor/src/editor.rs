@@ -4,11 +4,10 @@
 
 use crate::{BusCompressorParams, BusMeters, PRESETS, SC_HPF_CHOICES, snap_ratio};
 use lathe_ui::{
-    EditorPage, EditorShell, GainMeters, TEXT, create_editor, enum_combo, history_view, knob,
-    latency_label, peak_meter, preset_menu, reduction_meter, title, toggle, transfer_curve,
+    EditorPage, GainMeters, TEXT, enum_combo, history_view, knob, latency_label, peak_meter,
+    preset_menu, reduction_meter, title, toggle, transfer_curve,
 };
 use nice_plug::prelude::ParamSetter;
-use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -160,16 +159,11 @@ impl EditorPage for BusPage {
     }
 }
 
-pub(crate) fn create(
-    params: Arc<BusCompressorParams>,
-    meters: Arc<BusMeters>,
-) -> Option<EguiEditor<EditorShell<BusPage>>> {
-    create_editor(
-        &crate::IDENTITY,
-        BusPage {
-            params,
-            meters,
-            gain: GainMeters::default(),
-        },
-    )
+/// The Bus Compressor's page: controls, the transfer curve and the gain-reduction history.
+pub(crate) fn page(plugin: &crate::LatheBusCompressor) -> BusPage {
+    BusPage {
+        params: plugin.parts.params.clone(),
+        meters: plugin.parts.meters.clone(),
+        gain: GainMeters::default(),
+    }
 }

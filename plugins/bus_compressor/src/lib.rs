@@ -6,15 +6,11 @@
 //! history, the compare gain and the latency.
 
 use atomic_float::AtomicF32;
-use lathe_dsp::chains::ChainSettings;
-use lathe_dsp::chains::bus_compressor::{BusCompressorCore, BusCompressorSettings};
+use lathe_dsp::chains::bus_compressor::BusCompressorCore;
 use lathe_plugin::{
-    ChainPlugin, ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout,
+    ChainPlugin, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout, PluginParts,
 };
-use lathe_ui::EditorShell;
 use nice_plug::prelude::*;
-use nice_plug_egui::EguiEditor;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 mod editor;
@@ -38,29 +34,22 @@ pub struct BusMeters {
     pub compare_gain_db: AtomicF32,
 }
 
+impl AsRef<IoMeters> for BusMeters {
+    fn as_ref(&self) -> &IoMeters {
+        &self.io
+    }
+}
+
 /// The Lathe Bus Compressor plugin.
 #[derive(Default)]
 pub struct LatheBusCompressor {
-    params: Arc<BusCompressorParams>,
-    meters: Arc<BusMeters>,
-    runner: ChainRunner<BusCompressorCore>,
+    parts: PluginParts<BusCompressorParams, BusMeters, BusCompressorCore>,
     history: Option<HistoryWriter>,
 }
 
 impl Plugin for LatheBusCompressor {
-    lathe_plugin::plugin_items!(IDENTITY);
-
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = lathe_plugin::layouts::STEREO_WITH_SIDECHAIN;
-
-    type Editor = EguiEditor<EditorShell<editor::BusPage>>;
-
-    fn filter_state(state: &mut PluginState) {
-        lathe_params::migrate_log_values(state, &BusCompressorParams::default(), &[]);
-    }
-
-    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.meters.clone())
-    }
+    lathe_plugin::plugin_items!(IDENTITY; layouts STEREO_WITH_SIDECHAIN, page editor::BusPage,
+        params BusCompressorParams, migrate []);
 
     fn deactivate(&mut self) {
         self.history = None;
@@ -68,27 +57,19 @@ impl Plugin for LatheBusCompressor {
 }
 
 impl ChainPlugin for LatheBusCompressor {
-    type Core = BusCompressorCore;
+    lathe_plugin::chain_items!(BusCompressorCore, settings: params);
     const SIDECHAIN: bool = true;
-
-    fn runner_and_meters(&mut self) -> (&mut ChainRunner<BusCompressorCore>, &IoMeters) {
-        (&mut self.runner, &self.meters.io)
-    }
-
-    fn chain_settings(&self, _: Option<&Transport>) -> ChainSettings<BusCompressorSettings> {
-        self.params.settings()
-    }
 
     fn activated(&mut self, _: &AudioIOLayout, config: &BufferConfig) {
         self.history = Some(HistoryWriter::new(config.sample_rate as f64));
     }
 
     fn after_process(&mut self, buffer: &Buffer) {
-        let Some(chain) = self.runner.chain_mut() else {
+        let Some(chain) = self.parts.runner.chain_mut() else {
             return;
         };
         let reduction_db = chain.core_mut().take_max_reduction_db();
-        let m = &self.meters;
+        let m = &self.parts.meters;
         m.reduction_db.raise(reduction_db);
         m.compare_gain_db
             .store(chain.core().compare_gain_db(), Ordering::Relaxed);

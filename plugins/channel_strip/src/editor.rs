@@ -10,12 +10,11 @@ use crate::{BandParams, ChannelStripParams, PRESETS, PassParams, StripMeters};
 use egui::{Color32, Pos2, Sense, Stroke, Ui, pos2, vec2};
 use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ResponsePart, StripResponse};
 use lathe_ui::{
-    ACCENT, EditorPage, EditorShell, FreqPlot, LiveSpectrum, MeterBallistics, ReductionBallistics,
-    TEXT, create_editor, enum_combo, knob, latency_label, peak_meter, preset_menu, reduction_meter,
-    title, toggle, transfer_curve,
+    ACCENT, EditorPage, FreqPlot, LiveSpectrum, MeterBallistics, ReductionBallistics, TEXT,
+    enum_combo, knob, latency_label, peak_meter, preset_menu, reduction_meter, title, toggle,
+    transfer_curve,
 };
 use nice_plug::prelude::{Param, ParamSetter};
-use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -600,26 +599,21 @@ impl EditorPage for StripPage {
     }
 }
 
-pub(crate) fn create(
-    params: Arc<ChannelStripParams>,
-    meters: Arc<StripMeters>,
-) -> Option<EguiEditor<EditorShell<StripPage>>> {
-    create_editor(
-        &crate::IDENTITY,
-        StripPage {
-            params,
-            meters,
-            input_meter: MeterBallistics::default(),
-            output_meter: MeterBallistics::default(),
-            gate: ReductionBallistics::default(),
-            compressor: ReductionBallistics::default(),
-            deesser: ReductionBallistics::default(),
-            pre: LiveSpectrum::new(ANALYZER_FFT),
-            post: LiveSpectrum::new(ANALYZER_FFT),
-            selected: 2,
-            page: Page::Eq,
-            response: None,
-            drag: None,
-        },
-    )
+/// The Channel Strip's page: the module tabs, the EQ display with its analyzer and the meters.
+pub(crate) fn page(plugin: &crate::LatheChannelStrip) -> StripPage {
+    StripPage {
+        params: plugin.parts.params.clone(),
+        meters: plugin.parts.meters.clone(),
+        input_meter: MeterBallistics::default(),
+        output_meter: MeterBallistics::default(),
+        gate: ReductionBallistics::default(),
+        compressor: ReductionBallistics::default(),
+        deesser: ReductionBallistics::default(),
+        pre: LiveSpectrum::new(ANALYZER_FFT),
+        post: LiveSpectrum::new(ANALYZER_FFT),
+        selected: 2,
+        page: Page::Eq,
+        response: None,
+        drag: None,
+    }
 }

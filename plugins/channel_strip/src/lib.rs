@@ -5,14 +5,10 @@
 //! meters: in/out peaks, gate/compressor/de-esser reduction, and the analyzer feeds (the audio
 //! thread only copies mono sums into lock-free rings; the editor runs the FFTs).
 
-use lathe_dsp::chains::ChainSettings;
-use lathe_dsp::chains::channel_strip::{ChannelStripCore, ChannelStripSettings};
+use lathe_dsp::chains::channel_strip::ChannelStripCore;
 use lathe_dsp::rt::ring::SampleRing;
-use lathe_plugin::{ChainPlugin, ChainRunner, IoMeters, PeakReadout};
-use lathe_ui::EditorShell;
+use lathe_plugin::{ChainPlugin, IoMeters, PeakReadout, PluginParts};
 use nice_plug::prelude::*;
-use nice_plug_egui::EguiEditor;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 mod editor;
@@ -59,6 +55,12 @@ impl Default for StripMeters {
     }
 }
 
+impl AsRef<IoMeters> for StripMeters {
+    fn as_ref(&self) -> &IoMeters {
+        &self.io
+    }
+}
+
 /// Feeds a ring with the mono sum of a buffer.
 fn push_mono(ring: &SampleRing, buffer: &Buffer) {
     let channels = buffer.as_slice_immutable();
@@ -72,54 +74,33 @@ fn push_mono(ring: &SampleRing, buffer: &Buffer) {
 /// The Lathe Channel Strip plugin.
 #[derive(Default)]
 pub struct LatheChannelStrip {
-    params: Arc<ChannelStripParams>,
-    meters: Arc<StripMeters>,
-    runner: ChainRunner<ChannelStripCore>,
+    parts: PluginParts<ChannelStripParams, StripMeters, ChannelStripCore>,
 }
 
 impl Plugin for LatheChannelStrip {
-    lathe_plugin::plugin_items!(IDENTITY);
-
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = lathe_plugin::layouts::STEREO_OR_MONO;
-
-    type Editor = EguiEditor<EditorShell<editor::StripPage>>;
-
-    fn filter_state(state: &mut PluginState) {
-        lathe_params::migrate_log_values(state, &ChannelStripParams::default(), &[]);
-    }
-
-    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.meters.clone())
-    }
+    lathe_plugin::plugin_items!(IDENTITY; layouts STEREO_OR_MONO, page editor::StripPage,
+        params ChannelStripParams, migrate []);
 }
 
 impl ChainPlugin for LatheChannelStrip {
-    type Core = ChannelStripCore;
-
-    fn runner_and_meters(&mut self) -> (&mut ChainRunner<ChannelStripCore>, &IoMeters) {
-        (&mut self.runner, &self.meters.io)
-    }
-
-    fn chain_settings(&self, _: Option<&Transport>) -> ChainSettings<ChannelStripSettings> {
-        self.params.settings()
-    }
+    lathe_plugin::chain_items!(ChannelStripCore, settings: params);
 
     fn before_process(&mut self, buffer: &Buffer) {
         // The analyzer rings are fed only while an editor shows them.
-        if self.meters.analyzer_active.load(Ordering::Relaxed) {
-            push_mono(&self.meters.pre, buffer);
+        if self.parts.meters.analyzer_active.load(Ordering::Relaxed) {
+            push_mono(&self.parts.meters.pre, buffer);
         }
     }
 
     fn after_process(&mut self, buffer: &Buffer) {
-        if self.meters.analyzer_active.load(Ordering::Relaxed) {
-            push_mono(&self.meters.post, buffer);
+        if self.parts.meters.analyzer_active.load(Ordering::Relaxed) {
+            push_mono(&self.parts.meters.post, buffer);
         }
-        if let Some(chain) = self.runner.chain_mut() {
+        if let Some(chain) = self.parts.runner.chain_mut() {
             let r = chain.core_mut().take_readouts();
-            self.meters.gate_db.raise(r.gate_db);
-            self.meters.compressor_db.raise(r.compressor_db);
-            self.meters.deesser_db.raise(r.deesser_db);
+            self.parts.meters.gate_db.raise(r.gate_db);
+            self.parts.meters.compressor_db.raise(r.compressor_db);
+            self.parts.meters.deesser_db.raise(r.deesser_db);
         }
     }
 }

@@ -3,11 +3,10 @@
 
 use crate::{LimiterMeters, LimiterParams, PRESETS};
 use lathe_ui::{
-    ACCENT, EditorPage, EditorShell, GainMeters, TEXT, create_editor, enum_combo, history_view,
-    knob, latency_label, peak_meter, preset_menu, reduction_meter, title, toggle,
+    ACCENT, EditorPage, GainMeters, TEXT, enum_combo, history_view, knob, latency_label,
+    peak_meter, preset_menu, reduction_meter, title, toggle,
 };
 use nice_plug::prelude::ParamSetter;
-use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -187,16 +186,11 @@ impl EditorPage for LimiterPage {
     }
 }
 
-pub(crate) fn create(
-    params: Arc<LimiterParams>,
-    meters: Arc<LimiterMeters>,
-) -> Option<EguiEditor<EditorShell<LimiterPage>>> {
-    create_editor(
-        &crate::IDENTITY,
-        LimiterPage {
-            params,
-            meters,
-            gain: GainMeters::default(),
-        },
-    )
+/// The Limiter's page: controls, loudness readouts and the gain-reduction history.
+pub(crate) fn page(plugin: &crate::LatheLimiter) -> LimiterPage {
+    LimiterPage {
+        params: plugin.parts.params.clone(),
+        meters: plugin.parts.meters.clone(),
+        gain: GainMeters::default(),
+    }
 }

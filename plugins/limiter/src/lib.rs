@@ -7,15 +7,11 @@
 use atomic_float::AtomicF32;
 use lathe_dsp::analysis::loudness::truepeak::TruePeak;
 use lathe_dsp::analysis::loudness::{LoudnessMeter, LoudnessReadouts};
-use lathe_dsp::chains::ChainSettings;
-use lathe_dsp::chains::limiter::{LimiterCore, LimiterSettings};
+use lathe_dsp::chains::limiter::LimiterCore;
 use lathe_plugin::{
-    ChainPlugin, ChainRunner, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout,
+    ChainPlugin, GainHistory, HistoryPoint, HistoryWriter, IoMeters, PeakReadout, PluginParts,
 };
-use lathe_ui::EditorShell;
 use nice_plug::prelude::*;
-use nice_plug_egui::EguiEditor;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 mod editor;
@@ -57,9 +53,7 @@ struct MeterState {
 /// The Lathe Limiter plugin.
 #[derive(Default)]
 pub struct LatheLimiter {
-    params: Arc<LimiterParams>,
-    meters: Arc<LimiterMeters>,
-    runner: ChainRunner<LimiterCore>,
+    parts: PluginParts<LimiterParams, LimiterMeters, LimiterCore>,
     state: Option<MeterState>,
 }
 
@@ -68,7 +62,7 @@ impl LatheLimiter {
         let Some(state) = self.state.as_mut() else {
             return;
         };
-        let meters = &self.meters;
+        let meters = &self.parts.meters;
         if meters.reset_requested.swap(false, Ordering::Relaxed) {
             state.loudness.reset();
             for tp in &mut state.input_true_peak {
@@ -91,7 +85,7 @@ impl LatheLimiter {
             .iter()
             .fold(0.0f32, |m, tp| m.max(tp.peak()));
         meters.input_true_peak.store(input_tp, Ordering::Relaxed);
-        if let Some(chain) = self.runner.chain_mut() {
+        if let Some(chain) = self.parts.runner.chain_mut() {
             let gain = chain.core_mut().take_min_gain();
             let reduction_db = if gain > 0.0 {
                 -20.0 * gain.log10()
@@ -115,25 +109,16 @@ impl LatheLimiter {
     }
 }
 
+impl AsRef<IoMeters> for LimiterMeters {
+    fn as_ref(&self) -> &IoMeters {
+        &self.io
+    }
+}
+
 impl Plugin for LatheLimiter {
-    lathe_plugin::plugin_items!(IDENTITY);
-
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = lathe_plugin::layouts::STEREO_OR_MONO;
-
-    type Editor = EguiEditor<EditorShell<editor::LimiterPage>>;
-
-    fn filter_state(state: &mut PluginState) {
-        // 0.1 stored these two in ms already (skewed ranges then, logarithmic now).
-        lathe_params::migrate_log_values(
-            state,
-            &LimiterParams::default(),
-            &["release", "lookahead"],
-        );
-    }
-
-    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.meters.clone())
-    }
+    // 0.1 stored release and lookahead in ms already (skewed ranges then, logarithmic now).
+    lathe_plugin::plugin_items!(IDENTITY; layouts STEREO_OR_MONO, page editor::LimiterPage,
+        params LimiterParams, migrate ["release", "lookahead"]);
 
     fn deactivate(&mut self) {
         self.state = None;
@@ -141,15 +126,7 @@ impl Plugin for LatheLimiter {
 }
 
 impl ChainPlugin for LatheLimiter {
-    type Core = LimiterCore;
-
-    fn runner_and_meters(&mut self) -> (&mut ChainRunner<LimiterCore>, &IoMeters) {
-        (&mut self.runner, &self.meters.io)
-    }
-
-    fn chain_settings(&self, _: Option<&Transport>) -> ChainSettings<LimiterSettings> {
-        self.params.settings()
-    }
+    lathe_plugin::chain_items!(LimiterCore, settings: params);
 
     fn activated(&mut self, layout: &AudioIOLayout, config: &BufferConfig) {
         let sr = config.sample_rate as f64;

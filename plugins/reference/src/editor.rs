@@ -16,11 +16,10 @@ use lathe_dsp::analysis::reference::{
 use lathe_params::reference::{ReferenceLibrary, TargetChoice};
 use lathe_plugin::IoMeters;
 use lathe_ui::{
-    ACCENT, EditorPage, EditorShell, FreqPlot, METER_GREEN, METER_RED, METER_YELLOW,
-    MeterBallistics, TEXT, create_editor, enum_combo, knob, peak_meter, title, toggle,
+    ACCENT, EditorPage, FreqPlot, METER_GREEN, METER_RED, METER_YELLOW, MeterBallistics, TEXT,
+    enum_combo, knob, peak_meter, title, toggle,
 };
 use nice_plug::prelude::ParamSetter;
-use nice_plug_egui::EguiEditor;
 use std::sync::Arc;
 
 const MIX_COLOUR: Color32 = Color32::from_rgb(0x5a, 0x9c, 0xe6);
@@ -40,22 +39,16 @@ pub struct ReferencePage {
     path: String,
 }
 
-pub(crate) fn create(
-    params: Arc<ReferenceParams>,
-    meters: Arc<IoMeters>,
-    shared: Arc<Shared>,
-) -> Option<EguiEditor<EditorShell<ReferencePage>>> {
-    create_editor(
-        &crate::IDENTITY,
-        ReferencePage {
-            params,
-            meters,
-            shared,
-            input_meter: MeterBallistics::default(),
-            output_meter: MeterBallistics::default(),
-            path: String::new(),
-        },
-    )
+/// The Reference's page: the reference list, the A/B switch, the comparison and the match EQ.
+pub(crate) fn page(plugin: &crate::LatheReference) -> ReferencePage {
+    ReferencePage {
+        params: plugin.parts.params.clone(),
+        meters: plugin.parts.meters.clone(),
+        shared: plugin.shared.clone(),
+        input_meter: MeterBallistics::default(),
+        output_meter: MeterBallistics::default(),
+        path: String::new(),
+    }
 }
 
 impl ReferencePage {
@@ -179,20 +172,11 @@ impl ReferencePage {
         if let Some(t) = &target {
             painter.add(line(t, REF_COLOUR, &plot));
         }
-        painter.text(
-            pos2(rect.right() - 6.0, rect.top() + 4.0),
-            egui::Align2::RIGHT_TOP,
-            "mix",
-            egui::FontId::proportional(12.0),
-            MIX_COLOUR,
-        );
-        painter.text(
-            pos2(rect.right() - 6.0, rect.top() + 18.0),
-            egui::Align2::RIGHT_TOP,
-            "reference",
-            egui::FontId::proportional(12.0),
-            REF_COLOUR,
-        );
+        for (label, colour, y) in [("mix", MIX_COLOUR, 4.0), ("reference", REF_COLOUR, 18.0)] {
+            let at = pos2(rect.right() - 6.0, rect.top() + y);
+            let font = egui::FontId::proportional(12.0);
+            painter.text(at, egui::Align2::RIGHT_TOP, label, font, colour);
+        }
         // Difference and match EQ.
         let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 120.0), egui::Sense::hover());
         let plot = FreqPlot::new(rect, -15.0, 15.0);

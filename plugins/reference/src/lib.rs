@@ -9,7 +9,7 @@
 use lathe_dsp::chains::ChainSettings;
 use lathe_dsp::chains::reference::{ReferenceCore, ReferenceSettings};
 use lathe_dsp::rt::mailbox::mailbox;
-use lathe_plugin::{ChainPlugin, ChainRunner, IoMeters};
+use lathe_plugin::{ChainPlugin, IoMeters, PluginParts};
 use nice_plug::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -27,39 +27,18 @@ use worker::{Senders, Shared, Worker, lock};
 /// The Lathe Reference plugin.
 #[derive(Default)]
 pub struct LatheReference {
-    params: Arc<ReferenceParams>,
-    meters: Arc<IoMeters>,
+    parts: PluginParts<ReferenceParams, IoMeters, ReferenceCore>,
     shared: Arc<Shared>,
-    runner: ChainRunner<ReferenceCore>,
     worker: Option<Worker>,
 }
 
 impl Plugin for LatheReference {
-    lathe_plugin::plugin_items!(IDENTITY);
-
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = lathe_plugin::layouts::STEREO;
-
-    type Editor = nice_plug_egui::EguiEditor<lathe_ui::EditorShell<editor::ReferencePage>>;
-
-    fn filter_state(state: &mut PluginState) {
-        lathe_params::migrate_log_values(state, &ReferenceParams::default(), &[]);
-    }
-
-    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.params.clone(),
-            self.meters.clone(),
-            self.shared.clone(),
-        )
-    }
+    lathe_plugin::plugin_items!(IDENTITY; layouts STEREO, page editor::ReferencePage,
+        params ReferenceParams, migrate []);
 }
 
 impl ChainPlugin for LatheReference {
-    type Core = ReferenceCore;
-
-    fn runner_and_meters(&mut self) -> (&mut ChainRunner<ReferenceCore>, &IoMeters) {
-        (&mut self.runner, &self.meters)
-    }
+    lathe_plugin::chain_items!(ReferenceCore);
 
     /// The reference's loudness-matching gain and the transport position (while playing) come
     /// with the parameters; at activation neither.
@@ -68,9 +47,9 @@ impl ChainPlugin for LatheReference {
             Some(t) => {
                 let position = t.playing.then(|| t.pos_samples()).flatten();
                 let gain = self.shared.reference_gain_db.load(Ordering::Relaxed);
-                self.params.settings(gain, position)
+                self.parts.params.settings(gain, position)
             }
-            None => self.params.settings(0.0, None),
+            None => self.parts.params.settings(0.0, None),
         }
     }
 
@@ -81,7 +60,7 @@ impl ChainPlugin for LatheReference {
         // Fresh mailboxes for this chain; the worker sends the kernel and audio again.
         let (kernels, kernel_rx) = mailbox();
         let (audio, audio_rx) = mailbox();
-        if let Some(chain) = self.runner.chain_mut() {
+        if let Some(chain) = self.parts.runner.chain_mut() {
             chain.core_mut().attach(kernel_rx, audio_rx);
         }
         *lock(&self.shared.senders) = Some(Senders { kernels, audio });
@@ -91,7 +70,10 @@ impl ChainPlugin for LatheReference {
         // One worker for the plugin's life: the mix analysis and the decoded references survive
         // a deactivation (hosts deactivate to change the rate or the block size).
         if self.worker.is_none() {
-            self.worker = Some(Worker::start(self.shared.clone(), self.params.clone()));
+            self.worker = Some(Worker::start(
+                self.shared.clone(),
+                self.parts.params.clone(),
+            ));
         }
     }
 

@@ -92,6 +92,18 @@ fn param_by_name<'a>(params: &'a [ParamInfo], name: &str) -> &'a ParamInfo {
         .unwrap_or_else(|| panic!("no parameter named {name}"))
 }
 
+/// The parameter named `name` of a host's plugin.
+fn named_param<H: TestHost>(host: &mut H, name: &str) -> ParamInfo {
+    param_by_name(&host.params(), name).clone()
+}
+
+/// Sets the parameter named `name` to the value its display text `text` stands for.
+fn set_text<H: TestHost>(host: &mut H, name: &str, text: &str) {
+    let info = named_param(host, name);
+    let v = value_for(host, &info, text);
+    host.set_param(info.id, v);
+}
+
 /// Host-side value for display text, e.g. "+6 dB".
 fn value_for<H: TestHost>(host: &mut H, param: &ParamInfo, text: &str) -> f64 {
     host.text_to_value(param.id, text)
@@ -140,6 +152,15 @@ fn assert_no_violations<H: TestHost>(host: &mut H, p: &Expected, when: &str) {
 /// list, so it cannot drift between them.
 #[macro_export]
 macro_rules! battery_tests {
+    // A test per check, named as the check and run by `$runner` (`each` or `instances`).
+    (@tests $runner:ident; $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                $runner($crate::battery::$check);
+            }
+        )*
+    };
     ($host:ty, $load:expr) => {
         /// Runs a check on a fresh instance of every plugin.
         fn each(check: impl Fn(&mut $host, &$crate::Expected)) {
@@ -172,45 +193,24 @@ macro_rules! battery_tests {
             eprintln!("reference linear-phase latency {latency} samples");
         }
 
-        #[test]
-        fn parameters() {
-            each($crate::battery::check_params);
+        /// Runs a check with a way to make fresh instances, for every plugin.
+        fn instances(check: impl Fn(&dyn Fn() -> $host, &$crate::Expected)) {
+            for p in $crate::PLUGINS {
+                check(&|| ($load)(p), p);
+            }
         }
 
-        #[test]
-        fn value_text_round_trip() {
-            each($crate::battery::check_text_round_trip);
-        }
+        $crate::battery_tests!(@tests each;
+            check_params, check_text_round_trip, check_sample_rates,
+            check_block_sizes_and_invariance, check_trims, check_latency,
+            check_plain_values_in_units, check_choice_parameters_are_lists, check_bypass,
+            check_param_fuzz, check_corrupt_state, check_reset_reactivate, check_bad_input,
+            check_zero_length_block, check_sample_accurate_automation, check_oversized_block,
+        );
 
-        #[test]
-        fn sample_rates() {
-            each($crate::battery::check_sample_rates);
-        }
-
-        #[test]
-        fn block_sizes_and_invariance() {
-            each($crate::battery::check_block_sizes_and_invariance);
-        }
-
-        #[test]
-        fn trims() {
-            each($crate::battery::check_trims);
-        }
-
-        #[test]
-        fn latency_equals_impulse_delay() {
-            each($crate::battery::check_latency);
-        }
-
-        #[test]
-        fn plain_values_are_in_the_parameter_unit() {
-            each($crate::battery::check_plain_values_in_units);
-        }
-
-        #[test]
-        fn choice_parameters_are_lists() {
-            each($crate::battery::check_choice_parameters_are_lists);
-        }
+        $crate::battery_tests!(@tests instances;
+            check_latency_change_rules, check_state_round_trip,
+        );
 
         #[test]
         fn reopened_session_renders_the_same() {
@@ -226,60 +226,6 @@ macro_rules! battery_tests {
                 limiter,
                 Some(6),
             );
-        }
-
-        #[test]
-        fn latency_changes_follow_the_host_rules() {
-            for p in $crate::PLUGINS {
-                $crate::battery::check_latency_change_rules(&|| ($load)(p), p);
-            }
-        }
-
-        #[test]
-        fn bypass() {
-            each($crate::battery::check_bypass);
-        }
-
-        #[test]
-        fn parameter_fuzz() {
-            each($crate::battery::check_param_fuzz);
-        }
-
-        #[test]
-        fn state_round_trip() {
-            for p in $crate::PLUGINS {
-                $crate::battery::check_state_round_trip(&|| ($load)(p), p);
-            }
-        }
-
-        #[test]
-        fn corrupt_state_is_refused() {
-            each($crate::battery::check_corrupt_state);
-        }
-
-        #[test]
-        fn reset_and_reactivate() {
-            each($crate::battery::check_reset_reactivate);
-        }
-
-        #[test]
-        fn nan_inf_and_denormal_input() {
-            each($crate::battery::check_bad_input);
-        }
-
-        #[test]
-        fn zero_length_block() {
-            each($crate::battery::check_zero_length_block);
-        }
-
-        #[test]
-        fn sample_accurate_automation() {
-            each($crate::battery::check_sample_accurate_automation);
-        }
-
-        #[test]
-        fn oversized_block() {
-            each($crate::battery::check_oversized_block);
         }
     };
 }

@@ -6,8 +6,21 @@ use crate::{Expected, TestHost};
 use rand::{Rng, SeedableRng};
 
 /// Descriptor and feature consistency.
-pub fn check_descriptor<H: TestHost>(host: &H, p: &Expected, main_categories: &[&str]) {
+pub fn check_descriptor<H: TestHost>(
+    host: &H,
+    p: &Expected,
+    main_categories: &[&str],
+    features: &[&str],
+) {
     let d = host.descriptor();
+    for f in features {
+        assert!(
+            d.features.iter().any(|x| x == f),
+            "{}: feature {f} missing in {:?}",
+            p.name,
+            d.features
+        );
+    }
     assert_eq!(d.name, p.name);
     assert_eq!(d.vendor, "Lathe Audio");
     assert!(!d.version.is_empty(), "{}: empty version", p.name);

@@ -160,15 +160,9 @@ pub fn check_reference_state_and_latency<H: TestHost>(make: &dyn Fn() -> H, p: &
 /// after a restart with an impulse that follows it, and its bypass stays aligned.
 pub fn check_channel_strip<H: TestHost>(host: &mut H, p: &Expected) -> u32 {
     let channels = p.layouts[0];
-    let params = host.params();
-    let set = |host: &mut H, name: &str, text: &str| {
-        let info = param_by_name(&params, name).clone();
-        let v = value_for(host, &info, text);
-        host.set_param(info.id, v);
-    };
-    set(host, "Mid Freq", "1 kHz");
-    set(host, "Mid Gain", "+6 dB");
-    set(host, "Mid Q", "1");
+    set_text(host, "Mid Freq", "1 kHz");
+    set_text(host, "Mid Gain", "+6 dB");
+    set_text(host, "Mid Q", "1");
     assert!(host.activate(48_000.0, 512, channels));
     assert_eq!(
         host.latency(),
@@ -197,9 +191,9 @@ pub fn check_channel_strip<H: TestHost>(host: &mut H, p: &Expected) -> u32 {
     );
     assert!(at_100.abs() < 0.3, "{}: 100 Hz gain {at_100:.2} dB", p.name);
     host.deactivate();
-    set(host, "Sat On", "On");
-    set(host, "Sat Oversampling", "4x");
-    set(host, "Sat Drive", "0");
+    set_text(host, "Sat On", "On");
+    set_text(host, "Sat Oversampling", "4x");
+    set_text(host, "Sat Drive", "0");
     assert!(host.activate(48_000.0, 512, channels));
     let latency = host.latency();
     assert!(latency > 0, "{}: 4x saturation must report latency", p.name);
@@ -213,15 +207,9 @@ pub fn check_channel_strip<H: TestHost>(host: &mut H, p: &Expected) -> u32 {
 /// signal that is under the threshold and a silent key leaves it alone; with the aux port
 /// carrying nothing (inactive), the signal keys itself. Returns the reduction measured, dB.
 pub fn check_bus_compressor_keying<H: TestHost>(host: &mut H, p: &Expected) -> f64 {
-    let params = host.params();
-    let set = |host: &mut H, name: &str, text: &str| {
-        let info = param_by_name(&params, name).clone();
-        let v = value_for(host, &info, text);
-        host.set_param(info.id, v);
-    };
-    set(host, "Sidechain", "External");
-    set(host, "Threshold", "-30");
-    set(host, "Ratio", "4");
+    set_text(host, "Sidechain", "External");
+    set_text(host, "Threshold", "-30");
+    set_text(host, "Ratio", "4");
     assert!(host.activate(48_000.0, 512, 2));
     let len = 96 * 512;
     let tone: Vec<f32> = (0..len)

@@ -25,9 +25,8 @@ pub fn check_sample_rates<H: TestHost>(host: &mut H, p: &Expected) {
 /// the output identical to processing the same signal in one block of the maximum size.
 pub fn check_block_sizes_and_invariance<H: TestHost>(host: &mut H, p: &Expected) {
     let channels = p.layouts[0];
-    let params = host.params();
-    let input_gain = param_by_name(&params, "Input Gain").clone();
-    let output_gain = param_by_name(&params, "Output Gain").clone();
+    let input_gain = named_param(host, "Input Gain");
+    let output_gain = named_param(host, "Output Gain");
     let len = 40_000;
     let input = noise_channels(channels, len, 3);
     let mut reference: Option<Vec<Vec<f32>>> = None;
@@ -158,11 +157,8 @@ pub fn check_latency_change_rules<H: TestHost>(make: &dyn Fn() -> H, p: &Expecte
     let channels = p.layouts[0];
     let input = noise_channels(channels, 2048, 5);
     let set_all = |host: &mut H, changes: &[(&str, &str)]| {
-        let params = host.params();
         for (name, text) in changes {
-            let info = param_by_name(&params, name).clone();
-            let v = value_for(host, &info, text);
-            host.set_param(info.id, v);
+            set_text(host, name, text);
         }
     };
     // While active: every change set in turn, processed between, then one restart.
@@ -351,8 +347,7 @@ pub fn check_bad_input<H: TestHost>(host: &mut H, p: &Expected) {
 /// A zero-length process call (parameter flush) succeeds and applies its events.
 pub fn check_zero_length_block<H: TestHost>(host: &mut H, p: &Expected) {
     let channels = p.layouts[0];
-    let params = host.params();
-    let output_gain = param_by_name(&params, "Output Gain").clone();
+    let output_gain = named_param(host, "Output Gain");
     assert!(host.activate(48_000.0, 512, channels));
     let v = value_for(host, &output_gain, "-3");
     host.set_param(output_gain.id, v);
@@ -377,8 +372,7 @@ pub fn check_zero_length_block<H: TestHost>(host: &mut H, p: &Expected) {
 /// block start), and differs from the unautomated output.
 pub fn check_sample_accurate_automation<H: TestHost>(host: &mut H, p: &Expected) {
     let channels = p.layouts[0];
-    let params = host.params();
-    let gain = param_by_name(&params, "Output Gain").clone();
+    let gain = named_param(host, "Output Gain");
     let len = 24_000;
     let input = noise_channels(channels, len, 41);
     for every in [10usize, 100, 1000] {

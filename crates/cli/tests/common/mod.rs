@@ -20,6 +20,13 @@ pub fn scratch(name: &str) -> (PathBuf, PathBuf, PathBuf) {
     (dir, input, output)
 }
 
+/// [`scratch`] with `x` written to its `in.wav` at `sr`.
+pub fn scratch_with(name: &str, x: &[Vec<f32>], sr: u32) -> (PathBuf, PathBuf, PathBuf) {
+    let (dir, input, output) = scratch(name);
+    write_wav(&input, x, sr);
+    (dir, input, output)
+}
+
 /// A sine of `amplitude` (1.0 = full scale) on every channel, planar.
 pub fn sine(freq_hz: f64, amplitude: f64, seconds: f64, sr: u32, channels: usize) -> Vec<Vec<f32>> {
     let n = (seconds * sr as f64) as usize;
@@ -72,6 +79,18 @@ pub fn read_wav(path: &Path) -> (hound::WavSpec, Vec<Vec<f32>>) {
 pub fn lathe(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lathe"))
         .args(args.iter().map(|a| a.as_ref()))
+        .output()
+        .unwrap()
+}
+
+/// `lathe render PLUGIN INPUT -o OUTPUT EXTRA...`.
+pub fn render_cli(plugin: &str, input: &Path, output: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .args(["render", plugin])
+        .arg(input)
+        .arg("-o")
+        .arg(output)
+        .args(extra)
         .output()
         .unwrap()
 }

@@ -39,23 +39,13 @@ pub fn bench_core<C: Core>(
         io: Default::default(),
         core,
     };
-    bench_chain::<C>(group, name, &settings, signal, SR);
+    bench_chain_with::<C>(group, name, &settings, signal, SR, |_| {});
 }
 
 /// Benchmarks `settings` on the stereo `signal` as `name`: the whole signal in blocks of
 /// [`BLOCK`] per iteration (the input is copied in first, as a host hands over fresh buffers).
-pub fn bench_chain<C: Core>(
-    group: &mut BenchmarkGroup<'_, WallTime>,
-    name: &str,
-    settings: &ChainSettings<C::Settings>,
-    signal: &[Vec<f32>],
-    sample_rate_hz: f64,
-) {
-    bench_chain_with::<C>(group, name, settings, signal, sample_rate_hz, |_| {});
-}
-
-/// [`bench_chain`] with `setup` run on the chain after its settings are applied (to load data
-/// that is not a setting, such as a match-EQ kernel).
+/// `setup` runs on the chain after its settings are applied (to load data that is not a
+/// setting, such as a match-EQ kernel).
 pub fn bench_chain_with<C: Core>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,

@@ -260,15 +260,8 @@ pub struct Analyzer {
     samples: u64,
 }
 
-impl std::fmt::Debug for Analyzer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analyzer")
-            .field("sample_rate_hz", &self.sample_rate_hz)
-            .field("frames", &self.frames)
-            .field("samples", &self.samples)
-            .finish()
-    }
-}
+debug_summary!(Analyzer, |a| "sample_rate_hz": a.sample_rate_hz, "frames": a.frames,
+    "samples": a.samples);
 
 impl Analyzer {
     /// An analyzer for audio at `sample_rate_hz`.

@@ -46,15 +46,8 @@ pub struct Spectrum {
     scale: f64,
 }
 
-impl std::fmt::Debug for Spectrum {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spectrum")
-            .field("size", &self.size)
-            .field("sample_rate_hz", &self.sample_rate_hz)
-            .field("frames", &self.frames)
-            .finish()
-    }
-}
+debug_summary!(Spectrum, |s| "size": s.size, "sample_rate_hz": s.sample_rate_hz,
+    "frames": s.frames);
 
 impl Spectrum {
     /// A spectrum of `size`-sample frames (even, at least 16) at `sample_rate_hz`.

@@ -143,15 +143,8 @@ pub struct ReferenceCore {
     gain: SmoothedGain,
 }
 
-impl std::fmt::Debug for ReferenceCore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReferenceCore")
-            .field("sample_rate_hz", &self.sample_rate_hz)
-            .field("latency", &self.latency())
-            .field("play_pos", &self.play_pos)
-            .finish()
-    }
-}
+debug_summary!(ReferenceCore, |c| "sample_rate_hz": c.sample_rate_hz,
+    "latency": c.latency(), "play_pos": c.play_pos);
 
 /// What the convolvers run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

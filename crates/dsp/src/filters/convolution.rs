@@ -157,14 +157,7 @@ pub struct PartitionedConvolver {
     other: Vec<f32>,
 }
 
-impl std::fmt::Debug for PartitionedConvolver {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PartitionedConvolver")
-            .field("taps", &self.taps)
-            .field("fading", &(self.fade_left > 0))
-            .finish()
-    }
-}
+debug_summary!(PartitionedConvolver, |c| "taps": c.taps, "fading": c.fade_left > 0);
 
 impl PartitionedConvolver {
     /// A convolver for kernels of up to `max_taps`, starting with the identity.

@@ -508,6 +508,17 @@ impl Section {
         }
     }
 
+    /// The same section with the gain of a bell or shelf replaced by `gain_db`.
+    fn with_gain(&self, gain_db: f64) -> Section {
+        let kind = match self.kind {
+            SectionKind::Bell { q, .. } => SectionKind::Bell { gain_db, q },
+            SectionKind::LowShelf { q, .. } => SectionKind::LowShelf { gain_db, q },
+            SectionKind::HighShelf { q, .. } => SectionKind::HighShelf { gain_db, q },
+            other => other,
+        };
+        Section { kind, ..*self }
+    }
+
     /// The matched digital coefficients at `sample_rate_hz`.
     pub fn design(&self, sample_rate_hz: f64) -> BiquadCoefficients {
         let w0 = corner(self.freq_hz, sample_rate_hz);
@@ -537,25 +548,13 @@ impl Section {
             // A bell and a low shelf have their poles below the corner when boosting, a high
             // shelf when cutting; the other sign is the exact reciprocal, so it is designed
             // that way and inverted.
-            SectionKind::Bell { gain_db, q } => {
-                reciprocal(gain_db, true, |g| analog_bell(g, clamp_q(q)), w0, wm, w_top)
+            SectionKind::Bell { gain_db, .. }
+            | SectionKind::LowShelf { gain_db, .. }
+            | SectionKind::HighShelf { gain_db, .. } => {
+                let boost_side = !matches!(self.kind, SectionKind::HighShelf { .. });
+                let with_gain = |g: f64| self.with_gain(g).prototype();
+                reciprocal(gain_db, boost_side, with_gain, w0, wm, w_top)
             }
-            SectionKind::LowShelf { gain_db, q } => reciprocal(
-                gain_db,
-                true,
-                |g| analog_low_shelf(g, clamp_q(q)),
-                w0,
-                wm,
-                w_top,
-            ),
-            SectionKind::HighShelf { gain_db, q } => reciprocal(
-                gain_db,
-                false,
-                |g| analog_high_shelf(g, clamp_q(q)),
-                w0,
-                wm,
-                w_top,
-            ),
         }
     }
 

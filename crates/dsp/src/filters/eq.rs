@@ -440,6 +440,26 @@ pub struct PassFilter {
     settings: Option<PassSettings>,
 }
 
+/// The digital and analog-prototype magnitude responses of a filter built on a `cascade`.
+macro_rules! cascade_response {
+    ($ty:ty) => {
+        impl $ty {
+            /// Digital magnitude response, dB.
+            pub fn magnitude_db(&self, freq_hz: f64) -> f64 {
+                self.cascade.magnitude_db(freq_hz)
+            }
+
+            /// Analog prototype magnitude, dB.
+            pub fn analog_magnitude_db(&self, freq_hz: f64) -> f64 {
+                self.cascade.analog_magnitude_db(freq_hz)
+            }
+        }
+    };
+}
+
+cascade_response!(PassFilter);
+cascade_response!(ParametricEq);
+
 impl PassFilter {
     /// A high-pass (`highpass`) or low-pass at `sample_rate_hz`.
     pub fn new(highpass: bool, sample_rate_hz: f64) -> Self {
@@ -448,16 +468,6 @@ impl PassFilter {
             highpass,
             settings: None,
         }
-    }
-
-    /// Digital magnitude response, dB.
-    pub fn magnitude_db(&self, freq_hz: f64) -> f64 {
-        self.cascade.magnitude_db(freq_hz)
-    }
-
-    /// Analog prototype magnitude, dB.
-    pub fn analog_magnitude_db(&self, freq_hz: f64) -> f64 {
-        self.cascade.analog_magnitude_db(freq_hz)
     }
 }
 
@@ -557,16 +567,6 @@ impl ParametricEq {
             cascade: Cascade::new(sample_rate_hz),
             settings: None,
         }
-    }
-
-    /// Digital magnitude response, dB.
-    pub fn magnitude_db(&self, freq_hz: f64) -> f64 {
-        self.cascade.magnitude_db(freq_hz)
-    }
-
-    /// Analog prototype magnitude, dB.
-    pub fn analog_magnitude_db(&self, freq_hz: f64) -> f64 {
-        self.cascade.analog_magnitude_db(freq_hz)
     }
 }
 

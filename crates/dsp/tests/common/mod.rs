@@ -107,6 +107,27 @@ pub fn sine(freq_hz: f64, amp: f64, sr: f64, len: usize) -> Vec<f32> {
         .collect()
 }
 
+/// Index of the largest magnitude in `x` (an impulse response's peak: its delay).
+pub fn peak_index(x: &[f32]) -> usize {
+    x.iter()
+        .enumerate()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+        .map_or(0, |(i, _)| i)
+}
+
+/// A full-scale square wave at `freq_hz`, `len` samples.
+pub fn square(freq_hz: f64, sr: f64, len: usize) -> Vec<f32> {
+    (0..len)
+        .map(|i| {
+            if (freq_hz * i as f64 / sr).fract() < 0.5 {
+                1.0
+            } else {
+                -1.0
+            }
+        })
+        .collect()
+}
+
 /// A constant magnitude `a` alternating in sign: peak and RMS detectors read it without ripple.
 pub fn alternating(a: f32, len: usize) -> Vec<f32> {
     (0..len).map(|i| if i % 2 == 0 { a } else { -a }).collect()
@@ -122,15 +143,31 @@ pub fn gain(db: f64) -> f64 {
     10f64.powf(db / 20.0)
 }
 
-/// Amplitude (dB) of `freq` in `x` by correlation over whole seconds.
-pub fn tone_level_db(x: &[f32], freq: f64, sr: f64) -> f64 {
+/// Amplitude of `freq` in `x` by correlation (exact over whole periods).
+pub fn tone_amplitude(x: &[f32], freq: f64, sr: f64) -> f64 {
     let (mut c, mut s) = (0.0, 0.0);
     for (i, &v) in x.iter().enumerate() {
         let ph = 2.0 * PI * freq * i as f64 / sr;
         c += v as f64 * ph.cos();
         s += v as f64 * ph.sin();
     }
-    20.0 * (2.0 * (c * c + s * s).sqrt() / x.len() as f64).log10()
+    2.0 * (c * c + s * s).sqrt() / x.len() as f64
+}
+
+/// [`tone_amplitude`] in dB.
+pub fn tone_level_db(x: &[f32], freq: f64, sr: f64) -> f64 {
+    20.0 * tone_amplitude(x, freq, sr).log10()
+}
+
+/// The amplitude of `freq` in `x` and the total harmonic distortion (harmonics 2 to
+/// `last_harmonic`, as a ratio of it).
+pub fn thd(x: &[f32], freq: f64, sr: f64, last_harmonic: u32) -> (f64, f64) {
+    let fundamental = tone_amplitude(x, freq, sr);
+    let harmonics = (2..=last_harmonic)
+        .map(|k| tone_amplitude(x, freq * k as f64, sr).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    (fundamental, harmonics / fundamental)
 }
 
 /// Test frequencies: 1/6 octave from 20 Hz to 20 kHz.

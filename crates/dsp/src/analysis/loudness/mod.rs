@@ -528,22 +528,18 @@ impl LoudnessMeter {
 
     /// True peak over all channels, dBTP.
     pub fn true_peak_dbtp(&self) -> f64 {
-        let peak = self
-            .true_peaks
-            .iter()
-            .map(|t| t.peak())
-            .fold(0.0f32, f32::max);
-        amplitude_to_db(peak as f64)
+        self.loudest_channel_db(TruePeak::peak)
     }
 
     /// Sample peak over all channels, dBFS.
     pub fn sample_peak_dbfs(&self) -> f64 {
-        let peak = self
-            .true_peaks
-            .iter()
-            .map(|t| t.sample_peak())
-            .fold(0.0f32, f32::max);
-        amplitude_to_db(peak as f64)
+        self.loudest_channel_db(TruePeak::sample_peak)
+    }
+
+    /// The largest of a peak over the channels, dB.
+    fn loudest_channel_db(&self, peak: fn(&TruePeak) -> f32) -> f64 {
+        let loudest = self.true_peaks.iter().map(peak).fold(0.0f32, f32::max);
+        amplitude_to_db(loudest as f64)
     }
 
     /// Every measurement at once.
