@@ -60,6 +60,11 @@ pub const PLUGINS: &[Expected] = &[
         choices: &[
             "HP Slope",
             "LP Slope",
+            "Low Shelf Channel",
+            "Low Mid Channel",
+            "Mid Channel",
+            "High Mid Channel",
+            "High Shelf Channel",
             "Comp Detection",
             "Sat Character",
             "Sat Oversampling",

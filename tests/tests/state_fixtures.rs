@@ -98,11 +98,29 @@ fn check_full<H: TestHost>(format: &str, load: impl Fn(&Expected) -> H) {
         let defaults = by_name(&texts(&mut load(p)));
         let (now, expected) = load_fixture(&full_fixture_dir(), p, format, &load);
         let (now, expected) = (by_name(&now), by_name(&expected));
+        // Parameters added since 0.2.0 come up at their defaults; the others as saved.
+        let name = |line: &str| line.split_once('=').map_or("", |(n, _)| n).to_owned();
+        let saved: std::collections::BTreeSet<String> = expected.lines().map(name).collect();
+        let (old, added): (Vec<&str>, Vec<&str>) =
+            now.lines().partition(|l| saved.contains(&name(l)));
         assert_eq!(
-            now, expected,
+            old.iter().map(|l| format!("{l}\n")).collect::<String>(),
+            expected,
             "{}: the 0.2.0 state does not load to the settings it was saved with",
             p.name
         );
+        for line in added {
+            assert!(
+                defaults.lines().any(|d| d == line),
+                "{}: {line} (added after 0.2.0) is not at its default",
+                p.name
+            );
+        }
+        let defaults: String = defaults
+            .lines()
+            .filter(|l| saved.contains(&name(l)))
+            .map(|l| format!("{l}\n"))
+            .collect();
         let changed = expected
             .lines()
             .zip(defaults.lines())

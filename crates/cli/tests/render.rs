@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{read_wav, render_cli, scratch, scratch_with, temp_dir, write_wav};
+use common::{
+    assert_ok, read_wav, render_cli, scratch, scratch_with, set_args, temp_dir, write_wav,
+};
 use lathe_cli::render::{self, OutputBits, OutputFormat};
 use lathe_dsp::chains::limiter::{LimiterSettings, Oversampling};
 use lathe_dsp::chains::{ChainSettings, Core};
@@ -235,20 +237,14 @@ fn bad_input_loses_nothing() {
 #[test]
 fn binary_renders_and_reports() {
     let (dir, input, output) = scratch_with("binary", &programme(0.5, 48_000, 2), 48_000);
-    let extra = [
-        "--set",
-        "input_gain=6",
-        "--set",
-        "ceiling=-1",
-        "--bits",
-        "24",
-    ];
-    let out = render_cli("limiter", &input, &output, &extra);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let extra = set_args(&["input_gain=6", "ceiling=-1"]);
+    let out = render_cli(
+        "limiter",
+        &input,
+        &output,
+        &[&extra[..], &["--bits", "24"]].concat(),
     );
+    assert_ok(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("latency") && stdout.contains("dBTP"),
@@ -754,5 +750,67 @@ fn an_interrupted_render_leaves_nothing_behind() {
         );
         assert_eq!(std::fs::read(&output).unwrap(), b"precious", "SIG{signal}");
     }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The mastering controls of the strip through the command line: a band on the side and bass
+/// mono take a low side tone out and leave the mid alone; a channel that is not one of the
+/// three is refused with the choices.
+#[test]
+fn strip_mid_side_eq_and_bass_mono_from_the_command_line() {
+    let n = 48_000;
+    let tone = |f: f64, a: f64| -> Vec<f32> {
+        (0..n)
+            .map(|i| (a * (2.0 * PI * f * i as f64 / 48_000.0).sin()) as f32)
+            .collect()
+    };
+    // Mid: 1 kHz; side: 50 Hz.
+    let (mid, side) = (tone(1000.0, 0.2), tone(50.0, 0.2));
+    let l: Vec<f32> = mid.iter().zip(&side).map(|(m, s)| m + s).collect();
+    let r: Vec<f32> = mid.iter().zip(&side).map(|(m, s)| m - s).collect();
+    let (dir, input, output) = scratch_with("mastering", &[l, r], 48_000);
+    let extra = set_args(&[
+        "img_on=on",
+        "bass_mono=on",
+        "bass_mono_freq=120",
+        "eq_mid_channel=side",
+        "eq_mid_gain=6",
+    ]);
+    assert_ok(&render_cli("channel-strip", &input, &output, &extra));
+    let (_, y) = read_wav(&output);
+    let level = |x: &[f32], f: f64| {
+        let (mut c, mut s) = (0.0, 0.0);
+        for (i, &v) in x.iter().enumerate().skip(24_000) {
+            let ph = 2.0 * PI * f * i as f64 / 48_000.0;
+            c += v as f64 * ph.cos();
+            s += v as f64 * ph.sin();
+        }
+        20.0 * (2.0 * (c * c + s * s).sqrt() / (x.len() - 24_000) as f64).log10()
+    };
+    let out_mid: Vec<f32> = y[0].iter().zip(&y[1]).map(|(a, b)| 0.5 * (a + b)).collect();
+    let out_side: Vec<f32> = y[0].iter().zip(&y[1]).map(|(a, b)| 0.5 * (a - b)).collect();
+    let (m, s) = (
+        level(&out_mid, 1000.0) - level(&mid, 1000.0),
+        level(&out_side, 50.0),
+    );
+    eprintln!("mid at 1 kHz {m:+.3} dB; side at 50 Hz {s:.1} dBFS");
+    assert!(m.abs() < 0.1, "the mid moved by {m} dB");
+    assert!(
+        s < level(&side, 50.0) - 40.0,
+        "the low side is still there: {s} dBFS"
+    );
+
+    let out = render_cli(
+        "channel-strip",
+        &input,
+        &output,
+        &["--set", "eq_mid_channel=up"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Stereo") && stderr.contains("Side"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }

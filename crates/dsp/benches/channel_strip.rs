@@ -1,7 +1,7 @@
 //! Lathe Channel Strip's whole chain (`ChannelStrip`): 10 s of stereo 48 kHz programme in host
 //! blocks of 512. "full" is the issue's case: every module on (filters, four EQ bands with gain,
 //! gate, compressor, de-esser, saturator at 2x, width and pan); the others show what single
-//! modules cost. Throughput is per stereo frame; the figures go to BENCHMARKS.md.
+//! modules cost (the imager with its widths moved, and with bass mono). Throughput is per stereo frame; the figures go to BENCHMARKS.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lathe_dsp::chains::channel_strip::{ChannelStripCore, ChannelStripSettings};
@@ -74,6 +74,20 @@ fn bench(c: &mut Criterion) {
         s.saturator_enabled = true;
         s.saturator.oversampling = SaturatorOversampling::X2;
     });
+    // The imager with every band's width moved (issue #19: at most 15 ns per stereo frame),
+    // and with bass mono as well.
+    let imager_only = only(|s| {
+        s.imager_enabled = true;
+        s.imager.width_low = 0.7;
+        s.imager.width_mid = 1.1;
+        s.imager.width_high = 1.3;
+    });
+    let imager_bass_mono = only(|s| {
+        s.imager_enabled = true;
+        s.imager.width_low = 0.7;
+        s.imager.width_high = 1.3;
+        s.imager.bass_mono = true;
+    });
     support::bench_core::<ChannelStripCore>(
         &mut group,
         "full_sat2x_denormal_input",
@@ -89,6 +103,8 @@ fn bench(c: &mut Criterion) {
         ("gate_only", gate_only),
         ("deesser_only", deesser_only),
         ("saturator_2x_only", saturator_only),
+        ("imager_only", imager_only),
+        ("imager_bass_mono", imager_bass_mono),
         ("default_transparent", ChannelStripSettings::default()),
     ];
     for (name, core) in cases {

@@ -40,6 +40,10 @@ fn everything_on() -> ChannelStripSettings {
     s.deesser_enabled = true;
     s.saturator_enabled = true;
     s.saturator.oversampling = SaturatorOversampling::X2;
+    s.imager_enabled = true;
+    s.imager.width_low = 0.5;
+    s.imager.width_high = 1.5;
+    s.imager.bass_mono = true;
     s.stereo.width = 1.4;
     s.stereo.pan = 0.2;
     s
@@ -68,6 +72,41 @@ fn default_strip_is_bit_transparent_and_width_zero_is_mono() {
     assert!(a == b, "width 0 is not mono");
     for i in (0..a.len()).step_by(997) {
         assert!((a[i] - 0.5 * (l[i] + r[i])).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn the_imager_at_full_width_is_the_input_and_bass_mono_takes_the_side_out() {
+    let sr = 48_000.0;
+    let [l, r] = common::music_like(2.0, sr, 8);
+    // On, every band at 100 %, bass mono off: switched out, so the input bit for bit.
+    let mut s = ChannelStripSettings {
+        imager_enabled: true,
+        ..ChannelStripSettings::default()
+    };
+    let mut chain = strip(s, sr);
+    let (mut a, mut b) = (l.clone(), r.clone());
+    chain.process(&mut [&mut a, &mut b]);
+    assert!(a == l && b == r, "a neutral imager changed the signal");
+    // Bass mono at 120 Hz: a 50 Hz tone in the side only (L = -R) is gone, one at 1 kHz stays.
+    s.imager.bass_mono = true;
+    let mut chain = strip(s, sr);
+    let n = 48_000;
+    let side = |f: f64| common::sine(f, 0.25, sr, n);
+    for (f, want_db, tol) in [(50.0, -40.0, f64::INFINITY), (1000.0, 0.0, 0.05)] {
+        let x = side(f);
+        let (mut a, mut b) = (x.clone(), x.iter().map(|v| -v).collect::<Vec<f32>>());
+        chain.reset();
+        chain.process(&mut [&mut a, &mut b]);
+        let out: Vec<f32> = a.iter().zip(&b).map(|(p, q)| 0.5 * (p - q)).collect();
+        let level = common::tone_level_db(&out[24_000..], f, sr)
+            - common::tone_level_db(&x[24_000..], f, sr);
+        eprintln!("bass mono at 120 Hz: side at {f} Hz {level:+.2} dB");
+        if tol.is_finite() {
+            assert!((level - want_db).abs() < tol, "{f} Hz: {level} dB");
+        } else {
+            assert!(level < want_db, "{f} Hz: {level} dB");
+        }
     }
 }
 

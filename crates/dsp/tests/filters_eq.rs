@@ -186,3 +186,104 @@ fn resonance_peaks_at_the_corner() {
         );
     }
 }
+
+/// The mid and side impulse responses of an EQ with `settings` (see
+/// [`common::mid_side_responses`]).
+fn mid_side_responses(settings: &EqSettings, sr: f64) -> [Vec<f32>; 4] {
+    let make = || {
+        let mut eq = ParametricEq::new(sr);
+        eq.set_settings(settings);
+        eq.reset();
+        eq
+    };
+    common::mid_side_responses(make, 1 << 16)
+}
+
+#[test]
+fn a_side_band_leaves_the_mid_alone_and_a_mid_band_the_side() {
+    use lathe_dsp::filters::eq::EqChannel;
+    let sr = 48_000.0;
+    for (channel, lane) in [(EqChannel::Side, 1usize), (EqChannel::Mid, 0)] {
+        let mut s = EqSettings::default();
+        s.bands[2].gain_db = 6.0; // the 1.5 kHz bell, moved to 1 kHz
+        s.bands[2].freq_hz = 1000.0;
+        s.channels[2] = channel;
+        let mut eq = ParametricEq::new(sr);
+        eq.set_settings(&s);
+        let responses = mid_side_responses(&s, sr);
+        let (filtered, other) = (&responses[lane], &responses[1 - lane]);
+        let (filtered, other) = (
+            measured_response(filtered, sr),
+            measured_response(other, sr),
+        );
+        for f in frequencies() {
+            let (fb, got) = filtered(f);
+            let want = if lane == 1 {
+                eq.side_magnitude_db(fb)
+            } else {
+                eq.mid_magnitude_db(fb)
+            };
+            assert!(
+                (got - want).abs() < 0.01,
+                "{channel:?} at {fb} Hz: {got} vs {want}"
+            );
+            let (fb, untouched) = other(f);
+            assert!(
+                untouched.abs() < 0.01,
+                "{channel:?}: the other lane at {fb} Hz: {untouched}"
+            );
+        }
+        let (_, at_1k) = filtered(1000.0);
+        let (_, other_1k) = other(1000.0);
+        eprintln!(
+            "{channel:?} bell +6 dB at 1 kHz: {at_1k:+.3} dB there, the other {other_1k:+.4} dB"
+        );
+        assert!((at_1k - 6.0).abs() < 0.05 && other_1k.abs() < 0.1);
+        for leak in &responses[2..] {
+            assert!(
+                leak.iter().all(|v| v.abs() < 1e-6),
+                "{channel:?}: mid and side mix"
+            );
+        }
+    }
+}
+
+#[test]
+fn switching_a_band_to_mid_side_and_back_carries_the_other_bands_state() {
+    use lathe_dsp::filters::eq::EqChannel;
+    let sr = 48_000.0;
+    let [l, r] = common::music_like(1.0, sr, 4);
+    // Band 1 (+3 dB on the side) comes and goes every 4096 samples, so the cascade leaves
+    // mid/side and returns; band 0 and 3 (stereo) run throughout and must not notice. The
+    // reference stays in mid/side all along: its high shelf, 1e-6 dB on the mid, keeps it
+    // there.
+    let render = |stay_mid_side: bool| {
+        let mut eq = ParametricEq::new(sr);
+        let (mut a, mut b) = (l.clone(), r.clone());
+        for (k, start) in (0..a.len()).step_by(4096).enumerate() {
+            let mut s = EqSettings::default();
+            s.bands[0].gain_db = 4.0;
+            s.bands[3].gain_db = -5.0;
+            s.bands[1].gain_db = 3.0;
+            s.bands[1].enabled = k % 2 == 1;
+            s.channels[1] = EqChannel::Side;
+            s.bands[4].gain_db = 1e-6;
+            s.bands[4].enabled = stay_mid_side;
+            s.channels[4] = EqChannel::Mid;
+            eq.set_settings(&s);
+            let end = (start + 4096).min(a.len());
+            eq.process(&mut [&mut a[start..end], &mut b[start..end]]);
+        }
+        (a, b)
+    };
+    let (reference, switched) = (render(true), render(false));
+    let worst = reference
+        .0
+        .iter()
+        .zip(&switched.0)
+        .chain(reference.1.iter().zip(&switched.1))
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    eprintln!("L/R <-> M/S switching every 4096 samples: worst difference {worst:e}");
+    assert!(worst < 1e-5, "{worst}");
+}

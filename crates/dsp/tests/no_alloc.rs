@@ -152,6 +152,10 @@ fn channel_strip_allocates_nothing_while_settings_change() {
                 SaturatorOversampling::X4,
                 SaturatorOversampling::X8,
             ][step % 4];
+            s.imager_enabled = step % 3 != 2;
+            s.imager.width_low = (step % 4) as f32 / 2.0;
+            s.imager.bass_mono = step % 2 == 0;
+            s.imager.xover_low_hz = 100.0 + 10.0 * step as f32;
             s.stereo.width = (step % 5) as f32 / 2.0;
             s.stereo.mono = step % 7 == 0;
             s.order = [ModuleOrder::EqFirst, ModuleOrder::DynamicsFirst][step % 2];

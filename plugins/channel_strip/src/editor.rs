@@ -6,7 +6,7 @@
 //! change its Q, double-click it to reset the band, right-click to switch it on or off, click to
 //! select it (its knobs show below). The high- and low-pass nodes move in frequency only.
 
-use crate::{BandParams, ChannelStripParams, PRESETS, PassParams, StripMeters};
+use crate::{BandParams, ChannelStripParams, EqChannelChoice, PRESETS, PassParams, StripMeters};
 use egui::{Color32, Pos2, Sense, Stroke, Ui, pos2, vec2};
 use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ResponsePart, StripResponse};
 use lathe_ui::{
@@ -59,6 +59,7 @@ enum Page {
     Compressor,
     DeEsser,
     Saturator,
+    Imager,
     Stereo,
 }
 
@@ -309,10 +310,16 @@ impl StripPage {
             if n == self.selected {
                 painter.circle_stroke(pos, radius + 3.0, Stroke::new(1.5, TEXT));
             }
+            // A band on the mid or the side carries its letter (M, S).
+            let channel = match self.band(n).map(|b| b.channel.value()) {
+                Some(EqChannelChoice::Mid) => "M",
+                Some(EqChannelChoice::Side) => "S",
+                _ => "",
+            };
             let label = match n {
                 HP_NODE => "HP".to_owned(),
                 LP_NODE => "LP".to_owned(),
-                i => (i + 1).to_string(),
+                i => format!("{}{channel}", i + 1),
             };
             painter.text(
                 pos,
@@ -353,6 +360,7 @@ impl StripPage {
                 (Page::Compressor, "Compressor", p.comp.on.value()),
                 (Page::DeEsser, "De-Esser", p.deess.on.value()),
                 (Page::Saturator, "Saturator", p.sat.on.value()),
+                (Page::Imager, "Imager", p.imager.on.value()),
                 (Page::Stereo, "Stereo + Trim", true),
             ] {
                 // Modules that are on read in the accent colour.
@@ -409,6 +417,9 @@ impl StripPage {
                                     .strong(),
                             );
                             toggle(ui, &b.on, setter, "On");
+                            enum_combo(ui, &b.channel, setter, "").on_hover_text(
+                                "Stereo: both channels. Mid or Side: only L+R or only L-R",
+                            );
                         });
                         knob(ui, &b.freq, setter, "Freq");
                         knob(ui, &b.gain, setter, "Gain");
@@ -505,6 +516,23 @@ impl StripPage {
                         enum_combo(ui, &s.oversampling, setter, "")
                             .on_hover_text("Off: zero latency but aliasing at high drive. 4x keeps aliases below -80 dB.");
                     });
+                });
+            }
+            Page::Imager => {
+                let im = &p.imager;
+                ui.horizontal(|ui| {
+                    toggle(ui, &im.on, setter, "Imager");
+                    knob(ui, &im.width_low, setter, "Low Width");
+                    knob(ui, &im.xover_low, setter, "Low X-Over")
+                        .on_hover_text("Low/mid crossover (Linkwitz-Riley 24 dB/oct)");
+                    knob(ui, &im.width_mid, setter, "Mid Width");
+                    knob(ui, &im.xover_high, setter, "High X-Over")
+                        .on_hover_text("Mid/high crossover (Linkwitz-Riley 24 dB/oct)");
+                    knob(ui, &im.width_high, setter, "High Width");
+                    ui.separator();
+                    toggle(ui, &im.bass_mono, setter, "Bass Mono")
+                        .on_hover_text("No side below the frequency (48 dB/oct)");
+                    knob(ui, &im.bass_mono_freq, setter, "Mono Below");
                 });
             }
             Page::Stereo => {

@@ -95,6 +95,20 @@ pub fn render_cli(plugin: &str, input: &Path, output: &Path, extra: &[&str]) -> 
         .unwrap()
 }
 
+/// `--set ID=VALUE` for each assignment.
+pub fn set_args<'a>(assignments: &[&'a str]) -> Vec<&'a str> {
+    assignments.iter().flat_map(|a| ["--set", *a]).collect()
+}
+
+/// Asserts that a run succeeded, showing its stderr if not.
+pub fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// stdout and stderr of a run, as text.
 pub fn texts(out: &Output) -> (String, String) {
     (

@@ -2,12 +2,15 @@
 //! stereo, with a selectable order of EQ and dynamics and a click-free bypass per module.
 //!
 //! Order: high-pass and low-pass, then either EQ -> dynamics or dynamics -> EQ (dynamics =
-//! gate -> compressor -> de-esser), then the saturator, then the stereo stage. Switching a
-//! module on or off crossfades over [`MODULE_FADE_MS`]; a module switched on starts from a
-//! clean state. The strip has no latency unless the saturator is on with oversampling.
+//! gate -> compressor -> de-esser), then the saturator, the imager, then the stereo stage.
+//! Switching a module on or off crossfades over [`MODULE_FADE_MS`]; a module switched on starts
+//! from a clean state. The imager is switched out (crossfaded) while its settings are neutral,
+//! so at 100 % in every band it passes the input bit for bit. The strip has no latency unless
+//! the saturator is on with oversampling.
 
 use crate::Block;
 use crate::chains::{Core, MAX_CHANNELS};
+use crate::color::imager::{Imager, ImagerSettings};
 use crate::color::saturator::{Saturator, SaturatorSettings};
 use crate::color::stereo::{Stereo, StereoSettings};
 use crate::dynamics::{
@@ -60,6 +63,10 @@ pub struct ChannelStripSettings {
     pub saturator_enabled: bool,
     /// Saturator.
     pub saturator: SaturatorSettings,
+    /// Whether the three-band imager is on.
+    pub imager_enabled: bool,
+    /// Imager (band widths, bass mono).
+    pub imager: ImagerSettings,
     /// Stereo stage (always on; transparent at its defaults).
     pub stereo: StereoSettings,
     /// EQ before or after the dynamics.
@@ -84,6 +91,8 @@ impl Default for ChannelStripSettings {
             deesser: DeEsserSettings::default(),
             saturator_enabled: false,
             saturator: SaturatorSettings::default(),
+            imager_enabled: false,
+            imager: ImagerSettings::default(),
             stereo: StereoSettings::default(),
             order: ModuleOrder::EqFirst,
         }
@@ -192,6 +201,7 @@ pub struct ChannelStripCore {
     compressor: Switched<Compressor>,
     deesser: Switched<DeEsser>,
     saturator: Saturator,
+    imager: Switched<Imager>,
     stereo: Stereo,
     /// Nothing processed since construction or reset: settings apply without fades.
     fresh: bool,
@@ -243,8 +253,13 @@ impl ChannelStripCore {
         db
     }
 
-    /// The six switched modules, in signal order.
-    fn switched(&mut self) -> [&mut dyn Switch; 6] {
+    /// The imager (analytic side response for the editor).
+    pub fn imager(&self) -> &Imager {
+        self.imager.block()
+    }
+
+    /// The seven switched modules, in signal order.
+    fn switched(&mut self) -> [&mut dyn Switch; 7] {
         [
             &mut self.highpass,
             &mut self.lowpass,
@@ -252,6 +267,7 @@ impl ChannelStripCore {
             &mut self.gate,
             &mut self.compressor,
             &mut self.deesser,
+            &mut self.imager,
         ]
     }
 
@@ -278,6 +294,7 @@ impl Core for ChannelStripCore {
             compressor: Switched::new(Compressor::new(sr), max_channels, sr),
             deesser: Switched::new(DeEsser::new(sr), max_channels, sr),
             saturator: Saturator::new(max_channels, sr),
+            imager: Switched::new(Imager::new(sr), max_channels, sr),
             stereo: Stereo::new(sr),
             fresh: true,
         };
@@ -312,6 +329,8 @@ impl Core for ChannelStripCore {
         self.gate.set(s.gate_enabled, &s.gate);
         self.compressor.set(s.compressor_enabled, &s.compressor);
         self.deesser.set(s.deesser_enabled, &s.deesser);
+        let imager_active = s.imager_enabled && !s.imager.is_neutral();
+        self.imager.set(imager_active, &s.imager);
         self.stereo.set_settings(&s.stereo);
         if s.saturator_enabled && !self.settings.saturator_enabled {
             self.saturator.reset();
@@ -355,6 +374,7 @@ impl Core for ChannelStripCore {
         if self.settings.saturator_enabled {
             self.saturator.process(main);
         }
+        self.imager.process(main);
         self.stereo.process(main);
     }
 }

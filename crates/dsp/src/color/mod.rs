@@ -1,6 +1,7 @@
-//! Processors that colour or finish the signal: the saturator, dither and noise shaping, and
-//! the stereo section (width, balance, mono, phase).
+//! Processors that colour or finish the signal: the saturator, dither and noise shaping, the
+//! stereo section (width, balance, mono, phase) and the three-band imager with bass mono.
 
 pub mod dither;
+pub mod imager;
 pub mod saturator;
 pub mod stereo;

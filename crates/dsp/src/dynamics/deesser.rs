@@ -6,9 +6,10 @@
 use super::curve::GainComputer;
 use super::detector::*;
 use crate::chains::MAX_CHANNELS;
+use crate::filters::crossover::mirror_allpass;
 use crate::filters::design::bilinear_butterworth;
 use crate::math::{fast_db, fast_gain, fast_max};
-use crate::primitives::biquad::{BiquadCoefficients, tick_pair};
+use crate::primitives::biquad::tick_pair;
 
 /// De-esser settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,15 +97,8 @@ impl DeEsser {
             k.set_coefficients(hp);
         }
         // LP^2 + HP^2 = D~/D for the Butterworth denominator D (s^2 + sqrt 2 s + 1) and its
-        // mirror D~ (s^2 - sqrt 2 s + 1); the bilinear transform keeps the identity, and D~'s
-        // digital coefficients are D's reversed.
-        self.allpass.set_coefficients(BiquadCoefficients {
-            b0: hp.a2,
-            b1: hp.a1,
-            b2: 1.0,
-            a1: hp.a1,
-            a2: hp.a2,
-        });
+        // mirror D~ (s^2 - sqrt 2 s + 1), see crate::filters::crossover.
+        self.allpass.set_coefficients(mirror_allpass(&hp));
         self.curve.threshold_db = self.settings.threshold_db;
         self.knee_start_lin = from_db(self.curve.knee_start_db());
         self.attack = time_coefficient(DEESS_ATTACK_MS, sr);

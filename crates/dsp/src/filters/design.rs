@@ -424,7 +424,7 @@ fn reciprocal(
 }
 
 /// Digital corner in radians per sample, clamped to [`MAX_CORNER_FRACTION`].
-fn corner(freq_hz: f64, sample_rate_hz: f64) -> f64 {
+pub(crate) fn corner(freq_hz: f64, sample_rate_hz: f64) -> f64 {
     2.0 * PI * freq_hz.clamp(1.0, MAX_CORNER_FRACTION * sample_rate_hz) / sample_rate_hz
 }
 
@@ -653,26 +653,13 @@ pub fn butterworth(
 
 /// A second-order Butterworth low- or high-pass by the bilinear transform (RBJ cookbook).
 /// Unlike the matched designs, a bilinear low-pass and high-pass at the same corner are exact
-/// complements in the Linkwitz-Riley sense: squared, they sum to an allpass.
+/// complements in the Linkwitz-Riley sense: squared, they sum to an allpass
+/// ([`crate::filters::crossover`]).
 pub fn bilinear_butterworth(
     highpass: bool,
     freq_hz: f64,
     sample_rate_hz: f64,
 ) -> BiquadCoefficients {
     let w0 = corner(freq_hz, sample_rate_hz);
-    let alpha = w0.sin() / (2.0 * std::f64::consts::FRAC_1_SQRT_2);
-    let cos = w0.cos();
-    let a0 = 1.0 + alpha;
-    let (b0, b1) = if highpass {
-        ((1.0 + cos) / 2.0, -(1.0 + cos))
-    } else {
-        ((1.0 - cos) / 2.0, 1.0 - cos)
-    };
-    BiquadCoefficients {
-        b0: b0 / a0,
-        b1: b1 / a0,
-        b2: b0 / a0,
-        a1: -2.0 * cos / a0,
-        a2: (1.0 - alpha) / a0,
-    }
+    crate::filters::crossover::bilinear_section_at(highpass, w0, std::f64::consts::FRAC_1_SQRT_2)
 }

@@ -6,9 +6,16 @@
 //! of [`GLIDE_MS`], and is redesigned. The update grid counts samples from the last reset, not
 //! from block starts, so the output does not depend on how the host cuts blocks.
 //! The filters run in `f64`, transposed direct form II.
+//!
+//! Each EQ band filters the stereo pair ([`EqChannel::Stereo`]), or only its mid or its side
+//! (`M = (L + R) / 2`, `S = (L - R) / 2`; the mid/side EQ of FabFilter Pro-Q and of
+//! mastering consoles). While every band is on Stereo the cascade runs on left and right as
+//! it always did (the same samples, bit for bit); once a band is on Mid or Side the whole
+//! cascade runs on mid and side, its state carried over exactly (filters are linear, so a
+//! stereo section's state in M/S is the half-sum and half-difference of its L/R state).
 
 use crate::filters::design::{MAX_PASS_SECTIONS, Section, SectionKind, Slope, butterworth};
-use crate::primitives::biquad::{BiquadCoefficients, tick_pair, tick_state};
+use crate::primitives::biquad::{BiquadCoefficients, tick_lanes, tick_pair, tick_state};
 
 /// Samples between coefficient updates while a parameter glides.
 pub const UPDATE_SAMPLES: usize = 32;
@@ -84,11 +91,36 @@ pub const BAND_SHAPES: [BandShape; BANDS] = [
     BandShape::HighShelf,
 ];
 
+/// Which part of a stereo signal an EQ band filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EqChannel {
+    /// Left and right alike.
+    #[default]
+    Stereo,
+    /// The mid, `(L + R) / 2` (a mono signal: all of it).
+    Mid,
+    /// The side, `(L - R) / 2` (a mono signal has none: the band does nothing).
+    Side,
+}
+
+impl EqChannel {
+    /// Whether the band filters the mid (`lane` 0) or the side (`lane` 1).
+    fn filters_lane(self, lane: usize) -> bool {
+        match self {
+            EqChannel::Stereo => true,
+            EqChannel::Mid => lane == 0,
+            EqChannel::Side => lane == 1,
+        }
+    }
+}
+
 /// Settings of the parametric EQ.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EqSettings {
     /// The bands, shaped as [`BAND_SHAPES`].
     pub bands: [BandSettings; BANDS],
+    /// What each band filters.
+    pub channels: [EqChannel; BANDS],
 }
 
 impl Default for EqSettings {
@@ -107,6 +139,7 @@ impl Default for EqSettings {
                 band(5000.0, 1.0),
                 band(10_000.0, std::f32::consts::FRAC_1_SQRT_2),
             ],
+            channels: [EqChannel::Stereo; BANDS],
         }
     }
 }
@@ -118,6 +151,8 @@ struct Slot {
     current: Section,
     coefficients: BiquadCoefficients,
     active: bool,
+    /// What the section filters.
+    channel: EqChannel,
 }
 
 impl Slot {
@@ -138,6 +173,7 @@ impl Slot {
         },
         coefficients: BiquadCoefficients::IDENTITY,
         active: false,
+        channel: EqChannel::Stereo,
     };
 }
 
@@ -189,6 +225,8 @@ pub struct Cascade<const N: usize> {
     countdown: usize,
     gliding: bool,
     snap: bool,
+    /// Channels 0 and 1 hold mid and side (some section is on Mid or Side).
+    mid_side: bool,
 }
 
 impl<const N: usize> Cascade<N> {
@@ -202,6 +240,7 @@ impl<const N: usize> Cascade<N> {
             countdown: 0,
             gliding: false,
             snap: true,
+            mid_side: false,
         };
         c.set_sample_rate(sample_rate_hz);
         c
@@ -275,6 +314,48 @@ impl<const N: usize> Cascade<N> {
         self.gliding = still;
     }
 
+    /// Sets what each section filters (sections past `channels` filter the stereo pair).
+    pub fn set_channels(&mut self, channels: &[EqChannel]) {
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            slot.channel = channels.get(i).copied().unwrap_or_default();
+        }
+    }
+
+    /// Whether some active section filters only the mid or only the side.
+    fn wants_mid_side(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|s| s.active && s.channel != EqChannel::Stereo)
+    }
+
+    /// Carries channels 0 and 1's state between left/right and mid/side (exact: the filters
+    /// are linear, so a section fed `(L + R) / 2` holds the half-sum of its L and R states).
+    fn convert_state(&mut self, to_mid_side: bool) {
+        let (a, b) = self.state.split_at_mut(1);
+        for (x, y) in a[0].iter_mut().zip(b[0].iter_mut()) {
+            for k in 0..2 {
+                let (p, q) = (x[k], y[k]);
+                (x[k], y[k]) = if to_mid_side {
+                    (0.5 * (p + q), 0.5 * (p - q))
+                } else {
+                    (p + q, p - q)
+                };
+            }
+        }
+        self.mid_side = to_mid_side;
+    }
+
+    /// The magnitude response of the mid (`side` false) or side, as the cascade filters now,
+    /// dB.
+    pub fn lane_magnitude_db(&self, freq_hz: f64, side: bool) -> f64 {
+        let lane = usize::from(side);
+        self.slots
+            .iter()
+            .filter(|s| s.active && s.channel.filters_lane(lane))
+            .map(|s| s.coefficients.magnitude_db(freq_hz, self.sample_rate_hz))
+            .sum()
+    }
+
     /// The active sections as currently designed (what the filter does now).
     pub fn coefficients(&self) -> impl Iterator<Item = &BiquadCoefficients> {
         self.slots
@@ -311,6 +392,10 @@ impl<const N: usize> Cascade<N> {
     /// Filters a block in place.
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         let len = channels.first().map_or(0, |c| c.len());
+        let mid_side = channels.len() == 2 && self.wants_mid_side();
+        if mid_side != self.mid_side {
+            self.convert_state(mid_side);
+        }
         let mut start = 0;
         while start < len {
             if self.countdown == 0 {
@@ -348,7 +433,9 @@ impl<const N: usize> Cascade<N> {
             return;
         }
         let coeffs = &coeffs[..count];
-        if channels.len() == 2 {
+        if self.mid_side {
+            self.run_mid_side(channels, start, end);
+        } else if channels.len() == 2 {
             let (left, right) = channels.split_at_mut(1);
             let (l, r) = (&mut left[0][start..end], &mut right[0][start..end]);
             let (sl, sr) = self.state.split_at_mut(1);
@@ -377,6 +464,10 @@ impl<const N: usize> Cascade<N> {
         } else {
             for (ch, state) in channels.iter_mut().zip(self.state.iter_mut()) {
                 for (c, &i) in coeffs.iter().zip(&idx[..count]) {
+                    // A mono signal is all mid: a side band has nothing to filter.
+                    if self.slots[i].channel == EqChannel::Side {
+                        continue;
+                    }
                     let mut s = state[i];
                     for x in ch[start..end].iter_mut() {
                         *x = tick_state(c, &mut s, *x as f64) as f32;
@@ -418,6 +509,49 @@ fn stereo_cascade<const K: usize>(
     for k in 0..K {
         let [s1, s2] = s[k];
         state[k] = [[s1[0], s2[0]], [s1[1], s2[1]]];
+    }
+}
+
+impl<const N: usize> Cascade<N> {
+    /// [`Cascade::run`] on a stereo pair in mid/side: each section on the lanes its channel
+    /// names (the identity on the other).
+    fn run_mid_side(&mut self, channels: &mut [&mut [f32]], start: usize, end: usize) {
+        let (left, right) = channels.split_at_mut(1);
+        let (l, r) = (&mut left[0][start..end], &mut right[0][start..end]);
+        let mut lanes = [[BiquadCoefficients::IDENTITY; 2]; N];
+        let mut idx = [0usize; N];
+        let mut count = 0;
+        for (i, slot) in self.slots.iter().enumerate() {
+            if slot.active && slot.coefficients != BiquadCoefficients::IDENTITY {
+                for (lane, c) in lanes[count].iter_mut().enumerate() {
+                    if slot.channel.filters_lane(lane) {
+                        *c = slot.coefficients;
+                    }
+                }
+                idx[count] = i;
+                count += 1;
+            }
+        }
+        let (sm, ss) = self.state.split_at_mut(1);
+        let (sm, ss) = (&mut sm[0], &mut ss[0]);
+        let mut st = [[[0.0f64; 2]; 2]; N];
+        for (k, &i) in idx[..count].iter().enumerate() {
+            st[k] = [[sm[i][0], ss[i][0]], [sm[i][1], ss[i][1]]];
+        }
+        for (xl, xr) in l.iter_mut().zip(r.iter_mut()) {
+            let (a, b) = (*xl as f64, *xr as f64);
+            let mut y = [0.5 * (a + b), 0.5 * (a - b)];
+            for k in 0..count {
+                y = tick_lanes([&lanes[k][0], &lanes[k][1]], &mut st[k], y);
+            }
+            *xl = (y[0] + y[1]) as f32;
+            *xr = (y[0] - y[1]) as f32;
+        }
+        for (k, &i) in idx[..count].iter().enumerate() {
+            let [s1, s2] = st[k];
+            sm[i] = [s1[0], s2[0]];
+            ss[i] = [s1[1], s2[1]];
+        }
     }
 }
 
@@ -568,6 +702,16 @@ impl ParametricEq {
             settings: None,
         }
     }
+
+    /// The response of the mid, dB: the Stereo and Mid bands as they filter now.
+    pub fn mid_magnitude_db(&self, freq_hz: f64) -> f64 {
+        self.cascade.lane_magnitude_db(freq_hz, false)
+    }
+
+    /// The response of the side, dB: the Stereo and Side bands as they filter now.
+    pub fn side_magnitude_db(&self, freq_hz: f64) -> f64 {
+        self.cascade.lane_magnitude_db(freq_hz, true)
+    }
 }
 
 impl crate::Block for ParametricEq {
@@ -589,6 +733,7 @@ impl crate::Block for ParametricEq {
             sections[i] = band_section(*shape, band);
         }
         self.cascade.set_sections(&sections);
+        self.cascade.set_channels(&settings.channels);
     }
 
     /// Clears the state.

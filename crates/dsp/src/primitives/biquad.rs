@@ -141,6 +141,23 @@ pub fn tick_pair(c: &BiquadCoefficients, state: &mut [[f64; 2]; 2], x: [f64; 2])
     y
 }
 
+/// One step of two different biquads side by side (lane `i` runs `c[i]`), as [`tick_pair`]
+/// does for one: for two independent paths of a processor that the compiler can pair.
+#[inline(always)]
+pub fn tick_lanes(c: [&BiquadCoefficients; 2], state: &mut [[f64; 2]; 2], x: [f64; 2]) -> [f64; 2] {
+    let [s1, s2] = *state;
+    let y = [c[0].b0 * x[0] + s1[0], c[1].b0 * x[1] + s1[1]];
+    state[0] = [
+        c[0].b1 * x[0] - c[0].a1 * y[0] + s2[0],
+        c[1].b1 * x[1] - c[1].a1 * y[1] + s2[1],
+    ];
+    state[1] = [
+        c[0].b2 * x[0] - c[0].a2 * y[0],
+        c[1].b2 * x[1] - c[1].a2 * y[1],
+    ];
+    y
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

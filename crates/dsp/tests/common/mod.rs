@@ -107,6 +107,24 @@ pub fn sine(freq_hz: f64, amp: f64, sr: f64, len: usize) -> Vec<f32> {
         .collect()
 }
 
+/// The mid/side impulse responses of a stereo block made by `make` (fresh for each impulse),
+/// `n` samples: `[mid -> mid, side -> side, mid -> side, side -> mid]`.
+pub fn mid_side_responses<B: lathe_dsp::Block>(make: impl Fn() -> B, n: usize) -> [Vec<f32>; 4] {
+    let run = |l0: f32, r0: f32| {
+        let mut block = make();
+        let (mut l, mut r) = (vec![0.0f32; n], vec![0.0f32; n]);
+        l[0] = l0;
+        r[0] = r0;
+        block.process(&mut [&mut l, &mut r]);
+        let mid: Vec<f32> = l.iter().zip(&r).map(|(a, b)| 0.5 * (a + b)).collect();
+        let side: Vec<f32> = l.iter().zip(&r).map(|(a, b)| 0.5 * (a - b)).collect();
+        (mid, side)
+    };
+    let (mid_mid, mid_side) = run(1.0, 1.0);
+    let (side_mid, side_side) = run(1.0, -1.0);
+    [mid_mid, side_side, mid_side, side_mid]
+}
+
 /// Index of the largest magnitude in `x` (an impulse response's peak: its delay).
 pub fn peak_index(x: &[f32]) -> usize {
     x.iter()

@@ -8,11 +8,12 @@ use crate::IoParams;
 use crate::formatters::{is_off, s2v_pan, v2s_pan};
 use lathe_dsp::ChainSettings;
 use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ModuleOrder};
+use lathe_dsp::color::imager::ImagerSettings;
 use lathe_dsp::color::saturator::{Character, SaturatorOversampling, SaturatorSettings};
 use lathe_dsp::color::stereo::StereoSettings;
 use lathe_dsp::dynamics::{CompressorSettings, DeEsserSettings, Detection, GateSettings};
 use lathe_dsp::filters::design::Slope;
-use lathe_dsp::filters::eq::{BandSettings, PassSettings};
+use lathe_dsp::filters::eq::{BandSettings, EqChannel, PassSettings};
 use nice_plug::prelude::*;
 
 use crate::builders::{float, freq, freq_or_off, gain, linear, percent, q, time_ms};
@@ -47,6 +48,18 @@ crate::choice! {
         EqFirst = ("eq_first", "EQ > Dynamics") => EqFirst,
         /// Filters, dynamics, EQ, saturator, stereo.
         DynamicsFirst = ("dynamics_first", "Dynamics > EQ") => DynamicsFirst,
+    }
+}
+
+crate::choice! {
+    /// What an EQ band filters, as a parameter.
+    pub enum EqChannelChoice mirrors EqChannel {
+        /// Left and right alike.
+        Stereo = ("stereo", "Stereo") => Stereo,
+        /// The mid only.
+        Mid = ("mid", "Mid") => Mid,
+        /// The side only.
+        Side = ("side", "Side") => Side,
     }
 }
 
@@ -135,7 +148,7 @@ impl PassParams {
     }
 }
 
-/// One EQ band's parameters (`on`, `freq`, `gain`, `q`).
+/// One EQ band's parameters (`on`, `freq`, `gain`, `q`, `channel`).
 #[derive(Params)]
 pub struct BandParams {
     /// Band on.
@@ -150,6 +163,9 @@ pub struct BandParams {
     /// Q (bandwidth; for shelves, the steepness/overshoot).
     #[id = "q"]
     pub q: FloatParam,
+    /// What the band filters: the stereo pair, or only its mid or its side.
+    #[id = "channel"]
+    pub channel: EnumParam<EqChannelChoice>,
 }
 
 impl BandParams {
@@ -159,6 +175,7 @@ impl BandParams {
             freq: freq(&format!("{name} Freq"), default_hz, 20.0, 20_000.0),
             gain: gain(&format!("{name} Gain"), 0.0, -18.0, 18.0),
             q: q(&format!("{name} Q"), default_q, 0.3, max_q),
+            channel: EnumParam::new(format!("{name} Channel"), EqChannelChoice::Stereo),
         }
     }
 
@@ -369,6 +386,66 @@ impl SaturatorParams {
     }
 }
 
+/// Imager parameters: `img_on`, `img_xover_low`, `img_xover_high`, `img_width_low`,
+/// `img_width_mid`, `img_width_high`, `bass_mono`, `bass_mono_freq`.
+#[derive(Params)]
+pub struct ImagerParams {
+    /// Imager on.
+    #[id = "img_on"]
+    pub on: BoolParam,
+    /// Crossover between the low and mid bands (40 Hz to 1 kHz).
+    #[id = "img_xover_low"]
+    pub xover_low: FloatParam,
+    /// Crossover between the mid and high bands (1 to 16 kHz).
+    #[id = "img_xover_high"]
+    pub xover_high: FloatParam,
+    /// Low band width, % (100 = unchanged, 0 = mono).
+    #[id = "img_width_low"]
+    pub width_low: FloatParam,
+    /// Mid band width, %.
+    #[id = "img_width_mid"]
+    pub width_mid: FloatParam,
+    /// High band width, %.
+    #[id = "img_width_high"]
+    pub width_high: FloatParam,
+    /// Bass mono: no side below `bass_mono_freq`.
+    #[id = "bass_mono"]
+    pub bass_mono: BoolParam,
+    /// Bass mono corner (20-500 Hz).
+    #[id = "bass_mono_freq"]
+    pub bass_mono_freq: FloatParam,
+}
+
+impl Default for ImagerParams {
+    fn default() -> Self {
+        let d = ImagerSettings::default();
+        Self {
+            on: BoolParam::new("Imager On", false),
+            xover_low: freq("Imager Low X-Over", d.xover_low_hz, 40.0, 1000.0),
+            xover_high: freq("Imager High X-Over", d.xover_high_hz, 1000.0, 16_000.0),
+            width_low: percent("Imager Low Width", 100.0, 0.0, 200.0),
+            width_mid: percent("Imager Mid Width", 100.0, 0.0, 200.0),
+            width_high: percent("Imager High Width", 100.0, 0.0, 200.0),
+            bass_mono: BoolParam::new("Bass Mono", d.bass_mono),
+            bass_mono_freq: freq("Bass Mono Freq", d.bass_mono_hz, 20.0, 500.0),
+        }
+    }
+}
+
+impl ImagerParams {
+    fn settings(&self) -> ImagerSettings {
+        ImagerSettings {
+            xover_low_hz: self.xover_low.value(),
+            xover_high_hz: self.xover_high.value(),
+            width_low: self.width_low.value() / 100.0,
+            width_mid: self.width_mid.value() / 100.0,
+            width_high: self.width_high.value() / 100.0,
+            bass_mono: self.bass_mono.value(),
+            bass_mono_hz: self.bass_mono_freq.value(),
+        }
+    }
+}
+
 /// Stereo parameters (IDs without prefix: `width`, `pan`, `invert_left`, `invert_right`,
 /// `mono`).
 #[derive(Params)]
@@ -450,6 +527,9 @@ pub struct ChannelStripParams {
     /// Saturator (`sat_...`).
     #[nested(id_prefix = "sat", group = "Saturator")]
     pub sat: SaturatorParams,
+    /// Three-band imager and bass mono (`img_...`, `bass_mono...`).
+    #[nested(group = "Imager")]
+    pub imager: ImagerParams,
     /// Width, pan, polarity and mono.
     #[nested(group = "Stereo")]
     pub stereo: StereoParams,
@@ -482,6 +562,7 @@ impl Default for ChannelStripParams {
             comp: StripCompressorParams::default(),
             deess: DeEsserParams::default(),
             sat: SaturatorParams::default(),
+            imager: ImagerParams::default(),
             stereo: StereoParams::default(),
         }
     }
@@ -503,8 +584,9 @@ impl ChannelStripParams {
     pub fn strip_settings(&self) -> ChannelStripSettings {
         let bands = self.bands();
         let mut eq = ChannelStripSettings::default().eq;
-        for (b, p) in eq.bands.iter_mut().zip(bands) {
+        for ((b, c), p) in eq.bands.iter_mut().zip(&mut eq.channels).zip(bands) {
             *b = p.settings();
+            *c = p.channel.value().into();
         }
         ChannelStripSettings {
             highpass: self.highpass.settings(),
@@ -524,6 +606,8 @@ impl ChannelStripParams {
             },
             saturator_enabled: self.sat.on.value(),
             saturator: self.sat.settings(),
+            imager_enabled: self.imager.on.value(),
+            imager: self.imager.settings(),
             stereo: StereoSettings {
                 width: self.stereo.width.value() / 100.0,
                 pan: self.stereo.pan.value() / 100.0,

@@ -3,11 +3,12 @@
 //! per parameter.
 
 use super::{
-    BandParams, ChannelStripParams, CharacterChoice, DetectionChoice, KEY_HPF_OFF_HZ,
-    KEY_LPF_OFF_HZ, PassParams, SC_HPF_OFF_HZ, SlopeChoice,
+    BandParams, ChannelStripParams, CharacterChoice, DetectionChoice, EqChannelChoice,
+    KEY_HPF_OFF_HZ, KEY_LPF_OFF_HZ, PassParams, SC_HPF_OFF_HZ, SlopeChoice,
 };
 use crate::preset::{self, Target, target};
 use lathe_dsp::chains::channel_strip::ChannelStripSettings;
+use lathe_dsp::color::imager::ImagerSettings;
 use lathe_dsp::color::saturator::{Character, SaturatorOversampling, SaturatorSettings};
 use lathe_dsp::dynamics::{CompressorSettings, DeEsserSettings, Detection, GateSettings};
 use lathe_dsp::filters::design::Slope;
@@ -194,6 +195,21 @@ fn bus() -> ChannelStripSettings {
     }
 }
 
+fn mono_bass_master() -> ChannelStripSettings {
+    ChannelStripSettings {
+        highpass: pass(20.0, Slope::Db12),
+        imager_enabled: true,
+        imager: ImagerSettings {
+            width_low: 0.8,
+            width_high: 1.15,
+            bass_mono: true,
+            bass_mono_hz: 120.0,
+            ..ImagerSettings::default()
+        },
+        ..Default::default()
+    }
+}
+
 /// The factory presets. "Init" restores the defaults.
 pub const PRESETS: &[Preset] = &[
     Preset {
@@ -231,6 +247,11 @@ pub const PRESETS: &[Preset] = &[
         description: "Subsonic filter, broad tilt, 2:1 glue, light tape",
         settings: bus,
     },
+    Preset {
+        name: "Mono Bass Master",
+        description: "Master bus: subsonic filter, mono below 120 Hz, a narrower low end, airier top",
+        settings: mono_bass_master,
+    },
 ];
 
 /// Every processing parameter with the normalized value `s` gives it.
@@ -262,8 +283,9 @@ pub fn targets<'a>(p: &'a ChannelStripParams, s: &ChannelStripSettings) -> Vec<T
     pass(o, &p.highpass, &s.highpass);
     pass(o, &p.lowpass, &s.lowpass);
     b(o, &p.eq_on, s.eq_enabled);
-    for (bp, bs) in p.bands().into_iter().zip(&s.eq.bands) {
+    for ((bp, bs), &channel) in p.bands().into_iter().zip(&s.eq.bands).zip(&s.eq.channels) {
         band(o, bp, bs);
+        e(o, &bp.channel, EqChannelChoice::from(channel));
     }
     e(o, &p.order, s.order.into());
     let g = &s.gate;
@@ -302,6 +324,15 @@ pub fn targets<'a>(p: &'a ChannelStripParams, s: &ChannelStripSettings) -> Vec<T
     f(o, &p.sat.mix, t.mix * 100.0);
     b(o, &p.sat.compensate, t.compensate);
     e(o, &p.sat.oversampling, t.oversampling.into());
+    let i = &s.imager;
+    b(o, &p.imager.on, s.imager_enabled);
+    f(o, &p.imager.xover_low, i.xover_low_hz);
+    f(o, &p.imager.xover_high, i.xover_high_hz);
+    f(o, &p.imager.width_low, i.width_low * 100.0);
+    f(o, &p.imager.width_mid, i.width_mid * 100.0);
+    f(o, &p.imager.width_high, i.width_high * 100.0);
+    b(o, &p.imager.bass_mono, i.bass_mono);
+    f(o, &p.imager.bass_mono_freq, i.bass_mono_hz);
     let st = &s.stereo;
     f(o, &p.stereo.width, st.width * 100.0);
     f(o, &p.stereo.pan, st.pan * 100.0);
