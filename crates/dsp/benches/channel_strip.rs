@@ -47,6 +47,15 @@ fn bench(c: &mut Criterion) {
         s.stereo = Default::default();
         s
     };
+    // The same EQ with two bands on the side and one on the mid: the cascade in mid/side.
+    let eq_mid_side = {
+        let mut s = eq_only;
+        s.eq.channels[1] = lathe_dsp::filters::eq::EqChannel::Mid;
+        s.eq.channels[3] = lathe_dsp::filters::eq::EqChannel::Side;
+        s.eq.channels[4] = lathe_dsp::filters::eq::EqChannel::Side;
+        s.eq.bands[4].gain_db = 1.5;
+        s
+    };
     let compressor_only = {
         let mut s = ChannelStripSettings {
             eq_enabled: false,
@@ -99,6 +108,7 @@ fn bench(c: &mut Criterion) {
         ("full_sat4x", full(SaturatorOversampling::X4)),
         ("full_sat_off", full(SaturatorOversampling::Off)),
         ("filters_and_eq", eq_only),
+        ("filters_and_eq_mid_side", eq_mid_side),
         ("compressor_only", compressor_only),
         ("gate_only", gate_only),
         ("deesser_only", deesser_only),

@@ -10,6 +10,7 @@ use lathe_dsp::Block;
 use lathe_dsp::DelayLine;
 use lathe_dsp::chains::{BusCompressor, ChainSettings, ChannelStrip, Limiter};
 use lathe_dsp::color::dither::{Dither, DitherDepth, DitherSettings};
+use lathe_dsp::color::imager::{Imager, ImagerSettings};
 use lathe_dsp::color::saturator::{Character, Saturator, SaturatorOversampling, SaturatorSettings};
 use lathe_dsp::color::stereo::{Stereo, StereoSettings};
 use lathe_dsp::dynamics::peak_limiter::{PeakLimiter, PeakLimiterSettings};
@@ -201,6 +202,18 @@ fn filters() {
         eq(6.0),
         eq(-9.0),
     );
+    // The same with the bell on the side: the switch into mid/side happens mid-signal.
+    let side = |gain_db| {
+        let mut s = eq(gain_db);
+        s.channels[2] = lathe_dsp::filters::eq::EqChannel::Side;
+        s
+    };
+    check(
+        "mid/side EQ",
+        &|| ParametricEq::new(SR),
+        eq(6.0),
+        side(-9.0),
+    );
 }
 
 #[test]
@@ -247,6 +260,18 @@ fn colour() {
         ..Default::default()
     };
     check("stereo", &|| Stereo::new(SR), stereo(1.5), stereo(0.3));
+    let imager = |width_low, bass_mono| ImagerSettings {
+        width_low,
+        width_high: 1.4,
+        bass_mono,
+        ..Default::default()
+    };
+    check(
+        "imager",
+        &|| Imager::new(SR),
+        imager(0.5, false),
+        imager(1.5, true),
+    );
     let dither = |shaping| DitherSettings {
         depth: DitherDepth::Bits16,
         shaping,

@@ -11,8 +11,8 @@ use egui::{Color32, Pos2, Sense, Stroke, Ui, pos2, vec2};
 use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ResponsePart, StripResponse};
 use lathe_ui::{
     ACCENT, EditorPage, FreqPlot, LiveSpectrum, MeterBallistics, ReductionBallistics, TEXT,
-    enum_combo, knob, latency_label, peak_meter, preset_menu, reduction_meter, title, toggle,
-    transfer_curve,
+    correlation_meter, enum_combo, goniometer, knob, latency_label, peak_meter, preset_menu,
+    reduction_meter, title, toggle, transfer_curve,
 };
 use nice_plug::prelude::{Param, ParamSetter};
 use std::sync::Arc;
@@ -80,7 +80,12 @@ pub struct StripPage {
     /// Node being dragged and its position in plot coordinates (x in log-Hz units, y in dB) so
     /// fine drags accumulate below the parameter's step.
     drag: Option<(usize, f32, f32)>,
+    /// The goniometer's latest left and right samples.
+    scope: [Vec<f32>; 2],
 }
+
+/// Samples the goniometer draws.
+const SCOPE_POINTS: usize = 2048;
 
 fn set_now<P: Param>(setter: &ParamSetter, p: &P, v: P::Plain) {
     setter.begin_set_parameter(p);
@@ -533,6 +538,8 @@ impl StripPage {
                     toggle(ui, &im.bass_mono, setter, "Bass Mono")
                         .on_hover_text("No side below the frequency (48 dB/oct)");
                     knob(ui, &im.bass_mono_freq, setter, "Mono Below");
+                    ui.separator();
+                    self.stereo_meters(ui, setter);
                 });
             }
             Page::Stereo => {
@@ -547,9 +554,29 @@ impl StripPage {
                     });
                     toggle(ui, &st.mono, setter, "Mono");
                     knob(ui, &p.io.output_gain, setter, "Output");
+                    ui.separator();
+                    self.stereo_meters(ui, setter);
                 });
             }
         }
+    }
+}
+
+impl StripPage {
+    /// The output's goniometer and correlation meter, with the Mono switch to listen to the
+    /// fold-down.
+    fn stereo_meters(&mut self, ui: &mut Ui, setter: &ParamSetter) {
+        let [l, r] = &mut self.scope;
+        self.meters.scope_left.read_latest(l);
+        self.meters.scope_right.read_latest(r);
+        goniometer(ui, 96.0, l, r);
+        ui.vertical(|ui| {
+            let correlation = self.meters.correlation.load(Ordering::Relaxed);
+            let balance = self.meters.balance_db.load(Ordering::Relaxed);
+            correlation_meter(ui, correlation, balance, 190.0);
+            toggle(ui, &self.params.stereo.mono, setter, "Mono")
+                .on_hover_text("Listen to the output summed to mono");
+        });
     }
 }
 
@@ -643,5 +670,6 @@ pub(crate) fn page(plugin: &crate::LatheChannelStrip) -> StripPage {
         page: Page::Eq,
         response: None,
         drag: None,
+        scope: [vec![0.0; SCOPE_POINTS], vec![0.0; SCOPE_POINTS]],
     }
 }

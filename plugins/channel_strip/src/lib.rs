@@ -5,6 +5,8 @@
 //! meters: in/out peaks, gate/compressor/de-esser reduction, and the analyzer feeds (the audio
 //! thread only copies mono sums into lock-free rings; the editor runs the FFTs).
 
+use atomic_float::AtomicF32;
+use lathe_dsp::analysis::correlation::CorrelationMeter;
 use lathe_dsp::chains::channel_strip::ChannelStripCore;
 use lathe_dsp::rt::ring::SampleRing;
 use lathe_plugin::{ChainPlugin, IoMeters, PeakReadout, PluginParts};
@@ -18,6 +20,9 @@ pub use params::*;
 
 /// Who this plugin is (names, IDs, editor size).
 pub const IDENTITY: lathe_plugin::Identity = lathe_plugin::lathe_identity::CHANNEL_STRIP;
+
+/// Samples each goniometer ring holds (the editor draws the latest 2048).
+pub const SCOPE_RING_SAMPLES: usize = 8192;
 
 /// Samples each analyzer ring holds (the editor's FFT is at most half of it).
 pub const ANALYZER_RING_SAMPLES: usize = 16_384;
@@ -39,6 +44,14 @@ pub struct StripMeters {
     pub post: SampleRing,
     /// Set while an editor is open: only then does the audio thread feed the analyzer rings.
     pub analyzer_active: AtomicBool,
+    /// Output correlation, -1 to +1 (350 ms integration).
+    pub correlation: AtomicF32,
+    /// Output balance, left over right power, dB.
+    pub balance_db: AtomicF32,
+    /// The output's left channel, for the goniometer (fed while an editor is open).
+    pub scope_left: SampleRing,
+    /// The output's right channel, for the goniometer.
+    pub scope_right: SampleRing,
 }
 
 impl Default for StripMeters {
@@ -51,6 +64,10 @@ impl Default for StripMeters {
             pre: SampleRing::new(ANALYZER_RING_SAMPLES),
             post: SampleRing::new(ANALYZER_RING_SAMPLES),
             analyzer_active: AtomicBool::new(false),
+            correlation: AtomicF32::new(0.0),
+            balance_db: AtomicF32::new(0.0),
+            scope_left: SampleRing::new(SCOPE_RING_SAMPLES),
+            scope_right: SampleRing::new(SCOPE_RING_SAMPLES),
         }
     }
 }
@@ -75,6 +92,8 @@ fn push_mono(ring: &SampleRing, buffer: &Buffer) {
 #[derive(Default)]
 pub struct LatheChannelStrip {
     parts: PluginParts<ChannelStripParams, StripMeters, ChannelStripCore>,
+    /// The output's correlation meter (made in `activate`).
+    stereo: Option<CorrelationMeter>,
 }
 
 impl Plugin for LatheChannelStrip {
@@ -85,6 +104,10 @@ impl Plugin for LatheChannelStrip {
 impl ChainPlugin for LatheChannelStrip {
     lathe_plugin::chain_items!(ChannelStripCore, settings: params);
 
+    fn activated(&mut self, _: &AudioIOLayout, config: &BufferConfig) {
+        self.stereo = Some(CorrelationMeter::new(config.sample_rate as f64));
+    }
+
     fn before_process(&mut self, buffer: &Buffer) {
         // The analyzer rings are fed only while an editor shows them.
         if self.parts.meters.analyzer_active.load(Ordering::Relaxed) {
@@ -93,8 +116,23 @@ impl ChainPlugin for LatheChannelStrip {
     }
 
     fn after_process(&mut self, buffer: &Buffer) {
-        if self.parts.meters.analyzer_active.load(Ordering::Relaxed) {
-            push_mono(&self.parts.meters.post, buffer);
+        let meters = &self.parts.meters;
+        let analyzer = meters.analyzer_active.load(Ordering::Relaxed);
+        if analyzer {
+            push_mono(&meters.post, buffer);
+        }
+        if let ([l, r, ..], Some(stereo)) = (buffer.as_slice_immutable(), self.stereo.as_mut()) {
+            stereo.process(l, r);
+            meters
+                .correlation
+                .store(stereo.correlation() as f32, Ordering::Relaxed);
+            meters
+                .balance_db
+                .store(stereo.balance_db() as f32, Ordering::Relaxed);
+            if analyzer {
+                meters.scope_left.push(l.iter().copied());
+                meters.scope_right.push(r.iter().copied());
+            }
         }
         if let Some(chain) = self.parts.runner.chain_mut() {
             let r = chain.core_mut().take_readouts();

@@ -538,14 +538,14 @@ impl<const N: usize> Cascade<N> {
         for (k, &i) in idx[..count].iter().enumerate() {
             st[k] = [[sm[i][0], ss[i][0]], [sm[i][1], ss[i][1]]];
         }
-        for (xl, xr) in l.iter_mut().zip(r.iter_mut()) {
-            let (a, b) = (*xl as f64, *xr as f64);
-            let mut y = [0.5 * (a + b), 0.5 * (a - b)];
-            for k in 0..count {
-                y = tick_lanes([&lanes[k][0], &lanes[k][1]], &mut st[k], y);
-            }
-            *xl = (y[0] + y[1]) as f32;
-            *xr = (y[0] - y[1]) as f32;
+        // One loop per section count, as for the stereo cascade (state in registers).
+        match count {
+            0 => mid_side_cascade::<0>(&lanes, &mut st, l, r),
+            1 => mid_side_cascade::<1>(&lanes, &mut st, l, r),
+            2 => mid_side_cascade::<2>(&lanes, &mut st, l, r),
+            3 => mid_side_cascade::<3>(&lanes, &mut st, l, r),
+            4 => mid_side_cascade::<4>(&lanes, &mut st, l, r),
+            _ => mid_side_cascade::<5>(&lanes, &mut st, l, r),
         }
         for (k, &i) in idx[..count].iter().enumerate() {
             let [s1, s2] = st[k];
@@ -553,6 +553,29 @@ impl<const N: usize> Cascade<N> {
             ss[i] = [s1[1], s2[1]];
         }
     }
+}
+
+/// `K` sections in cascade on the mid and side of a stereo pair: lane 0 runs `lanes[k][0]`,
+/// lane 1 `lanes[k][1]` (the identity where a band leaves that lane alone).
+#[inline(always)]
+fn mid_side_cascade<const K: usize>(
+    lanes: &[[BiquadCoefficients; 2]],
+    state: &mut [[[f64; 2]; 2]],
+    left: &mut [f32],
+    right: &mut [f32],
+) {
+    let c: [[BiquadCoefficients; 2]; K] = std::array::from_fn(|k| lanes[k]);
+    let mut s: [[[f64; 2]; 2]; K] = std::array::from_fn(|k| state[k]);
+    for (xl, xr) in left.iter_mut().zip(right.iter_mut()) {
+        let (a, b) = (*xl as f64, *xr as f64);
+        let mut y = [0.5 * (a + b), 0.5 * (a - b)];
+        for k in 0..K {
+            y = tick_lanes([&c[k][0], &c[k][1]], &mut s[k], y);
+        }
+        *xl = (y[0] + y[1]) as f32;
+        *xr = (y[0] - y[1]) as f32;
+    }
+    state[..K].copy_from_slice(&s);
 }
 
 /// Flushes filter state far below audibility to zero (no subnormals in long silences).
