@@ -121,7 +121,10 @@ impl ChainPlugin for LatheChannelStrip {
         if analyzer {
             push_mono(&meters.post, buffer);
         }
-        if let ([l, r, ..], Some(stereo)) = (buffer.as_slice_immutable(), self.stereo.as_mut()) {
+        // The stereo meters are read only by an open editor.
+        if let ([l, r, ..], Some(stereo), true) =
+            (buffer.as_slice_immutable(), self.stereo.as_mut(), analyzer)
+        {
             stereo.process(l, r);
             meters
                 .correlation
@@ -129,10 +132,8 @@ impl ChainPlugin for LatheChannelStrip {
             meters
                 .balance_db
                 .store(stereo.balance_db() as f32, Ordering::Relaxed);
-            if analyzer {
-                meters.scope_left.push(l.iter().copied());
-                meters.scope_right.push(r.iter().copied());
-            }
+            meters.scope_left.push(l.iter().copied());
+            meters.scope_right.push(r.iter().copied());
         }
         if let Some(chain) = self.parts.runner.chain_mut() {
             let r = chain.core_mut().take_readouts();

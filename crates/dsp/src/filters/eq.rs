@@ -434,7 +434,7 @@ impl<const N: usize> Cascade<N> {
         }
         let coeffs = &coeffs[..count];
         if self.mid_side {
-            self.run_mid_side(channels, start, end);
+            self.run_mid_side(channels, start, end, coeffs, &idx[..count]);
         } else if channels.len() == 2 {
             let (left, right) = channels.split_at_mut(1);
             let (l, r) = (&mut left[0][start..end], &mut right[0][start..end]);
@@ -513,23 +513,25 @@ fn stereo_cascade<const K: usize>(
 }
 
 impl<const N: usize> Cascade<N> {
-    /// [`Cascade::run`] on a stereo pair in mid/side: each section on the lanes its channel
-    /// names (the identity on the other).
-    fn run_mid_side(&mut self, channels: &mut [&mut [f32]], start: usize, end: usize) {
+    /// [`Cascade::run`] on a stereo pair in mid/side: each of the active sections (`coeffs`,
+    /// from slots `idx`) on the lanes its channel names (the identity on the other).
+    fn run_mid_side(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        start: usize,
+        end: usize,
+        coeffs: &[BiquadCoefficients],
+        idx: &[usize],
+    ) {
         let (left, right) = channels.split_at_mut(1);
         let (l, r) = (&mut left[0][start..end], &mut right[0][start..end]);
+        let count = idx.len();
         let mut lanes = [[BiquadCoefficients::IDENTITY; 2]; N];
-        let mut idx = [0usize; N];
-        let mut count = 0;
-        for (i, slot) in self.slots.iter().enumerate() {
-            if slot.active && slot.coefficients != BiquadCoefficients::IDENTITY {
-                for (lane, c) in lanes[count].iter_mut().enumerate() {
-                    if slot.channel.filters_lane(lane) {
-                        *c = slot.coefficients;
-                    }
+        for ((lane_pair, c), &i) in lanes.iter_mut().zip(coeffs).zip(idx) {
+            for (lane, slot_c) in lane_pair.iter_mut().enumerate() {
+                if self.slots[i].channel.filters_lane(lane) {
+                    *slot_c = *c;
                 }
-                idx[count] = i;
-                count += 1;
             }
         }
         let (sm, ss) = self.state.split_at_mut(1);
