@@ -69,6 +69,7 @@ pub const PLUGINS: &[Expected] = &[
             "Sat Character",
             "Sat Oversampling",
             "Order",
+            "EQ Phase",
         ],
         unit_param: ("HP Freq", 10.0, 8000.0, true),
         latency_changes: &[
@@ -78,6 +79,7 @@ pub const PLUGINS: &[Expected] = &[
                 ("Sat Oversampling", "8x"),
             ],
             &[("Sat Oversampling", "2x")],
+            &[("EQ Phase", "Linear")],
         ],
     },
     Expected {

@@ -1,7 +1,8 @@
 //! Lathe Channel Strip's whole chain (`ChannelStrip`): 10 s of stereo 48 kHz programme in host
 //! blocks of 512. "full" is the issue's case: every module on (filters, four EQ bands with gain,
 //! gate, compressor, de-esser, saturator at 2x, width and pan); the others show what single
-//! modules cost (the imager with its widths moved, and with bass mono). Throughput is per stereo frame; the figures go to BENCHMARKS.md.
+//! modules cost (the imager with its widths moved, and with bass mono; the filters and EQ in
+//! linear phase). Throughput is per stereo frame; the figures go to BENCHMARKS.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lathe_dsp::chains::channel_strip::{ChannelStripCore, ChannelStripSettings};
@@ -54,6 +55,11 @@ fn bench(c: &mut Criterion) {
         s.eq.channels[3] = lathe_dsp::filters::eq::EqChannel::Side;
         s.eq.channels[4] = lathe_dsp::filters::eq::EqChannel::Side;
         s.eq.bands[4].gain_db = 1.5;
+        s
+    };
+    // The same in linear phase (issue #19: at most 1.5x x42 fil4's CPU).
+    let linear = |mut s: ChannelStripSettings| {
+        s.eq_phase = lathe_dsp::chains::channel_strip::EqPhase::Linear;
         s
     };
     let compressor_only = {
@@ -109,6 +115,8 @@ fn bench(c: &mut Criterion) {
         ("full_sat_off", full(SaturatorOversampling::Off)),
         ("filters_and_eq", eq_only),
         ("filters_and_eq_mid_side", eq_mid_side),
+        ("filters_and_eq_linear", linear(eq_only)),
+        ("filters_and_eq_mid_side_linear", linear(eq_mid_side)),
         ("compressor_only", compressor_only),
         ("gate_only", gate_only),
         ("deesser_only", deesser_only),

@@ -19,6 +19,8 @@ use lathe_dsp::dynamics::{
 };
 use lathe_dsp::filters::design::Slope;
 use lathe_dsp::filters::eq::{EqSettings, ParametricEq, PassFilter, PassSettings};
+use lathe_dsp::filters::linear_eq::{FilterSettings, LinearPhaseEq};
+use lathe_dsp::filters::linear_phase::Designer;
 use lathe_dsp::primitives::switched::{Switched, SwitchedSettings};
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::Ordering;
@@ -214,6 +216,25 @@ fn filters() {
         eq(6.0),
         side(-9.0),
     );
+    // Linear phase: kernels designed inline (offline) for the bit comparison, on a designer
+    // thread for the realtime check (inline design allocates by nature).
+    let linear = |eq: EqSettings, hp: bool| FilterSettings {
+        highpass: PassSettings {
+            enabled: hp,
+            ..pass(120.0, Slope::Db24)
+        },
+        lowpass: PassSettings::default(),
+        eq_enabled: true,
+        eq,
+    };
+    let (a, b) = (linear(eq(6.0), false), linear(side(-9.0), true));
+    check_block_size_invariance("linear-phase EQ", &|| LinearPhaseEq::new(2, SR), &a, &b);
+    let live = || {
+        let mut e = LinearPhaseEq::new(2, SR);
+        e.attach(Designer::spawn().unwrap());
+        e
+    };
+    check_no_allocation("linear-phase EQ", &live, &a, &b);
 }
 
 #[test]
@@ -321,6 +342,19 @@ fn chains() {
         strip(false),
         strip(true),
     );
+    let linear = |comp| {
+        let mut s = strip(comp);
+        s.core.eq_phase = lathe_dsp::chains::channel_strip::EqPhase::Linear;
+        s
+    };
+    let (a, b) = (linear(false), linear(true));
+    check_block_size_invariance("linear strip", &|| ChannelStrip::new(2, SR), &a, &b);
+    let live = || {
+        let mut c = ChannelStrip::new(2, SR);
+        c.core_mut().attach_designer().unwrap();
+        c
+    };
+    check_no_allocation("linear strip", &live, &a, &b);
     let bus = |threshold_db| {
         let mut s =
             ChainSettings::<lathe_dsp::chains::bus_compressor::BusCompressorSettings>::default();

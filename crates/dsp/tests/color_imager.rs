@@ -4,7 +4,7 @@
 //! not depend on the block size.
 
 use lathe_dsp::Block;
-use lathe_dsp::color::imager::{Imager, ImagerSettings};
+use lathe_dsp::color::imager::{Imager, ImagerSettings, LinearImager, LinearImagerSettings};
 use realfft::RealFftPlanner;
 
 mod common;
@@ -22,6 +22,30 @@ fn responses(settings: &ImagerSettings, sr: f64) -> [Vec<f32>; 4] {
     };
     let [mid_mid, side_side, mid_side, side_mid] = common::mid_side_responses(make, N);
     [side_side, side_mid, mid_mid, mid_side]
+}
+
+/// [`responses`] of the linear-phase imager (the strip's `eq_phase = Linear`), delayed by its
+/// latency.
+fn linear_responses(settings: &ImagerSettings, sr: f64) -> [Vec<f32>; 4] {
+    let make = || {
+        let mut im = LinearImager::new(2, sr);
+        im.set_settings(&LinearImagerSettings {
+            enabled: true,
+            imager: *settings,
+        });
+        im.reset();
+        im
+    };
+    let [mid_mid, side_side, mid_side, side_mid] = common::mid_side_responses(make, N);
+    [side_side, side_mid, mid_mid, mid_side]
+}
+
+/// Both phase modes' responses, named.
+fn both_modes(settings: &ImagerSettings, sr: f64) -> [(&'static str, [Vec<f32>; 4]); 2] {
+    [
+        ("zero latency", responses(settings, sr)),
+        ("linear", linear_responses(settings, sr)),
+    ]
 }
 
 /// Magnitude (dB) of an impulse response at `freq_hz` (nearest FFT bin of N).
@@ -119,31 +143,38 @@ fn each_width_acts_on_its_band() {
     // The middle of each band for the default split (200 Hz, 4 kHz).
     let middles = [50.0, (200.0f64 * 4000.0).sqrt(), 16_000.0];
     // The side gain at the middle of `band` with the band widths `w`.
-    let side_at = |band: usize, [width_low, width_mid, width_high]: [f32; 3]| {
-        let s = ImagerSettings {
-            width_low,
-            width_mid,
-            width_high,
-            ..ImagerSettings::default()
+    for mode in [false, true] {
+        let side_at = |band: usize, [width_low, width_mid, width_high]: [f32; 3]| {
+            let s = ImagerSettings {
+                width_low,
+                width_mid,
+                width_high,
+                ..ImagerSettings::default()
+            };
+            let r = if mode {
+                linear_responses(&s, sr)
+            } else {
+                responses(&s, sr)
+            };
+            magnitude_db(&r[0], sr)(middles[band])
         };
-        magnitude_db(&responses(&s, sr)[0], sr)(middles[band])
-    };
-    for band in 0..3 {
-        // This band mono: its side at least 40 dB down.
-        let mut w = [1.0f32; 3];
-        w[band] = 0.0;
-        let at = side_at(band, w);
-        eprintln!(
-            "band {band} at 0 %: side {at:.1} dB at {:.0} Hz",
-            middles[band]
-        );
-        assert!(at < -40.0, "band {band}: {at} dB");
-        // This band at 100 %, the others at 0 % and 200 %: within 0.2 dB of the input.
-        let mut w = [0.0f32, 2.0, 0.0];
-        w[band] = 1.0;
-        let at = side_at(band, w);
-        eprintln!("band {band} at 100 %, others 0/200 %: side {at:+.3} dB");
-        assert!(at.abs() < 0.2, "band {band}: {at} dB");
+        for band in 0..3 {
+            // This band mono: its side at least 40 dB down.
+            let mut w = [1.0f32; 3];
+            w[band] = 0.0;
+            let at = side_at(band, w);
+            eprintln!(
+                "band {band} at 0 %: side {at:.1} dB at {:.0} Hz",
+                middles[band]
+            );
+            assert!(at < -40.0, "band {band}: {at} dB");
+            // This band at 100 %, the others at 0 % and 200 %: within 0.2 dB of the input.
+            let mut w = [0.0f32, 2.0, 0.0];
+            w[band] = 1.0;
+            let at = side_at(band, w);
+            eprintln!("band {band} at 100 %, others 0/200 %: side {at:+.3} dB (linear: {mode})");
+            assert!(at.abs() < 0.2, "band {band}: {at} dB (linear: {mode})");
+        }
     }
 }
 
@@ -156,24 +187,29 @@ fn bass_mono_removes_the_side_below_its_corner_at_48_db_per_octave() {
             bass_mono_hz: corner,
             ..ImagerSettings::default()
         };
-        let side = magnitude_db(&responses(&s, sr)[0], sr);
-        let f = corner as f64;
-        let (octave, two) = (side(f / 2.0), side(f / 4.0));
-        eprintln!(
-            "bass mono at {corner} Hz: side {octave:.1} dB an octave below, {two:.1} dB two below"
-        );
-        assert!(octave < -40.0, "{corner} Hz: {octave} dB an octave below");
-        assert!(
-            octave - two >= 24.0,
-            "{corner} Hz: slope {} dB/oct",
-            octave - two
-        );
-        // Two octaves above, the side is back (the -6 dB corner of an LR8).
-        assert!(
-            side(4.0 * f).abs() < 0.1,
-            "{corner} Hz: {} above",
-            side(4.0 * f)
-        );
+        for (mode, r) in both_modes(&s, sr) {
+            let side = magnitude_db(&r[0], sr);
+            let f = corner as f64;
+            let (octave, two) = (side(f / 2.0), side(f / 4.0));
+            eprintln!(
+                "{mode}: bass mono at {corner} Hz: side {octave:.1} dB an octave below, {two:.1} dB two below"
+            );
+            assert!(
+                octave < -40.0,
+                "{mode}, {corner} Hz: {octave} dB an octave below"
+            );
+            assert!(
+                octave - two >= 24.0 || two < -80.0,
+                "{mode}, {corner} Hz: slope {} dB/oct",
+                octave - two
+            );
+            // Two octaves above, the side is back (the -6 dB corner of an LR8).
+            assert!(
+                side(4.0 * f).abs() < 0.1,
+                "{mode}, {corner} Hz: {} above",
+                side(4.0 * f)
+            );
+        }
     }
 }
 
@@ -213,5 +249,54 @@ fn a_mono_block_passes_and_output_does_not_depend_on_the_block_size() {
     let reference = render(4096);
     for block in [1, 64, 333, 1000] {
         assert!(render(block) == reference, "block {block}");
+    }
+}
+
+#[test]
+fn the_linear_imager_is_linear_phase_and_exact_when_neutral() {
+    use lathe_dsp::filters::linear_phase::LinearDesign;
+    let sr = 48_000.0;
+    // Widths moved: the side's impulse response is symmetric about the latency, the mid is
+    // the input delayed exactly, and nothing crosses between mid and side.
+    let s = ImagerSettings {
+        width_low: 0.5,
+        width_high: 1.5,
+        bass_mono: true,
+        ..ImagerSettings::default()
+    };
+    let [ss, sm, mm, ms] = linear_responses(&s, sr);
+    let c = LinearImagerSettings::taps(sr) / 2;
+    assert_eq!(common::peak_index(&ss), c);
+    let peak = ss[c].abs();
+    let worst = (1..c)
+        .map(|i| (ss[c + i] - ss[c - i]).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-3 * peak, "asymmetry {worst:e} against {peak}");
+    assert!(
+        mm.iter()
+            .enumerate()
+            .all(|(i, &v)| v == if i == c { 1.0 } else { 0.0 })
+    );
+    assert!(sm.iter().chain(&ms).all(|v| v.abs() < 1e-6));
+    // Neutral (every width 100 %, no bass mono) and switched off: the input delayed, to the bit.
+    let mut rng = 1u32;
+    let mut noise = || {
+        rng = rng.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (rng >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+    };
+    let (l, r): (Vec<f32>, Vec<f32>) = (0..20_000).map(|_| (noise(), noise())).unzip();
+    for enabled in [true, false] {
+        let mut im = LinearImager::new(2, sr);
+        im.set_settings(&LinearImagerSettings {
+            enabled,
+            imager: ImagerSettings::default(),
+        });
+        let (mut a, mut b) = (l.clone(), r.clone());
+        for (x, y) in a.chunks_mut(700).zip(b.chunks_mut(700)) {
+            im.process(&mut [x, y]);
+        }
+        assert_eq!(&a[c..], &l[..l.len() - c]);
+        assert_eq!(&b[c..], &r[..r.len() - c]);
+        assert!(a[..c].iter().all(|&v| v == 0.0));
     }
 }

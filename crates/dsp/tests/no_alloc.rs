@@ -15,6 +15,7 @@ use lathe_dsp::chains::Limiter;
 use lathe_dsp::chains::limiter::Oversampling;
 use lathe_dsp::chains::{ChainSettings, Core};
 use lathe_dsp::color::dither::DitherDepth;
+use lathe_dsp::filters::eq::EqChannel;
 
 mod counting;
 
@@ -224,6 +225,48 @@ fn reference_chain_neither_allocates_nor_frees_while_kernels_and_audio_arrive() 
         let _ = chain.latency();
         count(false);
     }
+    assert_eq!(ALLOCATIONS.load(Ordering::SeqCst), 0, "allocations");
+    assert_eq!(FREES.load(Ordering::SeqCst), 0, "frees");
+}
+
+#[test]
+fn linear_phase_strip_neither_allocates_nor_frees_while_its_designer_delivers() {
+    use lathe_dsp::chains::ChannelStrip;
+    use lathe_dsp::chains::channel_strip::{ChannelStripSettings, EqPhase};
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut chain = ChannelStrip::new(2, 48_000.0);
+    chain.core_mut().attach_designer().unwrap();
+    let (mut a, mut b) = ramp_pair(60.0, -0.8);
+    let mut settings = ChainSettings::<ChannelStripSettings>::default();
+    let mut delivered = 0;
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    FREES.store(0, Ordering::SeqCst);
+    for step in 0..30usize {
+        count(true);
+        let s = &mut settings.core;
+        s.eq_phase = [EqPhase::Linear, EqPhase::Linear, EqPhase::ZeroLatency][step % 3];
+        s.highpass.enabled = step % 2 == 0;
+        s.eq.bands[2].gain_db = (step % 7) as f32 - 3.0;
+        s.eq.channels[1] = [EqChannel::Stereo, EqChannel::Side][step % 2];
+        chain.set_settings(&settings);
+        chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
+        chain.process(&mut [&mut a, &mut b]);
+        let _ = chain.latency();
+        count(false);
+        // Time for the designer thread (not counted: it is another thread anyway).
+        std::thread::sleep(std::time::Duration::from_millis(15));
+        count(true);
+        chain.set_settings(&settings);
+        chain.process(&mut [&mut a[..1000], &mut b[..1000]]);
+        if chain.core().linear_eq().is_current() && settings.core.eq_phase == EqPhase::Linear {
+            delivered += 1;
+        }
+        count(false);
+    }
+    assert!(
+        delivered > 5,
+        "the designer delivered only {delivered} times"
+    );
     assert_eq!(ALLOCATIONS.load(Ordering::SeqCst), 0, "allocations");
     assert_eq!(FREES.load(Ordering::SeqCst), 0, "frees");
 }

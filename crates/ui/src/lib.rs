@@ -17,7 +17,7 @@ pub use dynamics::{
     GainMeters, ReductionBallistics, history_view, reduction_meter, transfer_curve,
 };
 pub use spectrum::{FreqPlot, LiveSpectrum, PLOT_MAX_HZ, PLOT_MIN_HZ};
-pub use stereo::{correlation_meter, goniometer};
+pub use stereo::{band_correlation_meters, correlation_meter, goniometer};
 pub use theme::{ACCENT, BACKGROUND, METER_GREEN, METER_RED, METER_YELLOW, TEXT, apply_theme};
 pub use widgets::{
     Ballistics, BallisticsKind, FrameClock, MeterBallistics, PeakKind, enum_combo, knob,

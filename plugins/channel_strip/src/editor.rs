@@ -8,11 +8,12 @@
 
 use crate::{BandParams, ChannelStripParams, EqChannelChoice, PRESETS, PassParams, StripMeters};
 use egui::{Color32, Pos2, Sense, Stroke, Ui, pos2, vec2};
-use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ResponsePart, StripResponse};
+use lathe_dsp::chains::channel_strip::{ChannelStripSettings, FilterResponse, ResponsePart};
+use lathe_dsp::filters::linear_eq::Lane;
 use lathe_ui::{
     ACCENT, EditorPage, FreqPlot, LiveSpectrum, MeterBallistics, ReductionBallistics, TEXT,
-    correlation_meter, enum_combo, goniometer, knob, latency_label, peak_meter, preset_menu,
-    reduction_meter, title, toggle, transfer_curve,
+    band_correlation_meters, correlation_meter, enum_combo, goniometer, knob, latency_label,
+    peak_meter, preset_menu, reduction_meter, title, toggle, transfer_curve,
 };
 use nice_plug::prelude::{Param, ParamSetter};
 use std::sync::Arc;
@@ -48,6 +49,8 @@ const NODE_NAMES: [&str; 7] = [
     "High-Pass",
     "Low-Pass",
 ];
+/// The side's curve when bands filter the mid or the side (the mid's is the accent).
+const SIDE_CURVE: Color32 = Color32::from_rgb(0xd8, 0x8c, 0xf0);
 const HP_NODE: usize = 5;
 const LP_NODE: usize = 6;
 
@@ -76,7 +79,7 @@ pub struct StripPage {
     post: LiveSpectrum,
     selected: usize,
     page: Page,
-    response: Option<(ChannelStripSettings, f32, StripResponse)>,
+    response: Option<(ChannelStripSettings, f32, FilterResponse)>,
     /// Node being dragged and its position in plot coordinates (x in log-Hz units, y in dB) so
     /// fine drags accumulate below the parameter's step.
     drag: Option<(usize, f32, f32)>,
@@ -181,7 +184,11 @@ impl StripPage {
             None => true,
         };
         if stale {
-            self.response = Some((settings, sr, StripResponse::design(&settings, sr as f64)));
+            self.response = Some((
+                settings,
+                sr,
+                FilterResponse::design(&settings.filters(), sr as f64),
+            ));
         }
         let resp = &self.response.as_ref().expect("designed above").2;
         let freqs: Vec<f32> = plot.frequencies(rect.width() as usize / 2).collect();
@@ -209,11 +216,32 @@ impl StripPage {
                 ));
             }
         }
-        let total: Vec<Pos2> = freqs
-            .iter()
-            .map(|&f| plot.point(f, resp.magnitude_db(f as f64) as f32))
-            .collect();
-        painter.add(egui::Shape::line(total, Stroke::new(2.0, ACCENT)));
+        // With a band on the mid or the side, the mid and the side each get their curve.
+        let curves: &[(Option<Lane>, Color32, &str)] = if resp.has_mid_side() {
+            &[
+                (Some(Lane::Mid), ACCENT, "M"),
+                (Some(Lane::Side), SIDE_CURVE, "S"),
+            ]
+        } else {
+            &[(None, ACCENT, "")]
+        };
+        for &(lane, colour, name) in curves {
+            let db = |f: f32| match lane {
+                Some(lane) => resp.lane_magnitude_db(lane, f as f64) as f32,
+                None => resp.magnitude_db(f as f64) as f32,
+            };
+            let line: Vec<Pos2> = freqs.iter().map(|&f| plot.point(f, db(f))).collect();
+            if let Some(&end) = line.last() {
+                painter.text(
+                    end + vec2(-4.0, -8.0),
+                    egui::Align2::RIGHT_BOTTOM,
+                    name,
+                    egui::FontId::proportional(11.0),
+                    colour,
+                );
+            }
+            painter.add(egui::Shape::line(line, Stroke::new(2.0, colour)));
+        }
 
         // Nodes: hit test, gestures, drawing.
         let pointer = response.hover_pos().or(response.interact_pointer_pos());
@@ -448,6 +476,11 @@ impl StripPage {
                     ui.vertical(|ui| {
                         ui.label("Order");
                         enum_combo(ui, &p.order, setter, "");
+                        ui.label("Phase");
+                        enum_combo(ui, &p.eq_phase, setter, "").on_hover_text(
+                            "Zero Latency: minimum phase. Linear: no phase shift in the \
+                             filters, EQ and imager; adds about 340 ms of latency",
+                        );
                     });
                 });
             }
@@ -539,6 +572,12 @@ impl StripPage {
                         .on_hover_text("No side below the frequency (48 dB/oct)");
                     knob(ui, &im.bass_mono_freq, setter, "Mono Below");
                     ui.separator();
+                    let bands = self
+                        .meters
+                        .band_correlation
+                        .each_ref()
+                        .map(|c| c.load(Ordering::Relaxed));
+                    band_correlation_meters(ui, bands, 120.0);
                     self.stereo_meters(ui, setter);
                 });
             }

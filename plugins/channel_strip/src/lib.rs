@@ -6,7 +6,7 @@
 //! thread only copies mono sums into lock-free rings; the editor runs the FFTs).
 
 use atomic_float::AtomicF32;
-use lathe_dsp::analysis::correlation::CorrelationMeter;
+use lathe_dsp::analysis::correlation::{BandCorrelation, CorrelationMeter};
 use lathe_dsp::chains::channel_strip::ChannelStripCore;
 use lathe_dsp::rt::ring::SampleRing;
 use lathe_plugin::{ChainPlugin, IoMeters, PeakReadout, PluginParts};
@@ -48,6 +48,8 @@ pub struct StripMeters {
     pub correlation: AtomicF32,
     /// Output balance, left over right power, dB.
     pub balance_db: AtomicF32,
+    /// Output correlation of each imager band (low, mid, high).
+    pub band_correlation: [AtomicF32; 3],
     /// The output's left channel, for the goniometer (fed while an editor is open).
     pub scope_left: SampleRing,
     /// The output's right channel, for the goniometer.
@@ -66,6 +68,7 @@ impl Default for StripMeters {
             analyzer_active: AtomicBool::new(false),
             correlation: AtomicF32::new(0.0),
             balance_db: AtomicF32::new(0.0),
+            band_correlation: Default::default(),
             scope_left: SampleRing::new(SCOPE_RING_SAMPLES),
             scope_right: SampleRing::new(SCOPE_RING_SAMPLES),
         }
@@ -94,6 +97,8 @@ pub struct LatheChannelStrip {
     parts: PluginParts<ChannelStripParams, StripMeters, ChannelStripCore>,
     /// The output's correlation meter (made in `activate`).
     stereo: Option<CorrelationMeter>,
+    /// The output's correlation per imager band (made in `activate`).
+    bands: Option<BandCorrelation>,
 }
 
 impl Plugin for LatheChannelStrip {
@@ -106,6 +111,14 @@ impl ChainPlugin for LatheChannelStrip {
 
     fn activated(&mut self, _: &AudioIOLayout, config: &BufferConfig) {
         self.stereo = Some(CorrelationMeter::new(config.sample_rate as f64));
+        self.bands = Some(BandCorrelation::new(config.sample_rate as f64));
+        // Linear-phase kernels are designed on a thread of their own while the host plays;
+        // the current ones are designed here, so playback starts with them.
+        if let Some(chain) = self.parts.runner.chain_mut()
+            && let Err(e) = chain.core_mut().attach_designer()
+        {
+            nice_plug::nice_log!("Lathe Channel Strip: no linear-phase designer thread: {e}");
+        }
     }
 
     fn before_process(&mut self, buffer: &Buffer) {
@@ -134,6 +147,14 @@ impl ChainPlugin for LatheChannelStrip {
                 .store(stereo.balance_db() as f32, Ordering::Relaxed);
             meters.scope_left.push(l.iter().copied());
             meters.scope_right.push(r.iter().copied());
+            if let Some(bands) = self.bands.as_mut() {
+                let im = &self.parts.params.imager;
+                bands.set_crossovers(im.xover_low.value(), im.xover_high.value());
+                bands.process(l, r);
+                for (out, c) in meters.band_correlation.iter().zip(bands.correlations()) {
+                    out.store(c as f32, Ordering::Relaxed);
+                }
+            }
         }
         if let Some(chain) = self.parts.runner.chain_mut() {
             let r = chain.core_mut().take_readouts();

@@ -16,6 +16,7 @@ use crate::analysis::loudness::kweighting;
 use crate::analysis::reference::{
     GRID_POINTS, GRID_POINTS_PER_OCTAVE, NO_DATA_DB, grid_hz, has_data, smooth,
 };
+use crate::filters::convolution::linear_phase_fir;
 use crate::primitives::biquad::BiquadCoefficients;
 use realfft::RealFftPlanner;
 use realfft::num_complex::Complex;
@@ -215,26 +216,13 @@ fn magnitude_on_grid(curve_db: &[f32], sample_rate_hz: f64, n: usize) -> Vec<f64
 }
 
 fn linear_phase(curve_db: &[f32], sample_rate_hz: f64, taps: usize) -> Vec<f32> {
-    let n = taps.max(16) & !1;
-    let mag = magnitude_on_grid(curve_db, sample_rate_hz, n);
-    let ifft = RealFftPlanner::<f64>::new().plan_fft_inverse(n);
-    // Zero phase, delayed by n/2: multiply bin k by e^{-i pi k} = (-1)^k.
-    let mut spec: Vec<Complex<f64>> = mag
-        .iter()
-        .enumerate()
-        .map(|(k, &m)| Complex::new(if k % 2 == 0 { m } else { -m }, 0.0))
-        .collect();
-    let mut h = vec![0.0; n];
-    // The first and last bins are real by construction, so this cannot fail.
-    let _ = ifft.process(&mut spec, &mut h);
-    h.iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            // Periodic Hann centred on n/2 (tap 0 is its zero).
-            let w = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos();
-            (v / n as f64 * w) as f32
-        })
-        .collect()
+    linear_phase_fir(
+        taps,
+        1,
+        1.0,
+        |f| 10f64.powf(curve_at(curve_db, f) / 20.0),
+        sample_rate_hz,
+    )
 }
 
 fn minimum_phase(curve_db: &[f32], sample_rate_hz: f64, taps: usize) -> Vec<f32> {

@@ -6,25 +6,39 @@
 //! Switching a module on or off crossfades over [`MODULE_FADE_MS`]; a module switched on starts
 //! from a clean state. The imager is switched out (crossfaded) while its settings are neutral,
 //! so at 100 % in every band it passes the input bit for bit. The strip has no latency unless
-//! the saturator is on with oversampling.
+//! the saturator is on with oversampling, or the filters and EQ are in [`EqPhase::Linear`]:
+//! then one linear-phase FIR ([`crate::filters::linear_eq`]) takes the EQ's place with the
+//! pass filters in it (so with dynamics first, the pass filters follow the dynamics too), the
+//! imager becomes a linear-phase FIR on the side ([`LinearImagerSettings`]), and the two add
+//! their fixed latencies (16 384 samples at 44.1 and 48 kHz), whatever is switched on.
 
 use crate::Block;
 use crate::chains::{Core, MAX_CHANNELS};
-use crate::color::imager::{Imager, ImagerSettings};
+use crate::color::imager::{Imager, ImagerSettings, LinearImager, LinearImagerSettings};
 use crate::color::saturator::{Saturator, SaturatorSettings};
 use crate::color::stereo::{Stereo, StereoSettings};
 use crate::dynamics::{
     Compressor, CompressorSettings, DeEsser, DeEsserSettings, Gate, GateSettings,
 };
-use crate::filters::design::{MAX_PASS_SECTIONS, Section, SectionKind, butterworth};
-use crate::filters::eq::{
-    BAND_SHAPES, EqSettings, ParametricEq, PassFilter, PassSettings, band_section,
-};
-use crate::primitives::biquad::BiquadCoefficients;
+use crate::filters::eq::{EqSettings, ParametricEq, PassFilter, PassSettings};
+use crate::filters::linear_eq::LinearPhaseEq;
+pub use crate::filters::linear_eq::{FilterResponse, FilterSettings, ResponsePart};
+use crate::filters::linear_phase::Designer;
 use crate::primitives::switched::{SWITCH_FADE_MS, Switch, Switched};
 
 /// Crossfade time when a module is switched on or off, ms.
 pub const MODULE_FADE_MS: f32 = SWITCH_FADE_MS;
+
+/// How the filters and EQ treat phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EqPhase {
+    /// Matched minimum-phase biquads, no latency.
+    #[default]
+    ZeroLatency,
+    /// One linear-phase FIR for the pass filters and the bands
+    /// ([`crate::filters::linear_eq`]), with a fixed latency per sample rate.
+    Linear,
+}
 
 /// Where the EQ sits relative to the dynamics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,6 +85,20 @@ pub struct ChannelStripSettings {
     pub stereo: StereoSettings,
     /// EQ before or after the dynamics.
     pub order: ModuleOrder,
+    /// Zero-latency or linear-phase filters and EQ.
+    pub eq_phase: EqPhase,
+}
+
+impl ChannelStripSettings {
+    /// The pass filters' and EQ's settings.
+    pub fn filters(&self) -> FilterSettings {
+        FilterSettings {
+            highpass: self.highpass,
+            lowpass: self.lowpass,
+            eq_enabled: self.eq_enabled,
+            eq: self.eq,
+        }
+    }
 }
 
 impl Default for ChannelStripSettings {
@@ -95,86 +123,8 @@ impl Default for ChannelStripSettings {
             imager: ImagerSettings::default(),
             stereo: StereoSettings::default(),
             order: ModuleOrder::EqFirst,
+            eq_phase: EqPhase::ZeroLatency,
         }
-    }
-}
-
-/// A part of the strip's frequency response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResponsePart {
-    /// The high-pass filter.
-    Highpass,
-    /// The low-pass filter.
-    Lowpass,
-    /// EQ band `i` (0 = low shelf .. 4 = high shelf).
-    Band(usize),
-}
-
-/// The filters' and EQ's response for a set of settings, designed exactly as the strip designs
-/// them but without any audio state: editors draw target curves with it (the strip itself only
-/// reaches them after its parameter glide).
-#[derive(Debug, Clone)]
-pub struct StripResponse {
-    sample_rate_hz: f64,
-    parts: Vec<(ResponsePart, BiquadCoefficients)>,
-}
-
-impl StripResponse {
-    /// Designs the active filters and bands of `settings` at `sample_rate_hz`.
-    pub fn design(settings: &ChannelStripSettings, sample_rate_hz: f64) -> Self {
-        let mut parts = Vec::new();
-        for (part, pass, highpass) in [
-            (ResponsePart::Highpass, &settings.highpass, true),
-            (ResponsePart::Lowpass, &settings.lowpass, false),
-        ] {
-            if !pass.enabled {
-                continue;
-            }
-            let mut sections = [Section {
-                kind: SectionKind::Lowpass1,
-                freq_hz: 0.0,
-            }; MAX_PASS_SECTIONS];
-            let n = butterworth(
-                highpass,
-                pass.slope,
-                pass.freq_hz as f64,
-                pass.q as f64,
-                &mut sections,
-            );
-            parts.extend(
-                sections[..n]
-                    .iter()
-                    .map(|s| (part, s.design(sample_rate_hz))),
-            );
-        }
-        if settings.eq_enabled {
-            for (i, (shape, band)) in BAND_SHAPES.iter().zip(&settings.eq.bands).enumerate() {
-                if let Some(section) = band_section(*shape, band) {
-                    parts.push((ResponsePart::Band(i), section.design(sample_rate_hz)));
-                }
-            }
-        }
-        Self {
-            sample_rate_hz,
-            parts,
-        }
-    }
-
-    /// Total magnitude, dB.
-    pub fn magnitude_db(&self, freq_hz: f64) -> f64 {
-        self.parts
-            .iter()
-            .map(|(_, c)| c.magnitude_db(freq_hz, self.sample_rate_hz))
-            .sum()
-    }
-
-    /// Magnitude of one part, dB (0 when it is off).
-    pub fn part_magnitude_db(&self, part: ResponsePart, freq_hz: f64) -> f64 {
-        self.parts
-            .iter()
-            .filter(|(p, _)| *p == part)
-            .map(|(_, c)| c.magnitude_db(freq_hz, self.sample_rate_hz))
-            .sum()
     }
 }
 
@@ -203,6 +153,10 @@ pub struct ChannelStripCore {
     saturator: Saturator,
     imager: Switched<Imager>,
     stereo: Stereo,
+    /// The filters and EQ in [`EqPhase::Linear`].
+    linear: LinearPhaseEq,
+    /// The imager in [`EqPhase::Linear`].
+    linear_imager: LinearImager,
     /// Nothing processed since construction or reset: settings apply without fades.
     fresh: bool,
 }
@@ -253,6 +207,47 @@ impl ChannelStripCore {
         db
     }
 
+    /// The linear-phase filters and EQ.
+    pub fn linear_eq(&self) -> &LinearPhaseEq {
+        &self.linear
+    }
+
+    /// Designs linear-phase kernels on a thread of their own from now on (call from
+    /// `activate`: it spawns the thread once and designs the current kernels at once). Offline,
+    /// without it, kernels are designed inline when the settings change.
+    pub fn attach_designer(&mut self) -> std::io::Result<()> {
+        if self.linear.has_designer() {
+            self.linear.settle();
+        } else {
+            self.linear.attach(Designer::spawn()?);
+        }
+        if self.linear_imager.has_designer() {
+            self.linear_imager.settle();
+        } else {
+            self.linear_imager.attach(Designer::spawn()?);
+        }
+        Ok(())
+    }
+
+    /// The linear-phase imager.
+    pub fn linear_imager(&self) -> &LinearImager {
+        &self.linear_imager
+    }
+
+    fn is_linear(&self) -> bool {
+        self.settings.eq_phase == EqPhase::Linear
+    }
+
+    /// The EQ at its place in the signal path: the cascade, or the linear-phase FIR with the
+    /// pass filters in it.
+    fn run_eq(&mut self, block: &mut [&mut [f32]]) {
+        if self.is_linear() {
+            self.linear.process(block);
+        } else {
+            self.eq.process(block);
+        }
+    }
+
     /// The imager (analytic side response for the editor).
     pub fn imager(&self) -> &Imager {
         self.imager.block()
@@ -296,6 +291,8 @@ impl Core for ChannelStripCore {
             saturator: Saturator::new(max_channels, sr),
             imager: Switched::new(Imager::new(sr), max_channels, sr),
             stereo: Stereo::new(sr),
+            linear: LinearPhaseEq::new(max_channels, sr),
+            linear_imager: LinearImager::new(max_channels, sr),
             fresh: true,
         };
         let s = core.settings;
@@ -311,6 +308,8 @@ impl Core for ChannelStripCore {
         }
         self.saturator.set_sample_rate(sample_rate_hz);
         self.stereo.set_sample_rate(sample_rate_hz);
+        self.linear.set_sample_rate(sample_rate_hz);
+        self.linear_imager.set_sample_rate(sample_rate_hz);
     }
 
     fn reset(&mut self) {
@@ -319,17 +318,39 @@ impl Core for ChannelStripCore {
         }
         self.saturator.reset();
         self.stereo.reset();
+        self.linear.reset();
+        self.linear_imager.reset();
         self.fresh = true;
     }
 
     fn set_settings(&mut self, s: &ChannelStripSettings) {
-        self.highpass.set(s.highpass.enabled, &s.highpass);
-        self.lowpass.set(s.lowpass.enabled, &s.lowpass);
-        self.eq.set(s.eq_enabled, &s.eq);
+        // A change of phase mode changes the latency: the host realigns, so it switches at
+        // once, the new path from a clean state.
+        let linear = s.eq_phase == EqPhase::Linear;
+        let mode_changed = s.eq_phase != self.settings.eq_phase;
+        self.highpass
+            .set(s.highpass.enabled && !linear, &s.highpass);
+        self.lowpass.set(s.lowpass.enabled && !linear, &s.lowpass);
+        self.eq.set(s.eq_enabled && !linear, &s.eq);
+        if linear {
+            self.linear.set_settings(&s.filters());
+            self.linear_imager.set_settings(&LinearImagerSettings {
+                enabled: s.imager_enabled,
+                imager: s.imager,
+            });
+        }
+        if mode_changed {
+            Block::reset(&mut self.highpass);
+            Block::reset(&mut self.lowpass);
+            Block::reset(&mut self.eq);
+            Block::reset(&mut self.imager);
+            self.linear.reset();
+            self.linear_imager.reset();
+        }
         self.gate.set(s.gate_enabled, &s.gate);
         self.compressor.set(s.compressor_enabled, &s.compressor);
         self.deesser.set(s.deesser_enabled, &s.deesser);
-        let imager_active = s.imager_enabled && !s.imager.is_neutral();
+        let imager_active = s.imager_enabled && !s.imager.is_neutral() && !linear;
         self.imager.set(imager_active, &s.imager);
         self.stereo.set_settings(&s.stereo);
         if s.saturator_enabled && !self.settings.saturator_enabled {
@@ -346,15 +367,21 @@ impl Core for ChannelStripCore {
     }
 
     fn latency(&self) -> u32 {
-        if self.settings.saturator_enabled {
+        let saturator = if self.settings.saturator_enabled {
             self.saturator.latency()
         } else {
             0
-        }
+        };
+        let linear = if self.is_linear() {
+            self.linear.latency() + self.linear_imager.latency()
+        } else {
+            0
+        };
+        saturator + linear
     }
 
     fn max_latency(&self) -> u32 {
-        self.saturator.max_latency()
+        self.saturator.max_latency() + self.linear.latency() + self.linear_imager.latency()
     }
 
     fn process(&mut self, main: &mut [&mut [f32]], _sidechain: Option<&[&[f32]]>) {
@@ -363,18 +390,22 @@ impl Core for ChannelStripCore {
         self.lowpass.process(main);
         match self.settings.order {
             ModuleOrder::EqFirst => {
-                self.eq.process(main);
+                self.run_eq(main);
                 self.dynamics(main);
             }
             ModuleOrder::DynamicsFirst => {
                 self.dynamics(main);
-                self.eq.process(main);
+                self.run_eq(main);
             }
         }
         if self.settings.saturator_enabled {
             self.saturator.process(main);
         }
-        self.imager.process(main);
+        if self.is_linear() {
+            self.linear_imager.process(main);
+        } else {
+            self.imager.process(main);
+        }
         self.stereo.process(main);
     }
 }

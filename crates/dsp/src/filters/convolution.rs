@@ -270,6 +270,11 @@ impl PartitionedConvolver {
         self.fade_left > 0
     }
 
+    /// Samples left in the running cross-fade (0 when none runs).
+    pub fn fade_remaining(&self) -> usize {
+        self.fade_left
+    }
+
     /// Recomputes each stage's pending output of state `which` with its kernel, from the input
     /// spectra already in its delay lines.
     fn recompute_outputs(&mut self, which: usize) {
@@ -394,4 +399,51 @@ impl PartitionedConvolver {
         st.input.copy_within(block.., 0);
         self.stage_output(w, s, newest);
     }
+}
+
+/// A linear-phase FIR of `taps` (even) taps whose magnitude follows `magnitude(freq_hz)`
+/// (linear gain), delayed by `taps / 2`: the window method by frequency sampling (the
+/// magnitude on a grid of `grid * taps` points with zero phase, its inverse transform cut to
+/// the `taps` around the centre, a Tukey window with cosine tapers over `taper` of the length
+/// (1 is the periodic Hann window); A. V. Oppenheim and R. W. Schafer, "Discrete-Time Signal
+/// Processing", 3rd ed., 2010, sec. 7.5; F. J. Harris, "On the use of windows for harmonic
+/// analysis with the discrete Fourier transform", Proc. IEEE 66(1), 1978). The taps are
+/// symmetric about `taps / 2`. Allocates: call off the audio thread.
+pub fn linear_phase_fir(
+    taps: usize,
+    grid: usize,
+    taper: f64,
+    magnitude: impl Fn(f64) -> f64,
+    sample_rate_hz: f64,
+) -> Vec<f32> {
+    let n = taps.max(16) & !1;
+    let m = n * grid.max(1);
+    let ifft = RealFftPlanner::<f64>::new().plan_fft_inverse(m);
+    // Zero phase, delayed by m/2: multiply bin k by e^{-i pi k} = (-1)^k.
+    let mut spec: Vec<Complex<f64>> = (0..=m / 2)
+        .map(|k| {
+            let g = magnitude(k as f64 * sample_rate_hz / m as f64);
+            Complex::new(if k % 2 == 0 { g } else { -g }, 0.0)
+        })
+        .collect();
+    let mut h = vec![0.0; m];
+    // The first and last bins are real by construction, so this cannot fail.
+    let _ = ifft.process(&mut spec, &mut h);
+    let taper = taper.clamp(1e-6, 1.0);
+    let start = m / 2 - n / 2;
+    h[start..start + n]
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            // Distance from the centre in half-lengths: 0 at n/2, 1 at tap 0.
+            let x = (i as f64 - (n / 2) as f64).abs() / (n / 2) as f64;
+            let edge = 1.0 - taper;
+            let w = if x <= edge {
+                1.0
+            } else {
+                0.5 + 0.5 * (std::f64::consts::PI * (x - edge) / taper).cos()
+            };
+            (v / m as f64 * w) as f32
+        })
+        .collect()
 }

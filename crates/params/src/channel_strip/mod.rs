@@ -7,7 +7,7 @@
 use crate::IoParams;
 use crate::formatters::{is_off, s2v_pan, v2s_pan};
 use lathe_dsp::ChainSettings;
-use lathe_dsp::chains::channel_strip::{ChannelStripSettings, ModuleOrder};
+use lathe_dsp::chains::channel_strip::{ChannelStripSettings, EqPhase, ModuleOrder};
 use lathe_dsp::color::imager::ImagerSettings;
 use lathe_dsp::color::saturator::{Character, SaturatorOversampling, SaturatorSettings};
 use lathe_dsp::color::stereo::StereoSettings;
@@ -48,6 +48,16 @@ crate::choice! {
         EqFirst = ("eq_first", "EQ > Dynamics") => EqFirst,
         /// Filters, dynamics, EQ, saturator, stereo.
         DynamicsFirst = ("dynamics_first", "Dynamics > EQ") => DynamicsFirst,
+    }
+}
+
+crate::choice! {
+    /// How the filters and EQ treat phase, as a parameter.
+    pub enum EqPhaseChoice mirrors EqPhase {
+        /// Minimum-phase biquads, no latency (default).
+        ZeroLatency = ("zero_latency", "Zero Latency") => ZeroLatency,
+        /// One linear-phase FIR, a fixed latency per sample rate.
+        Linear = ("linear", "Linear") => Linear,
     }
 }
 
@@ -497,6 +507,9 @@ pub struct ChannelStripParams {
     /// EQ on.
     #[id = "eq_on"]
     pub eq_on: BoolParam,
+    /// Zero-latency (minimum-phase) or linear-phase filters and EQ.
+    #[id = "eq_phase"]
+    pub eq_phase: EnumParam<EqPhaseChoice>,
     /// Low shelf (`eq_low_on`, `eq_low_freq`, `eq_low_gain`, `eq_low_q`).
     #[nested(id_prefix = "eq_low", group = "EQ Low Shelf")]
     pub eq_low: BandParams,
@@ -552,6 +565,7 @@ impl Default for ChannelStripParams {
             highpass: PassParams::new("HP", d.highpass.freq_hz, 10.0, 8000.0),
             lowpass: PassParams::new("LP", d.lowpass.freq_hz, 200.0, 22_000.0),
             eq_on: BoolParam::new("EQ On", true),
+            eq_phase: EnumParam::new("EQ Phase", EqPhaseChoice::ZeroLatency),
             eq_low: band("Low Shelf", 0, SHELF_MAX_Q),
             eq_lmid: band("Low Mid", 1, BELL_MAX_Q),
             eq_mid: band("Mid", 2, BELL_MAX_Q),
@@ -616,6 +630,7 @@ impl ChannelStripParams {
                 mono: self.stereo.mono.value(),
             },
             order: self.order.value().into(),
+            eq_phase: self.eq_phase.value().into(),
         }
     }
 

@@ -7,7 +7,7 @@ use super::{
     KEY_HPF_OFF_HZ, KEY_LPF_OFF_HZ, PassParams, SC_HPF_OFF_HZ, SlopeChoice,
 };
 use crate::preset::{self, Target, target};
-use lathe_dsp::chains::channel_strip::ChannelStripSettings;
+use lathe_dsp::chains::channel_strip::{ChannelStripSettings, EqPhase};
 use lathe_dsp::color::imager::ImagerSettings;
 use lathe_dsp::color::saturator::{Character, SaturatorOversampling, SaturatorSettings};
 use lathe_dsp::dynamics::{CompressorSettings, DeEsserSettings, Detection, GateSettings};
@@ -210,6 +210,28 @@ fn mono_bass_master() -> ChannelStripSettings {
     }
 }
 
+/// A broad mastering tilt in linear phase: a gentle low-shelf cut and high-shelf lift pivoting
+/// around 1 kHz (no phase shift to smear transients), a subsonic filter, a narrow cut of
+/// low-mid mud.
+fn master_broad_tilt() -> ChannelStripSettings {
+    // Shelves at Q 0.5 (the broadest), the mud cut narrower.
+    let shelf_cut = (250.0, -1.0, 0.5);
+    let mud = (350.0, -0.5, 1.2);
+    let shelf_lift = (4000.0, 1.0, 0.5);
+    let [a, b, c] = [shelf_cut, mud, shelf_lift];
+    let mut s = ChannelStripSettings {
+        eq_phase: EqPhase::Linear,
+        highpass: pass(18.0, Slope::Db12),
+        ..Default::default()
+    };
+    s.eq = eq(
+        [a.0, b.0, 1500.0, 5000.0, c.0],
+        [a.1, b.1, 0.0, 0.0, c.1],
+        [a.2, b.2, 1.0, 1.0, c.2],
+    );
+    s
+}
+
 /// The factory presets. "Init" restores the defaults.
 pub const PRESETS: &[Preset] = &[
     Preset {
@@ -252,6 +274,11 @@ pub const PRESETS: &[Preset] = &[
         description: "Master bus: subsonic filter, mono below 120 Hz, a narrower low end, airier top",
         settings: mono_bass_master,
     },
+    Preset {
+        name: "Master Broad Tilt",
+        description: "Master bus, linear phase: -1 dB below 250 Hz, +1 dB above 4 kHz, a touch less 350 Hz",
+        settings: master_broad_tilt,
+    },
 ];
 
 /// Every processing parameter with the normalized value `s` gives it.
@@ -288,6 +315,7 @@ pub fn targets<'a>(p: &'a ChannelStripParams, s: &ChannelStripSettings) -> Vec<T
         e(o, &bp.channel, EqChannelChoice::from(channel));
     }
     e(o, &p.order, s.order.into());
+    e(o, &p.eq_phase, s.eq_phase.into());
     let g = &s.gate;
     b(o, &p.gate.on, s.gate_enabled);
     f(o, &p.gate.threshold, g.threshold_db);
