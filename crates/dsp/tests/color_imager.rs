@@ -300,3 +300,81 @@ fn the_linear_imager_is_linear_phase_and_exact_when_neutral() {
         assert!(a[..c].iter().all(|&v| v == 0.0));
     }
 }
+
+#[test]
+fn a_linear_imager_switched_on_refills_then_fades_in_the_same_way_in_any_block_size() {
+    use lathe_dsp::filters::convolution::FADE_SAMPLES;
+    use lathe_dsp::filters::linear_phase::LinearDesign;
+    // Off, its convolvers idle (an exact delay); widths moved at `on`: the output stays the
+    // delay for one FIR length while they refill, then fades over to the imager.
+    let sr = 48_000.0;
+    let taps = LinearImagerSettings::taps(sr);
+    let (on, len) = (10_000usize, 10_000 + taps + FADE_SAMPLES + 8_000);
+    let mut rng = 7u32;
+    let mut noise = || {
+        rng = rng.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (rng >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+    };
+    let (l, r): (Vec<f32>, Vec<f32>) = (0..len).map(|_| (noise(), noise())).unzip();
+    let wide = LinearImagerSettings {
+        enabled: true,
+        imager: ImagerSettings {
+            width_low: 0.3,
+            width_high: 1.6,
+            ..ImagerSettings::default()
+        },
+    };
+    let run = |block: usize, switch: bool| {
+        let mut im = LinearImager::new(2, sr);
+        im.set_settings(&if switch {
+            LinearImagerSettings::default()
+        } else {
+            wide
+        });
+        let (mut a, mut b) = (l.clone(), r.clone());
+        let mut pos = 0;
+        while pos < len {
+            if switch && pos == on {
+                im.set_settings(&wide);
+            }
+            let end = if pos < on {
+                on.min(pos + block)
+            } else {
+                len.min(pos + block)
+            };
+            im.process(&mut [&mut a[pos..end], &mut b[pos..end]]);
+            pos = end;
+        }
+        (a, b)
+    };
+    let c = taps / 2;
+    let (a, b) = run(len, true);
+    // Until the convolvers are full: the input delayed, to the bit.
+    assert_eq!(&a[c..on + taps], &l[..on + taps - c]);
+    assert_eq!(&b[c..on + taps], &r[..on + taps - c]);
+    // After the fade: what an imager that was on all along gives.
+    let (ref_a, _) = run(len, false);
+    let settled = on + taps + FADE_SAMPLES;
+    let worst = (settled..len)
+        .map(|i| (a[i] - ref_a[i]).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-5, "differs from the settled imager by {worst}");
+    // The fade itself is smooth: no sample jumps more than the signal itself does.
+    let step = |x: &[f32], i: usize| (x[i] - x[i - 1]).abs();
+    let jump = (on + taps..settled)
+        .map(|i| step(&a, i))
+        .fold(0.0f32, f32::max);
+    let normal = (settled..len)
+        .map(|i| step(&ref_a, i))
+        .fold(0.0f32, f32::max);
+    assert!(
+        jump <= 1.05 * normal,
+        "a step of {jump} in the fade, {normal} elsewhere"
+    );
+    for block in [1usize, 100, 777] {
+        assert!(
+            run(block, true) == (a.clone(), b.clone()),
+            "blocks of {block} differ"
+        );
+    }
+}

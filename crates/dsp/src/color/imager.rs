@@ -303,6 +303,7 @@ impl LinearDesign for LinearImagerSettings {
     }
 
     const MID_IS_DELAY: bool = true;
+    const IDLE_WHEN_DELAY: bool = true;
 }
 
 /// The window tapers of the linear imager's FIR (see

@@ -13,12 +13,16 @@
 //! the audio thread asked for (woken by `unpark`, wait-free for the caller) and hands the
 //! prepared kernels back through a [`mailbox`](crate::rt::mailbox). Without a designer
 //! (offline rendering, tests) the kernels are designed inline when the settings change, so
-//! the output depends only on the settings. A new kernel cross-fades in over
+//! the output depends only on the settings. A design may ask for its convolvers to stop while
+//! it is a delay ([`LinearDesign::IDLE_WHEN_DELAY`], the imager: usually off): the block then
+//! costs a delay line; when a design arrives they restart from silence, fill their history
+//! for one FIR length while the output stays the exact delay, and then the output fades over
+//! to them (so such a stage switched on is heard after one FIR length plus the fade). A new kernel cross-fades in over
 //! [`FADE_SAMPLES`](crate::filters::convolution::FADE_SAMPLES); one that arrives during a fade
 //! starts exactly where that fade ends, so the output does not depend on how the host cuts
 //! blocks.
 
-use crate::filters::convolution::{PartitionedConvolver, PreparedKernel};
+use crate::filters::convolution::{FADE_SAMPLES, PartitionedConvolver, PreparedKernel};
 use crate::rt::mailbox::{MailReceiver, MailSender, mailbox};
 use crate::{Block, DelayLine};
 use std::time::Duration;
@@ -47,6 +51,10 @@ pub trait LinearDesign: Copy + PartialEq + Default + Send + std::fmt::Debug + 's
     /// Whether the mid is always a pure delay (then it is delayed exactly and only the side
     /// runs through a convolver).
     const MID_IS_DELAY: bool = false;
+    /// Whether the convolvers stop while the design is a delay (saves their cost; a design
+    /// that arrives then is heard after one FIR length, while they refill). For stages that
+    /// are usually off.
+    const IDLE_WHEN_DELAY: bool = false;
 }
 
 /// A unit impulse at the centre of `taps` taps: a pure delay of `taps / 2`.
@@ -158,6 +166,12 @@ pub struct LinearPhase<D: LinearDesign> {
     requested: Option<(D, f64)>,
     /// Nothing processed since construction or reset: kernels apply without a fade.
     fresh: bool,
+    /// The design is a delay and the convolvers are not running (their history is stale).
+    cold: bool,
+    /// Samples until restarted convolvers have a full history (the output stays the delay).
+    warm_left: usize,
+    /// Samples left of the fade from the exact delay to restarted convolvers.
+    fade_in_left: usize,
     mid: Box<[f32; CHUNK]>,
     side: Box<[f32; CHUNK]>,
     dry: Vec<Vec<f32>>,
@@ -190,6 +204,9 @@ impl<D: LinearDesign> LinearPhase<D> {
             designer: None,
             requested: None,
             fresh: true,
+            cold: false,
+            warm_left: 0,
+            fade_in_left: 0,
             mid: Box::new([0.0; CHUNK]),
             side: Box::new([0.0; CHUNK]),
             dry: vec![vec![0.0; CHUNK]; channels],
@@ -391,6 +408,10 @@ impl<D: LinearDesign> crate::Block for LinearPhase<D> {
         }
         Block::reset(&mut self.delay);
         self.fresh = true;
+        // Cleared convolvers are the right history for what follows a reset (silence).
+        self.cold = false;
+        self.warm_left = 0;
+        self.fade_in_left = 0;
         if self.pending {
             self.apply(true);
         }
@@ -406,23 +427,72 @@ impl<D: LinearDesign> crate::Block for LinearPhase<D> {
         self.poll();
         self.fresh = false;
         let len = channels.first().map_or(0, |c| c.len());
+        let taps = D::taps(self.sample_rate_hz);
         let mut done = 0;
         while done < len {
-            if self.pending && !self.convolvers[0].is_fading() {
+            let fading = self.convolvers[0].is_fading();
+            if self.pending && self.cold {
+                if self.incoming.design.is_delay() {
+                    // Still a delay: stay cold.
+                    self.applied = Some(self.incoming.design);
+                    self.pending = false;
+                } else {
+                    // The convolvers start from silence and fill their history while the
+                    // output stays the exact delay; then it fades over to them.
+                    for c in &mut self.convolvers {
+                        c.reset();
+                    }
+                    self.apply(true);
+                    self.cold = false;
+                    self.warm_left = taps;
+                }
+            } else if self.pending && !fading {
                 self.apply(false);
+            }
+            let delay_design = self.applied.is_some_and(|d| d.is_delay());
+            let fading = self.convolvers[0].is_fading();
+            if D::IDLE_WHEN_DELAY && !self.cold && delay_design && !fading && self.warm_left == 0 {
+                // Nothing to convolve: the output is the exact delay until a design arrives.
+                self.cold = true;
+                self.fade_in_left = 0;
             }
             let mut n = (len - done).min(CHUNK);
             if self.pending {
                 n = n.min(self.convolvers[0].fade_remaining().max(1));
             }
+            for left in [self.warm_left, self.fade_in_left] {
+                if left > 0 {
+                    n = n.min(left);
+                }
+            }
             self.run_delay(channels, done, n);
-            self.run(channels, done, n);
-            let exact =
-                self.applied.is_some_and(|d| d.is_delay()) && !self.convolvers[0].is_fading();
+            if !self.cold {
+                self.run(channels, done, n);
+            }
+            let exact = self.cold || (delay_design && !fading) || self.warm_left > 0;
             if exact {
                 for (ch, dry) in channels.iter_mut().zip(&self.dry) {
                     ch[done..done + n].copy_from_slice(&dry[..n]);
                 }
+            } else if self.fade_in_left > 0 {
+                // Raised-cosine fade from the exact delay to the convolvers (the two agree
+                // but for the new design, so an equal-gain fade).
+                let start = FADE_SAMPLES - self.fade_in_left;
+                for (ch, dry) in channels.iter_mut().zip(&self.dry) {
+                    for (i, (y, &d)) in ch[done..done + n].iter_mut().zip(&dry[..n]).enumerate() {
+                        let t = (start + i) as f32 / FADE_SAMPLES as f32;
+                        let g = 0.5 - 0.5 * (std::f32::consts::PI * t).cos();
+                        *y = d * (1.0 - g) + *y * g;
+                    }
+                }
+            }
+            if self.warm_left > 0 {
+                self.warm_left -= n;
+                if self.warm_left == 0 {
+                    self.fade_in_left = FADE_SAMPLES;
+                }
+            } else {
+                self.fade_in_left = self.fade_in_left.saturating_sub(n);
             }
             done += n;
         }
