@@ -17,7 +17,7 @@
 //! `high_1`: one allpass carries both lower bands.
 
 use crate::filters::convolution::linear_phase_fir;
-use crate::filters::crossover::{AllpassPairState, Lr4, Lr8, SplitState};
+use crate::filters::crossover::{BesideState, Lr4, Lr8, SplitState};
 use crate::filters::linear_phase::{LinearDesign, LinearPhase, delay_taps};
 use crate::primitives::gain::SmoothedGain;
 
@@ -88,14 +88,11 @@ impl Design {
 struct State {
     /// Bass mono: the side's high band beside the mid's allpass.
     bass: SplitState<2>,
-    /// The low split's high band of the side.
-    side_low: SplitState<1>,
-    /// The low split's allpass on (mid, side).
-    low_allpass: AllpassPairState<1>,
-    /// The high split's high band of the side's upper part.
-    side_high: SplitState<1>,
-    /// The high split's allpass on (mid, the side's lower bands).
-    high_allpass: AllpassPairState<1>,
+    /// The low split: its high band of the side beside its allpass on the side and the mid.
+    low: BesideState,
+    /// The high split: its high band of the side's upper part beside its allpass on the
+    /// side's lower bands and the mid.
+    high: BesideState,
 }
 
 /// The imager block. Stereo only: a mono block passes unchanged.
@@ -230,16 +227,16 @@ impl Imager {
             if BASS_MONO {
                 (s, m) = d.bass.high_band_beside_allpass(&mut st.bass, s, m);
             }
-            let high1 = d.low.high_band(&mut st.side_low, s);
-            let [m1, s1] = d.low.allpass_pair(&mut st.low_allpass, [m, s]);
+            let (high1, s1, m1) = d.low.high_band_beside_allpasses(&mut st.low, s, s, m);
             let low1 = s1 - high1;
-            let high2 = d.high.high_band(&mut st.side_high, high1);
             if RAMPING {
                 gains = [wl.next_gain(), wm.next_gain(), wh.next_gain()].map(f64::from);
             }
             let [gl, gm, gh] = gains;
             let lower_in = gl * low1 + gm * high1;
-            let [m2, lower] = d.high.allpass_pair(&mut st.high_allpass, [m1, lower_in]);
+            let (high2, lower, m2) =
+                d.high
+                    .high_band_beside_allpasses(&mut st.high, high1, lower_in, m1);
             let side = lower + (gh - gm) * high2;
             *xl = (m2 + side) as f32;
             *xr = (m2 - side) as f32;

@@ -17,7 +17,7 @@
 //!   de-esser's split).
 
 use crate::filters::design::corner;
-use crate::primitives::biquad::{BiquadCoefficients, tick_lanes, tick_pair, tick_state};
+use crate::primitives::biquad::{BiquadCoefficients, tick_lanes, tick_state};
 
 /// A second-order Butterworth-family low- or high-pass with quality `q`, by the bilinear
 /// transform with the corner prewarped (RBJ cookbook). `q = 1/sqrt 2` is the Butterworth
@@ -103,15 +103,9 @@ impl<const N: usize> Default for SplitState<N> {
     }
 }
 
-/// The state of a [`Split`]'s allpass on two signals at once ([`Split::allpass_pair`]).
-#[derive(Debug, Clone, Copy)]
-pub struct AllpassPairState<const N: usize>([[[f64; 2]; 2]; N]);
-
-impl<const N: usize> Default for AllpassPairState<N> {
-    fn default() -> Self {
-        Self([[[0.0; 2]; 2]; N])
-    }
-}
+/// The state of [`Lr4::high_band_beside_allpasses`]: its two steps of two lanes each.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BesideState([[[f64; 2]; 2]; 2]);
 
 impl<const N: usize> Split<N> {
     /// A crossover at `freq_hz` for `sample_rate_hz`.
@@ -145,17 +139,6 @@ impl<const N: usize> Split<N> {
             all = tick_state(&self.allpass[k], &mut state.single[k], all);
         }
         (all - high, high)
-    }
-
-    /// The allpass the two bands sum to, on two signals side by side (one SIMD register for
-    /// both).
-    #[inline(always)]
-    pub fn allpass_pair(&self, state: &mut AllpassPairState<N>, x: [f64; 2]) -> [f64; 2] {
-        let mut y = x;
-        for k in 0..N {
-            y = tick_pair(&self.allpass[k], &mut state.0[k], y);
-        }
-        y
     }
 
     /// The high band of `high_in` and the allpass of `allpass_in` in one pass, the two paths
@@ -195,6 +178,26 @@ impl<const N: usize> Split<N> {
     pub fn allpass_response(&self, freq_hz: f64, sample_rate_hz: f64) -> (f64, f64) {
         let (low, high) = self.response(freq_hz, sample_rate_hz);
         (low.0 + high.0, low.1 + high.1)
+    }
+}
+
+impl Split<1> {
+    /// The high band of `x` and the allpass of `a` and of `b`, in two steps of two lanes
+    /// (each step one SIMD register): `[HP, AP]` on `[x, a]`, then `[HP, AP]` on `[.., b]`.
+    /// The same arithmetic per section as [`Split::high_band`] and the allpass of
+    /// [`Split::split`], in two steps instead of three (a high band and a two-lane allpass). Returns `(high(x), allpass(a), allpass(b))`.
+    #[inline(always)]
+    pub fn high_band_beside_allpasses(
+        &self,
+        state: &mut BesideState,
+        x: f64,
+        a: f64,
+        b: f64,
+    ) -> (f64, f64, f64) {
+        let c = [&self.high[0], &self.allpass[0]];
+        let [half, ap_a] = tick_lanes(c, &mut state.0[0], [x, a]);
+        let [high, ap_b] = tick_lanes(c, &mut state.0[1], [half, b]);
+        (high, ap_a, ap_b)
     }
 }
 
