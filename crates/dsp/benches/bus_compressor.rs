@@ -1,7 +1,8 @@
 //! Lathe Bus Compressor's whole chain (`BusCompressor`): 10 s of stereo 48 kHz programme in
 //! host blocks of 512, compressing by several dB. Cases: the plain compressor, auto release with
 //! the side-chain high-pass (the "glue" setting), mid/side with 2 ms lookahead, and with the
-//! output saturator (4x). Throughput is per stereo frame; the figures go to BENCHMARKS.md.
+//! output saturator (4x); and the multiband block alone with 2, 3 and 4 bands. Throughput is
+//! per stereo frame; the figures go to BENCHMARKS.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lathe_dsp::chains::bus_compressor::{BusCompressorCore, BusCompressorSettings};
@@ -49,6 +50,33 @@ fn bench(c: &mut Criterion) {
         ("with_saturation_4x", saturated),
     ] {
         support::bench_core::<BusCompressorCore>(&mut group, name, core, &signal);
+    }
+    // The multiband block alone (issue #20, before it joins the chain): 2, 3 and 4 bands,
+    // each compressing by several dB.
+    for bands in 2..=4 {
+        let mut s = lathe_dsp::dynamics::multiband::MultibandSettings {
+            bands,
+            ..Default::default()
+        };
+        for b in &mut s.band {
+            b.compressor.threshold_db = -30.0;
+            b.compressor.ratio = 4.0;
+        }
+        let mut m = lathe_dsp::dynamics::multiband::Multiband::new(support::SR);
+        lathe_dsp::Block::set_settings(&mut m, &s);
+        let (mut l, mut r) = (signal[0].clone(), signal[1].clone());
+        group.bench_function(format!("multiband_{bands}_bands"), |b| {
+            b.iter(|| {
+                l.copy_from_slice(&signal[0]);
+                r.copy_from_slice(&signal[1]);
+                for (a, b) in l
+                    .chunks_mut(support::BLOCK)
+                    .zip(r.chunks_mut(support::BLOCK))
+                {
+                    lathe_dsp::Block::process(&mut m, &mut [a, b]);
+                }
+            })
+        });
     }
     group.finish();
 }

@@ -266,6 +266,20 @@ fn dynamics() {
         limit(-6.0, 1.5),
         limit(-3.0, 3.0),
     );
+    // Three bands squeezed, then four with the crossovers moved (they glide) and a band
+    // soloed, another bypassed.
+    use lathe_dsp::dynamics::multiband::{Multiband, MultibandSettings};
+    let mut three = MultibandSettings::default();
+    for b in &mut three.band {
+        b.compressor = compressor(-30.0, Detection::Peak);
+    }
+    let mut four = three;
+    four.bands = 4;
+    four.crossovers_hz = [200.0, 2_000.0, 8_000.0];
+    four.band[1].solo = true;
+    four.band[2].solo = true;
+    four.band[2].bypass = true;
+    check("multiband", &|| Multiband::new(SR), three, four);
 }
 
 #[test]

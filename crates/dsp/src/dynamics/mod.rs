@@ -7,6 +7,7 @@
 //! - [`compressor`]: the feed-forward compressor shared by the channel strip and the bus
 //!   compressor;
 //! - [`gate`], [`deesser`]: the channel strip's gate and split-band de-esser;
+//! - [`multiband`]: two to four Linkwitz-Riley bands, each through the shared compressor;
 //! - [`peak_limiter`]: the look-ahead true-peak limiter.
 
 pub mod compressor;
@@ -14,6 +15,7 @@ pub mod curve;
 pub mod deesser;
 pub mod detector;
 pub mod gate;
+pub mod multiband;
 pub mod peak_limiter;
 
 pub use compressor::{

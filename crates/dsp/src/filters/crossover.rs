@@ -141,6 +141,17 @@ impl<const N: usize> Split<N> {
         (all - high, high)
     }
 
+    /// The allpass the two bands sum to, alone (allpass compensation of a band that does not
+    /// pass this split); `state` is this use's own.
+    #[inline(always)]
+    pub fn allpass(&self, state: &mut [[f64; 2]; N], x: f64) -> f64 {
+        let mut y = x;
+        for (c, st) in self.allpass.iter().zip(state.iter_mut()) {
+            y = tick_state(c, st, y);
+        }
+        y
+    }
+
     /// The high band of `high_in` and the allpass of `allpass_in` in one pass, the two paths
     /// side by side: `(high, allpass)`.
     #[inline(always)]

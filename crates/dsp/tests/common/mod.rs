@@ -192,3 +192,23 @@ pub fn thd(x: &[f32], freq: f64, sr: f64, last_harmonic: u32) -> (f64, f64) {
 pub fn frequencies() -> Vec<f64> {
     (0..=60).map(|i| 20.0 * 2f64.powf(i as f64 / 6.0)).collect()
 }
+
+/// The largest magnitude of `x` above `freq_hz` (an 8th-order Butterworth high-pass over it),
+/// after the first 4096 samples (the filter's own start): what a click adds to a tone below
+/// `freq_hz`.
+pub fn peak_above(x: &[f32], freq_hz: f32, sr: f64) -> f32 {
+    use lathe_dsp::Block;
+    let mut hp = lathe_dsp::filters::eq::PassFilter::new(true, sr);
+    hp.set_settings(&lathe_dsp::filters::eq::PassSettings {
+        enabled: true,
+        freq_hz,
+        slope: lathe_dsp::filters::design::Slope::Db48,
+        q: std::f32::consts::FRAC_1_SQRT_2,
+    });
+    let mut high = x.to_vec();
+    let mut copy = x.to_vec();
+    hp.process(&mut [&mut high, &mut copy]);
+    high[4096.min(high.len())..]
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()))
+}
