@@ -18,7 +18,7 @@
 
 use crate::Block;
 use crate::dynamics::{Compressor, CompressorSettings};
-use crate::filters::crossover::{Lr4, SplitState};
+use crate::filters::crossover::{Lr4, SplitPairState};
 use crate::filters::eq::{GLIDE_MS, UPDATE_SAMPLES};
 use crate::primitives::crossfade::Crossfade;
 use crate::primitives::gain::SmoothedGain;
@@ -33,15 +33,16 @@ pub const CROSSOVER_RANGE_HZ: (f32, f32) = (20.0, 20_000.0);
 pub const MIN_SPACING_OCTAVES: f64 = 1.0 / 3.0;
 /// Channels the bands are split for (the bus compressor is stereo; more pass through).
 const CHANNELS: usize = 2;
-/// Samples per internal chunk, and between crossover updates while they glide (half the EQ's
-/// [`UPDATE_SAMPLES`]: a tone under a sweeping crossover kept its junk above 8 kHz at -79 dB
-/// with 32).
-const CHUNK: usize = UPDATE_SAMPLES / 2;
+/// Samples between crossover updates while they glide (half the EQ's [`UPDATE_SAMPLES`]: a
+/// tone under a sweeping crossover kept its junk above 8 kHz at -79 dB with 32).
+const UPDATE: usize = UPDATE_SAMPLES / 2;
+/// Samples per internal chunk (the band buffers; each band's compressor runs a chunk at once).
+const CHUNK: usize = 256;
 /// Cross-fade of solo and bypass, ms.
 const SWITCH_MS: f64 = 10.0;
 
 /// One band's allpass-compensation states, one per crossover.
-type AllpassStates = [[[f64; 2]; 1]; MAX_CROSSOVERS];
+type AllpassStates = [[[[f64; 2]; 2]; 1]; MAX_CROSSOVERS];
 
 /// One band's settings.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -111,10 +112,10 @@ pub struct Multiband {
     target_hz: [f64; MAX_CROSSOVERS],
     glide: f64,
     splits: [Lr4; MAX_CROSSOVERS],
-    /// Split states: [signal or key][channel][crossover], and the allpass compensation
-    /// states [signal or key][channel][band][crossover].
-    split_states: [[[SplitState<1>; MAX_CROSSOVERS]; CHANNELS]; 2],
-    allpass_states: [[[AllpassStates; MAX_BANDS]; CHANNELS]; 2],
+    /// Split states, both channels side by side: [signal or key][crossover], and the allpass
+    /// compensation states [signal or key][band][crossover].
+    split_states: [[SplitPairState<1>; MAX_CROSSOVERS]; 2],
+    allpass_states: [[AllpassStates; MAX_BANDS]; 2],
     compressors: [Compressor; MAX_BANDS],
     bypass: [Crossfade; MAX_BANDS],
     solo_gain: [SmoothedGain; MAX_BANDS],
@@ -122,7 +123,7 @@ pub struct Multiband {
     bands: Box<[[[f32; CHUNK]; CHANNELS]; MAX_BANDS]>,
     dry: Box<[[[f32; CHUNK]; CHANNELS]; MAX_BANDS]>,
     keys: Box<[[[f32; CHUNK]; CHANNELS]; MAX_BANDS]>,
-    /// Samples since the last reset, modulo [`CHUNK`].
+    /// Samples since the last reset, modulo [`UPDATE`].
     phase: usize,
     fresh: bool,
 }
@@ -210,20 +211,15 @@ impl Multiband {
         self.redesign();
     }
 
-    /// Splits `x` (channel `ch` of the signal, `which` = 0, or of the key, 1) into the band
+    /// Splits `x` (both channels of the signal, `which` = 0, or of the key, 1) into the band
     /// buffers at sample `i`.
     #[inline(always)]
-    fn split_sample(&mut self, which: usize, ch: usize, i: usize, x: f64, n: usize) {
-        let out = if which == 0 {
-            &mut self.bands
-        } else {
-            &mut self.keys
-        };
+    fn split_sample(&mut self, which: usize, i: usize, x: [f64; 2], n: usize) {
         let mut rest = x;
-        let mut band = [0.0f64; MAX_BANDS];
-        let states = &mut self.split_states[which][ch];
+        let mut band = [[0.0f64; 2]; MAX_BANDS];
+        let states = &mut self.split_states[which];
         for ((b, split), state) in band.iter_mut().zip(&self.splits).zip(states).take(n - 1) {
-            let (low, high) = split.split(state, rest);
+            let (low, high) = split.split_pair(state, rest);
             *b = low;
             rest = high;
         }
@@ -231,12 +227,18 @@ impl Multiband {
         // Compensation: band b passes the allpass of every split above its own.
         for (b, value) in band.iter_mut().enumerate().take(n - 1) {
             for k in b + 1..n - 1 {
-                let st = &mut self.allpass_states[which][ch][b][k];
-                *value = self.splits[k].allpass(st, *value);
+                let st = &mut self.allpass_states[which][b][k];
+                *value = self.splits[k].allpass_two(st, *value);
             }
         }
-        for (b, &v) in band.iter().enumerate().take(n) {
-            out[b][ch][i] = v as f32;
+        let out = if which == 0 {
+            &mut self.bands
+        } else {
+            &mut self.keys
+        };
+        for (o, v) in out.iter_mut().zip(&band).take(n) {
+            o[0][i] = v[0] as f32;
+            o[1][i] = v[1] as f32;
         }
     }
 }
@@ -248,7 +250,7 @@ impl Block for Multiband {
     fn set_sample_rate(&mut self, sample_rate_hz: f64) {
         self.sample_rate_hz = sample_rate_hz;
         // A step per update towards the target, with a GLIDE_MS time constant.
-        self.glide = 1.0 - (-(CHUNK as f64) / (GLIDE_MS * 1e-3 * sample_rate_hz)).exp();
+        self.glide = 1.0 - (-(UPDATE as f64) / (GLIDE_MS * 1e-3 * sample_rate_hz)).exp();
         for c in &mut self.compressors {
             c.set_sample_rate(sample_rate_hz);
         }
@@ -321,21 +323,21 @@ impl Multiband {
         let n = self.band_count();
         let mut done = 0;
         while done < len {
-            if self.phase == 0 {
-                self.glide_step();
-            }
-            let m = (CHUNK - self.phase).min(len - done);
-            for ch in 0..channels {
-                for i in 0..m {
-                    let x = main[ch][done + i] as f64;
-                    self.split_sample(0, ch, i, x, n);
+            let m = CHUNK.min(len - done);
+            let at = |ch: &[f32], i: usize| ch.get(done + i).map_or(0.0, |&v| v as f64);
+            let key = key.filter(|k| !k.is_empty());
+            for i in 0..m {
+                // The signal and the key see the same coefficients at every sample.
+                if self.phase == 0 {
+                    self.glide_step();
                 }
-                if let Some(key) = key.filter(|k| !k.is_empty()) {
-                    let k = key[ch % key.len()];
-                    for i in 0..m {
-                        self.split_sample(1, ch, i, k[done + i] as f64, n);
-                    }
+                let x = [at(&main[0][..], i), main.get(1).map_or(0.0, |r| at(r, i))];
+                self.split_sample(0, i, x, n);
+                if let Some(key) = key {
+                    let (k0, k1) = (key[0], key[1 % key.len()]);
+                    self.split_sample(1, i, [at(k0, i), at(k1, i)], n);
                 }
+                self.phase = (self.phase + 1) % UPDATE;
             }
             for b in 0..n {
                 for ch in 0..channels {
@@ -362,7 +364,6 @@ impl Multiband {
                     }
                 }
             }
-            self.phase = (self.phase + m) % CHUNK;
             done += m;
         }
     }

@@ -17,7 +17,7 @@
 //!   de-esser's split).
 
 use crate::filters::design::corner;
-use crate::primitives::biquad::{BiquadCoefficients, tick_lanes, tick_state};
+use crate::primitives::biquad::{BiquadCoefficients, tick_lanes, tick_pair, tick_state};
 
 /// A second-order Butterworth-family low- or high-pass with quality `q`, by the bilinear
 /// transform with the corner prewarped (RBJ cookbook). `q = 1/sqrt 2` is the Butterworth
@@ -103,6 +103,23 @@ impl<const N: usize> Default for SplitState<N> {
     }
 }
 
+/// The running state of one [`Split`] on two channels side by side ([`Split::split_pair`]):
+/// each section's two high-pass passes and the allpass, both channels in one register.
+#[derive(Debug, Clone, Copy)]
+pub struct SplitPairState<const N: usize> {
+    high: [[[[f64; 2]; 2]; 2]; N],
+    allpass: [[[f64; 2]; 2]; N],
+}
+
+impl<const N: usize> Default for SplitPairState<N> {
+    fn default() -> Self {
+        Self {
+            high: [[[[0.0; 2]; 2]; 2]; N],
+            allpass: [[[0.0; 2]; 2]; N],
+        }
+    }
+}
+
 /// The state of [`Lr4::high_band_beside_allpasses`]: its two steps of two lanes each.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BesideState([[[f64; 2]; 2]; 2]);
@@ -139,6 +156,33 @@ impl<const N: usize> Split<N> {
             all = tick_state(&self.allpass[k], &mut state.single[k], all);
         }
         (all - high, high)
+    }
+
+    /// [`Split::split`] of two channels side by side (one SIMD register per section; the same
+    /// arithmetic per channel): `(low, high)`.
+    #[inline(always)]
+    pub fn split_pair(&self, state: &mut SplitPairState<N>, x: [f64; 2]) -> ([f64; 2], [f64; 2]) {
+        let mut high = x;
+        for pass in 0..2 {
+            for (c, st) in self.high.iter().zip(state.high.iter_mut()) {
+                high = tick_pair(c, &mut st[pass], high);
+            }
+        }
+        let mut all = x;
+        for (c, st) in self.allpass.iter().zip(state.allpass.iter_mut()) {
+            all = tick_pair(c, st, all);
+        }
+        ([all[0] - high[0], all[1] - high[1]], high)
+    }
+
+    /// [`Split::allpass`] of two channels side by side.
+    #[inline(always)]
+    pub fn allpass_two(&self, state: &mut [[[f64; 2]; 2]; N], x: [f64; 2]) -> [f64; 2] {
+        let mut y = x;
+        for (c, st) in self.allpass.iter().zip(state.iter_mut()) {
+            y = tick_pair(c, st, y);
+        }
+        y
     }
 
     /// The allpass the two bands sum to, alone (allpass compensation of a band that does not
