@@ -381,6 +381,19 @@ fn chains() {
         bus(-30.0),
         bus(-12.0),
     );
+    // Multiband, switched on mid-signal with the lookahead on.
+    let mut multiband = bus(-30.0);
+    multiband.core.multiband_enabled = true;
+    multiband.core.lookahead_ms = 1.0;
+    multiband.core.multiband.bands = 4;
+    let mut single = bus(-30.0);
+    single.core.lookahead_ms = 1.0;
+    check(
+        "multiband bus compressor",
+        &|| BusCompressor::new(2, SR),
+        single,
+        multiband,
+    );
     let limiter = |drive_db| {
         let mut s = ChainSettings::<lathe_dsp::chains::limiter::LimiterSettings>::default();
         s.io.input_gain_db = drive_db;

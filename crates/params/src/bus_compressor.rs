@@ -142,6 +142,9 @@ impl BusCompressorParams {
                 oversampling: SaturatorOversampling::X4,
             },
             compare: self.compare.value(),
+            // The multiband parameters (`mb_on`, ...) come with the plugin part of issue #20.
+            multiband_enabled: false,
+            multiband: Default::default(),
         }
     }
 

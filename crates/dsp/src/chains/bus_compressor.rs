@@ -20,6 +20,7 @@
 use crate::Block;
 use crate::chains::{CHUNK_SAMPLES, Core, MAX_CHANNELS};
 use crate::color::saturator::{Saturator, SaturatorSettings};
+use crate::dynamics::multiband::{Multiband, MultibandSettings};
 use crate::dynamics::{Compressor, CompressorSettings, time_coefficient};
 use crate::primitives::crossfade::Crossfade;
 use crate::primitives::delay::DelayLine;
@@ -74,6 +75,13 @@ pub struct BusCompressorSettings {
     pub saturator: SaturatorSettings,
     /// Loudness-matched compare: output the dry signal at the processed signal's level.
     pub compare: bool,
+    /// Multiband mode: the compressor's place taken by [`Multiband`] (off: the single-band
+    /// compressor, exactly as without it).
+    pub multiband_enabled: bool,
+    /// The bands. Each band's threshold, ratio, knee, attack, release and make-up are its
+    /// own; detection, mix, side-chain high-pass, link, range, auto release and auto make-up
+    /// come from [`Self::compressor`], the global controls.
+    pub multiband: MultibandSettings,
 }
 
 impl Default for BusCompressorSettings {
@@ -94,6 +102,8 @@ impl Default for BusCompressorSettings {
             saturator_enabled: false,
             saturator: SaturatorSettings::default(),
             compare: false,
+            multiband_enabled: false,
+            multiband: MultibandSettings::default(),
         }
     }
 }
@@ -104,6 +114,7 @@ pub struct BusCompressorCore {
     settings: BusCompressorSettings,
     sample_rate_hz: f64,
     compressor: Compressor,
+    multiband: Multiband,
     saturator: Saturator,
     lookahead: DelayLine,
     /// Delays the dry copy by the whole latency (delta and compare).
@@ -190,14 +201,52 @@ impl BusCompressorCore {
         &self.settings
     }
 
-    /// Current gain reduction, dB (the most reduced channel).
+    /// Current gain reduction, dB (the most reduced channel; in multiband mode, band).
     pub fn reduction_db(&self) -> f32 {
-        self.compressor.reduction_db()
+        if self.settings.multiband_enabled {
+            self.multiband.reduction_db()
+        } else {
+            self.compressor.reduction_db()
+        }
     }
 
     /// Deepest gain reduction since the last call, dB; resets it.
     pub fn take_max_reduction_db(&mut self) -> f32 {
-        self.compressor.take_max_reduction_db()
+        let single = self.compressor.take_max_reduction_db();
+        let bands = self.multiband.take_max_reduction_db();
+        if self.settings.multiband_enabled {
+            bands
+        } else {
+            single
+        }
+    }
+
+    /// The multiband compressor (per-band readouts, crossovers, band responses).
+    pub fn multiband_mut(&mut self) -> &mut Multiband {
+        &mut self.multiband
+    }
+
+    /// The bands' settings with the global controls merged in (see
+    /// [`BusCompressorSettings::multiband`]).
+    fn band_settings(settings: &BusCompressorSettings) -> MultibandSettings {
+        let global = CompressorSettings {
+            listen: settings.listen == Listen::Key,
+            ..settings.compressor
+        };
+        let mut mb = settings.multiband;
+        for band in &mut mb.band {
+            let own = band.compressor;
+            band.compressor = CompressorSettings {
+                threshold_db: own.threshold_db,
+                ratio: own.ratio,
+                knee_db: own.knee_db,
+                attack_ms: own.attack_ms,
+                release_ms: own.release_ms,
+                makeup_db: own.makeup_db,
+                ..global
+            };
+        }
+        mb
     }
 
     /// Gain the compare mode applies to the dry signal, dB.
@@ -261,6 +310,7 @@ impl Core for BusCompressorCore {
             settings: BusCompressorSettings::default(),
             sample_rate_hz,
             compressor: Compressor::new(sample_rate_hz),
+            multiband: Multiband::new(sample_rate_hz),
             saturator: Saturator::new(channels, sample_rate_hz),
             lookahead: DelayLine::new(channels, Self::max_lookahead_samples(sample_rate_hz)),
             dry_delay: DelayLine::new(channels, 1),
@@ -281,6 +331,7 @@ impl Core for BusCompressorCore {
         self.sample_rate_hz = sample_rate_hz;
         let channels = self.key.len();
         self.compressor.set_sample_rate(sample_rate_hz);
+        self.multiband.set_sample_rate(sample_rate_hz);
         self.saturator.set_sample_rate(sample_rate_hz);
         self.lookahead = DelayLine::new(channels, Self::max_lookahead_samples(sample_rate_hz));
         self.dry_delay = DelayLine::new(
@@ -297,6 +348,7 @@ impl Core for BusCompressorCore {
 
     fn reset(&mut self) {
         self.compressor.reset();
+        self.multiband.reset();
         self.saturator.reset();
         self.lookahead.reset();
         self.dry_delay.reset();
@@ -312,6 +364,15 @@ impl Core for BusCompressorCore {
         let mut comp = settings.compressor;
         comp.listen = settings.listen == Listen::Key;
         self.compressor.set_settings(&comp);
+        self.multiband.set_settings(&Self::band_settings(settings));
+        // The path switched in starts from a clean state.
+        if settings.multiband_enabled != self.settings.multiband_enabled {
+            if settings.multiband_enabled {
+                self.multiband.reset();
+            } else {
+                self.compressor.reset();
+            }
+        }
         self.saturator.set_settings(&settings.saturator);
         self.settings = *settings;
         self.update_delays();
@@ -370,8 +431,16 @@ impl Core for BusCompressorCore {
             for (slot, k) in key_ref.iter_mut().zip(key.iter()) {
                 *slot = k;
             }
-            self.compressor
-                .process_keyed(main, Some(&key_ref[..channels]));
+            if s.multiband_enabled {
+                // Keyed by itself unless the key differs from the signal (external, or
+                // leading it by the lookahead): then each band by its band of the key.
+                let keyed = external.is_some() || self.lookahead.delay() > 0;
+                let key = keyed.then_some(&key_ref[..channels]);
+                self.multiband.process_keyed(main, key);
+            } else {
+                self.compressor
+                    .process_keyed(main, Some(&key_ref[..channels]));
+            }
         }
         if ms {
             decode_mid_side(main);

@@ -166,6 +166,22 @@ impl Multiband {
         &self.current_hz[..self.band_count() - 1]
     }
 
+    /// The deepest gain reduction of any band since the last call, dB; resets them all.
+    pub fn take_max_reduction_db(&mut self) -> f32 {
+        self.compressors
+            .iter_mut()
+            .map(Compressor::take_max_reduction_db)
+            .fold(0.0, f32::max)
+    }
+
+    /// The current gain reduction of the most reduced band, dB.
+    pub fn reduction_db(&self) -> f32 {
+        self.compressors[..self.band_count()]
+            .iter()
+            .map(Compressor::reduction_db)
+            .fold(0.0, f32::max)
+    }
+
     /// Band `band`'s compressor (gain reduction readouts, its settings).
     pub fn compressor_mut(&mut self, band: usize) -> &mut Compressor {
         &mut self.compressors[band.min(MAX_BANDS - 1)]
