@@ -842,11 +842,7 @@ fn strip_linear_phase_eq_is_aligned_and_keeps_the_phase() {
     ));
     let (_, y) = read_wav(&output);
     assert_eq!(y[0].len(), x[0].len());
-    let worst = y[0]
-        .iter()
-        .zip(&x[0])
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let worst = common::max_difference(&y[0], &x[0]);
     assert!(
         worst < 1e-4,
         "a flat linear EQ differs from the input by {worst}"
@@ -877,5 +873,45 @@ fn strip_linear_phase_eq_is_aligned_and_keeps_the_phase() {
             );
         }
     }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The Bus Compressor's multiband mode through the command line: band 1 squeezed by a loud
+/// 50 Hz tone leaves a quiet 2.5 kHz tone (band 3 of 4) alone; a band count out of range is
+/// refused.
+#[test]
+fn bus_compressor_multiband_from_the_command_line() {
+    // A loud 50 Hz tone (band 1 of 4) and a quiet 2.5 kHz one (band 3).
+    let (low, high, sr) = (
+        common::sine(50.0, 0.7, 2.0, 48_000, 2),
+        common::sine(2_500.0, 0.05, 2.0, 48_000, 2),
+        48_000u32,
+    );
+    let x: Vec<Vec<f32>> = low
+        .iter()
+        .zip(&high)
+        .map(|(a, b)| a.iter().zip(b).map(|(p, q)| p + q).collect())
+        .collect();
+    let (dir, input, output) = scratch_with("multiband", &x, sr);
+    // Band 1 squeezed, the other three above anything they get.
+    let mut sets = vec!["mb_on=on", "mb_bands=4", "mb1_threshold=-40", "mb1_ratio=8"];
+    sets.extend(["mb2_threshold=0", "mb3_threshold=0", "mb4_threshold=0"]);
+    let args = set_args(&sets);
+    assert_ok(&render_cli("bus-compressor", &input, &output, &args));
+    let (_, y) = read_wav(&output);
+    let tail = |v: &[f32]| v[48_000..].to_vec();
+    let level = |v: &[f32], f: f64| 20.0 * common::amplitude_at(&tail(v), f, sr).log10();
+    let moved = level(&y[0], 2_500.0) - level(&high[0], 2_500.0);
+    let squeezed = level(&y[0], 50.0) - level(&low[0], 50.0);
+    eprintln!("2.5 kHz moved {moved:+.3} dB, 50 Hz {squeezed:+.1} dB");
+    assert!(moved.abs() < 0.5, "2.5 kHz moved by {moved} dB");
+    assert!(squeezed < -6.0, "50 Hz only {squeezed} dB down");
+    let out = render_cli("bus-compressor", &input, &output, &["--set", "mb_bands=7"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::remove_dir_all(dir).ok();
 }

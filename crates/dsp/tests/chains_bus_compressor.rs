@@ -359,11 +359,7 @@ fn multiband_bands_are_keyed_by_their_band_of_the_key_and_the_globals_still_work
     s.compressor.mix = 0.0;
     let (out, _) = run(&mut chain(s), &x, &x, 512);
     let (want, _) = run(&mut chain(dry), &x, &x, 512);
-    let worst = out[0]
-        .iter()
-        .zip(&want[0])
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let worst = common::max_difference(&out[0], &want[0]);
     assert!(
         worst < 1e-6,
         "mix 0 % differs from the uncompressed bands by {worst}"

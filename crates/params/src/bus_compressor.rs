@@ -2,9 +2,10 @@
 //! never rename them (the README lists them).
 
 use crate::IoParams;
+use crate::builders::freq;
 use crate::builders::{float, gain, linear};
 use crate::channel_strip::CharacterChoice;
-use crate::compressor::{CompressorLayout, CompressorParams};
+use crate::compressor::{CompressorLayout, CompressorParams, curve_params};
 use crate::formatters::v2s_ms;
 use crate::preset::{self, Target, target};
 use lathe_dsp::ChainSettings;
@@ -13,6 +14,7 @@ use lathe_dsp::chains::bus_compressor::{
 };
 use lathe_dsp::color::saturator::{SaturatorOversampling, SaturatorSettings};
 use lathe_dsp::dynamics::CompressorSettings;
+use lathe_dsp::dynamics::multiband::{BandSettings, MAX_BANDS, MultibandSettings};
 use nice_plug::prelude::*;
 
 pub use crate::channel_strip::SC_HPF_OFF_HZ;
@@ -52,6 +54,74 @@ pub fn compressor_layout() -> CompressorLayout {
         attack_ms: (0.1, 30.0),
         release_ms: (50.0, 2000.0),
         defaults: BusCompressorSettings::default().compressor,
+    }
+}
+
+/// One band of the multiband mode (`mb<k>_threshold`, `_ratio`, `_attack`, `_release`,
+/// `_knee`, `_makeup`, `_solo`, `_bypass`): the single-band parameters' ranges, laws and text
+/// formats.
+#[derive(Params)]
+pub struct MultibandBandParams {
+    /// Threshold, dBFS.
+    #[id = "threshold"]
+    pub threshold: FloatParam,
+    /// Ratio (logarithmic).
+    #[id = "ratio"]
+    pub ratio: FloatParam,
+    /// Attack, ms (logarithmic).
+    #[id = "attack"]
+    pub attack: FloatParam,
+    /// Release, ms (logarithmic).
+    #[id = "release"]
+    pub release: FloatParam,
+    /// Knee width, dB.
+    #[id = "knee"]
+    pub knee: FloatParam,
+    /// Make-up gain, dB.
+    #[id = "makeup"]
+    pub makeup: FloatParam,
+    /// Play the soloed bands only.
+    #[id = "solo"]
+    pub solo: BoolParam,
+    /// Pass the band without gain reduction.
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+}
+
+impl MultibandBandParams {
+    fn new(band: usize) -> Self {
+        let layout = CompressorLayout {
+            name_prefix: ["Low ", "Low Mid ", "High Mid ", "High "][band],
+            ..compressor_layout()
+        };
+        let [threshold, ratio, knee, attack, release, makeup] = curve_params(&layout);
+        let name = |n: &str| format!("{}{n}", layout.name_prefix);
+        Self {
+            threshold,
+            ratio,
+            attack,
+            release,
+            knee,
+            makeup,
+            solo: BoolParam::new(name("Solo"), false),
+            bypass: BoolParam::new(name("Bypass"), false),
+        }
+    }
+
+    fn settings(&self) -> BandSettings {
+        BandSettings {
+            compressor: CompressorSettings {
+                threshold_db: self.threshold.value(),
+                ratio: self.ratio.value(),
+                attack_ms: self.attack.value(),
+                release_ms: self.release.value(),
+                knee_db: self.knee.value(),
+                makeup_db: self.makeup.value(),
+                ..CompressorSettings::default()
+            },
+            solo: self.solo.value(),
+            bypass: self.bypass.value(),
+        }
     }
 }
 
@@ -95,6 +165,33 @@ pub struct BusCompressorParams {
     /// Loudness-matched compare (honest A/B).
     #[id = "compare"]
     pub compare: BoolParam,
+    /// Multiband mode.
+    #[id = "mb_on"]
+    pub mb_on: BoolParam,
+    /// Number of bands, 2-4.
+    #[id = "mb_bands"]
+    pub mb_bands: IntParam,
+    /// Crossover between bands 1 and 2.
+    #[id = "mb_xover_1"]
+    pub mb_xover_1: FloatParam,
+    /// Crossover between bands 2 and 3.
+    #[id = "mb_xover_2"]
+    pub mb_xover_2: FloatParam,
+    /// Crossover between bands 3 and 4.
+    #[id = "mb_xover_3"]
+    pub mb_xover_3: FloatParam,
+    /// Band 1 (`mb1_...`).
+    #[nested(id_prefix = "mb1", group = "Band 1")]
+    pub mb1: MultibandBandParams,
+    /// Band 2 (`mb2_...`).
+    #[nested(id_prefix = "mb2", group = "Band 2")]
+    pub mb2: MultibandBandParams,
+    /// Band 3 (`mb3_...`).
+    #[nested(id_prefix = "mb3", group = "Band 3")]
+    pub mb3: MultibandBandParams,
+    /// Band 4 (`mb4_...`).
+    #[nested(id_prefix = "mb4", group = "Band 4")]
+    pub mb4: MultibandBandParams,
 }
 
 impl Default for BusCompressorParams {
@@ -115,11 +212,39 @@ impl Default for BusCompressorParams {
             clip_drive: gain("Saturation Drive", 3.0, 0.0, 18.0),
             clip_character: EnumParam::new("Saturation Character", CharacterChoice::Tape),
             compare: BoolParam::new("Compare", false),
+            mb_on: BoolParam::new("Multiband", false),
+            mb_bands: IntParam::new("Bands", 3, IntRange::Linear { min: 2, max: 4 }),
+            mb_xover_1: freq("Crossover 1", 120.0, 20.0, 20_000.0),
+            mb_xover_2: freq("Crossover 2", 1_000.0, 20.0, 20_000.0),
+            mb_xover_3: freq("Crossover 3", 6_000.0, 20.0, 20_000.0),
+            mb1: MultibandBandParams::new(0),
+            mb2: MultibandBandParams::new(1),
+            mb3: MultibandBandParams::new(2),
+            mb4: MultibandBandParams::new(3),
         }
     }
 }
 
 impl BusCompressorParams {
+    /// The bands, lowest first.
+    pub fn bands(&self) -> [&MultibandBandParams; MAX_BANDS] {
+        [&self.mb1, &self.mb2, &self.mb3, &self.mb4]
+    }
+
+    /// The multiband settings the parameters describe (the crossovers as set; the DSP keeps
+    /// them in order and apart).
+    pub fn multiband_settings(&self) -> MultibandSettings {
+        MultibandSettings {
+            bands: self.mb_bands.value().clamp(2, MAX_BANDS as i32) as usize,
+            crossovers_hz: [
+                self.mb_xover_1.value(),
+                self.mb_xover_2.value(),
+                self.mb_xover_3.value(),
+            ],
+            band: self.bands().map(MultibandBandParams::settings),
+        }
+    }
+
     /// The bus compressor settings the parameters describe.
     pub fn core_settings(&self) -> BusCompressorSettings {
         BusCompressorSettings {
@@ -142,9 +267,8 @@ impl BusCompressorParams {
                 oversampling: SaturatorOversampling::X4,
             },
             compare: self.compare.value(),
-            // The multiband parameters (`mb_on`, ...) come with the plugin part of issue #20.
-            multiband_enabled: false,
-            multiband: Default::default(),
+            multiband_enabled: self.mb_on.value(),
+            multiband: self.multiband_settings(),
         }
     }
 
@@ -301,6 +425,8 @@ impl Preset {
             f(&p.comp.mix, self.mix_percent),
             f(&p.comp.sc_hpf, hpf),
             b(&p.clip_on, self.saturation),
+            // The single-band presets.
+            b(&p.mb_on, false),
         ];
         let key = if self.external_key {
             KeyChoice::External

@@ -64,21 +64,37 @@ pub struct CompressorParams {
     pub link: FloatParam,
 }
 
+/// The six parameters every compressor band has, as [`CompressorParams`] makes them (the same
+/// ranges, laws and text formats): `[threshold, ratio, knee, attack, release, makeup]`.
+pub fn curve_params(layout: &CompressorLayout) -> [FloatParam; 6] {
+    let d = &layout.defaults;
+    let name = |n: &str| format!("{}{n}", layout.name_prefix);
+    let (attack_min, attack_max) = layout.attack_ms;
+    let (release_min, release_max) = layout.release_ms;
+    [
+        gain(&name("Threshold"), d.threshold_db, -60.0, 0.0),
+        log_param(&name("Ratio"), d.ratio, 1.0, 20.0, v2s_ratio(), s2v_ratio()),
+        gain(&name("Knee"), d.knee_db, 0.0, 24.0),
+        time_ms(&name("Attack"), d.attack_ms, attack_min, attack_max),
+        time_ms(&name("Release"), d.release_ms, release_min, release_max),
+        gain(&name("Makeup"), d.makeup_db, -12.0, 24.0),
+    ]
+}
+
 impl CompressorParams {
     /// The parameters as `layout` shows them.
     pub fn new(layout: &CompressorLayout) -> Self {
         let d = &layout.defaults;
         let name = |n: &str| format!("{}{n}", layout.name_prefix);
-        let (attack_min, attack_max) = layout.attack_ms;
-        let (release_min, release_max) = layout.release_ms;
+        let [threshold, ratio, knee, attack, release, makeup] = curve_params(layout);
         Self {
-            threshold: gain(&name("Threshold"), d.threshold_db, -60.0, 0.0),
-            ratio: log_param(&name("Ratio"), d.ratio, 1.0, 20.0, v2s_ratio(), s2v_ratio()),
-            knee: gain(&name("Knee"), d.knee_db, 0.0, 24.0),
-            attack: time_ms(&name("Attack"), d.attack_ms, attack_min, attack_max),
-            release: time_ms(&name("Release"), d.release_ms, release_min, release_max),
+            threshold,
+            ratio,
+            knee,
+            attack,
+            release,
             detection: EnumParam::new(name("Detection"), DetectionChoice::Peak),
-            makeup: gain(&name("Makeup"), d.makeup_db, -12.0, 24.0),
+            makeup,
             auto_makeup: BoolParam::new(name("Auto Makeup"), d.auto_makeup),
             mix: percent(&name("Mix"), 100.0, 0.0, 100.0),
             sc_hpf: freq_or_off(

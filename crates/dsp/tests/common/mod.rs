@@ -212,3 +212,11 @@ pub fn peak_above(x: &[f32], freq_hz: f32, sr: f64) -> f32 {
         .iter()
         .fold(0.0f32, |m, v| m.max(v.abs()))
 }
+
+/// The largest sample difference between `a` and `b`.
+pub fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
