@@ -115,6 +115,12 @@ pub struct BusCompressorCore {
     sample_rate_hz: f64,
     compressor: Compressor,
     multiband: Multiband,
+    /// The switch between the single-band compressor (off) and the multiband one (on).
+    multiband_fade: Crossfade,
+    /// The multiband path's output while the switch fades.
+    multiband_out: Vec<Vec<f32>>,
+    /// Nothing processed since construction or reset: the switch jumps instead of fading.
+    fresh: bool,
     saturator: Saturator,
     lookahead: DelayLine,
     /// Delays the dry copy by the whole latency (delta and compare).
@@ -311,6 +317,9 @@ impl Core for BusCompressorCore {
             sample_rate_hz,
             compressor: Compressor::new(sample_rate_hz),
             multiband: Multiband::new(sample_rate_hz),
+            multiband_fade: Crossfade::new(SWITCH_FADE_MS, sample_rate_hz),
+            multiband_out: vec![vec![0.0; CHUNK_SAMPLES]; channels],
+            fresh: true,
             saturator: Saturator::new(channels, sample_rate_hz),
             lookahead: DelayLine::new(channels, Self::max_lookahead_samples(sample_rate_hz)),
             dry_delay: DelayLine::new(channels, 1),
@@ -332,6 +341,7 @@ impl Core for BusCompressorCore {
         let channels = self.key.len();
         self.compressor.set_sample_rate(sample_rate_hz);
         self.multiband.set_sample_rate(sample_rate_hz);
+        self.multiband_fade.set_sample_rate(sample_rate_hz);
         self.saturator.set_sample_rate(sample_rate_hz);
         self.lookahead = DelayLine::new(channels, Self::max_lookahead_samples(sample_rate_hz));
         self.dry_delay = DelayLine::new(
@@ -349,6 +359,9 @@ impl Core for BusCompressorCore {
     fn reset(&mut self) {
         self.compressor.reset();
         self.multiband.reset();
+        self.multiband_fade.set(self.settings.multiband_enabled);
+        self.multiband_fade.snap();
+        self.fresh = true;
         self.saturator.reset();
         self.lookahead.reset();
         self.dry_delay.reset();
@@ -365,12 +378,16 @@ impl Core for BusCompressorCore {
         comp.listen = settings.listen == Listen::Key;
         self.compressor.set_settings(&comp);
         self.multiband.set_settings(&Self::band_settings(settings));
-        // The path switched in starts from a clean state.
+        // The path switched in starts from a clean state, and the output cross-fades to it.
         if settings.multiband_enabled != self.settings.multiband_enabled {
             if settings.multiband_enabled {
                 self.multiband.reset();
             } else {
                 self.compressor.reset();
+            }
+            self.multiband_fade.set(settings.multiband_enabled);
+            if self.fresh {
+                self.multiband_fade.snap();
             }
         }
         self.saturator.set_settings(&settings.saturator);
@@ -387,6 +404,7 @@ impl Core for BusCompressorCore {
     }
 
     fn process(&mut self, main: &mut [&mut [f32]], sidechain: Option<&[&[f32]]>) {
+        self.fresh = false;
         let channels = main.len().min(self.key.len());
         if channels == 0 {
             return;
@@ -431,15 +449,42 @@ impl Core for BusCompressorCore {
             for (slot, k) in key_ref.iter_mut().zip(key.iter()) {
                 *slot = k;
             }
-            if s.multiband_enabled {
+            let fade = &self.multiband_fade;
+            let (single, multi) = (!fade.is_full(), !fade.is_off());
+            if multi {
                 // Keyed by itself unless the key differs from the signal (external, or
                 // leading it by the lookahead): then each band by its band of the key.
                 let keyed = external.is_some() || self.lookahead.delay() > 0;
                 let key = keyed.then_some(&key_ref[..channels]);
-                self.multiband.process_keyed(main, key);
-            } else {
+                let mut out: [&mut [f32]; MAX_CHANNELS] = Default::default();
+                for ((slot, o), m) in out.iter_mut().zip(&mut self.multiband_out).zip(&*main) {
+                    o[..n].copy_from_slice(&m[..n]);
+                    *slot = &mut o[..n];
+                }
+                self.multiband.process_keyed(&mut out[..channels], key);
+            }
+            if single {
                 self.compressor
                     .process_keyed(main, Some(&key_ref[..channels]));
+            }
+            if multi {
+                // `main` holds the single-band output (or the multiband's alone, once the
+                // fade is over).
+                let mut out: [&mut [f32]; MAX_CHANNELS] = Default::default();
+                for (slot, o) in out.iter_mut().zip(&mut self.multiband_out) {
+                    *slot = &mut o[..n];
+                }
+                if single {
+                    self.multiband_fade.blend(&mut out[..channels], main);
+                }
+                for (m, o) in main.iter_mut().zip(out.iter()) {
+                    m[..n].copy_from_slice(&o[..n]);
+                }
+            } else if !fade.is_settled() {
+                // Fading to off: advance the switch along with the samples.
+                for _ in 0..n {
+                    self.multiband_fade.next_level();
+                }
             }
         }
         if ms {
