@@ -312,7 +312,28 @@ pub struct Preset {
     pub saturation: bool,
     /// Keyed from the sidechain input.
     pub external_key: bool,
+    /// Multiband mode, or `None` for the single-band compressor.
+    pub multiband: Option<MultibandPreset>,
 }
+
+/// A preset's multiband mode: the band count, the crossovers (Hz) and each band's threshold
+/// (dB), ratio, attack and release (ms); knee 6 dB and no make-up in every band.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MultibandPreset {
+    /// Bands, 2-4.
+    pub bands: i32,
+    /// Crossovers, Hz (the unused ones at their defaults).
+    pub crossovers_hz: [f32; 3],
+    /// `[threshold_db, ratio, attack_ms, release_ms]` per band, lowest first.
+    pub band: [[f32; 4]; 4],
+}
+
+/// A band a preset leaves alone: threshold at 0 dB.
+const UNTOUCHED: [f32; 4] = [0.0, 2.0, 10.0, 200.0];
+/// "Master 3-Band Glue": `[threshold_db, ratio, attack_ms, release_ms]` of its three bands.
+const GLUE_LOW: [f32; 4] = [-20.0, 2.0, 30.0, 300.0];
+const GLUE_MID: [f32; 4] = [-22.0, 1.5, 20.0, 250.0];
+const GLUE_HIGH: [f32; 4] = [-24.0, 1.5, 10.0, 200.0];
 
 /// What most presets share: auto release and make-up, fully wet, internal key, no saturation.
 const BASE: Preset = Preset {
@@ -330,6 +351,7 @@ const BASE: Preset = Preset {
     sc_hpf_hz: 0.0,
     saturation: false,
     external_key: false,
+    multiband: None,
 };
 
 /// The factory presets.
@@ -400,6 +422,56 @@ pub const PRESETS: &[Preset] = &[
         external_key: true,
         ..BASE
     },
+    Preset {
+        name: "Master 3-Band Glue",
+        description: "Three bands at 120 Hz and 2 kHz, 1.5-2:1 with slow attacks: a dB of glue per band",
+        multiband: Some(MultibandPreset {
+            bands: 3,
+            crossovers_hz: [120.0, 2_000.0, 6_000.0],
+            // Slower in the lows, gentler above.
+            band: [GLUE_LOW, GLUE_MID, GLUE_HIGH, UNTOUCHED],
+        }),
+        range_db: 4.0,
+        ..BASE
+    },
+    Preset {
+        name: "Tame the Low End",
+        description: "Two bands at 150 Hz: the lows held at 3:1, everything above untouched",
+        multiband: Some(MultibandPreset {
+            bands: 2,
+            crossovers_hz: [150.0, 1_000.0, 6_000.0],
+            band: [[-24.0, 3.0, 20.0, 250.0], UNTOUCHED, UNTOUCHED, UNTOUCHED],
+        }),
+        range_db: 8.0,
+        ..BASE
+    },
+    Preset {
+        name: "De-Harsh 2-5k",
+        description: "Three bands at 2 and 5 kHz: only the harsh middle band compressed, 4:1, fast",
+        multiband: Some(MultibandPreset {
+            bands: 3,
+            crossovers_hz: [2_000.0, 5_000.0, 10_000.0],
+            band: [UNTOUCHED, [-30.0, 4.0, 2.0, 80.0], UNTOUCHED, UNTOUCHED],
+        }),
+        range_db: 6.0,
+        ..BASE
+    },
+    Preset {
+        name: "Broadcast 4-Band",
+        description: "Four bands at 120 Hz, 1 kHz, 6 kHz, 3-4:1 everywhere: dense and even",
+        multiband: Some(MultibandPreset {
+            bands: 4,
+            crossovers_hz: [120.0, 1_000.0, 6_000.0],
+            band: [
+                [-28.0, 4.0, 20.0, 300.0],
+                [-28.0, 3.0, 10.0, 200.0],
+                [-30.0, 3.0, 5.0, 150.0],
+                [-32.0, 4.0, 2.0, 100.0],
+            ],
+        }),
+        range_db: 12.0,
+        ..BASE
+    },
 ];
 
 impl Preset {
@@ -425,9 +497,28 @@ impl Preset {
             f(&p.comp.mix, self.mix_percent),
             f(&p.comp.sc_hpf, hpf),
             b(&p.clip_on, self.saturation),
-            // The single-band presets.
-            b(&p.mb_on, false),
+            b(&p.mb_on, self.multiband.is_some()),
         ];
+        if let Some(mb) = &self.multiband {
+            out.push(target(&p.mb_bands, mb.bands));
+            let xovers = [&p.mb_xover_1, &p.mb_xover_2, &p.mb_xover_3];
+            for (param, &hz) in xovers.into_iter().zip(&mb.crossovers_hz) {
+                out.push(f(param, hz));
+            }
+            for (band, &[threshold, ratio, attack, release]) in p.bands().into_iter().zip(&mb.band)
+            {
+                out.extend([
+                    f(&band.threshold, threshold),
+                    f(&band.ratio, ratio),
+                    f(&band.attack, attack),
+                    f(&band.release, release),
+                    f(&band.knee, 6.0),
+                    f(&band.makeup, 0.0),
+                    b(&band.solo, false),
+                    b(&band.bypass, false),
+                ]);
+            }
+        }
         let key = if self.external_key {
             KeyChoice::External
         } else {
