@@ -392,3 +392,40 @@ fn switching_multiband_does_not_click() {
     let db = 20.0 * (common::peak_above(&l, 8_000.0, SR) as f64 / 0.5).log10();
     assert!(db < -70.0, "switching left {db:.1} dB of broadband junk");
 }
+
+/// Delta listen in multiband mode is what the compression removes, band by band: with no gain
+/// reduction it is silence (not the difference between the input and the bands' allpass
+/// sum), and with a band soloed it is that band's delta alone.
+#[test]
+fn multiband_delta_is_what_the_bands_remove() {
+    let n = 24_000;
+    let x: Vec<f32> = sine(50.0, 0.6, n)
+        .iter()
+        .zip(&sine(3_000.0, 0.3, n))
+        .map(|(a, b)| a + b)
+        .collect();
+    let mut s = BusCompressorSettings {
+        multiband_enabled: true,
+        listen: Listen::Delta,
+        ..BusCompressorSettings::default()
+    };
+    for b in &mut s.multiband.band {
+        b.compressor.threshold_db = 0.0;
+        b.compressor.knee_db = 0.0;
+    }
+    let (out, _) = run(&mut chain(s), &x, &x, 512);
+    let loudest = out[0].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(
+        loudest < 1e-6,
+        "delta without gain reduction reads {loudest}"
+    );
+    // Band 1 squeezed and soloed: its delta carries 50 Hz and no 3 kHz.
+    s.multiband.band[0].compressor.threshold_db = -30.0;
+    s.multiband.band[0].solo = true;
+    let (out, _) = run(&mut chain(s), &x, &x, 512);
+    let tail = &out[0][12_000..];
+    let low = common::tone_level_db(tail, 50.0, SR);
+    let high = common::tone_level_db(tail, 3_000.0, SR);
+    assert!(low > -20.0, "the squeezed band's delta is {low:.1} dB");
+    assert!(high < low - 60.0, "3 kHz in the delta at {high:.1} dB");
+}

@@ -242,6 +242,8 @@ impl BusCompressorParams {
                 self.mb_xover_3.value(),
             ],
             band: self.bands().map(MultibandBandParams::settings),
+            // Set from `listen` by the chain.
+            delta: false,
         }
     }
 

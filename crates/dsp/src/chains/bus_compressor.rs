@@ -11,7 +11,8 @@
 //!   the sidechain port, or sends no channels, the internal key is used instead. The detector's
 //!   smoothing makes the switch glitch-free.
 //! - **Delta listen** outputs what the compression (and saturation) removes: the dry signal,
-//!   delayed to line up, minus the processed one.
+//!   delayed to line up, minus the processed one. In multiband mode it is what each audible
+//!   band's compression removes (per band when bands are soloed), then the saturator.
 //! - **Compare** is the honest A/B: the output becomes the dry signal (latency-aligned), with
 //!   its level matched to the processed signal's (mean squares over about 1.5 s), so louder does
 //!   not sound better. The processing keeps running, so switching back is seamless; both
@@ -240,6 +241,7 @@ impl BusCompressorCore {
             ..settings.compressor
         };
         let mut mb = settings.multiband;
+        mb.delta = settings.listen == Listen::Delta;
         for band in &mut mb.band {
             let own = band.compressor;
             band.compressor = CompressorSettings {
@@ -490,6 +492,10 @@ impl Core for BusCompressorCore {
         if ms {
             decode_mid_side(main);
         }
+        // Multiband delta comes out of the bands themselves (what each one's compression
+        // removes; the dry input would differ from the bands' allpass sum). The saturator
+        // still runs on it when on, so the latency stays the one reported.
+        let band_delta = s.multiband_enabled && s.listen == Listen::Delta;
         if s.saturator_enabled {
             self.saturator.process(main);
         }
@@ -499,7 +505,7 @@ impl Core for BusCompressorCore {
         }
         let dry = &mut dry[..channels];
         self.dry_delay.process(dry);
-        if s.listen == Listen::Delta {
+        if s.listen == Listen::Delta && !band_delta {
             for (m, d) in main.iter_mut().zip(dry.iter()) {
                 for (y, &x) in m.iter_mut().zip(d.iter()) {
                     *y = x - *y;

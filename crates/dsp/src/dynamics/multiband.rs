@@ -64,6 +64,9 @@ pub struct MultibandSettings {
     pub crossovers_hz: [f32; MAX_CROSSOVERS],
     /// The bands, lowest first.
     pub band: [BandSettings; MAX_BANDS],
+    /// Output what each audible band's compression removes (its band minus its compressed
+    /// band) instead of the bands: delta listen, per band when bands are soloed.
+    pub delta: bool,
 }
 
 impl Default for MultibandSettings {
@@ -73,6 +76,7 @@ impl Default for MultibandSettings {
             bands: 3,
             crossovers_hz: [120.0, 1000.0, 6000.0],
             band: [BandSettings::default(); MAX_BANDS],
+            delta: false,
         }
     }
 }
@@ -369,6 +373,13 @@ impl Multiband {
                 self.compressors[b].process_keyed(&mut signal[..channels], keyed);
                 let dry: [&[f32]; CHANNELS] = [&self.dry[b][0][..m], &self.dry[b][1][..m]];
                 self.bypass[b].blend(&mut signal[..channels], &dry[..channels]);
+                if self.settings.delta {
+                    for (y, d) in signal.iter_mut().zip(&dry).take(channels) {
+                        for (y, &d) in y.iter_mut().zip(d.iter()) {
+                            *y = d - *y;
+                        }
+                    }
+                }
                 self.solo_gain[b].apply(&mut signal[..channels]);
             }
             for (ch, out) in main.iter_mut().enumerate().take(channels) {
