@@ -1,6 +1,8 @@
 //! Lathe Bus Compressor's editor: presets, a gain-reduction meter and a scrolling history of
 //! input, output and gain reduction, the transfer curve with the operating point, in/out
-//! meters, and the controls (ratio snaps to 2, 4 and 10; side-chain high-pass quick choices).
+//! meters, and the controls (ratio snaps to 2, 4 and 10; side-chain high-pass quick choices);
+//! under them the multiband strip: switch, band count, crossovers and one band's controls on
+//! tabs.
 
 use crate::{BusCompressorParams, BusMeters, PRESETS, SC_HPF_CHOICES, snap_ratio};
 use lathe_ui::{
@@ -19,6 +21,8 @@ pub struct BusPage {
     params: Arc<BusCompressorParams>,
     meters: Arc<BusMeters>,
     gain: GainMeters,
+    /// The multiband band whose controls are shown (0 = lowest).
+    band: usize,
 }
 
 impl BusPage {
@@ -58,6 +62,63 @@ impl BusPage {
                 }
             });
             enum_combo(ui, &p.listen, setter, "Listen");
+        });
+    }
+}
+
+impl BusPage {
+    /// The multiband controls: the switch, the band count and crossovers, then one band's
+    /// controls at a time, chosen on its tab.
+    fn multiband_strip(&mut self, ui: &mut egui::Ui, setter: &ParamSetter) {
+        let p = self.params.clone();
+        let bands = p.mb_bands.value().clamp(2, 4) as usize;
+        self.band = self.band.min(bands - 1);
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                toggle(ui, &p.mb_on, setter, "Multiband").on_hover_text(
+                    "Linkwitz-Riley bands, each with its own compressor; the controls above act on every band",
+                );
+                knob(ui, &p.mb_bands, setter, "Bands");
+            });
+            let crossovers = [&p.mb_xover_1, &p.mb_xover_2, &p.mb_xover_3];
+            for (k, xover) in crossovers.into_iter().enumerate().take(bands - 1) {
+                knob(ui, xover, setter, &format!("X-Over {}", k + 1))
+                    .on_hover_text("Kept in order and at least a third of an octave apart");
+            }
+            ui.separator();
+            ui.vertical(|ui| {
+                for (k, band) in p.bands().into_iter().enumerate().take(bands) {
+                    let name = ["Low", "Low Mid", "High Mid", "High"][k];
+                    let flags = match (band.solo.value(), band.bypass.value()) {
+                        (true, _) => " S",
+                        (_, true) => " B",
+                        _ => "",
+                    };
+                    if ui
+                        .selectable_label(self.band == k, format!("{name}{flags}"))
+                        .clicked()
+                    {
+                        self.band = k;
+                    }
+                }
+            });
+            let band = p.bands()[self.band];
+            let controls = [
+                (&band.threshold, "Threshold"),
+                (&band.ratio, "Ratio"),
+                (&band.knee, "Knee"),
+                (&band.attack, "Attack"),
+                (&band.release, "Release"),
+                (&band.makeup, "Makeup"),
+            ];
+            for (param, label) in controls {
+                knob(ui, param, setter, label);
+            }
+            ui.vertical(|ui| {
+                toggle(ui, &band.solo, setter, "Solo").on_hover_text("Play the soloed bands only");
+                toggle(ui, &band.bypass, setter, "Bypass")
+                    .on_hover_text("Pass this band without gain reduction");
+            });
         });
     }
 }
@@ -147,6 +208,8 @@ impl EditorPage for BusPage {
             knob(ui, &p.io.input_gain, setter, "Input");
             knob(ui, &p.io.output_gain, setter, "Output");
         });
+        ui.separator();
+        self.multiband_strip(ui, setter);
         if p.compare.value() {
             ui.label(
                     egui::RichText::new(format!(
@@ -165,5 +228,6 @@ pub(crate) fn page(plugin: &crate::LatheBusCompressor) -> BusPage {
         params: plugin.parts.params.clone(),
         meters: plugin.parts.meters.clone(),
         gain: GainMeters::default(),
+        band: 0,
     }
 }
