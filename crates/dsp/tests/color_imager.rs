@@ -5,7 +5,6 @@
 
 use lathe_dsp::Block;
 use lathe_dsp::color::imager::{Imager, ImagerSettings, LinearImager, LinearImagerSettings};
-use realfft::RealFftPlanner;
 
 mod common;
 
@@ -49,20 +48,6 @@ fn both_modes(settings: &ImagerSettings, sr: f64) -> [(&'static str, [Vec<f32>; 
 }
 
 /// Magnitude (dB) of an impulse response at `freq_hz` (nearest FFT bin of N).
-fn magnitude_db(h: &[f32], sr: f64) -> impl Fn(f64) -> f64 + use<> {
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fft = planner.plan_fft_forward(N);
-    let mut x: Vec<f64> = h.iter().map(|&v| v as f64).collect();
-    let mut spectrum = fft.make_output_vec();
-    fft.process(&mut x, &mut spectrum).unwrap();
-    move |f: f64| {
-        let bin = (f * N as f64 / sr).round() as usize;
-        20.0 * spectrum[bin].norm().max(1e-12).log10()
-    }
-}
-
-/// 1/6-octave test frequencies from 20 Hz to 20 kHz, each moved to its FFT bin (so the
-/// measurement and the design are compared at the same frequency).
 fn frequencies(sr: f64) -> Vec<f64> {
     let bin = sr / N as f64;
     common::frequencies()
@@ -82,10 +67,10 @@ fn at_full_width_the_bands_sum_to_an_allpass() {
             };
             let [ss, sm, mm, ms] = responses(&s, sr);
             let (ss, sm, mm, ms) = (
-                magnitude_db(&ss, sr),
-                magnitude_db(&sm, sr),
-                magnitude_db(&mm, sr),
-                magnitude_db(&ms, sr),
+                common::magnitude_db(&ss, sr),
+                common::magnitude_db(&sm, sr),
+                common::magnitude_db(&mm, sr),
+                common::magnitude_db(&ms, sr),
             );
             let mut worst = 0.0f64;
             for f in frequencies(sr) {
@@ -122,9 +107,9 @@ fn measured_side_response_is_the_analytic_one_and_the_mid_is_untouched() {
         design.set_settings(&s);
         let [ss, _, mm, ms] = responses(&s, sr);
         let (ss, mm, ms) = (
-            magnitude_db(&ss, sr),
-            magnitude_db(&mm, sr),
-            magnitude_db(&ms, sr),
+            common::magnitude_db(&ss, sr),
+            common::magnitude_db(&mm, sr),
+            common::magnitude_db(&ms, sr),
         );
         for f in frequencies(sr) {
             let want = design.side_magnitude_db(f);
@@ -156,7 +141,7 @@ fn each_width_acts_on_its_band() {
             } else {
                 responses(&s, sr)
             };
-            magnitude_db(&r[0], sr)(middles[band])
+            common::magnitude_db(&r[0], sr)(middles[band])
         };
         for band in 0..3 {
             // This band mono: its side at least 40 dB down.
@@ -188,7 +173,7 @@ fn bass_mono_removes_the_side_below_its_corner_at_48_db_per_octave() {
             ..ImagerSettings::default()
         };
         for (mode, r) in both_modes(&s, sr) {
-            let side = magnitude_db(&r[0], sr);
+            let side = common::magnitude_db(&r[0], sr);
             let f = corner as f64;
             let (octave, two) = (side(f / 2.0), side(f / 4.0));
             eprintln!(

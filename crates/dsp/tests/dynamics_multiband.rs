@@ -7,7 +7,6 @@ mod common;
 use common::{sine, tone_level_db};
 use lathe_dsp::Block;
 use lathe_dsp::dynamics::multiband::{Multiband, MultibandSettings, ordered_crossovers};
-use realfft::RealFftPlanner;
 
 const SR: f64 = 48_000.0;
 
@@ -35,20 +34,6 @@ fn impulse_response(settings: &MultibandSettings, n: usize) -> Vec<f32> {
     l.iter().map(|v| v * 2.0).collect()
 }
 
-fn magnitude_db(h: &[f32]) -> impl Fn(f64) -> f64 + use<> {
-    let n = h.len();
-    let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n);
-    let mut x: Vec<f64> = h.iter().map(|&v| v as f64).collect();
-    let mut spec = fft.make_output_vec();
-    fft.process(&mut x, &mut spec).unwrap();
-    move |f: f64| {
-        20.0 * spec[(f * n as f64 / SR).round() as usize]
-            .norm()
-            .max(1e-12)
-            .log10()
-    }
-}
-
 /// Third-octave centres from 25 Hz to 20 kHz.
 fn third_octaves() -> impl Iterator<Item = f64> {
     (-16..=13).map(|k| 1000.0 * 2f64.powf(k as f64 / 3.0))
@@ -58,7 +43,7 @@ fn third_octaves() -> impl Iterator<Item = f64> {
 fn uncompressed_bands_sum_back_flat_for_two_to_four_bands() {
     for bands in 2..=4 {
         let h = impulse_response(&transparent(bands), 1 << 16);
-        let mag = magnitude_db(&h);
+        let mag = common::magnitude_db(&h, SR);
         let worst = third_octaves().map(|f| mag(f).abs()).fold(0.0, f64::max);
         assert!(worst < 0.1, "{bands} bands: {worst:.3} dB off flat");
     }
@@ -95,7 +80,7 @@ fn solo_plays_one_band_and_bypass_passes_it_uncompressed() {
     let mut solo = transparent(3);
     solo.band[1].solo = true;
     let h = impulse_response(&solo, n);
-    let mag = magnitude_db(&h);
+    let mag = common::magnitude_db(&h, SR);
     let m = Multiband::new(SR);
     let mut designed = m;
     designed.set_settings(&solo);

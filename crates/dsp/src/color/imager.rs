@@ -260,21 +260,17 @@ pub struct LinearImagerSettings {
     pub imager: ImagerSettings,
 }
 
-impl LinearImagerSettings {
-    /// The side's zero-phase gain at `freq_hz` (linear).
-    pub fn side_gain(&self, freq_hz: f64, sample_rate_hz: f64) -> f64 {
-        let s = &self.imager;
-        let d = Design::new(s, sample_rate_hz);
-        let norm = |c: (f64, f64)| (c.0 * c.0 + c.1 * c.1).sqrt();
-        let a1 = norm(d.low.response(freq_hz, sample_rate_hz).0);
-        let a2 = norm(d.high.response(freq_hz, sample_rate_hz).0);
-        let bands = s.width_low as f64 * a1
-            + (1.0 - a1) * (s.width_mid as f64 * a2 + s.width_high as f64 * (1.0 - a2));
-        if s.bass_mono {
-            bands * norm(d.bass.response(freq_hz, sample_rate_hz).1)
-        } else {
-            bands
-        }
+/// The side's zero-phase gain at `freq_hz` (linear) for `s` with its crossovers `d`.
+fn linear_side_gain(s: &ImagerSettings, d: &Design, freq_hz: f64, sample_rate_hz: f64) -> f64 {
+    let norm = |c: (f64, f64)| (c.0 * c.0 + c.1 * c.1).sqrt();
+    let a1 = norm(d.low.response(freq_hz, sample_rate_hz).0);
+    let a2 = norm(d.high.response(freq_hz, sample_rate_hz).0);
+    let bands = s.width_low as f64 * a1
+        + (1.0 - a1) * (s.width_mid as f64 * a2 + s.width_high as f64 * (1.0 - a2));
+    if s.bass_mono {
+        bands * norm(d.bass.response(freq_hz, sample_rate_hz).1)
+    } else {
+        bands
     }
 }
 
@@ -285,11 +281,13 @@ impl LinearDesign for LinearImagerSettings {
 
     fn design(&self, sample_rate_hz: f64) -> (Vec<f32>, Option<Vec<f32>>) {
         let taps = Self::taps(sample_rate_hz);
+        // The crossovers once, not per frequency of the grid.
+        let d = Design::new(&self.imager, sample_rate_hz);
         let side = linear_phase_fir(
             taps,
             1,
             LINEAR_TAPER,
-            |f| self.side_gain(f, sample_rate_hz),
+            |f| linear_side_gain(&self.imager, &d, f, sample_rate_hz),
             sample_rate_hz,
         );
         (delay_taps(taps), Some(side))

@@ -220,3 +220,17 @@ pub fn max_difference(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
 }
+
+/// The magnitude response of an impulse response `h` at `sr`, dB, read at the transform bin
+/// nearest each frequency (`h.len()` points).
+pub fn magnitude_db(h: &[f32], sr: f64) -> impl Fn(f64) -> f64 + use<> {
+    let n = h.len();
+    let fft = realfft::RealFftPlanner::<f64>::new().plan_fft_forward(n);
+    let mut x: Vec<f64> = h.iter().map(|&v| v as f64).collect();
+    let mut spectrum = fft.make_output_vec();
+    fft.process(&mut x, &mut spectrum).unwrap();
+    move |f: f64| {
+        let bin = (f * n as f64 / sr).round() as usize;
+        20.0 * spectrum[bin].norm().max(1e-12).log10()
+    }
+}
