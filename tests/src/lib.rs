@@ -91,9 +91,19 @@ pub const PLUGINS: &[Expected] = &[
         vst3_subcategories: &["Fx", "Dynamics"],
         layouts: &[2],
         sidechain: true,
-        choices: &["Detection", "Sidechain", "Listen", "Saturation Character"],
+        choices: &[
+            "Detection",
+            "Sidechain",
+            "Listen",
+            "Saturation Character",
+            "Multiband Phase",
+        ],
         unit_param: ("Ratio", 1.0, 20.0, true),
-        latency_changes: &[&[("Lookahead", "5")], &[("Saturation", "On")]],
+        latency_changes: &[
+            &[("Lookahead", "5")],
+            &[("Saturation", "On")],
+            &[("Multiband", "On"), ("Multiband Phase", "Linear")],
+        ],
     },
     Expected {
         name: "Lathe Limiter",

@@ -395,6 +395,8 @@ fn screenshot(args: &[String]) -> Result<()> {
             .env("DISPLAY", display)
             // Lathe Reference's standalone build shows synthetic references and mix for this.
             .env("LATHE_REFERENCE_DEMO", "1")
+            // Lathe Bus Compressor's shows a synthetic mix through a multiband preset.
+            .env("LATHE_BUS_DEMO", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

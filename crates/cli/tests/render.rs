@@ -906,6 +906,23 @@ fn bus_compressor_multiband_from_the_command_line() {
     eprintln!("2.5 kHz moved {moved:+.3} dB, 50 Hz {squeezed:+.1} dB");
     assert!(moved.abs() < 0.5, "2.5 kHz moved by {moved} dB");
     assert!(squeezed < -6.0, "50 Hz only {squeezed} dB down");
+    // Linear phase, nothing compressed: the input again, the latency compensated.
+    let mut sets = vec!["mb_on=on", "mb_phase=linear", "mb_bands=4"];
+    sets.extend(["mb1_threshold=0", "mb2_threshold=0"]);
+    sets.extend(["mb3_threshold=0", "mb4_threshold=0"]);
+    let out = render_cli("bus-compressor", &input, &output, &set_args(&sets));
+    assert_ok(&out);
+    let (stdout, stderr) = common::texts(&out);
+    assert!(
+        format!("{stdout}{stderr}").contains("latency 4096 samples compensated"),
+        "{stdout}{stderr}"
+    );
+    let (_, y) = read_wav(&output);
+    let worst = common::max_difference(&x[0], &y[0]).max(common::max_difference(&x[1], &y[1]));
+    assert!(
+        worst < 1e-5,
+        "linear multiband differs from its input by {worst}"
+    );
     let out = render_cli("bus-compressor", &input, &output, &["--set", "mb_bands=7"]);
     assert_eq!(
         out.status.code(),

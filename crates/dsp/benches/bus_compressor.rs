@@ -1,8 +1,8 @@
 //! Lathe Bus Compressor's whole chain (`BusCompressor`): 10 s of stereo 48 kHz programme in
 //! host blocks of 512, compressing by several dB. Cases: the plain compressor, auto release with
 //! the side-chain high-pass (the "glue" setting), mid/side with 2 ms lookahead, and with the
-//! output saturator (4x); and the multiband block alone with 2, 3 and 4 bands. Throughput is
-//! per stereo frame; the figures go to BENCHMARKS.md.
+//! output saturator (4x); and the multiband block alone with 2, 3 and 4 bands (and 4 with
+//! linear-phase crossovers). Throughput is per stereo frame; the figures go to BENCHMARKS.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lathe_dsp::chains::bus_compressor::{BusCompressorCore, BusCompressorSettings};
@@ -53,9 +53,18 @@ fn bench(c: &mut Criterion) {
     }
     // The multiband block alone (issue #20, before it joins the chain): 2, 3 and 4 bands,
     // each compressing by several dB.
-    for bands in 2..=4 {
+    // Then 4 bands with linear-phase crossovers.
+    use lathe_dsp::dynamics::multiband::MultibandPhase;
+    let cases = [
+        (2, MultibandPhase::Minimum),
+        (3, MultibandPhase::Minimum),
+        (4, MultibandPhase::Minimum),
+        (4, MultibandPhase::Linear),
+    ];
+    for (bands, phase) in cases {
         let mut s = lathe_dsp::dynamics::multiband::MultibandSettings {
             bands,
+            phase,
             ..Default::default()
         };
         for b in &mut s.band {
@@ -65,7 +74,11 @@ fn bench(c: &mut Criterion) {
         let mut m = lathe_dsp::dynamics::multiband::Multiband::new(support::SR);
         lathe_dsp::Block::set_settings(&mut m, &s);
         let (mut l, mut r) = (signal[0].clone(), signal[1].clone());
-        group.bench_function(format!("multiband_{bands}_bands"), |b| {
+        let name = match phase {
+            MultibandPhase::Minimum => format!("multiband_{bands}_bands"),
+            MultibandPhase::Linear => format!("multiband_{bands}_bands_linear"),
+        };
+        group.bench_function(name, |b| {
             b.iter(|| {
                 l.copy_from_slice(&signal[0]);
                 r.copy_from_slice(&signal[1]);

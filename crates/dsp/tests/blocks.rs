@@ -280,6 +280,19 @@ fn dynamics() {
     four.band[2].solo = true;
     four.band[2].bypass = true;
     check("multiband", &|| Multiband::new(SR), three, four);
+    // Linear phase: kernels designed inline for the bit comparison, on designer threads for
+    // the allocation check.
+    use lathe_dsp::dynamics::multiband::MultibandPhase;
+    let (mut three, mut four) = (three, four);
+    three.phase = MultibandPhase::Linear;
+    four.phase = MultibandPhase::Linear;
+    check_block_size_invariance("linear multiband", &|| Multiband::new(SR), &three, &four);
+    let live = || {
+        let mut m = Multiband::new(SR);
+        m.attach_designers().unwrap();
+        m
+    };
+    check_no_allocation("linear multiband", &live, &three, &four);
 }
 
 #[test]

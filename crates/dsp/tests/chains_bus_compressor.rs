@@ -194,17 +194,36 @@ fn mix_zero_is_the_input_delayed_by_the_latency() {
 #[test]
 fn latency_is_the_impulse_delay_and_blocks_do_not_matter() {
     use lathe_dsp::color::saturator::SaturatorOversampling;
-    for (look, sat) in [(0.0, false), (1.0, false), (5.0, false), (2.0, true)] {
+    use lathe_dsp::dynamics::multiband::MultibandPhase;
+    let linear = Some(MultibandPhase::Linear);
+    for (look, sat, mb) in [
+        (0.0, false, None),
+        (1.0, false, None),
+        (5.0, false, None),
+        (2.0, true, None),
+        (0.0, false, Some(MultibandPhase::Minimum)),
+        (0.0, false, linear),
+        (1.0, false, linear),
+        (2.0, true, linear),
+    ] {
         let mut s = BusCompressorSettings {
             lookahead_ms: look,
             saturator_enabled: sat,
+            multiband_enabled: mb.is_some(),
             ..Default::default()
         };
+        s.multiband.phase = mb.unwrap_or_default();
         s.saturator.drive_db = 0.0;
         s.saturator.oversampling = SaturatorOversampling::X4;
         let mut c = chain(s);
         let latency = c.latency() as usize;
-        let mut x = vec![0.0f32; 4000];
+        let fir = if mb == linear { 4096 } else { 0 };
+        let look_samples = (look as f64 * 48.0).round() as usize;
+        assert!(
+            latency >= fir + look_samples,
+            "{latency} for {look} ms, {mb:?}"
+        );
+        let mut x = vec![0.0f32; 8000];
         x[1000] = 0.1;
         let (y, _) = run(&mut c, &x, &x, 64);
         let peak = y[0]
@@ -213,7 +232,11 @@ fn latency_is_the_impulse_delay_and_blocks_do_not_matter() {
             .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
             .unwrap()
             .0;
-        assert_eq!(peak, 1000 + latency, "lookahead {look} ms, saturator {sat}");
+        assert_eq!(
+            peak,
+            1000 + latency,
+            "lookahead {look} ms, saturator {sat}, multiband {mb:?}"
+        );
     }
     // Everything on: any block size gives the same output.
     let mut s = BusCompressorSettings::default();
@@ -316,6 +339,13 @@ fn compare_plays_the_dry_signal_at_the_processed_level() {
 /// without it (the golden renders pin that to the bit).
 #[test]
 fn multiband_bands_are_keyed_by_their_band_of_the_key_and_the_globals_still_work() {
+    use lathe_dsp::dynamics::multiband::MultibandPhase;
+    for phase in [MultibandPhase::Minimum, MultibandPhase::Linear] {
+        keyed_bands_in(phase);
+    }
+}
+
+fn keyed_bands_in(phase: lathe_dsp::dynamics::multiband::MultibandPhase) {
     let n = 96_000;
     let mut s = BusCompressorSettings {
         multiband_enabled: true,
@@ -323,6 +353,7 @@ fn multiband_bands_are_keyed_by_their_band_of_the_key_and_the_globals_still_work
         lookahead_ms: 2.0,
         ..BusCompressorSettings::default()
     };
+    s.multiband.phase = phase;
     s.multiband.bands = 4;
     for b in &mut s.multiband.band {
         b.compressor.threshold_db = -30.0;
@@ -332,7 +363,12 @@ fn multiband_bands_are_keyed_by_their_band_of_the_key_and_the_globals_still_work
     let key = sine(50.0, 0.7, n);
     let mut c = chain(s);
     let latency = c.latency() as usize;
-    assert_eq!(latency, 96, "2 ms at 48 kHz");
+    let fir = c.core_mut().multiband_mut().latency() as usize;
+    assert_eq!(
+        latency,
+        96 + fir,
+        "2 ms at 48 kHz, and the crossovers' {fir}"
+    );
     let (mut l, mut r) = (program.clone(), program.clone());
     for ((bl, br), k) in l
         .chunks_mut(512)

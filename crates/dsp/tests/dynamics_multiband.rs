@@ -6,14 +6,23 @@ mod common;
 
 use common::{sine, tone_level_db};
 use lathe_dsp::Block;
-use lathe_dsp::dynamics::multiband::{Multiband, MultibandSettings, ordered_crossovers};
+use lathe_dsp::dynamics::multiband::{
+    Multiband, MultibandPhase, MultibandSettings, ordered_crossovers,
+};
+use lathe_dsp::filters::linear_crossover::crossover_latency;
 
 const SR: f64 = 48_000.0;
 
 /// Settings with `bands` bands and every threshold at 0 dB (no gain reduction below 0 dBFS).
 fn transparent(bands: usize) -> MultibandSettings {
+    transparent_in(bands, MultibandPhase::Minimum)
+}
+
+/// [`transparent`] in phase mode `phase`.
+fn transparent_in(bands: usize, phase: MultibandPhase) -> MultibandSettings {
     let mut s = MultibandSettings {
         bands,
+        phase,
         ..MultibandSettings::default()
     };
     for b in &mut s.band {
@@ -51,13 +60,19 @@ fn uncompressed_bands_sum_back_flat_for_two_to_four_bands() {
 
 #[test]
 fn a_compressed_band_leaves_the_bands_two_crossovers_away_alone() {
+    for phase in [MultibandPhase::Minimum, MultibandPhase::Linear] {
+        compressed_band_in(phase);
+    }
+}
+
+fn compressed_band_in(phase: MultibandPhase) {
     // Four bands at 120 Hz, 1 kHz, 6 kHz: band 0 squeezed by a loud 50 Hz tone, a quiet
     // 2.5 kHz tone in band 2 (two crossovers above band 0's).
     let n = 96_000;
     let low = sine(50.0, 0.7, SR, n);
     let mid = sine(2_500.0, 0.05, SR, n);
     let x: Vec<f32> = low.iter().zip(&mid).map(|(a, b)| a + b).collect();
-    let mut s = transparent(4);
+    let mut s = transparent_in(4, phase);
     s.band[0].compressor.threshold_db = -30.0;
     s.band[0].compressor.ratio = 8.0;
     let mut m = Multiband::new(SR);
@@ -66,33 +81,55 @@ fn a_compressed_band_leaves_the_bands_two_crossovers_away_alone() {
     let (mut l, mut r) = (x.clone(), x.clone());
     m.process(&mut [&mut l, &mut r]);
     let reduction = m.compressor_mut(0).reduction_db();
-    assert!(reduction >= 6.0, "band 0 only {reduction} dB down");
+    assert!(
+        reduction >= 6.0,
+        "{phase:?}: band 0 only {reduction} dB down"
+    );
     let tail = &l[48_000..];
     let moved = tone_level_db(tail, 2_500.0, SR) - tone_level_db(&mid[48_000..], 2_500.0, SR);
-    assert!(moved.abs() < 0.5, "2.5 kHz moved by {moved:.3} dB");
+    assert!(
+        moved.abs() < 0.5,
+        "{phase:?}: 2.5 kHz moved by {moved:.3} dB"
+    );
     let squeezed = tone_level_db(tail, 50.0, SR) - tone_level_db(&low[48_000..], 50.0, SR);
-    assert!(squeezed < -6.0, "50 Hz only {squeezed:.1} dB down");
+    assert!(
+        squeezed < -6.0,
+        "{phase:?}: 50 Hz only {squeezed:.1} dB down"
+    );
 }
 
 #[test]
 fn solo_plays_one_band_and_bypass_passes_it_uncompressed() {
+    for phase in [MultibandPhase::Minimum, MultibandPhase::Linear] {
+        solo_and_bypass_in(phase);
+    }
+}
+
+fn solo_and_bypass_in(phase: MultibandPhase) {
     let n = 1 << 16;
-    let mut solo = transparent(3);
+    let mut solo = transparent_in(3, phase);
     solo.band[1].solo = true;
     let h = impulse_response(&solo, n);
     let mag = common::magnitude_db(&h, SR);
-    let m = Multiband::new(SR);
-    let mut designed = m;
+    let mut designed = Multiband::new(SR);
     designed.set_settings(&solo);
+    // The FIRs approximate the design: closely in the band, looser far down the slopes.
+    let linear = phase == MultibandPhase::Linear;
     for f in [40.0, 120.0, 350.0, 1_000.0, 3_000.0, 10_000.0] {
         // On the transform's grid (the slopes are steep).
         let f = (f * n as f64 / SR).round() * SR / n as f64;
         let (re, im) = designed.band_response(1, f);
         let want = 10.0 * (re * re + im * im).max(1e-24).log10();
         let got = mag(f);
+        let allowed = match (linear, want) {
+            (false, _) => 0.01,
+            (true, w) if w > -60.0 => 0.05,
+            (true, _) => 1.0,
+        };
+        eprintln!("{phase:?} {f:.0} Hz: soloed band {got:.3} dB, designed {want:.3} dB");
         assert!(
-            (got - want).abs() < 0.01,
-            "{f} Hz: soloed band {got:.2} dB, designed {want:.2} dB"
+            (got - want).abs() < allowed,
+            "{phase:?} {f} Hz: soloed band {got:.2} dB, designed {want:.2} dB"
         );
     }
     // Bypass: a band that would be squeezed passes as if uncompressed.
@@ -105,15 +142,57 @@ fn solo_plays_one_band_and_bypass_passes_it_uncompressed() {
         m.process(&mut [&mut l, &mut r]);
         l
     };
-    let mut squeezed = transparent(3);
+    let mut squeezed = transparent_in(3, phase);
     squeezed.band[0].compressor.threshold_db = -30.0;
     squeezed.band[0].bypass = true;
-    let worst = run(&squeezed)
+    let worst = common::max_difference(&run(&squeezed), &run(&transparent_in(3, phase)));
+    assert!(
+        worst < 1e-6,
+        "{phase:?}: the bypassed band differs by {worst}"
+    );
+}
+
+#[test]
+fn linear_phase_bands_sum_to_the_input_delayed_by_the_latency() {
+    let latency = crossover_latency(SR) as usize;
+    assert_eq!(latency, 4096, "8192 taps at 48 kHz");
+    for bands in 2..=4 {
+        let s = transparent_in(bands, MultibandPhase::Linear);
+        let mut m = Multiband::new(SR);
+        m.set_settings(&s);
+        assert_eq!(m.latency() as usize, latency);
+        let h = impulse_response(&s, 1 << 14);
+        assert_eq!(
+            common::peak_index(&h),
+            latency,
+            "{bands} bands: the impulse is not at the latency"
+        );
+        let rest = h
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| if i == latency { v - 1.0 } else { v })
+            .fold(0.0f32, |a, v| a.max(v.abs()));
+        let db = 20.0 * (rest.max(1e-12) as f64).log10();
+        eprintln!("linear {bands} bands: the sum differs from the delayed input by {db:.1} dB");
+        assert!(
+            db < -100.0,
+            "{bands} bands: the sum is {db:.1} dB off the delayed input"
+        );
+    }
+    // And on programme: a signal through four bands equals itself delayed.
+    let x: Vec<f32> = sine(97.0, 0.4, SR, 20_000)
         .iter()
-        .zip(&run(&transparent(3)))
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
-    assert!(worst < 1e-6, "the bypassed band differs by {worst}");
+        .zip(sine(3_100.0, 0.3, SR, 20_000))
+        .map(|(a, b)| a + b)
+        .collect();
+    let mut m = Multiband::new(SR);
+    m.set_settings(&transparent_in(4, MultibandPhase::Linear));
+    m.reset();
+    let (mut l, mut r) = (x.clone(), x.clone());
+    m.process(&mut [&mut l, &mut r]);
+    let worst = common::max_difference(&l[latency..], &x);
+    let db = 20.0 * (worst.max(1e-12) as f64 / 0.7).log10();
+    assert!(db < -100.0, "programme: {db:.1} dB off the delayed input");
 }
 
 #[test]
@@ -144,11 +223,17 @@ fn crossovers_stay_in_order_and_a_third_of_an_octave_apart() {
 
 #[test]
 fn a_sine_across_a_moving_crossover_does_not_click() {
+    for phase in [MultibandPhase::Minimum, MultibandPhase::Linear] {
+        sweep_in(phase);
+    }
+}
+
+fn sweep_in(phase: MultibandPhase) {
     // 1 kHz while the middle crossover sweeps from 300 Hz to 3 kHz and back: above 8 kHz
     // nothing may rise above -80 dB of the tone.
     let n = 3 * 48_000;
     let x = sine(1_000.0, 0.5, SR, n);
-    let mut s = transparent(3);
+    let mut s = transparent_in(3, phase);
     let mut m = Multiband::new(SR);
     m.set_settings(&s);
     m.reset();
@@ -160,8 +245,13 @@ fn a_sine_across_a_moving_crossover_does_not_click() {
         m.set_settings(&s);
         m.process(&mut [a, b]);
     }
-    let worst = common::peak_above(&l, 8_000.0, SR);
+    // From where the output starts (the latency in linear phase).
+    let start = m.latency() as usize;
+    let worst = common::peak_above(&l[start..], 8_000.0, SR);
     let db = 20.0 * (worst as f64 / 0.5).log10();
-    eprintln!("crossover sweep: {db:.1} dB of the tone above 8 kHz");
-    assert!(db < -80.0, "broadband content at {db:.1} dB of the tone");
+    eprintln!("{phase:?} crossover sweep: {db:.1} dB of the tone above 8 kHz");
+    assert!(
+        db < -80.0,
+        "{phase:?}: broadband content at {db:.1} dB of the tone"
+    );
 }

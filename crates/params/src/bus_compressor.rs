@@ -14,7 +14,7 @@ use lathe_dsp::chains::bus_compressor::{
 };
 use lathe_dsp::color::saturator::{SaturatorOversampling, SaturatorSettings};
 use lathe_dsp::dynamics::CompressorSettings;
-use lathe_dsp::dynamics::multiband::{BandSettings, MAX_BANDS, MultibandSettings};
+use lathe_dsp::dynamics::multiband::{BandSettings, MAX_BANDS, MultibandPhase, MultibandSettings};
 use nice_plug::prelude::*;
 
 pub use crate::channel_strip::SC_HPF_OFF_HZ;
@@ -42,6 +42,16 @@ crate::choice! {
         Sidechain = ("sidechain", "Sidechain") => Key,
         /// What the compressor removes.
         Delta = ("delta", "Delta") => Delta,
+    }
+}
+
+crate::choice! {
+    /// How the multiband mode splits, as a parameter.
+    pub enum MultibandPhaseChoice mirrors MultibandPhase {
+        /// Linkwitz-Riley crossovers, zero latency (default).
+        Minimum = ("minimum", "Minimum") => Minimum,
+        /// Linear-phase FIR crossovers, about 170 ms of latency.
+        Linear = ("linear", "Linear") => Linear,
     }
 }
 
@@ -171,6 +181,9 @@ pub struct BusCompressorParams {
     /// Number of bands, 2-4.
     #[id = "mb_bands"]
     pub mb_bands: IntParam,
+    /// Minimum-phase or linear-phase crossovers.
+    #[id = "mb_phase"]
+    pub mb_phase: EnumParam<MultibandPhaseChoice>,
     /// Crossover between bands 1 and 2.
     #[id = "mb_xover_1"]
     pub mb_xover_1: FloatParam,
@@ -214,6 +227,7 @@ impl Default for BusCompressorParams {
             compare: BoolParam::new("Compare", false),
             mb_on: BoolParam::new("Multiband", false),
             mb_bands: IntParam::new("Bands", 3, IntRange::Linear { min: 2, max: 4 }),
+            mb_phase: EnumParam::new("Multiband Phase", MultibandPhaseChoice::Minimum),
             mb_xover_1: freq("Crossover 1", 120.0, 20.0, 20_000.0),
             mb_xover_2: freq("Crossover 2", 1_000.0, 20.0, 20_000.0),
             mb_xover_3: freq("Crossover 3", 6_000.0, 20.0, 20_000.0),
@@ -244,6 +258,7 @@ impl BusCompressorParams {
             band: self.bands().map(MultibandBandParams::settings),
             // Set from `listen` by the chain.
             delta: false,
+            phase: self.mb_phase.value().into(),
         }
     }
 

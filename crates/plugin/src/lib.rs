@@ -19,7 +19,8 @@ mod runner;
 pub use identity::layouts;
 pub use lathe_identity::{self, Identity};
 pub use meters::{
-    GainHistory, HISTORY_SLOT_S, HISTORY_SLOTS, HistoryPoint, HistoryWriter, IoMeters, PeakReadout,
+    ANALYZER_RING_SAMPLES, AnalyzerRing, GainHistory, HISTORY_SLOT_S, HISTORY_SLOTS, HistoryPoint,
+    HistoryWriter, IoMeters, PeakReadout, push_mono,
 };
 pub use runner::{ChainPlugin, ChainRunner, PluginParts, activate_chain, process_chain};
 

@@ -174,6 +174,38 @@ impl HistoryWriter {
     }
 }
 
+/// Samples each analyzer ring holds (an editor's FFT is at most half of it).
+pub const ANALYZER_RING_SAMPLES: usize = 16_384;
+
+/// An analyzer's sample ring of [`ANALYZER_RING_SAMPLES`] (the default), fed with
+/// [`push_mono`] while an editor shows it.
+#[derive(Debug)]
+pub struct AnalyzerRing(pub lathe_dsp::rt::ring::SampleRing);
+
+impl Default for AnalyzerRing {
+    fn default() -> Self {
+        Self(lathe_dsp::rt::ring::SampleRing::new(ANALYZER_RING_SAMPLES))
+    }
+}
+
+impl std::ops::Deref for AnalyzerRing {
+    type Target = lathe_dsp::rt::ring::SampleRing;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+/// Feeds an analyzer ring with the mono sum of a buffer (wait-free; call only while an editor
+/// shows it).
+pub fn push_mono(ring: &lathe_dsp::rt::ring::SampleRing, buffer: &nice_plug::buffer::Buffer) {
+    let channels = buffer.as_slice_immutable();
+    match channels {
+        [l, r, ..] => ring.push(l.iter().zip(r.iter()).map(|(a, b)| 0.5 * (a + b))),
+        [m] => ring.push(m.iter().copied()),
+        [] => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

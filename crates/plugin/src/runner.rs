@@ -177,7 +177,7 @@ pub trait ChainPlugin {
     }
 
     /// Before the chain processes `buffer` (the host's input).
-    fn before_process(&mut self, buffer: &Buffer) {
+    fn before_process(&mut self, buffer: &mut Buffer) {
         let _ = buffer;
     }
 

@@ -9,7 +9,7 @@ use atomic_float::AtomicF32;
 use lathe_dsp::analysis::correlation::{BandCorrelation, CorrelationMeter};
 use lathe_dsp::chains::channel_strip::ChannelStripCore;
 use lathe_dsp::rt::ring::SampleRing;
-use lathe_plugin::{ChainPlugin, IoMeters, PeakReadout, PluginParts};
+use lathe_plugin::{ChainPlugin, IoMeters, PeakReadout, PluginParts, push_mono};
 use nice_plug::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -24,8 +24,7 @@ pub const IDENTITY: lathe_plugin::Identity = lathe_plugin::lathe_identity::CHANN
 /// Samples each goniometer ring holds (the editor draws the latest 2048).
 pub const SCOPE_RING_SAMPLES: usize = 8192;
 
-/// Samples each analyzer ring holds (the editor's FFT is at most half of it).
-pub const ANALYZER_RING_SAMPLES: usize = 16_384;
+pub use lathe_plugin::ANALYZER_RING_SAMPLES;
 
 /// Everything the editor shows, written lock-free by the audio thread.
 #[derive(Debug)]
@@ -81,16 +80,6 @@ impl AsRef<IoMeters> for StripMeters {
     }
 }
 
-/// Feeds a ring with the mono sum of a buffer.
-fn push_mono(ring: &SampleRing, buffer: &Buffer) {
-    let channels = buffer.as_slice_immutable();
-    match channels {
-        [l, r, ..] => ring.push(l.iter().zip(r.iter()).map(|(a, b)| 0.5 * (a + b))),
-        [m] => ring.push(m.iter().copied()),
-        [] => {}
-    }
-}
-
 /// The Lathe Channel Strip plugin.
 #[derive(Default)]
 pub struct LatheChannelStrip {
@@ -121,7 +110,7 @@ impl ChainPlugin for LatheChannelStrip {
         }
     }
 
-    fn before_process(&mut self, buffer: &Buffer) {
+    fn before_process(&mut self, buffer: &mut Buffer) {
         // The analyzer rings are fed only while an editor shows them.
         if self.parts.meters.analyzer_active.load(Ordering::Relaxed) {
             push_mono(&self.parts.meters.pre, buffer);

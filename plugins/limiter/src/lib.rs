@@ -140,7 +140,7 @@ impl ChainPlugin for LatheLimiter {
         });
     }
 
-    fn before_process(&mut self, buffer: &Buffer) {
+    fn before_process(&mut self, buffer: &mut Buffer) {
         if let Some(state) = self.state.as_mut() {
             let channels = buffer.as_slice_immutable();
             for (tp, ch) in state.input_true_peak.iter_mut().zip(channels.iter()) {

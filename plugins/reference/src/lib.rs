@@ -78,7 +78,7 @@ impl ChainPlugin for LatheReference {
     }
 
     /// The mix, for the live analysis: just a copy into the rings.
-    fn before_process(&mut self, buffer: &Buffer) {
+    fn before_process(&mut self, buffer: &mut Buffer) {
         let channels = buffer.as_slice_immutable();
         if let Some(left) = channels.first() {
             let right = channels.get(1).unwrap_or(left);

@@ -17,12 +17,16 @@
 //!   its level matched to the processed signal's (mean squares over about 1.5 s), so louder does
 //!   not sound better. The processing keeps running, so switching back is seamless; both
 //!   directions crossfade over 10 ms.
+//! - **Linear-phase multiband** adds its crossovers' latency (about 170 ms) while multiband is
+//!   on; the single-band path is not delayed, so the 10 ms switch between the two (which
+//!   changes the latency, and so restarts the plugin in a host) is not aligned.
 
 use crate::Block;
 use crate::chains::{CHUNK_SAMPLES, Core, MAX_CHANNELS};
 use crate::color::saturator::{Saturator, SaturatorSettings};
-use crate::dynamics::multiband::{Multiband, MultibandSettings};
+use crate::dynamics::multiband::{MAX_BANDS, Multiband, MultibandSettings};
 use crate::dynamics::{Compressor, CompressorSettings, time_coefficient};
+use crate::filters::linear_crossover::crossover_latency;
 use crate::primitives::crossfade::Crossfade;
 use crate::primitives::delay::DelayLine;
 
@@ -219,12 +223,18 @@ impl BusCompressorCore {
 
     /// Deepest gain reduction since the last call, dB; resets it.
     pub fn take_max_reduction_db(&mut self) -> f32 {
+        self.take_reductions_db().0
+    }
+
+    /// Deepest gain reduction since the last call, dB, overall and per multiband band (zeros
+    /// while multiband is off); resets them.
+    pub fn take_reductions_db(&mut self) -> (f32, [f32; MAX_BANDS]) {
         let single = self.compressor.take_max_reduction_db();
-        let bands = self.multiband.take_max_reduction_db();
+        let bands = self.multiband.take_band_reductions_db();
         if self.settings.multiband_enabled {
-            bands
+            (bands.into_iter().fold(0.0, f32::max), bands)
         } else {
-            single
+            (single, [0.0; MAX_BANDS])
         }
     }
 
@@ -234,8 +244,8 @@ impl BusCompressorCore {
     }
 
     /// The bands' settings with the global controls merged in (see
-    /// [`BusCompressorSettings::multiband`]).
-    fn band_settings(settings: &BusCompressorSettings) -> MultibandSettings {
+    /// [`BusCompressorSettings::multiband`]; editors draw each band's curve from it).
+    pub fn band_settings(settings: &BusCompressorSettings) -> MultibandSettings {
         let global = CompressorSettings {
             listen: settings.listen == Listen::Key,
             ..settings.compressor
@@ -279,11 +289,27 @@ impl BusCompressorCore {
         crate::math::ms_to_samples(MAX_LOOKAHEAD_MS as f64, sample_rate_hz).ceil() as usize + 1
     }
 
+    /// The multiband compressor's latency while it is on (its linear-phase crossovers).
+    fn multiband_latency(&self) -> u32 {
+        if self.settings.multiband_enabled {
+            self.multiband.latency()
+        } else {
+            0
+        }
+    }
+
     fn update_delays(&mut self) {
         let look = self.lookahead_samples();
         self.lookahead.set_delay(look);
-        self.dry_delay
-            .set_delay(look + self.saturator_latency() as usize);
+        self.dry_delay.set_delay(
+            look + self.saturator_latency() as usize + self.multiband_latency() as usize,
+        );
+    }
+
+    /// Designs the linear-phase crossovers' kernels on threads of their own from now on (call
+    /// from `activate`; see [`Multiband::attach_designers`]).
+    pub fn attach_designers(&mut self) -> std::io::Result<()> {
+        self.multiband.attach_designers()
     }
 }
 
@@ -348,7 +374,9 @@ impl Core for BusCompressorCore {
         self.lookahead = DelayLine::new(channels, Self::max_lookahead_samples(sample_rate_hz));
         self.dry_delay = DelayLine::new(
             channels,
-            Self::max_lookahead_samples(sample_rate_hz) + self.saturator.max_latency() as usize,
+            Self::max_lookahead_samples(sample_rate_hz)
+                + self.saturator.max_latency() as usize
+                + crossover_latency(sample_rate_hz) as usize,
         );
         self.compare.set_sample_rate(sample_rate_hz);
         // Per segment of LEVEL_GRID samples.
@@ -398,11 +426,13 @@ impl Core for BusCompressorCore {
     }
 
     fn latency(&self) -> u32 {
-        self.lookahead_samples() as u32 + self.saturator_latency()
+        self.lookahead_samples() as u32 + self.saturator_latency() + self.multiband_latency()
     }
 
     fn max_latency(&self) -> u32 {
-        Self::max_lookahead_samples(self.sample_rate_hz) as u32 + self.saturator.max_latency()
+        Self::max_lookahead_samples(self.sample_rate_hz) as u32
+            + self.saturator.max_latency()
+            + crossover_latency(self.sample_rate_hz)
     }
 
     fn process(&mut self, main: &mut [&mut [f32]], sidechain: Option<&[&[f32]]>) {

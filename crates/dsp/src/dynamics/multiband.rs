@@ -10,6 +10,12 @@
 //! they sum to one allpass of the input: flat magnitude. A key (the external sidechain) is
 //! split by the same crossovers, so each band is keyed by its own band of the key.
 //!
+//! Linear phase ([`MultibandPhase::Linear`]): the bands come from linear-phase FIR
+//! crossovers ([`crate::filters::linear_crossover`]) with the same band magnitudes; they sum to
+//! the input delayed by half the FIR length (the latency, about 170 ms), and a moving crossover
+//! cross-fades its kernels instead of gliding. A phase change switches at once (the latency
+//! changes, so the host restarts the plugin).
+//!
 //! Crossover frequencies are kept in order and at least a third of an octave apart
 //! ([`ordered_crossovers`]) however they are set, and glide there (every 16 samples a step
 //! with a [`crate::filters::eq::GLIDE_MS`] time constant) so automation does not click. Solo and
@@ -20,7 +26,10 @@ use crate::Block;
 use crate::dynamics::{Compressor, CompressorSettings};
 use crate::filters::crossover::{Lr4, SplitPairState};
 use crate::filters::eq::{GLIDE_MS, UPDATE_SAMPLES};
+use crate::filters::linear_crossover::{CrossoverLowpass, LinearLowpass, crossover_latency};
+use crate::filters::linear_phase::Designer;
 use crate::primitives::crossfade::Crossfade;
+use crate::primitives::delay::DelayLine;
 use crate::primitives::gain::SmoothedGain;
 
 /// Most bands.
@@ -43,6 +52,17 @@ const SWITCH_MS: f64 = 10.0;
 
 /// One band's allpass-compensation states, one per crossover.
 type AllpassStates = [[[[f64; 2]; 2]; 1]; MAX_CROSSOVERS];
+
+/// How the bands are split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MultibandPhase {
+    /// Linkwitz-Riley crossovers with allpass compensation: zero latency, the sum an allpass of
+    /// the input.
+    #[default]
+    Minimum,
+    /// Linear-phase FIR crossovers: the sum is the input delayed by the latency.
+    Linear,
+}
 
 /// One band's settings.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -67,6 +87,8 @@ pub struct MultibandSettings {
     /// Output what each audible band's compression removes (its band minus its compressed
     /// band) instead of the bands: delta listen, per band when bands are soloed.
     pub delta: bool,
+    /// Minimum-phase or linear-phase crossovers.
+    pub phase: MultibandPhase,
 }
 
 impl Default for MultibandSettings {
@@ -77,6 +99,7 @@ impl Default for MultibandSettings {
             crossovers_hz: [120.0, 1000.0, 6000.0],
             band: [BandSettings::default(); MAX_BANDS],
             delta: false,
+            phase: MultibandPhase::Minimum,
         }
     }
 }
@@ -107,6 +130,37 @@ pub fn ordered_crossovers(
     f
 }
 
+/// The magnitude of band `band` alone (uncompressed) at `freq_hz`, for `bands` bands split at
+/// `crossovers_hz` (ordered as [`ordered_crossovers`] does) at `sample_rate_hz`: the same in
+/// both phase modes (editors draw it).
+pub fn band_magnitude(
+    bands: usize,
+    crossovers_hz: &[f32; MAX_CROSSOVERS],
+    band: usize,
+    freq_hz: f64,
+    sample_rate_hz: f64,
+) -> f64 {
+    let n = bands.clamp(2, MAX_BANDS);
+    let splits = ordered_crossovers(n, crossovers_hz).map(|f| Lr4::new(f, sample_rate_hz));
+    let (re, im) = band_response_of(&splits[..n - 1], band, freq_hz, sample_rate_hz);
+    re.hypot(im)
+}
+
+/// Band `band`'s complex response through the minimum-phase tree of `splits`.
+fn band_response_of(splits: &[Lr4], band: usize, freq_hz: f64, sr: f64) -> (f64, f64) {
+    let mul = |a: (f64, f64), b: (f64, f64)| (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0);
+    let mut h = (1.0, 0.0);
+    for (k, split) in splits.iter().enumerate() {
+        let (low, high) = split.response(freq_hz, sr);
+        h = match band {
+            b if b == k => mul(h, low),
+            b if b > k => mul(h, high),
+            _ => mul(h, split.allpass_response(freq_hz, sr)),
+        };
+    }
+    h
+}
+
 /// A multiband compressor (a [`Block`]). See the [module documentation](self).
 pub struct Multiband {
     sample_rate_hz: f64,
@@ -127,9 +181,106 @@ pub struct Multiband {
     bands: Box<[[[f32; CHUNK]; CHANNELS]; MAX_BANDS]>,
     dry: Box<[[[f32; CHUNK]; CHANNELS]; MAX_BANDS]>,
     keys: Box<[[[f32; CHUNK]; CHANNELS]; MAX_BANDS]>,
+    /// The linear-phase crossovers.
+    linear: Box<LinearSplit>,
     /// Samples since the last reset, modulo [`UPDATE`].
     phase: usize,
     fresh: bool,
+}
+
+/// Zeros: the right channel of a mono signal.
+const ZEROS: [f32; CHUNK] = [0.0; CHUNK];
+
+/// The linear-phase crossovers of the signal and of the key: a low-pass per crossover and the
+/// input delayed exactly (the top band is the delayed input minus the last low-pass).
+struct LinearSplit {
+    /// [signal or key][crossover].
+    lows: [[LinearLowpass; MAX_CROSSOVERS]; 2],
+    delays: [DelayLine; 2],
+    lowpassed: Box<[[[f32; CHUNK]; CHANNELS]; MAX_CROSSOVERS]>,
+    delayed: Box<[[f32; CHUNK]; CHANNELS]>,
+}
+
+impl LinearSplit {
+    fn new(sample_rate_hz: f64) -> Self {
+        let latency = crossover_latency(sample_rate_hz) as usize;
+        Self {
+            lows: std::array::from_fn(|_| {
+                std::array::from_fn(|_| LinearLowpass::new(CHANNELS, sample_rate_hz))
+            }),
+            delays: std::array::from_fn(|_| Self::delay(latency)),
+            lowpassed: Box::new([[[0.0; CHUNK]; CHANNELS]; MAX_CROSSOVERS]),
+            delayed: Box::new([[0.0; CHUNK]; CHANNELS]),
+        }
+    }
+
+    fn delay(samples: usize) -> DelayLine {
+        let mut d = DelayLine::new(CHANNELS, samples);
+        d.set_delay(samples);
+        d
+    }
+
+    fn set_sample_rate(&mut self, sample_rate_hz: f64) {
+        for low in self.lows.iter_mut().flatten() {
+            low.set_sample_rate(sample_rate_hz);
+        }
+        let latency = crossover_latency(sample_rate_hz) as usize;
+        self.delays = std::array::from_fn(|_| Self::delay(latency));
+    }
+
+    fn reset(&mut self) {
+        for low in self.lows.iter_mut().flatten() {
+            low.reset();
+        }
+        for d in &mut self.delays {
+            d.reset();
+        }
+    }
+
+    /// Splits `src` (both channels, one chunk) of the signal (`which` = 0) or the key (1) into
+    /// `n` bands in `out`.
+    fn split(
+        &mut self,
+        which: usize,
+        src: [&[f32]; CHANNELS],
+        n: usize,
+        out: &mut [[[f32; CHUNK]; CHANNELS]; MAX_BANDS],
+    ) {
+        let m = src[0].len();
+        for (d, s) in self.delayed.iter_mut().zip(src) {
+            d[..m].copy_from_slice(s);
+        }
+        let [d0, d1] = &mut *self.delayed;
+        self.delays[which].process(&mut [&mut d0[..m], &mut d1[..m]]);
+        for (low, buf) in self.lows[which]
+            .iter_mut()
+            .zip(&mut *self.lowpassed)
+            .take(n - 1)
+        {
+            for (b, s) in buf.iter_mut().zip(src) {
+                b[..m].copy_from_slice(s);
+            }
+            let [a, b] = buf;
+            low.process(&mut [&mut a[..m], &mut b[..m]]);
+        }
+        // Band b is the low-pass up to crossover b minus the one below it: the sum telescopes
+        // to the delayed input.
+        for ch in 0..CHANNELS {
+            let delayed = &self.delayed[ch][..m];
+            let mut below: &[f32] = &ZEROS[..m];
+            for (b, band) in out.iter_mut().enumerate().take(n) {
+                let up_to = if b + 1 < n {
+                    &self.lowpassed[b][ch][..m]
+                } else {
+                    delayed
+                };
+                for ((o, &u), &l) in band[ch][..m].iter_mut().zip(up_to).zip(below) {
+                    *o = u - l;
+                }
+                below = up_to;
+            }
+        }
+    }
 }
 
 debug_summary!(Multiband, |m| "bands": m.settings.bands, "crossovers_hz": m.current_hz);
@@ -153,6 +304,7 @@ impl Multiband {
             bands: Box::new([[[0.0; CHUNK]; CHANNELS]; MAX_BANDS]),
             dry: Box::new([[[0.0; CHUNK]; CHANNELS]; MAX_BANDS]),
             keys: Box::new([[[0.0; CHUNK]; CHANNELS]; MAX_BANDS]),
+            linear: Box::new(LinearSplit::new(sample_rate_hz)),
             phase: 0,
             fresh: true,
         };
@@ -172,10 +324,23 @@ impl Multiband {
 
     /// The deepest gain reduction of any band since the last call, dB; resets them all.
     pub fn take_max_reduction_db(&mut self) -> f32 {
-        self.compressors
-            .iter_mut()
-            .map(Compressor::take_max_reduction_db)
+        self.take_band_reductions_db()
+            .into_iter()
             .fold(0.0, f32::max)
+    }
+
+    /// The deepest gain reduction of each band since the last call, dB (0 for bands not in
+    /// use); resets them.
+    pub fn take_band_reductions_db(&mut self) -> [f32; MAX_BANDS] {
+        let n = self.band_count();
+        let mut out = [0.0; MAX_BANDS];
+        for (b, (o, c)) in out.iter_mut().zip(&mut self.compressors).enumerate() {
+            let db = c.take_max_reduction_db();
+            if b < n {
+                *o = db;
+            }
+        }
+        out
     }
 
     /// The current gain reduction of the most reduced band, dB.
@@ -192,21 +357,39 @@ impl Multiband {
     }
 
     /// The analytic complex response of band `band` alone (uncompressed) at `freq_hz`, as
-    /// (re, im): its low-pass and high-pass parts times the allpasses it is compensated by.
+    /// (re, im): its low-pass and high-pass parts times the allpasses it is compensated by. In
+    /// linear phase, the same magnitude with the phase of the latency taken out (real).
     pub fn band_response(&self, band: usize, freq_hz: f64) -> (f64, f64) {
-        let n = self.band_count();
-        let sr = self.sample_rate_hz;
-        let mul = |a: (f64, f64), b: (f64, f64)| (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0);
-        let mut h = (1.0, 0.0);
-        for k in 0..n - 1 {
-            let (low, high) = self.splits[k].response(freq_hz, sr);
-            h = match band {
-                b if b == k => mul(h, low),
-                b if b > k => mul(h, high),
-                _ => mul(h, self.splits[k].allpass_response(freq_hz, sr)),
-            };
+        let h = self.minimum_band_response(band, freq_hz);
+        if self.is_linear() {
+            (h.0.hypot(h.1), 0.0)
+        } else {
+            h
         }
-        h
+    }
+
+    /// Whether the bands come from the linear-phase crossovers.
+    pub fn is_linear(&self) -> bool {
+        self.settings.phase == MultibandPhase::Linear
+    }
+
+    /// Designs the linear-phase crossovers' kernels on threads of their own from now on (call
+    /// from `activate`: spawns them once and designs the current kernels at once). Offline,
+    /// without them, kernels are designed inline when the settings change.
+    pub fn attach_designers(&mut self) -> std::io::Result<()> {
+        for low in self.linear.lows.iter_mut().flatten() {
+            if low.has_designer() {
+                low.settle();
+            } else {
+                low.attach(Designer::spawn()?);
+            }
+        }
+        Ok(())
+    }
+
+    fn minimum_band_response(&self, band: usize, freq_hz: f64) -> (f64, f64) {
+        let n = self.band_count();
+        band_response_of(&self.splits[..n - 1], band, freq_hz, self.sample_rate_hz)
     }
 
     fn redesign(&mut self) {
@@ -278,19 +461,42 @@ impl Block for Multiband {
             x.set_sample_rate(sample_rate_hz);
             g.set_sample_rate(sample_rate_hz);
         }
+        self.linear.set_sample_rate(sample_rate_hz);
         self.redesign();
     }
 
     /// Applies settings: crossovers glide to their ordered targets, compressors take theirs.
     fn set_settings(&mut self, settings: &MultibandSettings) {
         let n = settings.bands.clamp(2, MAX_BANDS);
-        if n != self.band_count() {
+        if n != self.band_count() || settings.phase != self.settings.phase {
             // Another tree: start its filters clean (the host hears a switch of layout).
             self.split_states = Default::default();
             self.allpass_states = Default::default();
+            self.linear.reset();
         }
         self.settings = *settings;
         self.target_hz = ordered_crossovers(n, &settings.crossovers_hz);
+        let linear = self.is_linear();
+        if linear {
+            // Kernels cross-fade instead of gliding.
+            self.current_hz = self.target_hz;
+        }
+        let [signal, key] = &mut self.linear.lows;
+        for (k, pair) in signal.iter_mut().zip(key).enumerate().take(n - 1) {
+            // With designer threads the kernels are kept up to date in either mode (so a
+            // switch to linear finds them ready); offline they are designed when used.
+            if linear || pair.0.has_designer() {
+                // Only the crossovers it includes: the others moving leave it alone.
+                let mut crossovers_hz = [0.0; MAX_CROSSOVERS];
+                crossovers_hz[..=k].copy_from_slice(&self.target_hz[..=k]);
+                let design = CrossoverLowpass {
+                    crossovers_hz,
+                    count: k + 1,
+                };
+                pair.0.set_settings(&design);
+                pair.1.set_settings(&design);
+            }
+        }
         let any_solo = settings.band[..n].iter().any(|b| b.solo);
         for b in 0..MAX_BANDS {
             let band = &settings.band[b];
@@ -314,6 +520,7 @@ impl Block for Multiband {
     fn reset(&mut self) {
         self.split_states = Default::default();
         self.allpass_states = Default::default();
+        self.linear.reset();
         for c in &mut self.compressors {
             c.reset();
         }
@@ -325,6 +532,15 @@ impl Block for Multiband {
         }
         self.phase = 0;
         self.fresh = true;
+    }
+
+    /// Half the linear-phase crossovers' FIR length in linear phase, else none.
+    fn latency(&self) -> u32 {
+        if self.is_linear() {
+            crossover_latency(self.sample_rate_hz)
+        } else {
+            0
+        }
     }
 
     /// Compresses a block in place, each band keyed by itself.
@@ -346,7 +562,21 @@ impl Multiband {
             let m = CHUNK.min(len - done);
             let at = |ch: &[f32], i: usize| ch.get(done + i).map_or(0.0, |&v| v as f64);
             let key = key.filter(|k| !k.is_empty());
-            for i in 0..m {
+            if self.is_linear() {
+                let right = main.get(1).map_or(&ZEROS[..m], |r| &r[done..done + m]);
+                self.linear
+                    .split(0, [&main[0][done..done + m], right], n, &mut self.bands);
+                if let Some(key) = key {
+                    let (k0, k1) = (key[0], key[1 % key.len()]);
+                    let (k0, k1) = (k0.get(done..done + m), k1.get(done..done + m));
+                    if let (Some(k0), Some(k1)) = (k0, k1) {
+                        self.linear.split(1, [k0, k1], n, &mut self.keys);
+                    }
+                }
+                self.phase = (self.phase + m) % UPDATE;
+            }
+            let per_sample = if self.is_linear() { 0 } else { m };
+            for i in 0..per_sample {
                 // The signal and the key see the same coefficients at every sample.
                 if self.phase == 0 {
                     self.glide_step();

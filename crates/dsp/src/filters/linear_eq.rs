@@ -18,7 +18,7 @@ use crate::filters::convolution::linear_phase_fir;
 use crate::filters::design::{MAX_PASS_SECTIONS, Section, SectionKind, butterworth};
 use crate::filters::eq::{BAND_SHAPES, EqChannel, EqSettings, PassSettings, band_section};
 pub use crate::filters::linear_phase::Lane;
-use crate::filters::linear_phase::{LinearDesign, LinearPhase};
+use crate::filters::linear_phase::{LinearDesign, LinearPhase, power_of_two_taps};
 use crate::primitives::biquad::BiquadCoefficients;
 
 /// The window's cosine tapers, as a share of the FIR length: a Hann window (1) smooths a
@@ -155,9 +155,7 @@ impl FilterResponse {
 
 /// FIR length at `sample_rate_hz`, taps (about 340 ms; see the [module documentation](self)).
 pub fn fir_taps(sample_rate_hz: f64) -> usize {
-    ((0.34 * sample_rate_hz).round() as usize)
-        .next_power_of_two()
-        .clamp(4096, 65_536)
+    power_of_two_taps(0.34, sample_rate_hz, 4096, 65_536)
 }
 
 /// The fixed latency of the linear-phase mode at `sample_rate_hz`, samples.

@@ -57,6 +57,19 @@ pub trait LinearDesign: Copy + PartialEq + Default + Send + std::fmt::Debug + 's
     const IDLE_WHEN_DELAY: bool = false;
 }
 
+/// An FIR length for `seconds` at `sample_rate_hz`: the next power of two, within
+/// `min_taps..=max_taps` (the designs' [`LinearDesign::taps`]).
+pub fn power_of_two_taps(
+    seconds: f64,
+    sample_rate_hz: f64,
+    min_taps: usize,
+    max_taps: usize,
+) -> usize {
+    ((seconds * sample_rate_hz).round() as usize)
+        .next_power_of_two()
+        .clamp(min_taps, max_taps)
+}
+
 /// A unit impulse at the centre of `taps` taps: a pure delay of `taps / 2`.
 pub fn delay_taps(taps: usize) -> Vec<f32> {
     let mut t = vec![0.0; taps];
