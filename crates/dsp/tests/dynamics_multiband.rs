@@ -7,7 +7,7 @@ mod common;
 use common::{sine, tone_level_db};
 use lathe_dsp::Block;
 use lathe_dsp::dynamics::multiband::{
-    Multiband, MultibandPhase, MultibandSettings, ordered_crossovers,
+    Multiband, MultibandPhase, MultibandSettings, band_magnitude, ordered_crossovers,
 };
 use lathe_dsp::filters::linear_crossover::crossover_latency;
 
@@ -193,6 +193,63 @@ fn linear_phase_bands_sum_to_the_input_delayed_by_the_latency() {
     let worst = common::max_difference(&l[latency..], &x);
     let db = 20.0 * (worst.max(1e-12) as f64 / 0.7).log10();
     assert!(db < -100.0, "programme: {db:.1} dB off the delayed input");
+}
+
+/// Each band's static curve is its compressor's design: a steady tone in the middle of band k
+/// at several levels comes out at the band's transfer curve of the level its band sees (the
+/// tone's RMS times the band's magnitude there) plus the other bands' leakage at unity gain,
+/// in both phase modes.
+#[test]
+fn each_band_follows_its_static_curve() {
+    // Crossovers at 400 Hz, 2 kHz and 8 kHz: band 0's tone high enough for the 10 ms RMS
+    // window to hold it steady.
+    let centres = [140.0, 900.0, 4_000.0, 14_000.0];
+    let mut worst = 0.0f64;
+    for phase in [MultibandPhase::Minimum, MultibandPhase::Linear] {
+        for (k, &fc) in centres.iter().enumerate() {
+            let mut s = transparent_in(4, phase);
+            s.crossovers_hz = [400.0, 2_000.0, 8_000.0];
+            s.band[k].compressor.threshold_db = -30.0 + 4.0 * k as f32;
+            s.band[k].compressor.ratio = 2.0 + k as f32;
+            s.band[k].compressor.knee_db = 6.0;
+            s.band[k].compressor.makeup_db = 1.5;
+            // RMS detection: a steady tone is a steady level (a peak detector ripples on it).
+            s.band[k].compressor.detection = lathe_dsp::dynamics::Detection::Rms;
+            let mut designed = Multiband::new(SR);
+            designed.set_settings(&s);
+            for level in [-40.0f32, -28.0, -18.0, -8.0] {
+                let amp = 10f64.powf(level as f64 / 20.0);
+                let x = sine(fc, amp, SR, 48_000);
+                let mut m = Multiband::new(SR);
+                m.set_settings(&s);
+                m.reset();
+                let (mut l, mut r) = (x.clone(), x.clone());
+                m.process(&mut [&mut l, &mut r]);
+                let band = band_magnitude(4, &s.crossovers_hz, k, fc, SR);
+                // The RMS of the band's tone.
+                let seen = level + 20.0 * band.log10() as f32 - 3.0103;
+                let band_gain = s.band[k].compressor.transfer_db(seen) - seen;
+                // The output at fc: band k at its curve's gain plus the others' leakage at
+                // unity, each with its own phase (zero in linear phase).
+                let g = 10f64.powf(band_gain as f64 / 20.0);
+                let (mut re, mut im) = (0.0, 0.0);
+                for b in 0..4 {
+                    let (hr, hi) = designed.band_response(b, fc);
+                    let w = if b == k { g } else { 1.0 };
+                    re += w * hr;
+                    im += w * hi;
+                }
+                let gain = 10.0 * (re * re + im * im).log10();
+                let got = tone_level_db(&l[24_000..], fc, SR) - tone_level_db(&x[24_000..], fc, SR);
+                worst = worst.max((got - gain).abs());
+                assert!(
+                    (got - gain).abs() < 0.1,
+                    "{phase:?} band {k} at {level} dBFS: gain {got:.2} dB, curve {gain:.2} dB"
+                );
+            }
+        }
+    }
+    eprintln!("per-band static curves: worst {worst:.3} dB off the design");
 }
 
 #[test]
