@@ -3,10 +3,11 @@
 //! [`decode`] streams any file symphonia can read (WAV, FLAC, MP3, Ogg Vorbis, AIFF) at its own
 //! sample rate and channel count; [`analyze`] measures it with [`lathe_dsp::LoudnessMeter`];
 //! [`render`] runs a file through a plugin's signal path; [`matching`] holds a mix against
-//! references (`lathe match`).
+//! references (`lathe match`); [`master`] turns a mix into a delivery file (`lathe master`).
 
 #![warn(missing_docs)]
 
+pub mod master;
 pub mod matching;
 pub mod quantize;
 pub mod render;

@@ -142,6 +142,55 @@ enum Command {
         #[arg(long, value_enum, value_name = "off|tpdf|shaped")]
         dither: Option<DitherMode>,
     },
+    /// Master a finished mix into a delivery file: master-ready checks, loudness to a target
+    /// through the Limiter (true peak held under the ceiling on the delivered samples),
+    /// resampling, dither, WAV or FLAC with ISRC/UPC tags, and a report. Deterministic.
+    Master {
+        /// The mix (WAV, FLAC, MP3, Ogg Vorbis, AIFF), mono or stereo.
+        mix: PathBuf,
+        /// The master: .wav or .flac (the format follows the name).
+        #[arg(short, long, value_name = "OUT.wav|OUT.flac")]
+        output: PathBuf,
+        /// Integrated loudness target, LUFS (-40 to -5).
+        #[arg(long, default_value_t = -14.0, allow_negative_numbers = true)]
+        target: f64,
+        /// True-peak ceiling, dBTP (-12 to 0), held on the file as written.
+        #[arg(long, default_value_t = -1.0, allow_negative_numbers = true)]
+        ceiling: f64,
+        /// Delivery sample rate, Hz (default: the mix's own).
+        #[arg(long, value_name = "HZ")]
+        rate: Option<u32>,
+        /// Word length: 16 or 24 (integer, dithered) or 32 (float, WAV only).
+        #[arg(long, default_value_t = 24)]
+        bits: u16,
+        /// Requantisation: tpdf (default), shaped (noise-shaped TPDF) or off (rounding).
+        #[arg(long, value_enum, value_name = "tpdf|shaped|off")]
+        dither: Option<DitherMode>,
+        /// Track title tag.
+        #[arg(long)]
+        title: Option<String>,
+        /// Artist tag.
+        #[arg(long)]
+        artist: Option<String>,
+        /// Album title tag.
+        #[arg(long = "album-title", value_name = "T")]
+        album_title: Option<String>,
+        /// International Standard Recording Code, CC-XXX-YY-NNNNN (validated).
+        #[arg(long, value_name = "CODE")]
+        isrc: Option<String>,
+        /// UPC-A or EAN-13 barcode of the release (check digit validated).
+        #[arg(long, value_name = "CODE")]
+        upc: Option<String>,
+        /// Write the report as JSON to this file too.
+        #[arg(long, value_name = "FILE.json")]
+        report: Option<PathBuf>,
+        /// Print the report as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Replace the output if it exists.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// `--phase` values.
@@ -424,6 +473,58 @@ fn render_as<R: render::Renderable>(job: RenderJob) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn run_master(
+    mix: &std::path::Path,
+    output: &std::path::Path,
+    opts: &lathe_cli::master::MasterOptions,
+    json: bool,
+) -> anyhow::Result<()> {
+    let r = lathe_cli::master::master(mix, output, opts)?;
+    for w in &r.warnings {
+        eprintln!("lathe: warning: {w}");
+    }
+    if json {
+        sayln!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    let b = &r.before;
+    let a = &r.after;
+    sayln!("{} -> {} ({})", r.mix, r.output, r.format);
+    sayln!(
+        "  mix:    {:.1} LUFS, {:+.2} dBTP, LRA {:.1} LU, {} Hz, {:.1} s",
+        b.integrated_lufs,
+        b.true_peak_dbtp,
+        b.loudness_range_lu,
+        b.sample_rate_hz,
+        b.duration_s
+    );
+    sayln!(
+        "  master: {:.2} LUFS (target {:.1}), {:+.2} dBTP (ceiling {:.1}), LRA {:.1} LU, {} Hz",
+        a.integrated_lufs,
+        r.target_lufs,
+        a.true_peak_dbtp,
+        r.ceiling_dbtp,
+        a.loudness_range_lu,
+        a.sample_rate_hz
+    );
+    sayln!(
+        "  limiter: drive {:+.2} dB, ceiling {:.2} dBTP, {:.1} dB of peak limiting ({} renders)",
+        r.drive_db,
+        r.limiter_ceiling_dbtp,
+        r.peak_limiting_db,
+        r.solve_renders
+    );
+    sayln!("  tonal match: {}", r.tonal_stage);
+    if r.checks.notes.is_empty() {
+        sayln!("  checks: master-ready");
+    }
+    for note in &r.checks.notes {
+        sayln!("  check: {note}");
+    }
+    sayln!("  sha256 {}", r.output_sha256);
+    Ok(())
+}
+
 /// Success, or the error on one line of stderr and status 1.
 fn exit_status(result: anyhow::Result<()>) -> ExitCode {
     match result {
@@ -491,5 +592,39 @@ fn main() -> ExitCode {
                 mix, references, json, plot, output, design, smoothing, format,
             )
         }
+        Command::Master {
+            mix,
+            output,
+            target,
+            ceiling,
+            rate,
+            bits,
+            dither,
+            title,
+            artist,
+            album_title,
+            isrc,
+            upc,
+            report,
+            json,
+            force,
+        } => exit_status((|| {
+            let opts = lathe_cli::master::MasterOptions {
+                target_lufs: target,
+                ceiling_dbtp: ceiling,
+                rate_hz: rate,
+                format: OutputFormat::from_args(bits, dither)?,
+                tags: lathe_cli::master::Tags {
+                    title,
+                    artist,
+                    album: album_title,
+                    isrc,
+                    upc,
+                },
+                force,
+                report,
+            };
+            run_master(&mix, &output, &opts, json)
+        })()),
     }
 }

@@ -1,0 +1,390 @@
+//! `lathe master` (issue #21, one mix without references): the delivered file lands within
+//! +-0.1 LU of the target by Lathe's meter and by pyloudnorm (skipped when absent), its true
+//! peak holds the ceiling after 44.1 kHz / 16-bit conversion, tags are where players read them
+//! (and not in the RIFF INFO `ISRC` key), the same inputs give the same bytes, and bad input
+//! is refused with nothing written.
+
+mod common;
+
+use common::{assert_ok, lathe, temp_dir, texts, write_wav};
+use lathe_cli::master::{measure, validate_isrc, validate_upc};
+use std::path::{Path, PathBuf};
+
+/// A mix-like stereo signal at 48 kHz: pink-ish noise (decorrelated channels) with a bass line
+/// and a quiet verse then a louder chorus, peaking well below full scale.
+fn mix(seconds: f64) -> Vec<Vec<f32>> {
+    let sr = 48_000.0;
+    let n = (seconds * sr) as usize;
+    let mut out = vec![vec![0.0f32; n]; 2];
+    // Each channel its own noise generator and pink filter.
+    for (channel, seed0) in out.iter_mut().zip([1u32, 7u32]) {
+        let (mut seed, mut pink) = (seed0, [0.0f32; 3]);
+        for (i, y) in channel.iter_mut().enumerate() {
+            let t = i as f64 / sr;
+            let section = if t < seconds / 2.0 { 0.5 } else { 1.0 };
+            let bass = 0.08 * (std::f64::consts::TAU * 55.0 * t).sin() * section;
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let white = (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
+            for (p, k) in pink.iter_mut().zip([0.02f32, 0.2, 0.9]) {
+                *p += k * (white - *p);
+            }
+            let noise = 0.12 * (2.0 * pink[0] + pink[1] + 0.4 * pink[2]);
+            *y = (noise as f64 * section + bass) as f32;
+        }
+    }
+    out
+}
+
+/// [`mix`] with a loud 5 ms burst every half second (a drum-like crest factor: loudness
+/// needs much peak limiting).
+fn peaky_mix(seconds: f64) -> Vec<Vec<f32>> {
+    let mut x = mix(seconds);
+    for c in &mut x {
+        for (i, s) in c.iter_mut().enumerate() {
+            if i % 24_000 < 240 {
+                *s += 0.8 * ((i % 24_000) as f32 * 0.3).sin();
+            }
+        }
+    }
+    x
+}
+
+fn scratch(name: &str, seconds: f64) -> (PathBuf, PathBuf) {
+    let dir = temp_dir(name);
+    let input = dir.join("mix.wav");
+    write_wav(&input, &mix(seconds), 48_000);
+    (dir, input)
+}
+
+fn master(input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"master", &input, &"-o", &output];
+    for e in extra {
+        args.push(e);
+    }
+    lathe(&args)
+}
+
+/// Integrated loudness by pyloudnorm, or why it could not be measured.
+fn pyloudnorm_lufs(path: &Path) -> Result<f64, String> {
+    let script = "import sys, soundfile, pyloudnorm\n\
+                  x, sr = soundfile.read(sys.argv[1])\n\
+                  print(pyloudnorm.Meter(sr).integrated_loudness(x))";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .map_err(|e| format!("python3 not available ({e})"))?;
+    if !out.status.success() {
+        return Err(
+            "pyloudnorm or soundfile not installed (pip install pyloudnorm soundfile)".into(),
+        );
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|e| format!("pyloudnorm printed no number ({e})"))
+}
+
+#[test]
+fn a_master_lands_on_the_target_and_holds_the_ceiling_after_44k1_16_bit() {
+    let (dir, input) = scratch("target", 20.0);
+    let peaky = dir.join("peaky.wav");
+    write_wav(&peaky, &peaky_mix(20.0), 48_000);
+    for (name, target, ceiling, extra) in [
+        (
+            "m.wav",
+            "-14",
+            "-1",
+            vec!["--rate", "44100", "--bits", "16"],
+        ),
+        (
+            "loud.flac",
+            "-12",
+            "-1",
+            vec!["--rate", "44100", "--bits", "16"],
+        ),
+        (
+            "hi.flac",
+            "-16",
+            "-2",
+            vec!["--bits", "24", "--dither", "shaped"],
+        ),
+    ] {
+        let output = dir.join(name);
+        let mut args = vec!["--target", target, "--ceiling", ceiling];
+        args.extend(extra);
+        let mix = if name == "loud.flac" { &peaky } else { &input };
+        let out = master(mix, &output, &args);
+        assert_ok(&out);
+        let file = lathe_io::read_key(&output).unwrap();
+        let m = measure(&file.planar, file.sample_rate_hz);
+        let (target, ceiling): (f64, f64) = (target.parse().unwrap(), ceiling.parse().unwrap());
+        eprintln!(
+            "{name}: {:.3} LUFS, {:.3} dBTP at {} Hz",
+            m.integrated_lufs, m.true_peak_dbtp, file.sample_rate_hz
+        );
+        assert!(
+            (m.integrated_lufs - target).abs() <= 0.1,
+            "{name}: {:.3} LUFS for a {target} target",
+            m.integrated_lufs
+        );
+        assert!(
+            m.true_peak_dbtp <= ceiling,
+            "{name}: {:.3} dBTP over the {ceiling} ceiling",
+            m.true_peak_dbtp
+        );
+        match pyloudnorm_lufs(&output) {
+            Ok(lufs) => {
+                eprintln!("{name}: pyloudnorm {lufs:.3} LUFS");
+                assert!(
+                    (lufs - target).abs() <= 0.1,
+                    "{name}: pyloudnorm reads {lufs:.3}"
+                );
+            }
+            Err(why) => eprintln!("skipped the pyloudnorm check: {why}"),
+        }
+        if name == "loud.flac" {
+            let (_, stderr) = texts(&out);
+            assert!(
+                stderr.contains("of peak limiting"),
+                "no warning for heavy limiting: {stderr}"
+            );
+        }
+        if name != "hi.flac" {
+            assert_eq!(file.sample_rate_hz, 44_100);
+        }
+    }
+    // Out of reach: a warning with the figure, the file still written at the loudest it gets.
+    let out = master(&input, &dir.join("max.wav"), &["--target", "-5"]);
+    assert_ok(&out);
+    let (_, stderr) = texts(&out);
+    assert!(stderr.contains("out of reach"), "{stderr}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn the_same_inputs_give_the_same_bytes_and_the_report_says_what_was_done() {
+    let (dir, input) = scratch("determinism", 12.0);
+    let (a, b, report) = (dir.join("a.wav"), dir.join("b.wav"), dir.join("r.json"));
+    let args = ["--rate", "44100", "--bits", "16", "--report"];
+    let mut first: Vec<&str> = args.to_vec();
+    let report_arg = report.to_str().unwrap();
+    first.push(report_arg);
+    assert_ok(&master(&input, &a, &first));
+    assert_ok(&master(&input, &b, &["--rate", "44100", "--bits", "16"]));
+    let (x, y) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert!(x == y, "two runs wrote different bytes");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let after = &r["after"];
+    assert!((common::num(after, "integrated_lufs") + 14.0).abs() <= 0.1);
+    assert_eq!(r["tonal_stage"], "none: no reference given");
+    assert_eq!(r["output_sha256"], hex_sha256(&x));
+    assert!(common::num(&r, "drive_db") > 0.0);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// SHA-256 of `bytes`, hex.
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn tags_are_written_where_players_read_them() {
+    use lofty::file::TaggedFileExt;
+    use lofty::tag::{Accessor, ItemKey, TagType};
+    let (dir, input) = scratch("tags", 11.0);
+    let tags = [
+        "--title",
+        "Früh · \"Song\"",
+        "--artist",
+        "The Band",
+        "--album-title",
+        "First",
+        "--isrc",
+        "gb-aaa-26-00001",
+        "--upc",
+        "036000291452",
+    ];
+    for name in ["t.wav", "t.flac"] {
+        let output = dir.join(name);
+        let mut args = vec!["--bits", "16"];
+        args.extend(tags);
+        assert_ok(&master(&input, &output, &args));
+        let file = lofty::read_from_path(&output).unwrap();
+        let kinds: Vec<TagType> = file.tags().iter().map(|t| t.tag_type()).collect();
+        let main = if name.ends_with(".wav") {
+            assert!(kinds.contains(&TagType::RiffInfo), "{name}: {kinds:?}");
+            file.tag(TagType::Id3v2).expect("an ID3v2 chunk")
+        } else {
+            file.tag(TagType::VorbisComments).expect("Vorbis comments")
+        };
+        assert_eq!(main.title().as_deref(), Some("Früh · \"Song\""), "{name}");
+        assert_eq!(main.artist().as_deref(), Some("The Band"), "{name}");
+        assert_eq!(main.album().as_deref(), Some("First"), "{name}");
+        assert_eq!(
+            main.get_string(&ItemKey::Isrc),
+            Some("GBAAA2600001"),
+            "{name}"
+        );
+        assert_eq!(
+            main.get_string(&ItemKey::Barcode),
+            Some("036000291452"),
+            "{name}"
+        );
+        if name.ends_with(".wav") {
+            // The RIFF INFO list carries the names but not the recording code: its `ISRC` key
+            // means "source".
+            let bytes = std::fs::read(&output).unwrap();
+            let list = bytes.windows(4).position(|w| w == b"INFO").unwrap();
+            let info = &bytes[list..(list + 80).min(bytes.len())];
+            assert!(info.windows(4).any(|w| w == b"INAM"));
+            assert!(
+                !info.windows(4).any(|w| w == b"ISRC"),
+                "RIFF INFO has an ISRC key"
+            );
+        }
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// A code validator.
+type Validator = fn(&str) -> anyhow::Result<String>;
+
+#[test]
+fn isrc_and_upc_are_validated() {
+    let good: [(Validator, &str, &str); 4] = [
+        (validate_isrc, "US-S1Z-99-00001", "USS1Z9900001"),
+        (validate_isrc, "uss1z9900001", "USS1Z9900001"),
+        (validate_upc, "036000291452", "036000291452"),
+        (validate_upc, "4006381333931", "4006381333931"),
+    ];
+    for (check, code, normal) in good {
+        assert_eq!(check(code).unwrap(), normal);
+    }
+    // Short, a digit for a country letter, a letter in the year, a bad character; UPC check
+    // digits off by one, one digit short, a letter, an EAN check digit off.
+    let isrc = [
+        "US-S1Z-99-0001",
+        "1S-S1Z-99-00001",
+        "US-S1Z-9A-00001",
+        "US-S_Z-99-00001",
+    ];
+    let upc = [
+        "036000291453",
+        "400638133393",
+        "03600029145x",
+        "4006381333932",
+    ];
+    for bad in isrc {
+        assert!(validate_isrc(bad).is_err(), "ISRC {bad} accepted");
+    }
+    for bad in upc {
+        assert!(validate_upc(bad).is_err(), "UPC {bad} accepted");
+    }
+}
+
+#[test]
+fn bad_input_is_refused_and_nothing_is_written() {
+    let (dir, input) = scratch("bad", 11.0);
+    let silent = dir.join("silent.wav");
+    write_wav(
+        &silent,
+        &[vec![0.0; 48_000 * 11], vec![0.0; 48_000 * 11]],
+        48_000,
+    );
+    let output = dir.join("out.wav");
+    let cases: Vec<(&Path, Vec<&str>, &str)> = vec![
+        (&input, vec!["--isrc", "GB-AAA-26-0001"], "not an ISRC"),
+        (&input, vec!["--upc", "036000291453"], "check digit"),
+        (&input, vec!["--title", "a\u{7}b"], "control characters"),
+        (&input, vec!["--target", "-3"], "--target"),
+        (&input, vec!["--ceiling", "0.5"], "--ceiling"),
+        (&input, vec!["--rate", "44000"], "--rate"),
+        (&silent, vec![], "silent"),
+    ];
+    for (mix, args, message) in cases {
+        let out = master(mix, &output, &args);
+        let (_, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!output.exists(), "{args:?} wrote a file");
+    }
+    let flac = dir.join("out.flac");
+    let out = master(&input, &flac, &["--bits", "32"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!flac.exists());
+    // An existing output stays unless --force.
+    std::fs::write(&output, b"keep me").unwrap();
+    let out = master(&input, &output, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(texts(&out).1.contains("--force"));
+    assert_eq!(std::fs::read(&output).unwrap(), b"keep me");
+    assert_ok(&master(&input, &output, &["--force"]));
+    assert_ne!(std::fs::read(&output).unwrap(), b"keep me");
+    // No temporary files left behind.
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The delivery resampler (rubato's FFT resampler, as `lathe master --rate 44100` uses it on a
+/// 48 kHz mix): flat within 0.1 dB up to 20 kHz, and a tone resampled leaves nothing but
+/// itself above -100 dB (images and aliases).
+#[test]
+fn the_delivery_resampler_is_flat_to_20_khz_and_clean() {
+    let (from, to) = (48_000u32, 44_100u32);
+    let tone = |freq: f64| {
+        let x = common::sine(freq, 0.5, 3.0, from, 1);
+        let y = lathe_io::KeyFile {
+            sample_rate_hz: from,
+            planar: x,
+        }
+        .at_rate(to)
+        .unwrap();
+        // One second from the middle: whole cycles of every test frequency.
+        y[0][to as usize..2 * to as usize].to_vec()
+    };
+    let mut worst_flat = 0.0f64;
+    for freq in [100.0, 1_000.0, 10_000.0, 16_000.0, 20_000.0] {
+        let y = tone(freq);
+        let db = 20.0 * (common::amplitude_at(&y, freq, to) / 0.5).log10();
+        worst_flat = worst_flat.max(db.abs());
+        assert!(db.abs() < 0.1, "{freq} Hz: {db:+.3} dB after resampling");
+    }
+    let mut worst_junk = f64::NEG_INFINITY;
+    for freq in [1_000.0, 9_000.0, 19_000.0] {
+        let y = tone(freq);
+        // Fit the tone (amplitude and phase) and measure what is left.
+        let w = std::f64::consts::TAU * freq / to as f64;
+        let (mut re, mut im) = (0.0, 0.0);
+        for (i, &v) in y.iter().enumerate() {
+            re += v as f64 * (w * i as f64).cos();
+            im += v as f64 * (w * i as f64).sin();
+        }
+        let (a, b) = (2.0 * re / y.len() as f64, 2.0 * im / y.len() as f64);
+        let residual = y
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let fit = a * (w * i as f64).cos() + b * (w * i as f64).sin();
+                (v as f64 - fit).powi(2)
+            })
+            .sum::<f64>()
+            / y.len() as f64;
+        let db = 10.0 * (residual / 0.125).log10();
+        worst_junk = worst_junk.max(db);
+        assert!(db < -100.0, "{freq} Hz: images and aliases at {db:.1} dB");
+    }
+    eprintln!("resampler: flat within {worst_flat:.4} dB, junk at {worst_junk:.1} dB");
+}
