@@ -144,16 +144,30 @@ enum Command {
     },
     /// Master a finished mix into a delivery file: master-ready checks, loudness to a target
     /// through the Limiter (true peak held under the ceiling on the delivered samples),
-    /// resampling, dither, WAV or FLAC with ISRC/UPC tags, and a report. Deterministic.
+    /// resampling, dither, WAV or FLAC with ISRC/UPC tags, and a report; with references, a
+    /// tonal match to them first. Deterministic.
     Master {
         /// The mix (WAV, FLAC, MP3, Ogg Vorbis, AIFF), mono or stereo.
         mix: PathBuf,
         /// The master: .wav or .flac (the format follows the name).
         #[arg(short, long, value_name = "OUT.wav|OUT.flac")]
         output: PathBuf,
-        /// Integrated loudness target, LUFS (-40 to -5).
-        #[arg(long, default_value_t = -14.0, allow_negative_numbers = true)]
-        target: f64,
+        /// Reference tracks: the tonal match aims for their average spectrum (any rate;
+        /// repeatable).
+        #[arg(long = "reference", value_name = "REF")]
+        references: Vec<PathBuf>,
+        /// Integrated loudness target: LUFS (-40 to -5), or `reference` for the references'
+        /// loudness.
+        #[arg(
+            long,
+            default_value = "-14",
+            allow_negative_numbers = true,
+            value_name = "LUFS|reference"
+        )]
+        target: lathe_cli::master::Target,
+        /// How much of the tonal correction to apply, % (0 to 100).
+        #[arg(long, default_value_t = 100.0)]
+        amount: f64,
         /// True-peak ceiling, dBTP (-12 to 0), held on the file as written.
         #[arg(long, default_value_t = -1.0, allow_negative_numbers = true)]
         ceiling: f64,
@@ -221,28 +235,12 @@ fn run_match(
         if let Some(png) = &plot {
             render::check_output_file(png, "png", "PNG")?;
         }
-        // Decode and analyse the files in parallel, two at a time (each analysis uses two
-        // threads itself).
-        let paths: Vec<&PathBuf> = std::iter::once(&mix).chain(&references).collect();
-        let mut tracks = Vec::new();
-        for pair in paths.chunks(2) {
-            let results: Vec<anyhow::Result<matching::Track>> = std::thread::scope(|s| {
-                let handles: Vec<_> = pair
-                    .iter()
-                    .map(|p| s.spawn(move || matching::analyze_track(p)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(anyhow::anyhow!("analysis failed")))
-                    })
-                    .collect()
-            });
-            for r in results {
-                tracks.push(r?);
-            }
-        }
+        // Decode and analyse the files in parallel, two at a time.
+        let paths: Vec<&std::path::Path> = std::iter::once(&mix)
+            .chain(&references)
+            .map(|p| p.as_path())
+            .collect();
+        let mut tracks = matching::analyze_tracks(&paths)?;
         let mix_track = tracks.remove(0);
         let report = matching::compare(&mix_track, &tracks, &design);
         if json {
@@ -492,29 +490,39 @@ fn run_master(
     sayln!("{} -> {} ({})", r.mix, r.output, r.format);
     sayln!(
         "  mix:    {:.1} LUFS, {:+.2} dBTP, LRA {:.1} LU, {} Hz, {:.1} s",
-        b.integrated_lufs,
-        b.true_peak_dbtp,
-        b.loudness_range_lu,
+        b.integrated_lufs(),
+        b.true_peak_dbtp(),
+        b.loudness_range_lu(),
         b.sample_rate_hz,
         b.duration_s
     );
     sayln!(
         "  master: {:.2} LUFS (target {:.1}), {:+.2} dBTP (ceiling {:.1}), LRA {:.1} LU, {} Hz",
-        a.integrated_lufs,
+        a.integrated_lufs(),
         r.target_lufs,
-        a.true_peak_dbtp,
+        a.true_peak_dbtp(),
         r.ceiling_dbtp,
-        a.loudness_range_lu,
+        a.loudness_range_lu(),
         a.sample_rate_hz
     );
     sayln!(
         "  limiter: drive {:+.2} dB, ceiling {:.2} dBTP, {:.1} dB of peak limiting ({} renders)",
-        r.drive_db,
-        r.limiter_ceiling_dbtp,
-        r.peak_limiting_db,
-        r.solve_renders
+        r.limiter.drive_db,
+        r.limiter.ceiling_dbtp,
+        r.limiter.peak_limiting_db,
+        r.limiter.renders
     );
     sayln!("  tonal match: {}", r.tonal_stage);
+    if let (Some(c), Some(lufs)) = (&r.correction, r.references_lufs) {
+        let (lo, hi) = c
+            .correction_db
+            .iter()
+            .fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        sayln!(
+            "  references: {lufs:.1} LUFS; correction {lo:+.1} to {hi:+.1} dB, tilt {:+.2} dB/oct",
+            c.tilt_difference_db_per_octave
+        );
+    }
     if r.checks.notes.is_empty() {
         sayln!("  checks: master-ready");
     }
@@ -595,7 +603,9 @@ fn main() -> ExitCode {
         Command::Master {
             mix,
             output,
+            references,
             target,
+            amount,
             ceiling,
             rate,
             bits,
@@ -610,7 +620,9 @@ fn main() -> ExitCode {
             force,
         } => exit_status((|| {
             let opts = lathe_cli::master::MasterOptions {
-                target_lufs: target,
+                target,
+                references,
+                amount_pct: amount,
                 ceiling_dbtp: ceiling,
                 rate_hz: rate,
                 format: OutputFormat::from_args(bits, dither)?,

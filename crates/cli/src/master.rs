@@ -1,25 +1,32 @@
 //! `lathe master`: a finished mix to a delivery file in one deterministic step (issue #21; this
-//! part: one mix, no reference).
+//! part: one mix, with or without references).
 //!
 //! Stages, each Lathe's own DSP:
 //! 1. Master-ready checks on the mix: headroom, clipping, mono compatibility, rate and length;
 //!    a silent or empty mix is an error and nothing is written.
-//! 2. Loudness: the mix through Lathe Limiter's signal path
+//! 2. Tonal match (with `--reference`): Lathe Reference's analysis of the mix and the
+//!    references and its match EQ, linear phase, `--amount` of the correction
+//!    ([`crate::matching`]; the same curve `lathe match` shows). Without references there is
+//!    no tonal stage, and the report says so.
+//! 3. Loudness: the mix through Lathe Limiter's signal path
 //!    ([`lathe_dsp::chains::Limiter`], true-peak limiting at 4x), its drive solved (secant
 //!    steps) so that the integrated loudness (ITU-R BS.1770-5, EBU R128 gating) of the
 //!    *delivered* samples, after resampling and dither, is within
 //!    [`LOUDNESS_TOLERANCE_LU`] of the target, and their true peak at or below the ceiling
 //!    (the limiter's ceiling is lowered by what resampling and dither add, and the solve runs
 //!    again).
-//! 3. Delivery: resampling with rubato's FFT resampler, requantisation with TPDF or
+//!    The target is `--target` LUFS, or with `--target reference` the references' loudness
+//!    (their integrated loudness averaged as energy).
+//! 4. Delivery: resampling with rubato's FFT resampler, requantisation with TPDF or
 //!    noise-shaped dither ([`crate::quantize`]), WAV (hound) or FLAC (flacenc) by the output's
 //!    extension; tags with lofty: Vorbis comments in FLAC (TITLE, ARTIST, ALBUM, ISRC,
 //!    BARCODE), RIFF INFO (INAM, IART, IPRD) plus an ID3v2 chunk in WAV (TIT2, TPE1, TALB,
 //!    TSRC for the ISRC, TXXX:BARCODE; the RIFF INFO key `ISRC` means "source", not the
 //!    recording code, so it is not used). ISRC (ISO 3901) and UPC/EAN (GS1 check digit) are
 //!    validated.
-//! 4. A report: text, or JSON (`--report`, `--json`) with the settings, measurements before
-//!    and after, the checks, the solved drive and limiting, and the output's SHA-256.
+//! 5. A report: text, or JSON (`--report`, `--json`) with the settings, measurements before
+//!    and after, the checks, the correction curve, the solved drive and limiting, and the
+//!    output's SHA-256.
 //!
 //! Deterministic: the same inputs and options give the same bytes (the dither's generator has
 //! a fixed seed; nothing depends on time or threads).
@@ -27,9 +34,11 @@
 use crate::quantize::{OutputBits, OutputFormat, QuantizeReport, Quantizer};
 use crate::render::{StagedFile, check_output_file};
 use anyhow::{Context, Result, bail};
+use lathe_dsp::analysis::match_eq::MatchPhase;
 use lathe_dsp::chains::limiter::LimiterSettings;
-use lathe_dsp::chains::{ChainSettings, Limiter};
-use lathe_dsp::{Block, IoSettings, LoudnessMeter};
+use lathe_dsp::chains::reference::{ReferenceCore, ReferenceSettings, design_kernel};
+use lathe_dsp::chains::{ChainSettings, Core, Limiter, PluginChain};
+use lathe_dsp::{Block, IoSettings, LoudnessMeter, LoudnessSummary};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -76,18 +85,23 @@ impl Container {
     }
 }
 
-/// Metadata written into the delivery file.
+/// Metadata written into the delivery file (the JSON leaves out the absent ones).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Tags {
     /// Track title.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Artist.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub artist: Option<String>,
     /// Album title.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub album: Option<String>,
     /// International Standard Recording Code, 12 characters (stored without hyphens).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub isrc: Option<String>,
     /// UPC-A (12 digits) or EAN-13 (13 digits) barcode of the release.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upc: Option<String>,
 }
 
@@ -201,11 +215,39 @@ pub fn validate_upc(text: &str) -> Result<String> {
     Ok(code)
 }
 
+/// The loudness to aim for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// This integrated loudness, LUFS.
+    Lufs(f64),
+    /// The references' loudness.
+    Reference,
+}
+
+impl std::str::FromStr for Target {
+    type Err = String;
+    /// `-14` or `reference`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("reference") {
+            return Ok(Self::Reference);
+        }
+        s.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(Self::Lufs)
+            .ok_or_else(|| format!("{s:?} is neither a loudness in LUFS nor \"reference\""))
+    }
+}
+
 /// What `lathe master` is asked to do.
 #[derive(Debug, Clone)]
 pub struct MasterOptions {
-    /// Integrated loudness target, LUFS.
-    pub target_lufs: f64,
+    /// The loudness to aim for.
+    pub target: Target,
+    /// Reference tracks for the tonal match (and `--target reference`).
+    pub references: Vec<PathBuf>,
+    /// How much of the tonal correction to apply, %.
+    pub amount_pct: f64,
     /// True-peak ceiling, dBTP.
     pub ceiling_dbtp: f64,
     /// Delivery rate (`None`: the mix's own).
@@ -224,11 +266,17 @@ impl MasterOptions {
     /// Refuses values out of range (never clamps them).
     pub fn check(&self) -> Result<()> {
         let (lo, hi) = TARGET_RANGE_LUFS;
-        if !(lo..=hi).contains(&self.target_lufs) {
-            bail!(
-                "--target {}: choose {lo} to {hi} LUFS (streaming services use -14)",
-                self.target_lufs
-            );
+        match self.target {
+            Target::Lufs(t) if !(lo..=hi).contains(&t) => {
+                bail!("--target {t}: choose {lo} to {hi} LUFS (streaming services use -14)")
+            }
+            Target::Reference if self.references.is_empty() => {
+                bail!("--target reference needs at least one --reference")
+            }
+            _ => {}
+        }
+        if !(0.0..=100.0).contains(&self.amount_pct) {
+            bail!("--amount {}: choose 0 to 100 (%)", self.amount_pct);
         }
         let (lo, hi) = CEILING_RANGE_DBTP;
         if !(lo..=hi).contains(&self.ceiling_dbtp) {
@@ -243,7 +291,8 @@ impl MasterOptions {
     }
 }
 
-/// Loudness and peaks of a signal.
+/// Loudness and peaks of a signal (the JSON flattens the loudness: `integrated_lufs`,
+/// `true_peak_dbtp`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Measurement {
     /// Sample rate, Hz.
@@ -252,14 +301,26 @@ pub struct Measurement {
     pub channels: usize,
     /// Duration, s.
     pub duration_s: f64,
-    /// Integrated loudness, LUFS (BS.1770-5).
-    pub integrated_lufs: f64,
-    /// Loudness range, LU (EBU Tech 3342).
-    pub loudness_range_lu: f64,
-    /// True peak, dBTP.
-    pub true_peak_dbtp: f64,
-    /// Sample peak, dBFS.
-    pub sample_peak_dbfs: f64,
+    /// Loudness (BS.1770-5, EBU R128) and peaks; `None` for silence.
+    #[serde(flatten)]
+    pub loudness: LoudnessSummary,
+}
+
+impl Measurement {
+    /// Integrated loudness, LUFS (`-inf` for silence).
+    pub fn integrated_lufs(&self) -> f64 {
+        self.loudness.integrated_lufs.unwrap_or(f64::NEG_INFINITY)
+    }
+
+    /// True peak, dBTP (`-inf` for silence).
+    pub fn true_peak_dbtp(&self) -> f64 {
+        self.loudness.true_peak_dbtp.unwrap_or(f64::NEG_INFINITY)
+    }
+
+    /// Loudness range, LU (0 where there is none).
+    pub fn loudness_range_lu(&self) -> f64 {
+        self.loudness.loudness_range_lu.unwrap_or(0.0)
+    }
 }
 
 /// Measures `planar` at `sample_rate_hz`.
@@ -267,15 +328,11 @@ pub fn measure(planar: &[Vec<f32>], sample_rate_hz: u32) -> Measurement {
     let mut meter = LoudnessMeter::for_channels(sample_rate_hz as f64, planar.len());
     let slices: Vec<&[f32]> = planar.iter().map(|c| &c[..]).collect();
     meter.process(&slices);
-    let r = meter.report();
     Measurement {
         sample_rate_hz,
         channels: planar.len(),
         duration_s: planar.first().map_or(0, |c| c.len()) as f64 / sample_rate_hz as f64,
-        integrated_lufs: r.integrated_lufs,
-        loudness_range_lu: r.loudness_range_lu,
-        true_peak_dbtp: r.true_peak_dbtp,
-        sample_peak_dbfs: r.sample_peak_dbfs,
+        loudness: meter.report().summary(),
     }
 }
 
@@ -297,12 +354,12 @@ pub struct Checks {
 /// The checks of `mix` (see [`Checks`]).
 pub fn check_mix(mix: &[Vec<f32>], sample_rate_hz: u32, before: &Measurement) -> Checks {
     let mut notes = Vec::new();
-    let headroom_db = -before.true_peak_dbtp;
+    let headroom_db = -before.true_peak_dbtp();
     if headroom_db < 1.0 {
         notes.push(format!(
             "little headroom: the mix peaks at {:+.2} dBTP; a master needs the mix below about \
              -1 dBTP to keep its limiter in control",
-            before.true_peak_dbtp
+            before.true_peak_dbtp()
         ));
     }
     let clipped_runs: u64 = mix
@@ -338,7 +395,7 @@ pub fn check_mix(mix: &[Vec<f32>], sample_rate_hz: u32, before: &Measurement) ->
             meter.set_peaks_enabled(false);
             meter.process(&[&mono, &mono]);
             let folded = meter.integrated_lufs();
-            (c, before.integrated_lufs - folded)
+            (c, before.integrated_lufs() - folded)
         }
         _ => (1.0, 0.0),
     };
@@ -393,9 +450,7 @@ fn deliver(
     rate_hz: u32,
     format: OutputFormat,
 ) -> Result<Delivery> {
-    let channels = mix.len();
-    let len = mix[0].len();
-    let mut chain = Limiter::new(channels, sample_rate_hz as f64);
+    let mut chain = Limiter::new(mix.len(), sample_rate_hz as f64);
     chain.set_settings(&ChainSettings {
         io: IoSettings {
             input_gain_db: drive_db,
@@ -406,29 +461,7 @@ fn deliver(
             ..LimiterSettings::default()
         },
     });
-    let latency = chain.latency() as usize;
-    let mut limited = vec![vec![0.0f32; len]; channels];
-    let mut block = vec![vec![0.0f32; BLOCK]; channels];
-    let mut start = 0;
-    while start < len + latency {
-        let n = BLOCK.min(len + latency - start);
-        for (b, m) in block.iter_mut().zip(mix) {
-            for (i, s) in b[..n].iter_mut().enumerate() {
-                *s = m.get(start + i).copied().unwrap_or(0.0);
-            }
-        }
-        let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..n]).collect();
-        chain.process(&mut slices);
-        // Output sample start + i is input sample start + i - latency.
-        for (out, b) in limited.iter_mut().zip(&block) {
-            for (i, &s) in b[..n].iter().enumerate() {
-                if let Some(at) = (start + i).checked_sub(latency).filter(|&at| at < len) {
-                    out[at] = s;
-                }
-            }
-        }
-        start += n;
-    }
+    let limited = run_chain(&mut chain, mix);
     let mut samples = lathe_io::KeyFile {
         sample_rate_hz,
         planar: limited,
@@ -473,16 +506,16 @@ pub struct MasterReport {
     pub after: Measurement,
     /// Master-ready checks of the mix.
     pub checks: Checks,
-    /// The tonal stage: none without references (this part of `lathe master` has none).
+    /// The tonal stage, in words ("none: no reference given").
     pub tonal_stage: String,
-    /// Drive into the limiter, dB.
-    pub drive_db: f64,
-    /// The limiter's ceiling (the asked ceiling, lowered by what resampling and dither add).
-    pub limiter_ceiling_dbtp: f64,
-    /// How far the mix's true peak was pushed over the ceiling and held: the peak limiting, dB.
-    pub peak_limiting_db: f64,
-    /// Renders the solve took.
-    pub solve_renders: usize,
+    /// The references' loudness, LUFS (energy average); absent without references.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub references_lufs: Option<f64>,
+    /// The tonal correction applied (at `--amount`); absent without references.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction: Option<Correction>,
+    /// The loudness stage as solved.
+    pub limiter: LimiterReport,
     /// Warnings (also printed).
     pub warnings: Vec<String>,
     /// Tags written.
@@ -491,27 +524,84 @@ pub struct MasterReport {
     pub output_sha256: String,
 }
 
+/// The loudness stage of the report: what the solve settled on.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LimiterReport {
+    /// Drive into the limiter, dB.
+    pub drive_db: f64,
+    /// The limiter's ceiling (the asked ceiling, lowered by what resampling and dither add).
+    pub ceiling_dbtp: f64,
+    /// How far the true peak was pushed over the ceiling and held: the peak limiting, dB.
+    pub peak_limiting_db: f64,
+    /// Renders the solve took.
+    pub renders: usize,
+}
+
+/// The tonal correction of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Correction {
+    /// The references, as given.
+    pub references: Vec<String>,
+    /// Frequencies of the curve, Hz.
+    pub grid_hz: Vec<f64>,
+    /// The correction the match EQ applies, dB.
+    pub correction_db: Vec<f32>,
+    /// Spectral tilt of the references minus the mix's, dB per octave.
+    pub tilt_difference_db_per_octave: f64,
+}
+
+/// `x` through `chain`, latency removed: the output lines up with `x` and has its length.
+fn run_chain<C: Core>(chain: &mut PluginChain<C>, x: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let channels = x.len();
+    let len = x[0].len();
+    let latency = chain.latency() as usize;
+    let mut out = vec![vec![0.0f32; len]; channels];
+    let mut block = vec![vec![0.0f32; BLOCK]; channels];
+    let mut start = 0;
+    while start < len + latency {
+        let n = BLOCK.min(len + latency - start);
+        for (b, m) in block.iter_mut().zip(x) {
+            for (i, s) in b[..n].iter_mut().enumerate() {
+                *s = m.get(start + i).copied().unwrap_or(0.0);
+            }
+        }
+        let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..n]).collect();
+        chain.process(&mut slices);
+        // Output sample start + i is input sample start + i - latency.
+        for (o, b) in out.iter_mut().zip(&block) {
+            for (i, &s) in b[..n].iter().enumerate() {
+                if let Some(at) = (start + i).checked_sub(latency).filter(|&at| at < len) {
+                    o[at] = s;
+                }
+            }
+        }
+        start += n;
+    }
+    out
+}
+
 /// Solves the drive (see the [module documentation](self)): the delivery that lands within
 /// the tolerance and holds the ceiling, its drive and limiter ceiling, the renders it took, and
 /// whether the target was out of reach.
 fn solve(
     mix: &[Vec<f32>],
     sample_rate_hz: u32,
-    before: &Measurement,
+    start_lufs: f64,
+    target_lufs: f64,
     opts: &MasterOptions,
     rate_hz: u32,
 ) -> Result<(Delivery, f32, f32, usize, Option<String>)> {
     let mut ceiling = opts.ceiling_dbtp as f32;
     let mut renders = 0;
-    let mut drive = (opts.target_lufs - before.integrated_lufs) as f32;
+    let mut drive = (target_lufs - start_lufs) as f32;
     loop {
         let mut last: Option<(f32, f64)> = None;
         let mut unreachable = None;
         let result = loop {
             let d = deliver(mix, sample_rate_hz, drive, ceiling, rate_hz, opts.format)?;
             renders += 1;
-            let lufs = d.measured.integrated_lufs;
-            let error = opts.target_lufs - lufs;
+            let lufs = d.measured.integrated_lufs();
+            let error = target_lufs - lufs;
             if error.abs() <= LOUDNESS_TOLERANCE_LU || renders > 24 {
                 break d;
             }
@@ -526,15 +616,14 @@ fn solve(
             let next = (drive as f64 + error / slope) as f32;
             if next > MAX_DRIVE_DB && drive >= MAX_DRIVE_DB {
                 unreachable = Some(format!(
-                    "the target {:.1} LUFS is out of reach: {MAX_DRIVE_DB} dB of drive gives \
-                     {lufs:.1} LUFS",
-                    opts.target_lufs
+                    "the target {target_lufs:.1} LUFS is out of reach: {MAX_DRIVE_DB} dB of \
+                     drive gives {lufs:.1} LUFS"
                 ));
                 break d;
             }
             drive = next.clamp(-40.0, MAX_DRIVE_DB);
         };
-        let over = result.measured.true_peak_dbtp - opts.ceiling_dbtp;
+        let over = result.measured.true_peak_dbtp() - opts.ceiling_dbtp;
         if over <= 0.0 || ceiling <= CEILING_RANGE_DBTP.0 as f32 {
             return Ok((result, drive, ceiling, renders, unreachable));
         }
@@ -563,8 +652,31 @@ pub fn master(mix_path: &Path, output: &Path, opts: &MasterOptions) -> Result<Ma
         check_output_file(report, "json", "JSON")?;
     }
     let tags = opts.tags.clone().validated()?;
-    let mix_file = lathe_io::read_key(mix_path)
-        .with_context(|| format!("cannot read {}", mix_path.display()))?;
+    let mut warnings = Vec::new();
+    // With references the mix is analysed as it decodes (the tonal match needs its spectrum),
+    // and the references beside it.
+    let (references, (mix_analysis, mix_file)) = std::thread::scope(|scope| {
+        let references = scope.spawn(|| {
+            let mut warnings = Vec::new();
+            analyze_references(&opts.references, &mut warnings).map(|r| (r, warnings))
+        });
+        let mix = if opts.references.is_empty() {
+            (None, lathe_io::read_key(mix_path))
+        } else {
+            match lathe_io::analyze_file(mix_path, true, |_| {}) {
+                Ok((analysis, Some(audio))) => (Some(analysis), Ok(audio)),
+                Ok((_, None)) => (None, Err(anyhow::anyhow!("no audio in the file"))),
+                Err(e) => (None, Err(e)),
+            }
+        };
+        let references = references
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the reference analysis failed")));
+        (references, mix)
+    });
+    let (references, reference_warnings) = references?;
+    warnings.extend(reference_warnings);
+    let mix_file = mix_file.with_context(|| format!("cannot read {}", mix_path.display()))?;
     let sample_rate_hz = mix_file.sample_rate_hz;
     let mix = mix_file.planar;
     if mix.is_empty() || mix[0].is_empty() {
@@ -584,28 +696,123 @@ pub fn master(mix_path: &Path, output: &Path, opts: &MasterOptions) -> Result<Ma
         );
     }
     let before = measure(&mix, sample_rate_hz);
-    if !before.integrated_lufs.is_finite() {
+    if !before.integrated_lufs().is_finite() {
         bail!(
             "{}: the mix is silent (no gated loudness); nothing to master",
             mix_path.display()
         );
     }
+    let references_lufs = energy_mean_lufs(
+        references
+            .iter()
+            .filter_map(|r| r.analysis.loudness.integrated_lufs),
+    );
+    let target_lufs = match opts.target {
+        Target::Lufs(t) => t,
+        Target::Reference => {
+            let t = references_lufs.ok_or_else(|| anyhow::anyhow!("the references are silent"))?;
+            let (lo, hi) = TARGET_RANGE_LUFS;
+            if !(lo..=hi).contains(&t) {
+                bail!(
+                    "--target reference: the references are at {t:.1} LUFS, outside {lo} to {hi}"
+                );
+            }
+            t
+        }
+    };
+    // The tonal match: the mix through Lathe Reference's match EQ towards the references.
+    let (matched, correction, tonal_stage) = match mix_analysis {
+        Some(analysis) => {
+            let design = crate::matching::design(
+                opts.amount_pct,
+                3.0,
+                12.0,
+                30.0,
+                18_000.0,
+                MatchPhase::Linear,
+            )?;
+            let mix_track = crate::matching::Track {
+                file: mix_path.display().to_string(),
+                analysis,
+            };
+            let compared = crate::matching::compare(&mix_track, &references, &design);
+            let target_db = crate::matching::target_spectrum(&references);
+            let mix_db = mix_track.analysis.normalized_spectrum_db();
+            let settings = ChainSettings {
+                io: IoSettings::default(),
+                core: ReferenceSettings {
+                    match_enabled: true,
+                    phase: MatchPhase::Linear,
+                    ..ReferenceSettings::default()
+                },
+            };
+            let mut chain = PluginChain::<ReferenceCore>::new(mix.len(), sample_rate_hz as f64);
+            chain.set_settings(&settings);
+            let (kernel, _) = design_kernel(
+                Some(&mix_db),
+                Some(&target_db),
+                &design,
+                sample_rate_hz as f64,
+            );
+            chain.core_mut().load_kernel(&kernel);
+            chain.set_settings(&settings);
+            let matched = run_chain(&mut chain, &mix);
+            let words = format!(
+                "matched to {} reference(s) at {:.0} % (linear phase)",
+                references.len(),
+                opts.amount_pct
+            );
+            let correction = Correction {
+                references: references.iter().map(|r| r.file.clone()).collect(),
+                grid_hz: compared.grid_hz,
+                correction_db: compared.correction_db,
+                tilt_difference_db_per_octave: compared.tilt_difference_db_per_octave,
+            };
+            (Some(matched), Some(correction), words)
+        }
+        None => (None, None, "none: no reference given".to_owned()),
+    };
+    let program: &[Vec<f32>] = matched.as_deref().unwrap_or(&mix);
+    // What goes into the limiter: its loudness now (the first guess of the drive), its true
+    // peak (the limiting figure) on the second core beside the solve, with the checks.
+    let start_lufs = if matched.is_some() {
+        let mut meter = LoudnessMeter::for_channels(sample_rate_hz as f64, program.len());
+        meter.set_peaks_enabled(false);
+        let slices: Vec<&[f32]> = program.iter().map(|c| &c[..]).collect();
+        meter.process(&slices);
+        meter.integrated_lufs()
+    } else {
+        before.integrated_lufs()
+    };
     let rate_hz = opts.rate_hz.unwrap_or(sample_rate_hz);
-    // The checks on the second core while the drive is solved.
     let (checks, solved) = std::thread::scope(|scope| {
-        let checks = scope.spawn(|| check_mix(&mix, sample_rate_hz, &before));
-        let solved = solve(&mix, sample_rate_hz, &before, opts, rate_hz);
+        let checks = scope.spawn(|| {
+            let peak = if matched.is_some() {
+                measure(program, sample_rate_hz).true_peak_dbtp()
+            } else {
+                before.true_peak_dbtp()
+            };
+            (check_mix(&mix, sample_rate_hz, &before), peak)
+        });
+        let solved = solve(
+            program,
+            sample_rate_hz,
+            start_lufs,
+            target_lufs,
+            opts,
+            rate_hz,
+        );
         (checks.join(), solved)
     });
-    let checks = checks.map_err(|_| anyhow::anyhow!("the master-ready checks failed"))?;
+    let (checks, limiter_in_peak) =
+        checks.map_err(|_| anyhow::anyhow!("the master-ready checks failed"))?;
     let (delivery, drive, ceiling, renders, unreachable) = solved?;
-    let mut warnings: Vec<String> = unreachable.into_iter().collect();
-    let peak_limiting_db = (before.true_peak_dbtp + drive as f64 - ceiling as f64).max(0.0);
+    warnings.extend(unreachable);
+    let peak_limiting_db = (limiter_in_peak + drive as f64 - ceiling as f64).max(0.0);
     if peak_limiting_db > HEAVY_LIMITING_DB {
         warnings.push(format!(
-            "{peak_limiting_db:.1} dB of peak limiting to reach {:.1} LUFS: expect audible \
-             limiting; a quieter target or a denser mix needs less",
-            opts.target_lufs
+            "{peak_limiting_db:.1} dB of peak limiting to reach {target_lufs:.1} LUFS: expect \
+             audible limiting; a quieter target or a denser mix needs less"
         ));
     }
     if let Some(w) = delivery.quantize.clip_warning() {
@@ -623,17 +830,21 @@ pub fn master(mix_path: &Path, output: &Path, opts: &MasterOptions) -> Result<Ma
         mix: mix_path.display().to_string(),
         output: output.display().to_string(),
         container,
-        target_lufs: opts.target_lufs,
+        target_lufs,
         ceiling_dbtp: opts.ceiling_dbtp,
         format: delivery.quantize.describe(),
         before,
         after: delivery.measured,
         checks,
-        tonal_stage: "none: no reference given".to_owned(),
-        drive_db: drive as f64,
-        limiter_ceiling_dbtp: ceiling as f64,
-        peak_limiting_db,
-        solve_renders: renders,
+        tonal_stage,
+        references_lufs,
+        correction,
+        limiter: LimiterReport {
+            drive_db: drive as f64,
+            ceiling_dbtp: ceiling as f64,
+            peak_limiting_db,
+            renders,
+        },
         warnings,
         tags,
         output_sha256: sha256_hex(&bytes),
@@ -654,6 +865,35 @@ pub fn master(mix_path: &Path, output: &Path, opts: &MasterOptions) -> Result<Ma
         file.commit()?;
     }
     Ok(report)
+}
+
+/// Integrated loudnesses averaged as energy, LUFS (`None` for none).
+fn energy_mean_lufs(lufs: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = lufs.fold((0.0, 0usize), |(s, n), l| (s + 10f64.powf(l / 10.0), n + 1));
+    (n > 0).then(|| 10.0 * (sum / n as f64).log10())
+}
+
+/// Decodes and analyses the references (see [`crate::matching::analyze_tracks`]); a short
+/// reference is a warning, an unreadable or silent one an error.
+fn analyze_references(
+    paths: &[PathBuf],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<crate::matching::Track>> {
+    let paths: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let tracks = crate::matching::analyze_tracks(&paths)?;
+    for track in &tracks {
+        if track.analysis.loudness.integrated_lufs.is_none() {
+            bail!("reference {}: silent (no gated loudness)", track.file);
+        }
+        if track.analysis.duration_s < 10.0 {
+            warnings.push(format!(
+                "reference {} is only {:.1} s long: its spectrum and loudness are a snapshot, \
+                 not a track's",
+                track.file, track.analysis.duration_s
+            ));
+        }
+    }
+    Ok(tracks)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

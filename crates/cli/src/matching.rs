@@ -35,6 +35,28 @@ pub fn analyze_track(path: &Path) -> Result<Track> {
     })
 }
 
+/// Decodes and analyses `paths` in order, two at a time (each analysis uses two threads
+/// itself); the first failure is the error.
+pub fn analyze_tracks(paths: &[&Path]) -> Result<Vec<Track>> {
+    let mut tracks = Vec::new();
+    for pair in paths.chunks(2) {
+        let results: Vec<Result<Track>> = std::thread::scope(|s| {
+            let handles: Vec<_> = pair
+                .iter()
+                .map(|p| s.spawn(move || analyze_track(p)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("analysis failed"))))
+                .collect()
+        });
+        for r in results {
+            tracks.push(r?);
+        }
+    }
+    Ok(tracks)
+}
+
 /// One recording's readouts in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrackReport {
