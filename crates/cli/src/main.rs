@@ -168,6 +168,9 @@ enum Command {
         /// How much of the tonal correction to apply, % (0 to 100).
         #[arg(long, default_value_t = 100.0)]
         amount: f64,
+        /// Glue compression before the limiter (the Bus Compressor's "Gentle Master" preset).
+        #[arg(long)]
+        glue: bool,
         /// True-peak ceiling, dBTP (-12 to 0), held on the file as written.
         #[arg(long, default_value_t = -1.0, allow_negative_numbers = true)]
         ceiling: f64,
@@ -513,6 +516,14 @@ fn run_master(
         r.limiter.renders
     );
     sayln!("  tonal match: {}", r.tonal_stage);
+    if let Some(g) = &r.glue {
+        sayln!(
+            "  glue: Bus Compressor \"{}\" ({}), up to {:.1} dB of gain reduction",
+            g.preset,
+            g.description,
+            g.max_reduction_db
+        );
+    }
     if let (Some(c), Some(lufs)) = (&r.correction, r.references_lufs) {
         let (lo, hi) = c
             .correction_db
@@ -606,6 +617,7 @@ fn main() -> ExitCode {
             references,
             target,
             amount,
+            glue,
             ceiling,
             rate,
             bits,
@@ -623,6 +635,7 @@ fn main() -> ExitCode {
                 target,
                 references,
                 amount_pct: amount,
+                glue,
                 ceiling_dbtp: ceiling,
                 rate_hz: rate,
                 format: OutputFormat::from_args(bits, dither)?,

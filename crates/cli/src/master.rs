@@ -8,7 +8,8 @@
 //!    references and its match EQ, linear phase, `--amount` of the correction
 //!    ([`crate::matching`]; the same curve `lathe match` shows). Without references there is
 //!    no tonal stage, and the report says so.
-//! 3. Loudness: the mix through Lathe Limiter's signal path
+//! 3. Glue (with `--glue`): the Bus Compressor's own chain with its "Gentle Master" preset.
+//! 4. Loudness: the mix through Lathe Limiter's signal path
 //!    ([`lathe_dsp::chains::Limiter`], true-peak limiting at 4x), its drive solved (secant
 //!    steps) so that the integrated loudness (ITU-R BS.1770-5, EBU R128 gating) of the
 //!    *delivered* samples, after resampling and dither, is within
@@ -17,14 +18,14 @@
 //!    again).
 //!    The target is `--target` LUFS, or with `--target reference` the references' loudness
 //!    (their integrated loudness averaged as energy).
-//! 4. Delivery: resampling with rubato's FFT resampler, requantisation with TPDF or
+//! 5. Delivery: resampling with rubato's FFT resampler, requantisation with TPDF or
 //!    noise-shaped dither ([`crate::quantize`]), WAV (hound) or FLAC (flacenc) by the output's
 //!    extension; tags with lofty: Vorbis comments in FLAC (TITLE, ARTIST, ALBUM, ISRC,
 //!    BARCODE), RIFF INFO (INAM, IART, IPRD) plus an ID3v2 chunk in WAV (TIT2, TPE1, TALB,
 //!    TSRC for the ISRC, TXXX:BARCODE; the RIFF INFO key `ISRC` means "source", not the
 //!    recording code, so it is not used). ISRC (ISO 3901) and UPC/EAN (GS1 check digit) are
 //!    validated.
-//! 5. A report: text, or JSON (`--report`, `--json`) with the settings, measurements before
+//! 6. A report: text, or JSON (`--report`, `--json`) with the settings, measurements before
 //!    and after, the checks, the correction curve, the solved drive and limiting, and the
 //!    output's SHA-256.
 //!
@@ -37,7 +38,7 @@ use anyhow::{Context, Result, bail};
 use lathe_dsp::analysis::match_eq::MatchPhase;
 use lathe_dsp::chains::limiter::LimiterSettings;
 use lathe_dsp::chains::reference::{ReferenceCore, ReferenceSettings, design_kernel};
-use lathe_dsp::chains::{ChainSettings, Core, Limiter, PluginChain};
+use lathe_dsp::chains::{BusCompressor, ChainSettings, Core, Limiter, PluginChain};
 use lathe_dsp::{Block, IoSettings, LoudnessMeter, LoudnessSummary};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -248,6 +249,8 @@ pub struct MasterOptions {
     pub references: Vec<PathBuf>,
     /// How much of the tonal correction to apply, %.
     pub amount_pct: f64,
+    /// Glue compression before the limiter: the Bus Compressor with its "Gentle Master" preset.
+    pub glue: bool,
     /// True-peak ceiling, dBTP.
     pub ceiling_dbtp: f64,
     /// Delivery rate (`None`: the mix's own).
@@ -514,6 +517,9 @@ pub struct MasterReport {
     /// The tonal correction applied (at `--amount`); absent without references.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correction: Option<Correction>,
+    /// The glue stage (`--glue`); absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub glue: Option<GlueReport>,
     /// The loudness stage as solved.
     pub limiter: LimiterReport,
     /// Warnings (also printed).
@@ -522,6 +528,41 @@ pub struct MasterReport {
     pub tags: Tags,
     /// SHA-256 of the master file, hex.
     pub output_sha256: String,
+}
+
+/// The glue stage of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct GlueReport {
+    /// The Bus Compressor preset used.
+    pub preset: String,
+    /// What it does.
+    pub description: String,
+    /// Its deepest gain reduction over the track, dB.
+    pub max_reduction_db: f64,
+}
+
+/// The preset `--glue` runs.
+pub const GLUE_PRESET: &str = "Gentle Master";
+
+/// The glue stage: `x` through the Bus Compressor with the [`GLUE_PRESET`] (its parameters
+/// set as the plugin's preset menu sets them), and its report.
+fn glue(x: &[Vec<f32>], sample_rate_hz: u32) -> Result<(Vec<Vec<f32>>, GlueReport)> {
+    use lathe_params::bus_compressor::{BusCompressorParams, PRESETS};
+    let preset = PRESETS
+        .iter()
+        .find(|p| p.name == GLUE_PRESET)
+        .ok_or_else(|| anyhow::anyhow!("the Bus Compressor has no preset {GLUE_PRESET:?}"))?;
+    let params = BusCompressorParams::default();
+    lathe_params::preset::apply_without_host(&preset.targets(&params));
+    let mut chain = BusCompressor::new(x.len(), sample_rate_hz as f64);
+    chain.set_settings(&params.settings());
+    let y = run_chain(&mut chain, x);
+    let report = GlueReport {
+        preset: preset.name.to_owned(),
+        description: preset.description.to_owned(),
+        max_reduction_db: chain.core_mut().take_max_reduction_db() as f64,
+    };
+    Ok((y, report))
 }
 
 /// The loudness stage of the report: what the solve settled on.
@@ -772,6 +813,20 @@ pub fn master(mix_path: &Path, output: &Path, opts: &MasterOptions) -> Result<Ma
         }
         None => (None, None, "none: no reference given".to_owned()),
     };
+    let (glued, glue_report) = if opts.glue {
+        let (y, report) = glue(matched.as_deref().unwrap_or(&mix), sample_rate_hz)?;
+        (Some(y), Some(report))
+    } else {
+        (None, None)
+    };
+    if let Some(g) = glue_report.as_ref().filter(|g| g.max_reduction_db < 0.1) {
+        warnings.push(format!(
+            "--glue did next to nothing ({:.1} dB of gain reduction at most): the mix is quieter \
+             than the {GLUE_PRESET} preset's threshold expects",
+            g.max_reduction_db
+        ));
+    }
+    let matched = glued.or(matched);
     let program: &[Vec<f32>] = matched.as_deref().unwrap_or(&mix);
     // What goes into the limiter: its loudness now (the first guess of the drive), its true
     // peak (the limiting figure) on the second core beside the solve, with the checks.
@@ -839,6 +894,7 @@ pub fn master(mix_path: &Path, output: &Path, opts: &MasterOptions) -> Result<Ma
         tonal_stage,
         references_lufs,
         correction,
+        glue: glue_report,
         limiter: LimiterReport {
             drive_db: drive as f64,
             ceiling_dbtp: ceiling as f64,

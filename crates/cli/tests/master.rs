@@ -276,6 +276,47 @@ fn a_master_with_a_reference_takes_its_tone_and_its_loudness() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// `--glue` runs the Bus Compressor's "Gentle Master" before the limiter: on a mix at a
+/// mastering level it compresses (reported), the loudness still lands; on a very quiet mix it
+/// says it did next to nothing.
+#[test]
+fn glue_compresses_a_mix_at_mastering_level_and_says_so_when_it_cannot() {
+    let dir = temp_dir("glue");
+    let loud: Vec<Vec<f32>> = mix(15.0)
+        .into_iter()
+        .map(|c| c.into_iter().map(|v| v * 8.0).collect())
+        .collect();
+    let (input, quiet) = (dir.join("loud.wav"), dir.join("quiet.wav"));
+    write_wav(&input, &loud, 48_000);
+    write_wav(&quiet, &mix(15.0), 48_000);
+    let (output, report) = (dir.join("g.wav"), dir.join("g.json"));
+    let out = master(
+        &input,
+        &output,
+        &["--glue", "--report", report.to_str().unwrap()],
+    );
+    assert_ok(&out);
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["glue"]["preset"], "Gentle Master");
+    let reduction = common::num(&r["glue"], "max_reduction_db");
+    assert!(reduction > 0.1, "the glue reduced by {reduction} dB");
+    assert!((common::num(&r["after"], "integrated_lufs") + 14.0).abs() <= 0.1);
+    assert!(
+        !texts(&out).1.contains("next to nothing"),
+        "{}",
+        texts(&out).1
+    );
+    let out = master(&quiet, &dir.join("q.wav"), &["--glue"]);
+    assert_ok(&out);
+    assert!(
+        texts(&out).1.contains("next to nothing"),
+        "{}",
+        texts(&out).1
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[test]
 fn the_same_inputs_give_the_same_bytes_and_the_report_says_what_was_done() {
     let (dir, input) = scratch("determinism", 12.0);
