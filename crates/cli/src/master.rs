@@ -787,17 +787,36 @@ pub fn master(mix_path: &Path, output: &Path, opts: &MasterOptions) -> Result<Ma
                     ..ReferenceSettings::default()
                 },
             };
-            let mut chain = PluginChain::<ReferenceCore>::new(mix.len(), sample_rate_hz as f64);
-            chain.set_settings(&settings);
             let (kernel, _) = design_kernel(
                 Some(&mix_db),
                 Some(&target_db),
                 &design,
                 sample_rate_hz as f64,
             );
-            chain.core_mut().load_kernel(&kernel);
-            chain.set_settings(&settings);
-            let matched = run_chain(&mut chain, &mix);
+            // The match EQ filters each channel with its own convolver and nothing crosses
+            // between them, so each channel runs through a mono chain of its own, on its own
+            // core: the same samples as one stereo chain, in half the time.
+            let matched = std::thread::scope(|scope| {
+                let handles: Vec<_> = mix
+                    .iter()
+                    .map(|channel| {
+                        let (kernel, settings) = (&kernel, &settings);
+                        scope.spawn(move || {
+                            let mut chain =
+                                PluginChain::<ReferenceCore>::new(1, sample_rate_hz as f64);
+                            chain.set_settings(settings);
+                            chain.core_mut().load_kernel(kernel);
+                            chain.set_settings(settings);
+                            run_chain(&mut chain, std::slice::from_ref(channel)).remove(0)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join())
+                    .collect::<std::thread::Result<Vec<Vec<f32>>>>()
+            })
+            .map_err(|_| anyhow::anyhow!("the match EQ failed"))?;
             let words = format!(
                 "matched to {} reference(s) at {:.0} % (linear phase)",
                 references.len(),
