@@ -32,7 +32,7 @@
 //! Deterministic: the same inputs and options give the same bytes (the dither's generator has
 //! a fixed seed; nothing depends on time or threads).
 
-use crate::quantize::{OutputBits, OutputFormat, QuantizeReport, Quantizer};
+use crate::quantize::{OutputBits, OutputFormat, Quantizer};
 use crate::render::{StagedFile, check_output_file};
 use anyhow::{Context, Result, bail};
 use lathe_dsp::analysis::match_eq::MatchPhase;
@@ -439,7 +439,8 @@ pub fn check_mix(mix: &[Vec<f32>], sample_rate_hz: u32, before: &Measurement) ->
 struct Delivery {
     samples: Vec<Vec<f32>>,
     sample_rate_hz: u32,
-    quantize: QuantizeReport,
+    /// The requantiser that made them (its format writes them; its report describes them).
+    quantizer: Quantizer,
     measured: Measurement,
 }
 
@@ -483,7 +484,7 @@ fn deliver(
     Ok(Delivery {
         samples,
         sample_rate_hz: rate_hz,
-        quantize: quantizer.report(),
+        quantizer,
         measured,
     })
 }
@@ -889,13 +890,13 @@ pub fn master(mix_path: &Path, output: &Path, opts: &MasterOptions) -> Result<Ma
              audible limiting; a quieter target or a denser mix needs less"
         ));
     }
-    if let Some(w) = delivery.quantize.clip_warning() {
+    if let Some(w) = delivery.quantizer.report().clip_warning() {
         warnings.push(w);
     }
     let staged = StagedFile::new(output);
     match container {
-        Container::Wav => write_wav(staged.path(), &delivery, opts.format, &tags),
-        Container::Flac => write_flac(staged.path(), &delivery, opts.format, &tags),
+        Container::Wav => write_wav(staged.path(), &delivery, &tags),
+        Container::Flac => write_flac(staged.path(), &delivery, &tags),
     }
     .with_context(|| format!("cannot write {}", output.display()))?;
     let bytes = std::fs::read(staged.path())
@@ -906,7 +907,7 @@ pub fn master(mix_path: &Path, output: &Path, opts: &MasterOptions) -> Result<Ma
         container,
         target_lufs,
         ceiling_dbtp: opts.ceiling_dbtp,
-        format: delivery.quantize.describe(),
+        format: delivery.quantizer.report().describe(),
         before,
         after: delivery.measured,
         checks,
@@ -988,8 +989,8 @@ fn integer_samples(d: &Delivery, bits: u16) -> Vec<i32> {
         .collect()
 }
 
-fn write_wav(path: &Path, d: &Delivery, format: OutputFormat, tags: &Tags) -> Result<()> {
-    let quantizer = Quantizer::new(format, None);
+fn write_wav(path: &Path, d: &Delivery, tags: &Tags) -> Result<()> {
+    let quantizer = &d.quantizer;
     let spec = quantizer.spec(d.samples.len() as u16, d.sample_rate_hz);
     let mut writer = hound::WavWriter::create(path, spec)?;
     let frames = d.samples[0].len();
@@ -1016,7 +1017,8 @@ fn write_wav(path: &Path, d: &Delivery, format: OutputFormat, tags: &Tags) -> Re
     Ok(())
 }
 
-fn write_flac(path: &Path, d: &Delivery, format: OutputFormat, tags: &Tags) -> Result<()> {
+fn write_flac(path: &Path, d: &Delivery, tags: &Tags) -> Result<()> {
+    let format = d.quantizer.report().format;
     use flacenc::component::BitRepr;
     use flacenc::error::Verify;
     let bits = format.bits.bits();

@@ -7,7 +7,7 @@ mod common;
 use common::{sine, tone_level_db};
 use lathe_dsp::Block;
 use lathe_dsp::dynamics::multiband::{
-    Multiband, MultibandPhase, MultibandSettings, band_magnitude, ordered_crossovers,
+    BandShapes, Multiband, MultibandPhase, MultibandSettings, ordered_crossovers,
 };
 use lathe_dsp::filters::linear_crossover::crossover_latency;
 
@@ -225,7 +225,7 @@ fn each_band_follows_its_static_curve() {
                 m.reset();
                 let (mut l, mut r) = (x.clone(), x.clone());
                 m.process(&mut [&mut l, &mut r]);
-                let band = band_magnitude(4, &s.crossovers_hz, k, fc, SR);
+                let band = BandShapes::new(4, &s.crossovers_hz, SR).magnitude(k, fc);
                 // The RMS of the band's tone.
                 let seen = level + 20.0 * band.log10() as f32 - 3.0103;
                 let band_gain = s.band[k].compressor.transfer_db(seen) - seen;

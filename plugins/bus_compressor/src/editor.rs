@@ -12,7 +12,7 @@
 use crate::{BusCompressorParams, BusMeters, PRESETS, SC_HPF_CHOICES, snap_ratio};
 use egui::{Color32, Sense, Shape, Stroke, pos2};
 use lathe_dsp::chains::bus_compressor::BusCompressorCore;
-use lathe_dsp::dynamics::multiband::{MAX_BANDS, band_magnitude, ordered_crossovers};
+use lathe_dsp::dynamics::multiband::{BandShapes, MAX_BANDS, ordered_crossovers};
 use lathe_ui::{
     BACKGROUND, EditorPage, FreqPlot, GainMeters, LiveSpectrum, ReductionBallistics, TEXT,
     enum_combo, history_view, knob, latency_label, peak_meter, preset_menu, reduction_meter, title,
@@ -111,6 +111,7 @@ impl BusPage {
         let bands = p.mb_bands.value().clamp(2, MAX_BANDS as i32) as usize;
         let asked = crossover_params(&p).map(|x| x.value());
         let crossovers = ordered_crossovers(bands, &asked);
+        let shapes = BandShapes::new(bands, &asked, sr);
         let (rect, response) = ui.allocate_exact_size(size, Sense::click_and_drag());
         let plot = FreqPlot::new(rect, SPECTRUM_FLOOR_DB, 0.0);
         let painter = ui.painter_at(rect);
@@ -147,7 +148,7 @@ impl BusPage {
             let points: Vec<_> = plot
                 .frequencies(rect.width() as usize / 3)
                 .map(|hz| {
-                    let mag = band_magnitude(bands, &asked, b, hz as f64, sr);
+                    let mag = shapes.magnitude(b, hz as f64);
                     let db = 20.0 * mag.max(1e-9).log10() as f32 - gr;
                     plot.point(hz, db)
                 })

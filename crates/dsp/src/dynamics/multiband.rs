@@ -130,20 +130,33 @@ pub fn ordered_crossovers(
     f
 }
 
-/// The magnitude of band `band` alone (uncompressed) at `freq_hz`, for `bands` bands split at
-/// `crossovers_hz` (ordered as [`ordered_crossovers`] does) at `sample_rate_hz`: the same in
-/// both phase modes (editors draw it).
-pub fn band_magnitude(
+/// The bands' shapes for a set of settings, for drawing and tests: the crossovers designed once
+/// (ordered as [`ordered_crossovers`] does), each band's magnitude then at any frequency: the
+/// same in both phase modes.
+#[derive(Debug, Clone)]
+pub struct BandShapes {
+    splits: [Lr4; MAX_CROSSOVERS],
     bands: usize,
-    crossovers_hz: &[f32; MAX_CROSSOVERS],
-    band: usize,
-    freq_hz: f64,
     sample_rate_hz: f64,
-) -> f64 {
-    let n = bands.clamp(2, MAX_BANDS);
-    let splits = ordered_crossovers(n, crossovers_hz).map(|f| Lr4::new(f, sample_rate_hz));
-    let (re, im) = band_response_of(&splits[..n - 1], band, freq_hz, sample_rate_hz);
-    re.hypot(im)
+}
+
+impl BandShapes {
+    /// The shapes of `bands` bands split at `crossovers_hz` at `sample_rate_hz`.
+    pub fn new(bands: usize, crossovers_hz: &[f32; MAX_CROSSOVERS], sample_rate_hz: f64) -> Self {
+        let bands = bands.clamp(2, MAX_BANDS);
+        Self {
+            splits: ordered_crossovers(bands, crossovers_hz).map(|f| Lr4::new(f, sample_rate_hz)),
+            bands,
+            sample_rate_hz,
+        }
+    }
+
+    /// The magnitude of band `band` alone (uncompressed) at `freq_hz`.
+    pub fn magnitude(&self, band: usize, freq_hz: f64) -> f64 {
+        let splits = &self.splits[..self.bands - 1];
+        let (re, im) = band_response_of(splits, band, freq_hz, self.sample_rate_hz);
+        re.hypot(im)
+    }
 }
 
 /// Band `band`'s complex response through the minimum-phase tree of `splits`.

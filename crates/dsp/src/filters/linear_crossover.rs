@@ -45,11 +45,6 @@ pub struct CrossoverLowpass {
 }
 
 impl CrossoverLowpass {
-    /// The zero-phase magnitude at `freq_hz`: `1 - |H_0| ... |H_{count-1}|`.
-    pub fn magnitude(&self, freq_hz: f64, sample_rate_hz: f64) -> f64 {
-        lowpass_magnitude(&self.splits(sample_rate_hz), freq_hz, sample_rate_hz)
-    }
-
     fn splits(&self, sample_rate_hz: f64) -> Vec<Lr4> {
         self.crossovers_hz[..self.count.min(MAX_CROSSOVERS)]
             .iter()
