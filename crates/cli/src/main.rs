@@ -147,11 +147,28 @@ enum Command {
     /// resampling, dither, WAV or FLAC with ISRC/UPC tags, and a report; with references, a
     /// tonal match to them first. Deterministic.
     Master {
-        /// The mix (WAV, FLAC, MP3, Ogg Vorbis, AIFF), mono or stereo.
-        mix: PathBuf,
-        /// The master: .wav or .flac (the format follows the name).
-        #[arg(short, long, value_name = "OUT.wav|OUT.flac")]
-        output: PathBuf,
+        /// The mixes (WAV, FLAC, MP3, Ogg Vorbis, AIFF), mono or stereo, in track order.
+        #[arg(required = true, value_name = "MIX")]
+        mixes: Vec<PathBuf>,
+        /// The master of a single mix: .wav or .flac (the format follows the name).
+        #[arg(
+            short,
+            long,
+            value_name = "OUT.wav|OUT.flac",
+            conflicts_with = "out_dir"
+        )]
+        output: Option<PathBuf>,
+        /// Write the masters into this folder, each named as its mix with the extension of
+        /// --format.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+        /// With --out-dir: the container of the masters.
+        #[arg(long, value_enum, default_value = "wav", requires = "out_dir")]
+        format: ContainerArg,
+        /// The mixes are one album: one tonal correction and one drive for all, the album's
+        /// loudness on the target, every track under the ceiling.
+        #[arg(long)]
+        album: bool,
         /// Reference tracks: the tonal match aims for their average spectrum (any rate;
         /// repeatable).
         #[arg(long = "reference", value_name = "REF")]
@@ -183,24 +200,30 @@ enum Command {
         /// Requantisation: tpdf (default), shaped (noise-shaped TPDF) or off (rounding).
         #[arg(long, value_enum, value_name = "tpdf|shaped|off")]
         dither: Option<DitherMode>,
-        /// Track title tag.
+        /// Track title tag (several mixes: one per mix in track order; default: the file
+        /// names).
         #[arg(long)]
-        title: Option<String>,
+        title: Vec<String>,
         /// Artist tag.
         #[arg(long)]
         artist: Option<String>,
         /// Album title tag.
         #[arg(long = "album-title", value_name = "T")]
         album_title: Option<String>,
-        /// International Standard Recording Code, CC-XXX-YY-NNNNN (validated).
+        /// International Standard Recording Code, CC-XXX-YY-NNNNN (validated; several mixes:
+        /// one per mix in track order).
         #[arg(long, value_name = "CODE")]
-        isrc: Option<String>,
+        isrc: Vec<String>,
         /// UPC-A or EAN-13 barcode of the release (check digit validated).
         #[arg(long, value_name = "CODE")]
         upc: Option<String>,
         /// Write the report as JSON to this file too.
         #[arg(long, value_name = "FILE.json")]
         report: Option<PathBuf>,
+        /// Draw the spectra of mix, master and references and the short-term loudness of mix
+        /// and master over time into this PNG.
+        #[arg(long, value_name = "FILE.png")]
+        plot: Option<PathBuf>,
         /// Print the report as JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -208,6 +231,15 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// `--format` values of `lathe master --out-dir`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ContainerArg {
+    /// RIFF WAVE.
+    Wav,
+    /// FLAC.
+    Flac,
 }
 
 /// `--phase` values.
@@ -475,19 +507,49 @@ fn render_as<R: render::Renderable>(job: RenderJob) -> anyhow::Result<()> {
 }
 
 fn run_master(
-    mix: &std::path::Path,
-    output: &std::path::Path,
+    job: &lathe_cli::master::Job,
     opts: &lathe_cli::master::MasterOptions,
     json: bool,
 ) -> anyhow::Result<()> {
-    let r = lathe_cli::master::master(mix, output, opts)?;
-    for w in &r.warnings {
-        eprintln!("lathe: warning: {w}");
+    let run = lathe_cli::master::master_job(job, opts)?;
+    let several = run.tracks.len() > 1;
+    for r in &run.tracks {
+        for w in &r.warnings {
+            if several {
+                eprintln!("lathe: warning: {}: {w}", r.mix);
+            } else {
+                eprintln!("lathe: warning: {w}");
+            }
+        }
     }
     if json {
-        sayln!("{}", serde_json::to_string_pretty(&r)?);
+        if several {
+            sayln!("{}", serde_json::to_string_pretty(&run)?);
+        } else {
+            sayln!("{}", serde_json::to_string_pretty(&run.tracks[0])?);
+        }
         return Ok(());
     }
+    if let Some(a) = &run.album {
+        let f = |v: Option<f64>| v.unwrap_or(f64::NEG_INFINITY);
+        sayln!(
+            "album of {} tracks: {:.1} LUFS -> {:.2} LUFS (target {:.1}), {:+.2} dBTP, LRA {:.1} LU",
+            run.tracks.len(),
+            f(a.before.integrated_lufs),
+            f(a.after.integrated_lufs),
+            run.tracks[0].target_lufs,
+            f(a.after.true_peak_dbtp),
+            a.after.loudness_range_lu.unwrap_or(0.0)
+        );
+    }
+    for r in &run.tracks {
+        print_master(r);
+    }
+    Ok(())
+}
+
+/// One master's text summary.
+fn print_master(r: &lathe_cli::master::MasterReport) {
     let b = &r.before;
     let a = &r.after;
     sayln!("{} -> {} ({})", r.mix, r.output, r.format);
@@ -541,7 +603,6 @@ fn run_master(
         sayln!("  check: {note}");
     }
     sayln!("  sha256 {}", r.output_sha256);
-    Ok(())
 }
 
 /// Success, or the error on one line of stderr and status 1.
@@ -612,8 +673,11 @@ fn main() -> ExitCode {
             )
         }
         Command::Master {
-            mix,
+            mixes,
             output,
+            out_dir,
+            format,
+            album,
             references,
             target,
             amount,
@@ -628,9 +692,47 @@ fn main() -> ExitCode {
             isrc,
             upc,
             report,
+            plot,
             json,
             force,
         } => exit_status((|| {
+            use lathe_cli::master::{Container, Job};
+            let job = match (output, out_dir) {
+                (Some(output), None) if mixes.len() == 1 => Job {
+                    mixes,
+                    outputs: vec![output],
+                    album,
+                },
+                (Some(_), None) => anyhow::bail!(
+                    "{} mixes: -o names one master; give --out-dir DIR for several",
+                    mixes.len()
+                ),
+                (None, Some(dir)) => {
+                    let container = match format {
+                        ContainerArg::Wav => Container::Wav,
+                        ContainerArg::Flac => Container::Flac,
+                    };
+                    Job::in_folder(mixes, &dir, container, album)?
+                }
+                _ => anyhow::bail!("name the master with -o OUT.wav|OUT.flac, or --out-dir DIR"),
+            };
+            let several = job.mixes.len() > 1;
+            if !several && (title.len() > 1 || isrc.len() > 1) {
+                anyhow::bail!("one mix takes one --title and one --isrc");
+            }
+            let mut tags = lathe_cli::master::Tags {
+                artist,
+                album: album_title,
+                upc,
+                ..Default::default()
+            };
+            let (titles, isrcs) = if several {
+                (title, isrc)
+            } else {
+                tags.title = title.into_iter().next();
+                tags.isrc = isrc.into_iter().next();
+                (Vec::new(), Vec::new())
+            };
             let opts = lathe_cli::master::MasterOptions {
                 target,
                 references,
@@ -639,17 +741,14 @@ fn main() -> ExitCode {
                 ceiling_dbtp: ceiling,
                 rate_hz: rate,
                 format: OutputFormat::from_args(bits, dither)?,
-                tags: lathe_cli::master::Tags {
-                    title,
-                    artist,
-                    album: album_title,
-                    isrc,
-                    upc,
-                },
+                tags,
+                titles,
+                isrcs,
                 force,
                 report,
+                plot,
             };
-            run_master(&mix, &output, &opts, json)
+            run_master(&job, &opts, json)
         })()),
     }
 }

@@ -192,7 +192,7 @@ const MAX_NAME_CHARS: usize = 40;
 const LABEL_CHARS: usize = 24;
 
 /// The file's name (no folder), shortened in the middle when very long.
-fn short_name(file: &str) -> String {
+pub(crate) fn short_name(file: &str) -> String {
     let name = Path::new(file)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -418,6 +418,36 @@ pub fn octave_label(x: f64) -> String {
         .unwrap_or_default()
 }
 
+/// The corner of a chart spanning `x_range` and `(lo, hi)` that `curves` leave emptiest: where
+/// its legend goes.
+pub fn emptiest_corner(
+    curves: &[&[(f64, f64)]],
+    x_range: &std::ops::Range<f64>,
+    (lo, hi): (f64, f64),
+) -> Corner {
+    let (x0, x1) = (x_range.start, x_range.end);
+    [
+        Corner::UpperLeft,
+        Corner::UpperRight,
+        Corner::LowerLeft,
+        Corner::LowerRight,
+    ]
+    .into_iter()
+    .min_by_key(|c| {
+        let ((fx0, fx1), (fy0, fy1)) = c.region();
+        curves
+            .iter()
+            .flat_map(|c| c.iter())
+            .filter(|(x, y)| {
+                let fx = (x - x0) / (x1 - x0);
+                let fy = (y - lo) / (hi - lo);
+                (fx0..=fx1).contains(&fx) && (fy0..=fy1).contains(&fy)
+            })
+            .count()
+    })
+    .unwrap_or(Corner::UpperRight)
+}
+
 /// Lays out [`plot`]'s charts for a report, spectra smoothed to `1/fraction` octave.
 pub fn plot_layout(r: &MatchReport, fraction: f64) -> PlotLayout {
     let octave = |f: f64| (f / 1000.0).log2();
@@ -469,36 +499,12 @@ pub fn plot_layout(r: &MatchReport, fraction: f64) -> PlotLayout {
         .ceil()
         * 2.0
         + 2.0;
-    // The legend goes in the corner the curves leave emptiest.
-    let corner = |curves: &[&[(f64, f64)]], (lo, hi): (f64, f64)| {
-        let (x0, x1) = (x_range.start, x_range.end);
-        [
-            Corner::UpperLeft,
-            Corner::UpperRight,
-            Corner::LowerLeft,
-            Corner::LowerRight,
-        ]
-        .into_iter()
-        .min_by_key(|c| {
-            let ((fx0, fx1), (fy0, fy1)) = c.region();
-            curves
-                .iter()
-                .flat_map(|c| c.iter())
-                .filter(|(x, y)| {
-                    let fx = (x - x0) / (x1 - x0);
-                    let fy = (y - lo) / (hi - lo);
-                    (fx0..=fx1).contains(&fx) && (fy0..=fy1).contains(&fy)
-                })
-                .count()
-        })
-        .unwrap_or(Corner::UpperRight)
-    };
     let upper_range = (bottom, top);
     let lower_range = (-span, span);
     let names: Vec<String> = r.references.iter().map(|t| short_name(&t.file)).collect();
     PlotLayout {
-        upper_corner: corner(&[&mix_s, &target_s], upper_range),
-        lower_corner: corner(&[&difference, &correction], lower_range),
+        upper_corner: emptiest_corner(&[&mix_s, &target_s], &x_range, upper_range),
+        lower_corner: emptiest_corner(&[&difference, &correction], &x_range, lower_range),
         x_range,
         mix: mix_s,
         target: target_s,
@@ -519,31 +525,43 @@ pub fn plot_layout(r: &MatchReport, fraction: f64) -> PlotLayout {
     }
 }
 
-/// Writes a PNG of both spectra (smoothed to `1/fraction` octave), their difference and the
-/// correction.
-pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
+/// Points, colour, line width and legend name of a curve.
+pub type Curve<'a> = (&'a [(f64, f64)], plotters::style::RGBColor, u32, &'a str);
+
+/// One chart of a two-chart plot ([`draw_panels`]).
+pub struct Panel<'a> {
+    /// Title above the chart.
+    pub caption: &'a str,
+    /// The horizontal axis's range.
+    pub x_range: std::ops::Range<f64>,
+    /// Its tick labels.
+    pub x_ticks: &'a dyn Fn(&f64) -> String,
+    /// How many ticks it has.
+    pub x_labels: usize,
+    /// Its name.
+    pub x_desc: &'a str,
+    /// The vertical axis's range.
+    pub y_range: (f64, f64),
+    /// Its tick labels.
+    pub y_ticks: &'a dyn Fn(&f64) -> String,
+    /// Its name.
+    pub y_desc: &'a str,
+    /// The curves, drawn in order.
+    pub curves: Vec<Curve<'a>>,
+    /// Where the legend goes.
+    pub corner: Corner,
+}
+
+/// Draws two charts, one above the other (the upper `split` pixels high), into a PNG of `size`
+/// pixels, its text in a font compiled into the binary.
+pub fn draw_panels(path: &Path, size: (u32, u32), split: u32, panels: [Panel; 2]) -> Result<()> {
     use plotters::prelude::*;
     use plotters::style::{FontStyle, register_font};
-    // The charts' text is drawn with a font compiled into the binary.
     let _ = register_font(
         "sans-serif",
         FontStyle::Normal,
         epaint_default_fonts::UBUNTU_LIGHT,
     );
-    let PlotLayout {
-        x_range,
-        mix,
-        target,
-        difference,
-        correction,
-        upper_range,
-        lower_range,
-        upper_corner,
-        lower_corner,
-        mix_label,
-        target_label,
-    } = plot_layout(r, fraction);
-    let octave_label = |x: &f64| octave_label(*x);
     let position = |c: Corner| match c {
         Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
         Corner::UpperRight => SeriesLabelPosition::UpperRight,
@@ -552,85 +570,29 @@ pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
     };
     // The caller names the file (this one may be its temporary name).
     let err = |e: &dyn std::fmt::Display| anyhow!("{e}");
-    let root = BitMapBackend::new(path, (1200, 820)).into_drawing_area();
+    let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
-    let (upper, lower) = root.split_vertically(490);
-    /// Points, colour, width and legend name of a curve.
-    type Curve<'a> = (&'a [(f64, f64)], RGBColor, u32, &'a str);
-    /// One chart of the plot.
-    struct Panel<'a, A> {
-        area: A,
-        caption: &'a str,
-        range_db: (f64, f64),
-        ticks: &'a dyn Fn(&f64) -> String,
-        axis: &'a str,
-        /// Drawn in order.
-        curves: Vec<Curve<'a>>,
-        corner: Corner,
-    }
-    let upper_ticks = |v: &f64| format!("{v:.0}");
-    let lower_ticks = |v: &f64| format!("{v:+.0}");
-    let panels = [
-        Panel {
-            area: &upper,
-            caption: "Long-term spectrum, loudness-normalised (dB re integrated loudness)",
-            range_db: upper_range,
-            ticks: &upper_ticks,
-            axis: "dB per third octave",
-            curves: vec![
-                (&mix, RGBColor(40, 110, 200), 2, &mix_label),
-                (&target, RGBColor(230, 120, 20), 2, &target_label),
-            ],
-            corner: upper_corner,
-        },
-        Panel {
-            area: &lower,
-            caption: "Difference (reference - mix) and the match EQ's correction",
-            range_db: lower_range,
-            ticks: &lower_ticks,
-            axis: "dB",
-            // The match EQ underneath, broad and light; the difference on top, thin and dark,
-            // so where they agree both stay visible.
-            curves: vec![
-                (
-                    &correction,
-                    RGBColor(120, 200, 140),
-                    6,
-                    "match EQ correction",
-                ),
-                (&difference, RGBColor(40, 40, 40), 1, "difference"),
-            ],
-            corner: lower_corner,
-        },
-    ];
-    for panel in panels {
-        let Panel {
-            area,
-            caption,
-            range_db: (bottom, top),
-            ticks: y_label,
-            axis: y_desc,
-            curves,
-            corner,
-        } = panel;
+    let (upper, lower) = root.split_vertically(split);
+    for (area, panel) in [&upper, &lower].into_iter().zip(panels) {
+        let (bottom, top) = panel.y_range;
         let mut chart = ChartBuilder::on(area)
-            .caption(caption, ("sans-serif", 22))
+            .caption(panel.caption, ("sans-serif", 22))
             .margin(14)
             .x_label_area_size(40)
             .y_label_area_size(56)
-            .build_cartesian_2d(x_range.clone(), bottom..top)
+            .build_cartesian_2d(panel.x_range.clone(), bottom..top)
             .map_err(|e| err(&e))?;
         chart
             .configure_mesh()
-            .x_labels(11)
-            .x_label_formatter(&octave_label)
-            .x_desc("Hz (octave centres)")
-            .y_label_formatter(y_label)
-            .y_desc(y_desc)
+            .x_labels(panel.x_labels)
+            .x_label_formatter(panel.x_ticks)
+            .x_desc(panel.x_desc)
+            .y_label_formatter(panel.y_ticks)
+            .y_desc(panel.y_desc)
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| err(&e))?;
-        for (points, colour, width, name) in curves {
+        for (points, colour, width, name) in panel.curves {
             chart
                 .draw_series(LineSeries::new(
                     points.iter().copied(),
@@ -644,7 +606,7 @@ pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
         }
         chart
             .configure_series_labels()
-            .position(position(corner))
+            .position(position(panel.corner))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font(("sans-serif", 16))
@@ -653,6 +615,76 @@ pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
     }
     root.present().map_err(|e| err(&e))?;
     Ok(())
+}
+
+/// The octave axis of a spectrum chart: tick labels at the octave centres.
+pub fn octave_ticks(x: &f64) -> String {
+    octave_label(*x)
+}
+
+/// Writes a PNG of both spectra (smoothed to `1/fraction` octave), their difference and the
+/// correction.
+pub fn plot(r: &MatchReport, fraction: f64, path: &Path) -> Result<()> {
+    use plotters::style::RGBColor;
+    let PlotLayout {
+        x_range,
+        mix,
+        target,
+        difference,
+        correction,
+        upper_range,
+        lower_range,
+        upper_corner,
+        lower_corner,
+        mix_label,
+        target_label,
+    } = plot_layout(r, fraction);
+    let upper_ticks = |v: &f64| format!("{v:.0}");
+    let lower_ticks = |v: &f64| format!("{v:+.0}");
+    draw_panels(
+        path,
+        (1200, 820),
+        490,
+        [
+            Panel {
+                caption: "Long-term spectrum, loudness-normalised (dB re integrated loudness)",
+                x_range: x_range.clone(),
+                x_ticks: &octave_ticks,
+                x_labels: 11,
+                x_desc: "Hz (octave centres)",
+                y_range: upper_range,
+                y_ticks: &upper_ticks,
+                y_desc: "dB per third octave",
+                curves: vec![
+                    (&mix, RGBColor(40, 110, 200), 2, &mix_label),
+                    (&target, RGBColor(230, 120, 20), 2, &target_label),
+                ],
+                corner: upper_corner,
+            },
+            Panel {
+                caption: "Difference (reference - mix) and the match EQ's correction",
+                x_range,
+                x_ticks: &octave_ticks,
+                x_labels: 11,
+                x_desc: "Hz (octave centres)",
+                y_range: lower_range,
+                y_ticks: &lower_ticks,
+                y_desc: "dB",
+                // The match EQ underneath, broad and light; the difference on top, thin and
+                // dark, so where they agree both stay visible.
+                curves: vec![
+                    (
+                        &correction,
+                        RGBColor(120, 200, 140),
+                        6,
+                        "match EQ correction",
+                    ),
+                    (&difference, RGBColor(40, 40, 40), 1, "difference"),
+                ],
+                corner: lower_corner,
+            },
+        ],
+    )
 }
 
 /// The match EQ's settings from the command line's options.

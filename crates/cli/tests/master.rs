@@ -82,19 +82,22 @@ fn master(input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
     lathe(&args)
 }
 
-/// Integrated loudness by pyloudnorm, or why it could not be measured.
-fn pyloudnorm_lufs(path: &Path) -> Result<f64, String> {
-    let script = "import sys, soundfile, pyloudnorm\n\
-                  x, sr = soundfile.read(sys.argv[1])\n\
-                  print(pyloudnorm.Meter(sr).integrated_loudness(x))";
+/// Integrated loudness by pyloudnorm of one file, or of several played one after another
+/// (an album), or why it could not be measured.
+fn pyloudnorm_lufs(paths: &[&Path]) -> Result<f64, String> {
+    let script = "import sys, numpy, soundfile, pyloudnorm\n\
+                  parts = [soundfile.read(p) for p in sys.argv[1:]]\n\
+                  x = numpy.concatenate([p[0] for p in parts])\n\
+                  print(pyloudnorm.Meter(parts[0][1]).integrated_loudness(x))";
     let out = std::process::Command::new("python3")
         .args(["-c", script])
-        .arg(path)
+        .args(paths)
         .output()
         .map_err(|e| format!("python3 not available ({e})"))?;
     if !out.status.success() {
         return Err(
-            "pyloudnorm or soundfile not installed (pip install pyloudnorm soundfile)".into(),
+            "pyloudnorm, soundfile or numpy not installed (pip install pyloudnorm soundfile)"
+                .into(),
         );
     }
     String::from_utf8_lossy(&out.stdout)
@@ -153,7 +156,7 @@ fn a_master_lands_on_the_target_and_holds_the_ceiling_after_44k1_16_bit() {
             "{name}: {:.3} dBTP over the {ceiling} ceiling",
             m.true_peak_dbtp()
         );
-        match pyloudnorm_lufs(&output) {
+        match pyloudnorm_lufs(&[&output]) {
             Ok(lufs) => {
                 eprintln!("{name}: pyloudnorm {lufs:.3} LUFS");
                 assert!(
@@ -542,4 +545,347 @@ fn the_delivery_resampler_is_flat_to_20_khz_and_clean() {
         assert!(db < -100.0, "{freq} Hz: images and aliases at {db:.1} dB");
     }
     eprintln!("resampler: flat within {worst_flat:.4} dB, junk at {worst_junk:.1} dB");
+}
+
+/// `x` scaled by `gain`.
+fn scaled(x: Vec<Vec<f32>>, gain: f32) -> Vec<Vec<f32>> {
+    x.into_iter()
+        .map(|c| c.into_iter().map(|v| v * gain).collect())
+        .collect()
+}
+
+/// Album mode: one drive for every track, so a track 6 dB quieter than another stays about
+/// that much quieter; the album as a whole lands on the target (Lathe's album gating and
+/// pyloudnorm over the tracks in a row); every track holds the ceiling after 44.1 kHz /
+/// 16-bit; ISRCs go to the tracks in order with their track numbers. Without `--album` the
+/// same mixes are each mastered to the target on their own.
+#[test]
+fn an_album_lands_on_the_target_together_and_keeps_its_tracks_apart() {
+    use lathe_dsp::LoudnessMeter;
+    use lofty::file::TaggedFileExt;
+    use lofty::tag::{Accessor, ItemKey, TagType};
+    let dir = temp_dir("album");
+    let mixes = [
+        ("one.wav", mix(14.0)),
+        ("two.wav", scaled(mix(12.0), 0.5)),
+        ("three.wav", peaky_mix(13.0)),
+    ];
+    let mut paths = Vec::new();
+    for (name, x) in &mixes {
+        let p = dir.join(name);
+        write_wav(&p, x, 48_000);
+        paths.push(p);
+    }
+    let album_dir = dir.join("album");
+    std::fs::create_dir(&album_dir).unwrap();
+    let report = dir.join("album.json");
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"master"];
+    for p in &paths {
+        args.push(p);
+    }
+    let rest = [
+        "--album",
+        "--out-dir",
+        album_dir.to_str().unwrap(),
+        "--rate",
+        "44100",
+        "--bits",
+        "16",
+        "--isrc",
+        "GB-AAA-26-00001",
+        "--isrc",
+        "GB-AAA-26-00002",
+        "--isrc",
+        "GB-AAA-26-00003",
+        "--album-title",
+        "First",
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    for r in &rest {
+        args.push(r);
+    }
+    assert_ok(&lathe(&args));
+    let outputs: Vec<PathBuf> = mixes.iter().map(|(n, _)| album_dir.join(n)).collect();
+    let files: Vec<lathe_io::KeyFile> = outputs
+        .iter()
+        .map(|p| lathe_io::read_key(p).unwrap())
+        .collect();
+    let meters: Vec<LoudnessMeter> = files
+        .iter()
+        .map(|f| {
+            let mut m = LoudnessMeter::for_channels(f.sample_rate_hz as f64, 2);
+            m.process(&[&f.planar[0], &f.planar[1]]);
+            m
+        })
+        .collect();
+    let album = LoudnessMeter::combined_report(&meters.iter().collect::<Vec<_>>());
+    eprintln!("album: {:.3} LUFS", album.integrated_lufs);
+    assert!((album.integrated_lufs + 14.0).abs() <= 0.1);
+    match pyloudnorm_lufs(&outputs.iter().map(|p| p.as_path()).collect::<Vec<_>>()) {
+        Ok(lufs) => {
+            eprintln!("album by pyloudnorm (tracks in a row): {lufs:.3} LUFS");
+            assert!((lufs + 14.0).abs() <= 0.1, "pyloudnorm: {lufs:.3} LUFS");
+        }
+        Err(why) => eprintln!("skipped the pyloudnorm check: {why}"),
+    }
+    for (f, m) in files.iter().zip(&meters) {
+        assert_eq!(f.sample_rate_hz, 44_100);
+        assert!(m.true_peak_dbtp() <= -1.0, "{:.3} dBTP", m.true_peak_dbtp());
+    }
+    // The quieter track keeps its distance (the limiter works a little harder on the loud
+    // ones, so allow half a LU).
+    let lufs = |x: &[Vec<f32>]| measure(x, 48_000).integrated_lufs();
+    let mix_gap = lufs(&mixes[0].1) - lufs(&mixes[1].1);
+    let master_gap = meters[0].integrated_lufs() - meters[1].integrated_lufs();
+    eprintln!("gap between tracks one and two: mix {mix_gap:.2} LU, master {master_gap:.2} LU");
+    assert!((master_gap - mix_gap).abs() <= 0.5);
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!((common::num(&r["album"]["after"], "integrated_lufs") + 14.0).abs() <= 0.1);
+    let tracks = r["tracks"].as_array().unwrap();
+    let drive = common::num(&tracks[0]["limiter"], "drive_db");
+    for (i, (t, out)) in tracks.iter().zip(&outputs).enumerate() {
+        assert_eq!(common::num(&t["limiter"], "drive_db"), drive, "one drive");
+        let file = lofty::read_from_path(out).unwrap();
+        let tag = file.tag(TagType::Id3v2).expect("an ID3v2 chunk");
+        let isrc = format!("GBAAA260000{}", i + 1);
+        assert_eq!(tag.get_string(&ItemKey::Isrc), Some(isrc.as_str()));
+        assert_eq!(tag.track(), Some(i as u32 + 1));
+        assert_eq!(tag.track_total(), Some(3));
+        assert_eq!(tag.album().as_deref(), Some("First"));
+        let stem = mixes[i].0.trim_end_matches(".wav");
+        assert_eq!(
+            tag.title().as_deref(),
+            Some(stem),
+            "title from the file name"
+        );
+    }
+    // Each on its own: every track on the target.
+    let own_dir = dir.join("own");
+    std::fs::create_dir(&own_dir).unwrap();
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"master"];
+    for p in &paths[..2] {
+        args.push(p);
+    }
+    let rest = ["--out-dir", own_dir.to_str().unwrap(), "--format", "flac"];
+    for r in &rest {
+        args.push(r);
+    }
+    assert_ok(&lathe(&args));
+    for (name, _) in &mixes[..2] {
+        let out = own_dir.join(name.replace(".wav", ".flac"));
+        let f = lathe_io::read_key(&out).unwrap();
+        let got = measure(&f.planar, f.sample_rate_hz).integrated_lufs();
+        assert!(
+            (got + 14.0).abs() <= 0.1,
+            "{name}: {got:.3} LUFS on its own"
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Album and several-mix mistakes are refused before anything is written.
+#[test]
+fn album_mistakes_are_refused_and_nothing_is_written() {
+    let dir = temp_dir("album-bad");
+    let (a, b) = (dir.join("a.wav"), dir.join("b.wav"));
+    write_wav(&a, &mix(11.0), 48_000);
+    write_wav(&b, &mix(11.0), 48_000);
+    let out_dir = dir.join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let sub = dir.join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let twin = sub.join("a.wav");
+    write_wav(&twin, &mix(11.0), 48_000);
+    let od = out_dir.to_str().unwrap();
+    let (a_s, b_s) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let album = [a_s, b_s, "--album", "--out-dir", od];
+    let with = |extra: &[&'static str]| [&album[..], extra].concat();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (with(&["--isrc", "GB-AAA-26-00001"]), "one per mix"),
+        (vec![a_s, "--album", "--out-dir", od], "at least two mixes"),
+        (vec![a_s, b_s, "-o", "x.wav"], "--out-dir"),
+        (
+            vec![a_s, twin.to_str().unwrap(), "--out-dir", od],
+            "rename one",
+        ),
+        (
+            vec![a_s, b_s, "--out-dir", "/nonexistent/folder"],
+            "not a folder",
+        ),
+        (
+            with(&["--isrc", "GB-AAA-26-00001", "--isrc", "bad"]),
+            "not an ISRC",
+        ),
+    ];
+    for (args, message) in cases {
+        let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"master"];
+        for x in &args {
+            all.push(x);
+        }
+        let out = lathe(&all);
+        let (_, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        let written: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
+        assert!(written.is_empty(), "{args:?} wrote {written:?}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The width match: a wide mix against a narrower reference comes out narrower in the octave
+/// bands from 125 Hz to 8 kHz, by the side-to-mid change the report shows (at most
+/// `WIDTH_LIMIT_DB`), and the tonal match still holds; a mono mix stays mono and the report
+/// says there is no width match.
+#[test]
+fn the_width_match_moves_the_side_toward_the_references() {
+    use lathe_cli::master::{WIDEN_FROM_HZ, WIDTH_LIMIT_DB, width_gains_db};
+    use lathe_cli::matching::analyze_track;
+    let (dir, input) = scratch("width", 15.0);
+    // The reference: a shared signal plus independent ones at 0.93 of its level in each
+    // channel: side-to-mid ratio 0.3 (width 46 %), where the mix's is about 1 (100 %).
+    let narrow: Vec<Vec<f32>> = {
+        let x = bright_reference(16.0);
+        let n = (15.0 * 44_100.0) as usize;
+        let (c, d) = (&x[0], &x[1]);
+        let k = 0.926;
+        vec![
+            (0..n).map(|i| 0.7 * (c[i] + k * d[i])).collect(),
+            (0..n).map(|i| 0.7 * (c[i] + k * d[i + 44_100])).collect(),
+        ]
+    };
+    let reference = dir.join("narrow.wav");
+    write_wav(&reference, &narrow, 44_100);
+    // Masters `mix` against the reference: the report.
+    let mastered = |mix: &Path, output: &Path| -> serde_json::Value {
+        let report = output.with_extension("json");
+        let args = [
+            "--reference",
+            reference.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ];
+        assert_ok(&master(mix, output, &args));
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap()
+    };
+    let output = dir.join("w.wav");
+    let r = mastered(&input, &output);
+    let (m, rf, o) = (
+        analyze_track(&input).unwrap(),
+        analyze_track(&reference).unwrap(),
+        analyze_track(&output).unwrap(),
+    );
+    let width = &r["correction"]["width"];
+    let list = |key: &str| -> Vec<f64> {
+        width[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    let (mids, sides) = (list("mid_gain_db"), list("side_gain_db"));
+    let change: Vec<f64> = sides.iter().zip(&mids).map(|(s, m)| s - m).collect();
+    for band in 0..change.len() {
+        let (wm, wr, wo) = (
+            m.analysis.bands[band].width_pct,
+            rf.analysis.bands[band].width_pct,
+            o.analysis.bands[band].width_pct,
+        );
+        let centre = m.analysis.bands[band].centre_hz;
+        let g = change[band];
+        eprintln!(
+            "{centre:>6} Hz: mix {wm:5.1} %, reference {wr:5.1} %, master {wo:5.1} %, \
+             side-to-mid {g:+.2} dB (mid {:+.2}, side {:+.2})",
+            mids[band], sides[band]
+        );
+        assert!(g.abs() <= WIDTH_LIMIT_DB + 1e-9);
+        let wanted = if centre < WIDEN_FROM_HZ {
+            wr.min(wm)
+        } else {
+            wr
+        };
+        let (mid, side) = width_gains_db(wm, wanted, 1.0);
+        assert!((mid - mids[band]).abs() < 0.05 && (side - sides[band]).abs() < 0.05);
+        if !(125.0..=8_000.0).contains(&centre) {
+            continue;
+        }
+        assert!(
+            wo < wm - 5.0 && wo > wr - 5.0,
+            "{centre} Hz: {wm} -> {wo} (ref {wr})"
+        );
+        // Where the neighbours' changes agree (the curve is flat across the band), the width
+        // the change should give.
+        let flat = [band - 1, band + 1]
+            .iter()
+            .all(|&b| b >= change.len() || (change[b] - g).abs() < 0.5);
+        if flat {
+            let ratio = wm / (200.0 - wm) * 10f64.powf(g / 10.0);
+            let expected = 200.0 * ratio / (1.0 + ratio);
+            assert!(
+                (wo - expected).abs() < 5.0,
+                "{centre} Hz: {wo:.1} %, expected {expected:.1} %"
+            );
+        }
+    }
+    assert!(r["tonal_stage"].as_str().unwrap().contains("width matched"));
+    // A mono mix: mono out, no width match.
+    let mono = dir.join("mono.wav");
+    write_wav(&mono, &mix(12.0)[..1], 48_000);
+    let mono_out = dir.join("mono-m.wav");
+    let r = mastered(&mono, &mono_out);
+    assert_eq!(lathe_io::read_key(&mono_out).unwrap().planar.len(), 1);
+    assert!(
+        r["tonal_stage"]
+            .as_str()
+            .unwrap()
+            .contains("the mix is mono")
+    );
+    assert!(r["correction"]["width"].is_null());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The width of a PNG, from its IHDR chunk.
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+/// `--plot` draws the spectra and the loudness over time, for one mix with a reference and
+/// for an album without one.
+#[test]
+fn plot_draws_spectra_and_loudness_over_time() {
+    let (dir, input) = scratch("plot", 12.0);
+    let reference = dir.join("ref.wav");
+    write_wav(&reference, &bright_reference(12.0), 44_100);
+    let plot = dir.join("p.png");
+    let (r, p) = (reference.to_str().unwrap(), plot.to_str().unwrap());
+    let args = ["--reference", r, "--plot", p];
+    assert_ok(&master(&input, &dir.join("m.wav"), &args));
+    assert_eq!(png_size(&plot), (1200, 820));
+    let second = dir.join("second.wav");
+    write_wav(&second, &scaled(mix(11.0), 0.7), 48_000);
+    let out_dir = dir.join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let album_plot = dir.join("album.png");
+    let out = lathe(&[
+        &"master",
+        &input,
+        &second,
+        &"--album",
+        &"--out-dir",
+        &out_dir,
+        &"--plot",
+        &album_plot,
+    ]);
+    assert_ok(&out);
+    assert_eq!(png_size(&album_plot), (1200, 820));
+    // A plot named anything but .png is refused before the work starts.
+    let out = master(&input, &dir.join("n.wav"), &["--plot", "p.jpg"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.join("n.wav").exists());
+    std::fs::remove_dir_all(dir).ok();
 }

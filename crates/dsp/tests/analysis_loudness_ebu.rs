@@ -472,3 +472,48 @@ fn interleaved_input_measures_the_same_as_planar() {
     }
     assert_eq!(a.report(), b.report());
 }
+
+/// EBU Tech 3343 album loudness: the gating runs over every track's blocks together, so a
+/// quiet track under the album's relative gate does not count, and the album reads what one
+/// meter reads over the tracks played one after another.
+#[test]
+fn an_album_is_gated_over_all_its_tracks_blocks() {
+    let measured = |x: &[f32]| {
+        let mut m = stereo_meter();
+        m.process(&[x, x]);
+        m
+    };
+    let (loud, quiet, very_quiet) = (tone(-20.0, 20.0), tone(-30.0, 20.0), tone(-45.0, 20.0));
+    let (a, b, c) = (measured(&loud), measured(&quiet), measured(&very_quiet));
+    // Equal durations, both above the gate: the energy mean of the two loudnesses.
+    let both = LoudnessMeter::combined_report(&[&a, &b]);
+    let expected = 10.0 * ((1e-2 + 1e-3) / 2.0f64).log10();
+    assert_near(
+        both.integrated_lufs,
+        expected,
+        0.01,
+        "album of -20 and -30 LUFS",
+    );
+    let one_after_another = measured(&concat(&[loud.clone(), quiet]));
+    assert_near(
+        both.integrated_lufs,
+        one_after_another.integrated_lufs(),
+        0.05,
+        "album against the tracks played in a row",
+    );
+    assert_near(
+        both.true_peak_dbtp,
+        a.true_peak_dbtp(),
+        1e-9,
+        "album true peak",
+    );
+    // -45 LUFS is more than 10 LU under the album's ungated mean: gated out.
+    let gated = LoudnessMeter::combined_report(&[&a, &c]);
+    assert_near(
+        gated.integrated_lufs,
+        -20.0,
+        0.01,
+        "album with a track under the gate",
+    );
+    assert!(LoudnessMeter::combined_report(&[]).integrated_lufs == f64::NEG_INFINITY);
+}

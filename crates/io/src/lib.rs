@@ -328,8 +328,9 @@ const ANALYSIS_CHUNK: usize = 32_768;
 /// decodes: the two analysis threads work on what is decoded so far. Loudness and peaks are
 /// measured on every channel with its BS.1770 role, as `lathe analyze` measures them (mono as
 /// one channel, 5.1 with weighted surrounds and no LFE); the spectrum and stereo figures on the
-/// left/right pair (mono: the channel twice; surround: the front pair). With `keep_audio`, that
-/// pair's decoded audio is returned too. `progress` gets 0 to 1 when the container announces
+/// left/right pair (mono: the channel twice; surround: the front pair). With `keep_audio`, the
+/// decoded audio is returned too, every channel as the file holds it
+/// ([`KeyFile::into_stereo`] makes the pair). `progress` gets 0 to 1 when the container announces
 /// its length.
 pub fn analyze_file(
     path: &Path,
@@ -341,18 +342,16 @@ pub fn analyze_file(
     let mut rate = 0;
     let mut channels = 0;
     let mut expected = 0usize;
-    // The pair kept for `keep_audio`: front left and right (mono: the channel twice).
-    let mut pair = (0usize, 0usize);
     let mut chunk: Vec<Vec<f32>> = Vec::new();
-    let mut kept = [Vec::new(), Vec::new()];
+    let mut kept: Vec<Vec<f32>> = Vec::new();
     let mut frames = 0usize;
     let hand_over = |a: &mut StreamAnalyzer,
                      chunk: &mut Vec<Vec<f32>>,
-                     kept: &mut [Vec<f32>; 2],
-                     pair: (usize, usize)| {
+                     kept: &mut Vec<Vec<f32>>| {
         if keep_audio {
-            kept[0].extend_from_slice(&chunk[pair.0]);
-            kept[1].extend_from_slice(&chunk[pair.1]);
+            for (k, c) in kept.iter_mut().zip(chunk.iter()) {
+                k.extend_from_slice(c);
+            }
         }
         let full = std::mem::replace(chunk, vec![Vec::with_capacity(ANALYSIS_CHUNK); chunk.len()]);
         a.push_channels(full);
@@ -363,20 +362,7 @@ pub fn analyze_file(
             channels = info.channels.max(1);
             expected = info.expected_frames.unwrap_or(0).min(1 << 28) as usize;
             if keep_audio {
-                kept = [Vec::with_capacity(expected), Vec::with_capacity(expected)];
-            }
-            let position = |r: ChannelRole, fallback: usize| {
-                info.roles
-                    .iter()
-                    .position(|&x| x == r)
-                    .unwrap_or(fallback.min(channels - 1))
-            };
-            pair = (
-                position(ChannelRole::Left, 0),
-                position(ChannelRole::Right, 1),
-            );
-            if channels == 1 {
-                pair = (0, 0);
+                kept = vec![Vec::with_capacity(expected); channels];
             }
             chunk = vec![Vec::with_capacity(ANALYSIS_CHUNK); channels];
             analyzer = Some(StreamAnalyzer::with_roles(rate as f64, &info.roles));
@@ -392,7 +378,7 @@ pub fn analyze_file(
             }
             frames += samples.len() / channels;
             if chunk[0].len() >= ANALYSIS_CHUNK {
-                hand_over(a, &mut chunk, &mut kept, pair);
+                hand_over(a, &mut chunk, &mut kept);
             }
             if expected > 0 {
                 progress((frames as f32 / expected as f32).min(1.0));
@@ -403,11 +389,11 @@ pub fn analyze_file(
     if frames == 0 {
         bail!("no audio in the file");
     }
-    hand_over(&mut a, &mut chunk, &mut kept, pair);
+    hand_over(&mut a, &mut chunk, &mut kept);
     let analysis = a.finish().map_err(|e| anyhow!(e))?;
-    let audio = keep_audio.then(|| KeyFile {
+    let audio = keep_audio.then_some(KeyFile {
         sample_rate_hz: rate,
-        planar: kept.into(),
+        planar: kept,
     });
     Ok((analysis, audio))
 }

@@ -39,6 +39,9 @@ crate::choice! {
     }
 }
 
+/// The Limiter's drive (its `input_gain`) range, dB: it only pushes into the limiter.
+pub const DRIVE_RANGE_DB: (f32, f32) = (0.0, 24.0);
+
 /// All parameters of Lathe Limiter.
 #[derive(Params)]
 pub struct LimiterParams {
@@ -81,7 +84,13 @@ impl Default for LimiterParams {
     fn default() -> Self {
         let d = LimiterSettings::default();
         Self {
-            io: IoParams::with_output_range("Input Gain", 0.0, 24.0, -24.0, 0.0),
+            io: IoParams::with_output_range(
+                "Input Gain",
+                DRIVE_RANGE_DB.0,
+                DRIVE_RANGE_DB.1,
+                -24.0,
+                0.0,
+            ),
             ceiling: float(
                 "Ceiling",
                 d.ceiling_db,

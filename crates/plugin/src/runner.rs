@@ -176,6 +176,12 @@ pub trait ChainPlugin {
         let _ = (layout, config);
     }
 
+    /// The host's transport for the block about to be processed (before
+    /// [`ChainPlugin::before_process`]).
+    fn transport(&mut self, transport: &Transport) {
+        let _ = transport;
+    }
+
     /// Before the chain processes `buffer` (the host's input).
     fn before_process(&mut self, buffer: &mut Buffer) {
         let _ = buffer;
@@ -212,6 +218,7 @@ pub fn process_chain<P: Plugin + ChainPlugin>(
     context: &mut impl ProcessContext<P>,
 ) -> ProcessStatus {
     let _denormals = lathe_dsp::math::FlushDenormals::new();
+    plugin.transport(context.transport());
     plugin.before_process(buffer);
     let settings = plugin.chain_settings(Some(context.transport()));
     let sidechain = if P::SIDECHAIN {

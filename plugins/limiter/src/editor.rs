@@ -2,6 +2,7 @@
 //! scrolling history), the limiter's controls, and the loudness panel with a target helper.
 
 use crate::{LimiterMeters, LimiterParams, PRESETS};
+use lathe_dsp::analysis::loudness::learn::{LEARN_S, LearnStep, Learner};
 use lathe_ui::{
     ACCENT, EditorPage, GainMeters, TEXT, enum_combo, history_view, knob, latency_label,
     peak_meter, preset_menu, reduction_meter, title, toggle,
@@ -23,6 +24,8 @@ pub struct LimiterPage {
     params: Arc<LimiterParams>,
     meters: Arc<LimiterMeters>,
     gain: GainMeters,
+    /// While learning the drive: the learner (its changes are one host gesture).
+    learner: std::cell::RefCell<Option<Learner>>,
 }
 
 fn db(x: f32) -> f32 {
@@ -42,6 +45,73 @@ fn fmt(v: f32, decimals: usize) -> String {
 }
 
 impl LimiterPage {
+    /// The Learn button and, while learning, the learner's step for this frame.
+    fn learn(&self, ui: &mut egui::Ui, setter: &ParamSetter, target_lufs: f64) {
+        let drive = &self.params.io.input_gain;
+        let m = &self.meters;
+        let mut learner = self.learner.borrow_mut();
+        let label = if learner.is_some() {
+            "Stop learning"
+        } else {
+            "Learn drive"
+        };
+        let clicked = ui
+            .add(egui::Button::new(label).selected(learner.is_some()))
+            .on_hover_text(format!(
+                "Play the song: Learn measures the output and sets the input gain (drive) so \
+                 the integrated loudness lands on the target. It stops by itself after \
+                 {LEARN_S:.0} s of playback, or press again; one undo step."
+            ))
+            .clicked();
+        let finish = |learner: &mut Option<Learner>, value: Option<f32>| {
+            if let Some(v) = value {
+                setter.set_parameter(drive, v);
+            }
+            setter.end_set_parameter(drive);
+            m.learning.store(false, Ordering::Relaxed);
+            *learner = None;
+        };
+        match (&mut *learner, clicked) {
+            (None, true) => {
+                setter.begin_set_parameter(drive);
+                m.learn_restart.store(true, Ordering::Relaxed);
+                m.learning.store(true, Ordering::Relaxed);
+                *learner = Some(Learner::new(
+                    target_lufs,
+                    drive.value(),
+                    lathe_params::limiter::DRIVE_RANGE_DB,
+                ));
+            }
+            (Some(_), true) => finish(&mut learner, None),
+            (Some(l), false) => {
+                // A restart not yet seen by the audio thread: the readings are stale.
+                if m.learn_restart.load(Ordering::Relaxed) {
+                    return;
+                }
+                let readings = m.learn.load();
+                match l.step(&readings) {
+                    LearnStep::Listening => {}
+                    LearnStep::Drive(d) => setter.set_parameter(drive, d),
+                    LearnStep::Finished(d) => finish(&mut learner, Some(d)),
+                }
+                if learner.is_some() {
+                    let text = if m.playing.load(Ordering::Relaxed) {
+                        format!(
+                            "Learning: {:.0} of {LEARN_S:.0} s, drive {:+.1} dB",
+                            readings.seconds,
+                            drive.value()
+                        )
+                    } else {
+                        "Learning: start playback".to_owned()
+                    };
+                    ui.label(egui::RichText::new(text).color(ACCENT));
+                    ui.ctx().request_repaint();
+                }
+            }
+            (None, false) => {}
+        }
+    }
+
     fn loudness_panel(&self, ui: &mut egui::Ui, setter: &ParamSetter) {
         let l = &self.meters.loudness;
         let get = |a: &atomic_float::AtomicF32| a.load(Ordering::Relaxed);
@@ -80,6 +150,7 @@ impl LimiterPage {
             }
         });
         knob(ui, &self.params.loudness_target, setter, "Custom");
+        self.learn(ui, setter, target_lufs as f64);
         let text = if integrated.is_finite() {
             let diff = integrated - target;
             let verdict = if diff.abs() <= 0.5 {
@@ -106,7 +177,8 @@ impl LimiterPage {
 
 impl EditorPage for LimiterPage {
     fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
-        let m = &self.meters;
+        let meters = self.meters.clone();
+        let m = &meters;
         self.gain.update(&m.io, &m.reduction_db, &m.history, dt);
 
         let p = &self.params;
@@ -192,5 +264,15 @@ pub(crate) fn page(plugin: &crate::LatheLimiter) -> LimiterPage {
         params: plugin.parts.params.clone(),
         meters: plugin.parts.meters.clone(),
         gain: GainMeters::default(),
+        learner: std::cell::RefCell::new(None),
+    }
+}
+
+impl Drop for LimiterPage {
+    /// Closing the editor stops learning (the drive keeps the value it reached).
+    fn drop(&mut self) {
+        if self.learner.borrow().is_some() {
+            self.meters.learning.store(false, Ordering::Relaxed);
+        }
     }
 }

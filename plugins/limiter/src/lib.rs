@@ -5,6 +5,7 @@
 //! meters: input true peak, gain reduction and its history, and the output loudness meter.
 
 use atomic_float::AtomicF32;
+use lathe_dsp::analysis::loudness::learn::{LearnMeters, LearnReadouts};
 use lathe_dsp::analysis::loudness::truepeak::TruePeak;
 use lathe_dsp::analysis::loudness::{LoudnessMeter, LoudnessReadouts};
 use lathe_dsp::chains::limiter::LimiterCore;
@@ -39,6 +40,16 @@ pub struct LimiterMeters {
     pub monitor_gain_db: AtomicF32,
     /// Set by the editor's reset button; the audio thread clears the meters and this flag.
     pub reset_requested: AtomicBool,
+    /// Set by the editor while it learns the drive: the audio thread runs the learn meters
+    /// while the transport plays.
+    pub learning: AtomicBool,
+    /// Set by the editor when learning starts; the audio thread restarts the learn meters and
+    /// clears it.
+    pub learn_restart: AtomicBool,
+    /// What the learn meters read.
+    pub learn: LearnReadouts,
+    /// Whether the host's transport is playing.
+    pub playing: AtomicBool,
 }
 
 /// Meter state owned by the audio thread (allocated in `activate`).
@@ -46,6 +57,9 @@ struct MeterState {
     loudness: LoudnessMeter,
     input_true_peak: Vec<TruePeak>,
     history: HistoryWriter,
+    learn: LearnMeters,
+    /// Whether the learn meters measure this block (learning, transport playing).
+    learning_now: bool,
     samples_since_publish: usize,
     publish_every: usize,
 }
@@ -75,10 +89,14 @@ impl LatheLimiter {
             *s = ch;
         }
         state.loudness.process(&slices[..channels]);
+        if state.learning_now {
+            state.learn.process_output(&slices[..channels]);
+        }
         state.samples_since_publish += buffer.samples();
         if state.samples_since_publish >= state.publish_every {
             state.samples_since_publish = 0;
             state.loudness.publish(&meters.loudness);
+            state.learn.publish(&meters.learn);
         }
         let input_tp = state
             .input_true_peak
@@ -135,16 +153,38 @@ impl ChainPlugin for LatheLimiter {
             loudness: LoudnessMeter::for_channels(sr, channels),
             input_true_peak: (0..channels).map(|_| TruePeak::new(sr)).collect(),
             history: HistoryWriter::new(sr),
+            learn: LearnMeters::new(sr, channels),
+            learning_now: false,
             samples_since_publish: 0,
             publish_every: (sr * 0.05) as usize,
         });
     }
 
+    fn transport(&mut self, transport: &Transport) {
+        let meters = &self.parts.meters;
+        meters.playing.store(transport.playing, Ordering::Relaxed);
+    }
+
     fn before_process(&mut self, buffer: &mut Buffer) {
+        let meters = &self.parts.meters;
+        let drive_db = self.parts.params.io.input_gain.value();
         if let Some(state) = self.state.as_mut() {
             let channels = buffer.as_slice_immutable();
             for (tp, ch) in state.input_true_peak.iter_mut().zip(channels.iter()) {
                 tp.process(ch);
+            }
+            state.learning_now =
+                meters.learning.load(Ordering::Relaxed) && meters.playing.load(Ordering::Relaxed);
+            if meters.learn_restart.swap(false, Ordering::Relaxed) {
+                state.learn.restart();
+            }
+            if state.learning_now {
+                let mut slices: [&[f32]; lathe_dsp::chains::MAX_CHANNELS] = Default::default();
+                let n = channels.len().min(slices.len());
+                for (s, ch) in slices.iter_mut().zip(channels.iter()) {
+                    *s = ch;
+                }
+                state.learn.process_input(&slices[..n], drive_db);
             }
         }
     }

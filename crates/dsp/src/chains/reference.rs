@@ -105,20 +105,25 @@ pub fn design_kernel(
     design: &MatchDesign,
     sample_rate_hz: f64,
 ) -> (KernelMessage, Vec<f32>) {
-    let taps = fir_taps(sample_rate_hz);
     let (curve, active) = match (design.enabled, mix_db, target_db) {
         (true, Some(m), Some(t)) => (correction_curve(m, t, &design.settings), true),
         _ => (vec![0.0; crate::analysis::reference::GRID_POINTS], false),
     };
-    let fir = design_fir(&curve, sample_rate_hz, taps, design.phase);
-    (
-        KernelMessage {
-            kernel: PreparedKernel::new(&fir, taps),
-            phase: design.phase,
-            active,
-        },
-        curve,
-    )
+    let mut message = curve_kernel(&curve, design.phase, sample_rate_hz);
+    message.active = active;
+    (message, curve)
+}
+
+/// The match EQ's kernel for a correction curve given directly (dB on the analysis grid, as
+/// [`design_kernel`] returns it), e.g. that curve with a side-channel width correction added.
+pub fn curve_kernel(curve_db: &[f32], phase: MatchPhase, sample_rate_hz: f64) -> KernelMessage {
+    let taps = fir_taps(sample_rate_hz);
+    let fir = design_fir(curve_db, sample_rate_hz, taps, phase);
+    KernelMessage {
+        kernel: PreparedKernel::new(&fir, taps),
+        phase,
+        active: true,
+    }
 }
 
 /// Lathe Reference's core. See the [module documentation](self).

@@ -83,6 +83,18 @@ impl GatingHistogram {
         self.total_count == 0
     }
 
+    /// Adds every value of `other` (an album's gating over all its tracks' blocks).
+    pub fn merge(&mut self, other: &Self) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        for (a, b) in self.energy.iter_mut().zip(&other.energy) {
+            *a += b;
+        }
+        self.total_count += other.total_count;
+        self.total_energy += other.total_energy;
+    }
+
     /// Adds an energy; values below -70 LUFS are dropped (absolute gate).
     pub fn add(&mut self, energy: f64) {
         let lufs = energy_to_lufs(energy);

@@ -17,6 +17,7 @@
 
 pub mod histogram;
 pub mod kweighting;
+pub mod learn;
 pub mod truepeak;
 
 use crate::primitives::biquad::Biquad;
@@ -555,6 +556,42 @@ impl LoudnessMeter {
             max_short_term_lufs: self.max_short_term_lufs(),
             true_peak_dbtp: true_peak,
             sample_peak_dbfs: self.sample_peak_dbfs(),
+            plr_db: if integrated.is_finite() {
+                true_peak - integrated
+            } else {
+                f64::NEG_INFINITY
+            },
+        }
+    }
+
+    /// The report of several programmes measured as one (an album, EBU Tech 3343's "album
+    /// loudness"): integrated loudness and loudness range gated over every meter's blocks
+    /// together, as if the programmes played one after the other with no block spanning two
+    /// of them; peaks and maxima the largest of any. `-inf` figures for no meters.
+    pub fn combined_report(meters: &[&LoudnessMeter]) -> LoudnessReport {
+        let mut blocks = GatingHistogram::new();
+        let mut short_terms = GatingHistogram::new();
+        for m in meters {
+            blocks.merge(&m.blocks);
+            short_terms.merge(&m.short_terms);
+        }
+        let most = |f: fn(&LoudnessMeter) -> f64| {
+            meters
+                .iter()
+                .map(|m| f(m))
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
+        let integrated = blocks.gated_mean_lufs(INTEGRATED_GATE_LU);
+        let true_peak = most(LoudnessMeter::true_peak_dbtp);
+        LoudnessReport {
+            momentary_lufs: f64::NEG_INFINITY,
+            short_term_lufs: f64::NEG_INFINITY,
+            integrated_lufs: integrated,
+            loudness_range_lu: short_terms.loudness_range_lu(LRA_GATE_LU),
+            max_momentary_lufs: most(LoudnessMeter::max_momentary_lufs),
+            max_short_term_lufs: most(LoudnessMeter::max_short_term_lufs),
+            true_peak_dbtp: true_peak,
+            sample_peak_dbfs: most(LoudnessMeter::sample_peak_dbfs),
             plr_db: if integrated.is_finite() {
                 true_peak - integrated
             } else {

@@ -1,0 +1,210 @@
+//! Measurements (loudness and true peak of a signal, and its short-term loudness over time)
+//! and the master-ready checks of a mix.
+
+use lathe_dsp::analysis::loudness::truepeak::TruePeak;
+use lathe_dsp::{LoudnessMeter, LoudnessSummary};
+use serde::Serialize;
+
+/// Loudness and peaks of a signal (the JSON flattens the loudness: `integrated_lufs`,
+/// `true_peak_dbtp`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Measurement {
+    /// Sample rate, Hz.
+    pub sample_rate_hz: u32,
+    /// Channels.
+    pub channels: usize,
+    /// Duration, s.
+    pub duration_s: f64,
+    /// Loudness (BS.1770-5, EBU R128) and peaks; `None` for silence.
+    #[serde(flatten)]
+    pub loudness: LoudnessSummary,
+}
+
+impl Measurement {
+    /// Integrated loudness, LUFS (`-inf` for silence).
+    pub fn integrated_lufs(&self) -> f64 {
+        self.loudness.integrated_lufs.unwrap_or(f64::NEG_INFINITY)
+    }
+
+    /// True peak, dBTP (`-inf` for silence).
+    pub fn true_peak_dbtp(&self) -> f64 {
+        self.loudness.true_peak_dbtp.unwrap_or(f64::NEG_INFINITY)
+    }
+
+    /// Loudness range, LU (0 where there is none).
+    pub fn loudness_range_lu(&self) -> f64 {
+        self.loudness.loudness_range_lu.unwrap_or(0.0)
+    }
+}
+
+/// Measures `planar` at `sample_rate_hz`.
+pub fn measure(planar: &[Vec<f32>], sample_rate_hz: u32) -> Measurement {
+    metered(planar, sample_rate_hz).measurement
+}
+
+/// Hop of the short-term loudness series, s.
+pub const SERIES_HOP_S: f64 = 0.5;
+
+/// A signal measured: its figures, the meter (an album's loudness gates over all its tracks'
+/// meters) and its short-term loudness every [`SERIES_HOP_S`] (LUFS, `-inf` in silence).
+#[derive(Debug, Clone)]
+pub(super) struct Metered {
+    pub measurement: Measurement,
+    pub meter: LoudnessMeter,
+    pub short_term_lufs: Vec<f64>,
+}
+
+/// Measures `planar`: the loudness on this thread, the true peak of each channel on a thread
+/// of its own (at 4x it costs more than the loudness).
+pub(super) fn metered(planar: &[Vec<f32>], sample_rate_hz: u32) -> Metered {
+    let sr = sample_rate_hz as f64;
+    let hop = (SERIES_HOP_S * sr).round() as usize;
+    let frames = planar.first().map_or(0, |c| c.len());
+    let (mut meter, short_term_lufs, peaks) = std::thread::scope(|scope| {
+        let peaks: Vec<_> = planar
+            .iter()
+            .map(|channel| {
+                scope.spawn(move || {
+                    let mut tp = TruePeak::new(sr);
+                    tp.process(channel);
+                    (tp.peak(), tp.sample_peak())
+                })
+            })
+            .collect();
+        let mut meter = LoudnessMeter::for_channels(sr, planar.len());
+        meter.set_peaks_enabled(false);
+        let mut series = Vec::with_capacity(frames / hop.max(1) + 1);
+        let mut at = 0;
+        while at < frames {
+            let n = hop.min(frames - at);
+            let slices: Vec<&[f32]> = planar.iter().map(|c| &c[at..at + n]).collect();
+            meter.process(&slices);
+            series.push(meter.short_term_lufs());
+            at += n;
+        }
+        let peaks: Vec<(f32, f32)> = peaks
+            .into_iter()
+            .map(|h| h.join().unwrap_or((f32::NAN, f32::NAN)))
+            .collect();
+        (meter, series, peaks)
+    });
+    let mut report = meter.report();
+    let db = |a: f32| lathe_dsp::analysis::loudness::amplitude_to_db(a as f64);
+    let (true_peak, sample_peak) = peaks
+        .iter()
+        .fold((0.0f32, 0.0f32), |(t, s), &(a, b)| (t.max(a), s.max(b)));
+    report.true_peak_dbtp = db(true_peak);
+    report.sample_peak_dbfs = db(sample_peak);
+    report.plr_db = if report.integrated_lufs.is_finite() {
+        report.true_peak_dbtp - report.integrated_lufs
+    } else {
+        f64::NEG_INFINITY
+    };
+    meter.set_peaks_enabled(true);
+    Metered {
+        measurement: Measurement {
+            sample_rate_hz,
+            channels: planar.len(),
+            duration_s: frames as f64 / sr,
+            loudness: report.summary(),
+        },
+        meter,
+        short_term_lufs,
+    }
+}
+
+/// Master-ready checks of the mix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Checks {
+    /// Headroom to full scale by true peak, dB.
+    pub headroom_db: f64,
+    /// Runs of two or more consecutive samples at full scale (clipping in the mix).
+    pub clipped_runs: u64,
+    /// Correlation of left and right over the whole mix, -1 to +1 (mono: 1).
+    pub correlation: f64,
+    /// Loudness the mono fold-down loses against the stereo mix, LU.
+    pub mono_loss_lu: f64,
+    /// What the checks found, one line each (empty: master-ready).
+    pub notes: Vec<String>,
+}
+
+/// The checks of `mix` (see [`Checks`]).
+pub fn check_mix(mix: &[Vec<f32>], sample_rate_hz: u32, before: &Measurement) -> Checks {
+    let mut notes = Vec::new();
+    let headroom_db = -before.true_peak_dbtp();
+    if headroom_db < 1.0 {
+        notes.push(format!(
+            "little headroom: the mix peaks at {:+.2} dBTP; a master needs the mix below about \
+             -1 dBTP to keep its limiter in control",
+            before.true_peak_dbtp()
+        ));
+    }
+    let clipped_runs: u64 = mix
+        .iter()
+        .map(|c| {
+            c.windows(2)
+                .filter(|w| w[0].abs() >= 0.9999 && w[1].abs() >= 0.9999)
+                .count() as u64
+        })
+        .sum();
+    if clipped_runs > 0 {
+        notes.push(format!(
+            "{clipped_runs} clipped sample pair(s) at full scale: the mix was clipped before \
+             mastering"
+        ));
+    }
+    let (correlation, mono_loss_lu) = match mix {
+        [l, r, ..] => {
+            let (mut lr, mut ll, mut rr) = (0.0f64, 0.0f64, 0.0f64);
+            for (&a, &b) in l.iter().zip(r) {
+                lr += a as f64 * b as f64;
+                ll += a as f64 * a as f64;
+                rr += b as f64 * b as f64;
+            }
+            let c = if ll > 0.0 && rr > 0.0 {
+                lr / (ll * rr).sqrt()
+            } else {
+                1.0
+            };
+            // The fold-down's loudness alone (no peaks: they cost a 4x oversampler).
+            let mono: Vec<f32> = l.iter().zip(r).map(|(a, b)| 0.5 * (a + b)).collect();
+            let mut meter = LoudnessMeter::for_channels(sample_rate_hz as f64, 2);
+            meter.set_peaks_enabled(false);
+            meter.process(&[&mono, &mono]);
+            let folded = meter.integrated_lufs();
+            (c, before.integrated_lufs() - folded)
+        }
+        _ => (1.0, 0.0),
+    };
+    if correlation < 0.0 {
+        notes.push(format!(
+            "the channels are out of phase on average (correlation {correlation:+.2}): check \
+             the mix in mono"
+        ));
+    }
+    if mono_loss_lu > 3.0 {
+        notes.push(format!(
+            "the mono fold-down is {mono_loss_lu:.1} LU quieter than the stereo mix: wide or \
+             out-of-phase content disappears in mono"
+        ));
+    }
+    if before.duration_s < 10.0 {
+        notes.push(format!(
+            "the mix is only {:.1} s long: integrated loudness of so short a file is not a \
+             programme loudness",
+            before.duration_s
+        ));
+    }
+    if sample_rate_hz < 44_100 {
+        notes.push(format!(
+            "the mix is at {sample_rate_hz} Hz: below CD rate, its top octave is missing"
+        ));
+    }
+    Checks {
+        headroom_db,
+        clipped_runs,
+        correlation,
+        mono_loss_lu,
+        notes,
+    }
+}

@@ -1,0 +1,247 @@
+//! The loudness stage: the Limiter's own chain, its drive solved on the delivered samples
+//! (after resampling and dither) for one track or a whole album.
+
+use super::checks::{Metered, metered};
+use super::{CEILING_RANGE_DBTP, LOUDNESS_TOLERANCE_LU, MasterOptions};
+use crate::quantize::{OutputFormat, Quantizer};
+use anyhow::Result;
+use lathe_dsp::chains::limiter::LimiterSettings;
+use lathe_dsp::chains::{ChainSettings, Core, Limiter, PluginChain};
+use lathe_dsp::{Block, IoSettings, LoudnessMeter, LoudnessSummary};
+use serde::Serialize;
+
+/// Most drive the solve tries, dB.
+const MAX_DRIVE_DB: f32 = 36.0;
+/// Samples per processing block.
+pub(super) const BLOCK: usize = 1024;
+/// Renders after which the solve stops (it lands in one to three).
+const MAX_RENDERS: usize = 24;
+
+/// The delivered audio for one drive: limited, resampled and requantised, as the file holds it.
+pub(super) struct Delivery {
+    pub samples: Vec<Vec<f32>>,
+    pub sample_rate_hz: u32,
+    /// The requantiser that made them (its format writes them; its report describes them).
+    pub quantizer: Quantizer,
+    pub metered: Metered,
+}
+
+/// A programme going into the limiter: one track's audio after the tonal and glue stages.
+#[derive(Clone, Copy)]
+pub(super) struct Programme<'a> {
+    pub samples: &'a [Vec<f32>],
+    pub sample_rate_hz: u32,
+}
+
+/// The mix through the Limiter at `drive_db` and `ceiling_db` (latency removed), resampled
+/// to `rate_hz` and requantised to `format`, then measured.
+fn deliver(
+    p: Programme,
+    drive_db: f32,
+    ceiling_db: f32,
+    rate_hz: u32,
+    format: OutputFormat,
+) -> Result<Delivery> {
+    let mut chain = Limiter::new(p.samples.len(), p.sample_rate_hz as f64);
+    chain.set_settings(&ChainSettings {
+        io: IoSettings {
+            input_gain_db: drive_db,
+            ..IoSettings::default()
+        },
+        core: LimiterSettings {
+            ceiling_db,
+            ..LimiterSettings::default()
+        },
+    });
+    let limited = run_chain(&mut chain, p.samples);
+    let mut samples = lathe_io::KeyFile {
+        sample_rate_hz: p.sample_rate_hz,
+        planar: limited,
+    }
+    .at_rate(rate_hz)?;
+    let mut quantizer = Quantizer::new(format, None);
+    let frames = samples[0].len();
+    let mut at = 0;
+    while at < frames {
+        let n = BLOCK.min(frames - at);
+        let mut slices: Vec<&mut [f32]> = samples.iter_mut().map(|c| &mut c[at..at + n]).collect();
+        quantizer.process(&mut slices);
+        at += n;
+    }
+    let metered = metered(&samples, rate_hz);
+    Ok(Delivery {
+        samples,
+        sample_rate_hz: rate_hz,
+        quantizer,
+        metered,
+    })
+}
+
+/// Every programme delivered at one drive, two at a time (the album's tracks on both cores).
+fn deliver_all(
+    programmes: &[Programme],
+    drive_db: f32,
+    ceiling_db: f32,
+    opts: &MasterOptions,
+) -> Result<Vec<Delivery>> {
+    let one = |p: &Programme| {
+        let rate = opts.rate_hz.unwrap_or(p.sample_rate_hz);
+        deliver(*p, drive_db, ceiling_db, rate, opts.format)
+    };
+    if programmes.len() == 1 {
+        return Ok(vec![one(&programmes[0])?]);
+    }
+    let mut out = Vec::with_capacity(programmes.len());
+    for pair in programmes.chunks(2) {
+        let results: Vec<Result<Delivery>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = pair.iter().map(|p| scope.spawn(move || one(p))).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("the limiter stage failed")))
+                })
+                .collect()
+        });
+        for r in results {
+            out.push(r?);
+        }
+    }
+    Ok(out)
+}
+
+/// The programme loudness of `deliveries` together (one track: its own; an album: gated over
+/// all its tracks' blocks, EBU Tech 3343), with the highest true peak.
+pub(super) fn album_loudness(deliveries: &[Delivery]) -> LoudnessSummary {
+    let meters: Vec<&LoudnessMeter> = deliveries.iter().map(|d| &d.metered.meter).collect();
+    let mut report = LoudnessMeter::combined_report(&meters);
+    let most = |f: fn(&LoudnessSummary) -> Option<f64>| {
+        deliveries
+            .iter()
+            .filter_map(|d| f(&d.metered.measurement.loudness))
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    report.true_peak_dbtp = most(|l| l.true_peak_dbtp);
+    report.sample_peak_dbfs = most(|l| l.sample_peak_dbfs);
+    report.plr_db = report.true_peak_dbtp - report.integrated_lufs;
+    report.summary()
+}
+
+/// What the solve settled on.
+pub(super) struct Solved {
+    /// Each programme delivered.
+    pub deliveries: Vec<Delivery>,
+    /// Their loudness together.
+    pub loudness: LoudnessSummary,
+    pub drive_db: f32,
+    pub ceiling_db: f32,
+    pub renders: usize,
+    /// Why the target was out of reach, if it was.
+    pub unreachable: Option<String>,
+}
+
+/// Solves one drive for all `programmes` (see the [module documentation](super)): their
+/// delivery lands within the tolerance of `target_lufs` together and every one holds the
+/// ceiling. `start_lufs` is their loudness before the limiter (the first guess).
+pub(super) fn solve(
+    programmes: &[Programme],
+    start_lufs: f64,
+    target_lufs: f64,
+    opts: &MasterOptions,
+) -> Result<Solved> {
+    let mut ceiling = opts.ceiling_dbtp as f32;
+    let mut renders = 0;
+    let mut drive = (target_lufs - start_lufs) as f32;
+    loop {
+        let mut last: Option<(f32, f64)> = None;
+        let mut unreachable = None;
+        let (deliveries, loudness) = loop {
+            let d = deliver_all(programmes, drive, ceiling, opts)?;
+            let loudness = album_loudness(&d);
+            renders += 1;
+            let lufs = loudness.integrated_lufs.unwrap_or(f64::NEG_INFINITY);
+            let error = target_lufs - lufs;
+            if error.abs() <= LOUDNESS_TOLERANCE_LU || renders >= MAX_RENDERS {
+                break (d, loudness);
+            }
+            // Loudness rises by at most 1 LU per dB of drive, less as the limiter works.
+            let slope = match last {
+                Some((d0, l0)) if (drive - d0).abs() > 1e-4 => {
+                    ((lufs - l0) / (drive - d0) as f64).clamp(0.02, 1.0)
+                }
+                _ => 1.0,
+            };
+            last = Some((drive, lufs));
+            let next = (drive as f64 + error / slope) as f32;
+            if next > MAX_DRIVE_DB && drive >= MAX_DRIVE_DB {
+                unreachable = Some(format!(
+                    "the target {target_lufs:.1} LUFS is out of reach: {MAX_DRIVE_DB} dB of \
+                     drive gives {lufs:.1} LUFS"
+                ));
+                break (d, loudness);
+            }
+            drive = next.clamp(-40.0, MAX_DRIVE_DB);
+        };
+        let peak = loudness.true_peak_dbtp.unwrap_or(f64::NEG_INFINITY);
+        let over = peak - opts.ceiling_dbtp;
+        if over <= 0.0 || ceiling <= CEILING_RANGE_DBTP.0 as f32 {
+            return Ok(Solved {
+                deliveries,
+                loudness,
+                drive_db: drive,
+                ceiling_db: ceiling,
+                renders,
+                unreachable,
+            });
+        }
+        // Resampling or dither put a peak over the ceiling: lower the limiter's and solve
+        // again from here.
+        ceiling -= over as f32 + 0.02;
+    }
+}
+
+/// The loudness stage of the report: what the solve settled on.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LimiterReport {
+    /// Drive into the limiter, dB.
+    pub drive_db: f64,
+    /// The limiter's ceiling (the asked ceiling, lowered by what resampling and dither add).
+    pub ceiling_dbtp: f64,
+    /// How far the true peak was pushed over the ceiling and held: the peak limiting, dB.
+    pub peak_limiting_db: f64,
+    /// Renders the solve took.
+    pub renders: usize,
+}
+
+/// `x` through `chain`, latency removed: the output lines up with `x` and has its length.
+pub(super) fn run_chain<C: Core, S: AsRef<[f32]>>(
+    chain: &mut PluginChain<C>,
+    x: &[S],
+) -> Vec<Vec<f32>> {
+    let channels = x.len();
+    let len = x[0].as_ref().len();
+    let latency = chain.latency() as usize;
+    let mut out = vec![vec![0.0f32; len]; channels];
+    let mut block = vec![vec![0.0f32; BLOCK]; channels];
+    let mut start = 0;
+    while start < len + latency {
+        let n = BLOCK.min(len + latency - start);
+        for (b, m) in block.iter_mut().zip(x) {
+            for (i, s) in b[..n].iter_mut().enumerate() {
+                *s = m.as_ref().get(start + i).copied().unwrap_or(0.0);
+            }
+        }
+        let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..n]).collect();
+        chain.process(&mut slices);
+        // Output sample start + i is input sample start + i - latency.
+        for (o, b) in out.iter_mut().zip(&block) {
+            for (i, &s) in b[..n].iter().enumerate() {
+                if let Some(at) = (start + i).checked_sub(latency).filter(|&at| at < len) {
+                    o[at] = s;
+                }
+            }
+        }
+        start += n;
+    }
+    out
+}

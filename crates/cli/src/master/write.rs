@@ -1,0 +1,254 @@
+//! The delivery file: container, tags (validated ISRC and UPC/EAN), WAV and FLAC writing.
+
+use super::loudness::Delivery;
+use crate::quantize::OutputBits;
+use anyhow::{Result, bail};
+use serde::Serialize;
+use std::path::Path;
+
+/// The delivery file's container, from the output's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Container {
+    /// RIFF WAVE.
+    Wav,
+    /// FLAC (16 or 24 bit).
+    Flac,
+}
+
+impl Container {
+    /// The container the file name asks for, or an error naming the choices.
+    pub fn of(path: &Path) -> Result<Self> {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("wav") => Ok(Self::Wav),
+            Some("flac") => Ok(Self::Flac),
+            _ => bail!(
+                "cannot write {}: name the master .wav or .flac (the format follows the name)",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// Metadata written into the delivery file (`null` in the JSON where absent).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Tags {
+    /// Track title: TITLE in Vorbis comments; INAM in a WAV file's RIFF INFO list and TIT2 in
+    /// its ID3v2 chunk.
+    pub title: Option<String>,
+    /// Artist (ARTIST; IART and TPE1).
+    pub artist: Option<String>,
+    /// Album title: ALBUM in Vorbis comments; IPRD in the RIFF INFO list (its "product") and
+    /// TALB in the ID3v2 chunk.
+    pub album: Option<String>,
+    /// International Standard Recording Code, 12 characters stored without hyphens: ISRC in
+    /// Vorbis comments, TSRC in ID3v2 (never RIFF INFO, whose `ISRC` key means "source").
+    pub isrc: Option<String>,
+    /// UPC-A (12 digits) or EAN-13 (13 digits) barcode of the release (BARCODE; TXXX).
+    pub upc: Option<String>,
+    /// Track number and the album's track count (album mode; TRACKNUMBER, TRCK).
+    pub track: Option<(u32, u32)>,
+}
+
+impl Tags {
+    /// The tags checked: no control characters, a valid ISRC and UPC/EAN (normalised: ISRC
+    /// upper case without hyphens).
+    pub fn validated(mut self) -> Result<Self> {
+        for (name, value) in [
+            ("--title", &self.title),
+            ("--artist", &self.artist),
+            ("--album-title", &self.album),
+        ] {
+            if let Some(v) = value {
+                check_tag_text(name, v)?;
+            }
+        }
+        self.isrc = self.isrc.as_deref().map(validate_isrc).transpose()?;
+        self.upc = self.upc.as_deref().map(validate_upc).transpose()?;
+        Ok(self)
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+
+    /// Puts the names (and with `codes`, the ISRC and barcode) into `tag`, lofty mapping each
+    /// to its format's key.
+    fn fill(&self, tag: &mut lofty::tag::Tag, codes: bool) {
+        use lofty::tag::{Accessor, ItemKey};
+        if let Some(t) = &self.title {
+            tag.set_title(t.clone());
+        }
+        if let Some(a) = &self.artist {
+            tag.set_artist(a.clone());
+        }
+        if let Some(a) = &self.album {
+            tag.set_album(a.clone());
+        }
+        if let Some((number, total)) = self.track {
+            tag.set_track(number);
+            tag.set_track_total(total);
+        }
+        if !codes {
+            return;
+        }
+        if let Some(isrc) = &self.isrc {
+            tag.insert_text(ItemKey::Isrc, isrc.clone());
+        }
+        if let Some(upc) = &self.upc {
+            tag.insert_text(ItemKey::Barcode, upc.clone());
+        }
+    }
+}
+
+fn check_tag_text(name: &str, value: &str) -> Result<()> {
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        bail!(
+            "{name} {value:?}: control characters (here U+{:04X}) are not allowed in tags",
+            c as u32
+        );
+    }
+    if value.trim().is_empty() {
+        bail!("{name} is empty");
+    }
+    Ok(())
+}
+
+/// An ISRC (ISO 3901) as `CC-XXX-YY-NNNNN`: country (two letters), registrant (three letters
+/// or digits), year (two digits), designation (five digits); hyphens optional. Returns the
+/// twelve characters, upper case.
+pub fn validate_isrc(text: &str) -> Result<String> {
+    let code: String = text
+        .chars()
+        .filter(|&c| c != '-')
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let b = code.as_bytes();
+    let ok = b.len() == 12
+        && b[..2].iter().all(u8::is_ascii_uppercase)
+        && b[2..5].iter().all(u8::is_ascii_alphanumeric)
+        && b[5..].iter().all(u8::is_ascii_digit);
+    if !ok {
+        bail!(
+            "--isrc {text:?} is not an ISRC: it is 12 characters, CC-XXX-YY-NNNNN (country \
+             letters, registrant letters or digits, year and designation digits), e.g. \
+             GB-AAA-26-00001"
+        );
+    }
+    Ok(code)
+}
+
+/// A UPC-A (12 digits) or EAN-13 (13 digits) with a correct GS1 check digit.
+pub fn validate_upc(text: &str) -> Result<String> {
+    let code: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let digits: Option<Vec<u32>> = code.chars().map(|c| c.to_digit(10)).collect();
+    let Some(digits) = digits.filter(|d| d.len() == 12 || d.len() == 13) else {
+        bail!("--upc {text:?} is not a UPC or EAN: 12 (UPC-A) or 13 (EAN-13) digits");
+    };
+    let (body, check) = digits.split_at(digits.len() - 1);
+    // GS1: from the right of the body, weights 3, 1, 3, ...
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| if i % 2 == 0 { 3 * d } else { d })
+        .sum();
+    let want = (10 - sum % 10) % 10;
+    if want != check[0] {
+        bail!(
+            "--upc {text:?}: the check digit is {}, but it should be {want}; the code has a \
+             typo",
+            check[0]
+        );
+    }
+    Ok(code)
+}
+
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The delivered samples as the integers the file holds (16 or 24 bit).
+fn integer_samples(d: &Delivery, bits: u16) -> Vec<i32> {
+    let scale = (1u32 << (bits - 1)) as f32;
+    let frames = d.samples[0].len();
+    (0..frames)
+        .flat_map(|i| d.samples.iter().map(move |c| (c[i] * scale) as i32))
+        .collect()
+}
+
+/// Writes `d` as a WAV file with `tags` (RIFF INFO and ID3v2).
+pub(super) fn write_wav(path: &Path, d: &Delivery, tags: &Tags) -> Result<()> {
+    let quantizer = &d.quantizer;
+    let spec = quantizer.spec(d.samples.len() as u16, d.sample_rate_hz);
+    let mut writer = hound::WavWriter::create(path, spec)?;
+    let frames = d.samples[0].len();
+    for i in 0..frames {
+        for c in &d.samples {
+            quantizer.write(&mut writer, c[i])?;
+        }
+    }
+    writer.finalize()?;
+    if tags.is_empty() {
+        return Ok(());
+    }
+    use lofty::config::WriteOptions;
+    use lofty::tag::{Tag, TagExt, TagType};
+    // RIFF INFO: title, artist, album only (its ISRC key means "source").
+    let mut info = Tag::new(TagType::RiffInfo);
+    tags.fill(&mut info, false);
+    if !info.is_empty() {
+        info.save_to_path(path, WriteOptions::default())?;
+    }
+    let mut id3 = Tag::new(TagType::Id3v2);
+    tags.fill(&mut id3, true);
+    id3.save_to_path(path, WriteOptions::default())?;
+    Ok(())
+}
+
+/// Writes `d` as a FLAC file with `tags` (Vorbis comments).
+pub(super) fn write_flac(path: &Path, d: &Delivery, tags: &Tags) -> Result<()> {
+    let format = d.quantizer.report().format;
+    use flacenc::component::BitRepr;
+    use flacenc::error::Verify;
+    let bits = format.bits.bits();
+    debug_assert!(matches!(format.bits, OutputBits::Int16 | OutputBits::Int24));
+    let samples = integer_samples(d, bits);
+    let config = flacenc::config::Encoder::default()
+        .into_verified()
+        .map_err(|e| anyhow::anyhow!("FLAC encoder settings: {e:?}"))?;
+    let source = flacenc::source::MemSource::from_samples(
+        &samples,
+        d.samples.len(),
+        bits as usize,
+        d.sample_rate_hz as usize,
+    );
+    let mut stream = flacenc::encode_with_fixed_block_size(&config, source, config.block_size)
+        .map_err(|e| anyhow::anyhow!("FLAC encoding failed: {e:?}"))?;
+    // A PADDING block after STREAMINFO: lofty 0.22 writes no Vorbis comments into a FLAC
+    // file whose only metadata block is STREAMINFO (it returns Ok and leaves the file as is).
+    let padding = flacenc::component::MetadataBlockData::new_unknown(1, &[0; 1024])
+        .map_err(|e| anyhow::anyhow!("FLAC padding: {e:?}"))?;
+    stream.add_metadata_block(padding);
+    let mut sink = flacenc::bitsink::ByteSink::new();
+    stream
+        .write(&mut sink)
+        .map_err(|e| anyhow::anyhow!("FLAC encoding failed: {e:?}"))?;
+    std::fs::write(path, sink.as_slice())?;
+    if tags.is_empty() {
+        return Ok(());
+    }
+    use lofty::config::WriteOptions;
+    use lofty::tag::{Tag, TagExt, TagType};
+    let mut vorbis = Tag::new(TagType::VorbisComments);
+    tags.fill(&mut vorbis, true);
+    vorbis.save_to_path(path, WriteOptions::default())?;
+    Ok(())
+}
