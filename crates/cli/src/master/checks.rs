@@ -113,6 +113,9 @@ pub(super) fn metered(planar: &[Vec<f32>], sample_rate_hz: u32) -> Metered {
     }
 }
 
+/// An average left/right correlation below this is reported as out of phase.
+pub const OUT_OF_PHASE_CORRELATION: f64 = -0.1;
+
 /// Master-ready checks of the mix.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Checks {
@@ -176,7 +179,9 @@ pub fn check_mix(mix: &[Vec<f32>], sample_rate_hz: u32, before: &Measurement) ->
         }
         _ => (1.0, 0.0),
     };
-    if correlation < 0.0 {
+    // Uncorrelated channels (a very wide mix) read about 0: only a clearly negative average is
+    // a phase problem.
+    if correlation < OUT_OF_PHASE_CORRELATION {
         notes.push(format!(
             "the channels are out of phase on average (correlation {correlation:+.2}): check \
              the mix in mono"
@@ -206,5 +211,43 @@ pub fn check_mix(mix: &[Vec<f32>], sample_rate_hz: u32, before: &Measurement) ->
         correlation,
         mono_loss_lu,
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Uncorrelated channels (correlation just under 0) are a wide mix, not a phase problem;
+    /// inverted channels are. (With the old threshold of 0 the first case was flagged.)
+    #[test]
+    fn only_a_clearly_negative_correlation_is_out_of_phase() {
+        let sr = 48_000;
+        let noise = |seed: u32| {
+            let mut s = seed;
+            (0..sr * 12)
+                .map(|_| {
+                    s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    ((s >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * 0.2
+                })
+                .collect::<Vec<f32>>()
+        };
+        let (a, b) = (noise(1), noise(2));
+        let wide = vec![
+            a.clone(),
+            b.iter().zip(&a).map(|(b, a)| b - 0.02 * a).collect(),
+        ];
+        let inverted = vec![a.clone(), a.iter().map(|x| -x).collect()];
+        let phase_note = |x: &[Vec<f32>]| {
+            let checks = check_mix(x, sr as u32, &measure(x, sr as u32));
+            (
+                checks.correlation,
+                checks.notes.iter().any(|n| n.contains("out of phase")),
+            )
+        };
+        let (c, flagged) = phase_note(&wide);
+        assert!(c < 0.0 && c > -0.05, "correlation {c}");
+        assert!(!flagged, "uncorrelated channels reported out of phase");
+        assert!(phase_note(&inverted).1, "inverted channels not reported");
     }
 }
