@@ -97,6 +97,16 @@ enum Command {
         /// only). Resampled if its rate differs, padded with silence if shorter.
         #[arg(long, value_name = "KEY")]
         sidechain: Option<PathBuf>,
+        /// Start from a preset: a factory or user preset's name, or a preset FILE.json (then
+        /// --set on top).
+        #[arg(long, value_name = "NAME|FILE.json")]
+        preset: Option<String>,
+    },
+    /// User presets, the same files the plugins' preset menus save and load
+    /// ($XDG_DATA_HOME/lathe/presets/PLUGIN/, default ~/.local/share/...).
+    Preset {
+        #[command(subcommand)]
+        action: PresetAction,
     },
     /// Hold a mix against one or more reference tracks (Lathe Reference's analysis): loudness,
     /// dynamics, width and tone side by side, master-ready checks, and the match EQ that
@@ -438,6 +448,83 @@ struct RenderJob {
     format: anyhow::Result<OutputFormat>,
     list: bool,
     sidechain: Option<PathBuf>,
+    preset: Option<String>,
+}
+
+/// `lathe preset` actions.
+#[derive(Subcommand)]
+enum PresetAction {
+    /// List a plugin's presets: factory presets first (read-only), then the user presets.
+    List {
+        /// The plugin.
+        plugin: RenderPlugin,
+    },
+    /// Save the plugin's defaults with the given values as a user preset.
+    Save {
+        /// The plugin.
+        plugin: RenderPlugin,
+        /// The preset's name (any text; the file name is made safe).
+        name: String,
+        /// A value, as `lathe render --set` takes it. Repeatable.
+        #[arg(long = "set", value_name = "ID=VALUE")]
+        sets: Vec<String>,
+        /// Replace a user preset of that name.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn run_preset(action: PresetAction) -> ExitCode {
+    let plugin = match &action {
+        PresetAction::List { plugin } | PresetAction::Save { plugin, .. } => *plugin,
+    };
+    exit_status(match plugin {
+        RenderPlugin::Limiter => preset_as::<render::Limiter>(action),
+        RenderPlugin::ChannelStrip => preset_as::<render::ChannelStrip>(action),
+        RenderPlugin::BusCompressor => preset_as::<render::BusCompressor>(action),
+    })
+}
+
+fn preset_as<R: render::Renderable>(action: PresetAction) -> anyhow::Result<()> {
+    match action {
+        PresetAction::List { .. } => {
+            sayln!("factory presets of {} (read-only):", R::IDENTITY.name);
+            for (name, description) in R::factory_presets() {
+                sayln!("  {name:<24} {description}");
+            }
+            let folder = render::user_folder::<R>()?;
+            let (found, messages) = lathe_params::user_presets::list(&folder, R::IDENTITY.clap_id);
+            for m in messages {
+                eprintln!("lathe: warning: {m}");
+            }
+            sayln!("user presets ({}):", folder.display());
+            if found.is_empty() {
+                sayln!(
+                    "  (none yet: lathe preset save {} NAME --set ID=VALUE ...)",
+                    R::IDENTITY.short
+                );
+            }
+            for f in found {
+                sayln!("  {:<24} {}", f.preset.name, f.path.display());
+            }
+            Ok(())
+        }
+        PresetAction::Save {
+            name, sets, force, ..
+        } => {
+            let sets = sets
+                .iter()
+                .map(|s| render::parse_assignment(s))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let path = render::save_preset::<R>(&name, &sets, force)?;
+            sayln!(
+                "saved {} preset {name:?}: {}",
+                R::IDENTITY.name,
+                path.display()
+            );
+            Ok(())
+        }
+    }
 }
 
 fn run_render(plugin: RenderPlugin, job: RenderJob) -> ExitCode {
@@ -473,15 +560,24 @@ fn render_as<R: render::Renderable>(job: RenderJob) -> anyhow::Result<()> {
         sets.insert(0, ("sc_source".to_owned(), "External".to_owned()));
     }
     // Before anything else, and not under the input's name: these messages are about the
-    // values and the output, not the input.
-    render::parse_settings::<R>(&sets)?;
+    // preset, the values and the output, not the input.
+    let preset = job
+        .preset
+        .as_deref()
+        .map(render::choose_preset::<R>)
+        .transpose()?;
+    let (_, warnings) = render::preset_settings::<R>(preset.as_ref(), &sets)?;
+    for w in warnings {
+        eprintln!("lathe: warning: {w}");
+    }
     render::check_output(&output)?;
     let name = input.display().to_string();
     let mut bar = Bar::new(&name);
-    let summary = render::render_keyed::<R>(
+    let summary = render::render_preset::<R>(
         &input,
         &output,
         job.sidechain.as_deref(),
+        preset.as_ref(),
         &sets,
         format,
         |e| bar.on(e),
@@ -636,6 +732,7 @@ fn main() -> ExitCode {
             dither,
             list,
             sidechain,
+            preset,
         } => run_render(
             plugin,
             RenderJob {
@@ -645,8 +742,10 @@ fn main() -> ExitCode {
                 format: OutputFormat::from_args(bits, dither),
                 list,
                 sidechain,
+                preset,
             },
         ),
+        Command::Preset { action } => run_preset(action),
         Command::Match {
             mix,
             references,

@@ -32,11 +32,17 @@ pub trait Renderable {
     type Params: Params + Default;
     /// The chain settings the parameters describe.
     fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings>;
+    /// The factory presets' names and descriptions, in the editor's order.
+    fn factory_presets() -> Vec<(&'static str, &'static str)>;
+    /// Sets `params` to the factory preset `name` as the editor's preset menu does (on top of
+    /// what they hold); `false` if there is none of that name.
+    fn apply_factory(params: &Self::Params, name: &str) -> bool;
 }
 
 /// A unit type for a plugin whose parameters describe its chain with `settings()`.
 macro_rules! renderable {
-    ($(#[$doc:meta])* $name:ident: $identity:ident, $core:ty, $params:ty, sidechain: $sidechain:expr) => {
+    ($(#[$doc:meta])* $name:ident: $identity:ident, $core:ty, $params:ty, $presets:expr,
+     sidechain: $sidechain:expr) => {
         $(#[$doc])*
         pub struct $name;
 
@@ -48,6 +54,17 @@ macro_rules! renderable {
             fn settings(params: &Self::Params) -> ChainSettings<<Self::Core as Core>::Settings> {
                 params.settings()
             }
+            fn factory_presets() -> Vec<(&'static str, &'static str)> {
+                $presets.iter().map(|p| (p.name, p.description)).collect()
+            }
+            fn apply_factory(params: &Self::Params, name: &str) -> bool {
+                let Some(preset) = $presets.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+                else {
+                    return false;
+                };
+                lathe_params::preset::apply_without_host(&preset.all_targets(params));
+                true
+            }
         }
     };
 }
@@ -57,18 +74,120 @@ use lathe_params::{bus_compressor as bus_params, channel_strip as strip_params};
 
 renderable!(
     /// Lathe Limiter.
-    Limiter: LIMITER, limiter::LimiterCore, lathe_params::limiter::LimiterParams, sidechain: false
+    Limiter: LIMITER, limiter::LimiterCore, lathe_params::limiter::LimiterParams,
+    lathe_params::limiter::PRESETS, sidechain: false
 );
 renderable!(
     /// Lathe Channel Strip.
     ChannelStrip: CHANNEL_STRIP, channel_strip::ChannelStripCore,
-    strip_params::ChannelStripParams, sidechain: false
+    strip_params::ChannelStripParams, strip_params::PRESETS, sidechain: false
 );
 renderable!(
     /// Lathe Bus Compressor.
     BusCompressor: BUS_COMPRESSOR, bus_compressor::BusCompressorCore,
-    bus_params::BusCompressorParams, sidechain: true
+    bus_params::BusCompressorParams, bus_params::PRESETS, sidechain: true
 );
+
+use lathe_params::user_presets::{self, UserPreset};
+
+/// A preset named on the command line (`--preset`).
+#[derive(Debug, Clone)]
+pub enum ChosenPreset {
+    /// A factory preset, by its name.
+    Factory(&'static str),
+    /// A user preset (from the presets folder or a file).
+    User(UserPreset),
+}
+
+/// The folder of plugin `R`'s user presets, or an error saying why there is none.
+pub fn user_folder<R: Renderable>() -> Result<PathBuf> {
+    user_presets::folder(R::IDENTITY.short)
+        .ok_or_else(|| anyhow!("no presets folder: neither XDG_DATA_HOME nor HOME is set"))
+}
+
+/// The preset `spec` names for plugin `R`: a `.json` file, else a factory preset, else a user
+/// preset of that name (case-insensitive); an error lists the presets there are.
+pub fn choose_preset<R: Renderable>(spec: &str) -> Result<ChosenPreset> {
+    let path = Path::new(spec);
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return user_presets::read(path, R::IDENTITY.clap_id)
+            .map(ChosenPreset::User)
+            .map_err(|e| anyhow!(e));
+    }
+    let factory = R::factory_presets();
+    if let Some((name, _)) = factory.iter().find(|(n, _)| n.eq_ignore_ascii_case(spec)) {
+        return Ok(ChosenPreset::Factory(name));
+    }
+    let folder = user_folder::<R>()?;
+    let (found, _) = user_presets::list(&folder, R::IDENTITY.clap_id);
+    let wanted = spec.trim().to_lowercase();
+    if let Some(f) = found
+        .iter()
+        .find(|f| f.preset.name.to_lowercase() == wanted)
+    {
+        return Ok(ChosenPreset::User(f.preset.clone()));
+    }
+    let names: Vec<String> = factory
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .chain(found.iter().map(|f| f.preset.name.clone()))
+        .collect();
+    bail!(
+        "{} has no preset {spec:?}; its presets are: {} (or give a preset FILE.json)",
+        R::IDENTITY.name,
+        names.join(", ")
+    )
+}
+
+/// The chain settings of plugin `R`.
+pub type SettingsOf<R> = ChainSettings<<<R as Renderable>::Core as Core>::Settings>;
+
+/// Plugin `R`'s parameters at their defaults with `preset` applied, then `sets` on top; and
+/// the preset's warnings (unknown IDs).
+pub fn preset_settings<R: Renderable>(
+    preset: Option<&ChosenPreset>,
+    sets: &[(String, String)],
+) -> Result<(SettingsOf<R>, Vec<String>)> {
+    let params = R::Params::default();
+    let warnings = match preset {
+        Some(ChosenPreset::Factory(name)) => {
+            R::apply_factory(&params, name);
+            Vec::new()
+        }
+        Some(ChosenPreset::User(p)) => user_presets::apply_without_host(&params, p),
+        None => Vec::new(),
+    };
+    apply_assignments(&params, sets)?;
+    Ok((R::settings(&params), warnings))
+}
+
+/// Saves plugin `R`'s defaults with `sets` on top as the user preset `name` (a factory
+/// preset's name is refused; an existing user preset is replaced only with `overwrite`).
+pub fn save_preset<R: Renderable>(
+    name: &str,
+    sets: &[(String, String)],
+    overwrite: bool,
+) -> Result<PathBuf> {
+    if R::factory_presets()
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
+    {
+        bail!("{name:?} is a factory preset (read-only): choose another name");
+    }
+    let params = R::Params::default();
+    apply_assignments(&params, sets)?;
+    let preset = user_presets::capture(&params, R::IDENTITY.clap_id, name);
+    user_presets::save(&user_folder::<R>()?, &preset, overwrite).map_err(|e| {
+        if e.contains("exists") {
+            anyhow!("{e} (give --force)")
+        } else {
+            anyhow!(e)
+        }
+    })
+}
 
 /// The plugins `lathe render` knows, named on the command line by their identity's short name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,7 +437,20 @@ pub fn render_keyed<R: Renderable>(
     format: OutputFormat,
     progress: impl FnMut(crate::Progress),
 ) -> Result<RenderSummary> {
-    let settings = parse_settings::<R>(sets)?;
+    render_preset::<R>(input, output, key, None, sets, format, progress)
+}
+
+/// [`render_keyed`] from a preset (then `sets` on top).
+pub fn render_preset<R: Renderable>(
+    input: &Path,
+    output: &Path,
+    key: Option<&Path>,
+    preset: Option<&ChosenPreset>,
+    sets: &[(String, String)],
+    format: OutputFormat,
+    progress: impl FnMut(crate::Progress),
+) -> Result<RenderSummary> {
+    let (settings, _) = preset_settings::<R>(preset, sets)?;
     let key = key
         .map(|k| read_key(k).with_context(|| format!("sidechain {}", k.display())))
         .transpose()?;

@@ -545,9 +545,14 @@ impl Preset {
         out
     }
 
+    /// Everything the preset sets (the same as [`Preset::targets`]).
+    pub fn all_targets<'a>(&self, params: &'a BusCompressorParams) -> Vec<Target<'a>> {
+        self.targets(params)
+    }
+
     /// Applies the preset through the host (one gesture per parameter).
     pub fn apply(&self, params: &BusCompressorParams, setter: &ParamSetter) {
-        preset::apply(&self.targets(params), setter);
+        preset::apply(&self.all_targets(params), setter);
     }
 
     /// Whether the parameters currently hold this preset's values.

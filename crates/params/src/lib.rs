@@ -20,6 +20,7 @@ mod io;
 pub mod limiter;
 pub mod preset;
 pub mod reference;
+pub mod user_presets;
 
 pub use io::IoParams;
 pub use lathe_plugin::param_table;

@@ -141,6 +141,17 @@ impl ParamRef<'_> {
             self.ptr._internal_set_normalized_value(normalized);
         }
     }
+
+    /// Sets the parameter through the host from an editor, as one gesture (what a typed
+    /// parameter's `ParamSetter` calls do, for a parameter known by ID: user presets).
+    pub fn set_through_host(&self, setter: &nice_plug::prelude::ParamSetter, normalized: f32) {
+        let context = setter.raw_context;
+        unsafe {
+            context.raw_begin_set_parameter(self.ptr);
+            context.raw_set_parameter_normalized(self.ptr, normalized);
+            context.raw_end_set_parameter(self.ptr);
+        }
+    }
 }
 
 /// Sets one parameter to a normalized value without a host (see [`ParamRef::set_normalized`]):

@@ -7,6 +7,7 @@
 
 mod app;
 mod dynamics;
+mod presets;
 mod spectrum;
 mod stereo;
 mod theme;
@@ -16,6 +17,7 @@ pub use app::{EditorPage, EditorShell, create_editor, latency_label, preset_menu
 pub use dynamics::{
     GainMeters, ReductionBallistics, history_view, reduction_meter, transfer_curve,
 };
+pub use presets::{UserPresets, preset_menu_with_user};
 pub use spectrum::{FreqPlot, LiveSpectrum, PLOT_MAX_HZ, PLOT_MIN_HZ};
 pub use stereo::{band_correlation_meters, correlation_meter, goniometer};
 pub use theme::{ACCENT, BACKGROUND, METER_GREEN, METER_RED, METER_YELLOW, TEXT, apply_theme};

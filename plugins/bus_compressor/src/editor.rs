@@ -15,8 +15,8 @@ use lathe_dsp::chains::bus_compressor::BusCompressorCore;
 use lathe_dsp::dynamics::multiband::{BandShapes, MAX_BANDS, ordered_crossovers};
 use lathe_ui::{
     BACKGROUND, EditorPage, FreqPlot, GainMeters, LiveSpectrum, ReductionBallistics, TEXT,
-    enum_combo, history_view, knob, latency_label, peak_meter, preset_menu, reduction_meter, title,
-    toggle, transfer_curve,
+    UserPresets, enum_combo, history_view, knob, latency_label, peak_meter, preset_menu_with_user,
+    reduction_meter, title, toggle, transfer_curve,
 };
 use nice_plug::prelude::{BoolParam, FloatParam, ParamSetter};
 use std::sync::Arc;
@@ -47,6 +47,8 @@ fn crossover_params(p: &BusCompressorParams) -> [&FloatParam; MAX_BANDS - 1] {
 
 /// The bus compressor's editor page.
 pub struct BusPage {
+    /// The user presets of the preset menu.
+    user_presets: UserPresets,
     params: Arc<BusCompressorParams>,
     meters: Arc<BusMeters>,
     gain: GainMeters,
@@ -341,7 +343,7 @@ impl EditorPage for BusPage {
         ui.horizontal(|ui| {
                 title(ui, &crate::IDENTITY);
                 let menu = PRESETS.iter().map(|pr| (pr.name, pr.description, pr.is_active(&p)));
-                if let Some(i) = preset_menu(ui, menu) {
+                if let Some(i) = preset_menu_with_user(ui, menu, &mut self.user_presets, &*p, setter) {
                     PRESETS[i].apply(&p, setter);
                 }
                 ui.separator();
@@ -454,6 +456,7 @@ impl EditorPage for BusPage {
 /// The Bus Compressor's page: controls, the transfer curve and the gain-reduction history.
 pub(crate) fn page(plugin: &crate::LatheBusCompressor) -> BusPage {
     BusPage {
+        user_presets: UserPresets::new(&crate::IDENTITY),
         params: plugin.parts.params.clone(),
         meters: plugin.parts.meters.clone(),
         gain: GainMeters::default(),

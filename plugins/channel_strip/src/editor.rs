@@ -12,8 +12,9 @@ use lathe_dsp::chains::channel_strip::{ChannelStripSettings, FilterResponse, Res
 use lathe_dsp::filters::linear_eq::Lane;
 use lathe_ui::{
     ACCENT, EditorPage, FreqPlot, LiveSpectrum, MeterBallistics, ReductionBallistics, TEXT,
-    band_correlation_meters, correlation_meter, enum_combo, goniometer, knob, latency_label,
-    peak_meter, preset_menu, reduction_meter, title, toggle, transfer_curve,
+    UserPresets, band_correlation_meters, correlation_meter, enum_combo, goniometer, knob,
+    latency_label, peak_meter, preset_menu_with_user, reduction_meter, title, toggle,
+    transfer_curve,
 };
 use nice_plug::prelude::{Param, ParamSetter};
 use std::sync::Arc;
@@ -68,6 +69,8 @@ enum Page {
 
 /// The channel strip's editor app.
 pub struct StripPage {
+    /// The user presets of the preset menu.
+    user_presets: UserPresets,
     params: Arc<ChannelStripParams>,
     meters: Arc<StripMeters>,
     input_meter: MeterBallistics,
@@ -653,7 +656,7 @@ impl EditorPage for StripPage {
             let menu = PRESETS
                 .iter()
                 .map(|pr| (pr.name, pr.description, pr.is_active(&p)));
-            if let Some(i) = preset_menu(ui, menu) {
+            if let Some(i) = preset_menu_with_user(ui, menu, &mut self.user_presets, &*p, setter) {
                 PRESETS[i].apply(&p, setter);
             }
             ui.separator();
@@ -696,6 +699,7 @@ impl EditorPage for StripPage {
 /// The Channel Strip's page: the module tabs, the EQ display with its analyzer and the meters.
 pub(crate) fn page(plugin: &crate::LatheChannelStrip) -> StripPage {
     StripPage {
+        user_presets: UserPresets::new(&crate::IDENTITY),
         params: plugin.parts.params.clone(),
         meters: plugin.parts.meters.clone(),
         input_meter: MeterBallistics::default(),

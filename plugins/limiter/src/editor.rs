@@ -4,8 +4,8 @@
 use crate::{LimiterMeters, LimiterParams, PRESETS};
 use lathe_dsp::analysis::loudness::learn::{LEARN_S, LearnStep, Learner};
 use lathe_ui::{
-    ACCENT, EditorPage, GainMeters, TEXT, enum_combo, history_view, knob, latency_label,
-    peak_meter, preset_menu, reduction_meter, title, toggle,
+    ACCENT, EditorPage, GainMeters, TEXT, UserPresets, enum_combo, history_view, knob,
+    latency_label, peak_meter, preset_menu_with_user, reduction_meter, title, toggle,
 };
 use nice_plug::prelude::ParamSetter;
 use std::sync::Arc;
@@ -21,6 +21,8 @@ const TARGETS: &[(&str, i32)] = &[
 
 /// The limiter's editor app.
 pub struct LimiterPage {
+    /// The user presets of the preset menu.
+    user_presets: UserPresets,
     params: Arc<LimiterParams>,
     meters: Arc<LimiterMeters>,
     gain: GainMeters,
@@ -187,7 +189,7 @@ impl EditorPage for LimiterPage {
             let menu = PRESETS
                 .iter()
                 .map(|pr| (pr.name, pr.description, pr.is_active(p)));
-            if let Some(i) = preset_menu(ui, menu) {
+            if let Some(i) = preset_menu_with_user(ui, menu, &mut self.user_presets, &*p, setter) {
                 PRESETS[i].apply(p, setter);
             }
             ui.separator();
@@ -261,6 +263,7 @@ impl EditorPage for LimiterPage {
 /// The Limiter's page: controls, loudness readouts and the gain-reduction history.
 pub(crate) fn page(plugin: &crate::LatheLimiter) -> LimiterPage {
     LimiterPage {
+        user_presets: UserPresets::new(&crate::IDENTITY),
         params: plugin.parts.params.clone(),
         meters: plugin.parts.meters.clone(),
         gain: GainMeters::default(),

@@ -371,9 +371,14 @@ pub fn targets<'a>(p: &'a ChannelStripParams, s: &ChannelStripSettings) -> Vec<T
 }
 
 impl Preset {
+    /// Everything the preset sets (trims and bypass stay as they are).
+    pub fn all_targets<'a>(&self, params: &'a ChannelStripParams) -> Vec<Target<'a>> {
+        targets(params, &(self.settings)())
+    }
+
     /// Applies the preset through the host (trims and bypass stay as they are).
     pub fn apply(&self, params: &ChannelStripParams, setter: &ParamSetter) {
-        preset::apply(&targets(params, &(self.settings)()), setter);
+        preset::apply(&self.all_targets(params), setter);
     }
 
     /// Whether the parameters currently hold this preset's values.
