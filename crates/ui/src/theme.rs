@@ -20,7 +20,19 @@ pub fn apply_theme(ctx: &Context) {
     let mut visuals = Visuals::dark();
     visuals.panel_fill = BACKGROUND;
     visuals.window_fill = BACKGROUND;
-    visuals.override_text_color = Some(TEXT);
+    // Text is TEXT on the background everywhere, and the background colour on the accent
+    // (selected buttons, tabs and menu entries): light text on the orange pill read at 1.9:1,
+    // dark text reads at 7.3:1 (WCAG asks 4.5:1).
+    for w in [
+        &mut visuals.widgets.noninteractive,
+        &mut visuals.widgets.inactive,
+        &mut visuals.widgets.hovered,
+        &mut visuals.widgets.active,
+        &mut visuals.widgets.open,
+    ] {
+        w.fg_stroke.color = TEXT;
+    }
     visuals.selection.bg_fill = ACCENT;
+    visuals.selection.stroke.color = BACKGROUND;
     ctx.set_visuals(visuals);
 }

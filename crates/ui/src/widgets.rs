@@ -97,7 +97,13 @@ pub fn knob<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter, label: &str)
 /// A toggle button for a boolean parameter.
 pub fn toggle(ui: &mut Ui, param: &BoolParam, setter: &ParamSetter, label: &str) -> Response {
     let on = param.value();
-    let button = egui::Button::new(label)
+    // On: dark text on the accent (7.3:1); off: the usual light text on grey.
+    let text = if on {
+        egui::RichText::new(label).color(crate::BACKGROUND)
+    } else {
+        egui::RichText::new(label)
+    };
+    let button = egui::Button::new(text)
         .fill(if on { ACCENT } else { Color32::from_gray(60) })
         .min_size(vec2(64.0, 24.0));
     let response = ui.add(button);

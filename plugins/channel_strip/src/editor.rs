@@ -399,8 +399,13 @@ impl StripPage {
                 (Page::Imager, "Imager", p.imager.on.value()),
                 (Page::Stereo, "Stereo + Trim", true),
             ] {
-                // Modules that are on read in the accent colour.
-                let text = if on {
+                // Modules that are on read in the accent colour; the selected tab dark on
+                // its accent pill.
+                let text = if self.page == page {
+                    egui::RichText::new(name)
+                        .color(lathe_ui::BACKGROUND)
+                        .strong()
+                } else if on {
                     egui::RichText::new(name).color(ACCENT).strong()
                 } else {
                     egui::RichText::new(name).color(TEXT.gamma_multiply(0.6))
