@@ -2,11 +2,13 @@
 //! clock, set up in one place) around a plugin's [`EditorPage`], and the title bar's pieces
 //! ([`title`], [`preset_menu`], [`latency_label`]).
 
+use crate::history::History;
 use crate::theme::{ACCENT, apply_theme};
 use crate::widgets::FrameClock;
+use lathe_params::param_table::ParamTable;
 use lathe_plugin::{Identity, IoMeters};
 use nice_plug::context::gui::GuiContext;
-use nice_plug::prelude::ParamSetter;
+use nice_plug::prelude::{ParamSetter, Params};
 use nice_plug_egui::{
     EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier,
     create_egui_editor,
@@ -24,6 +26,48 @@ pub trait EditorPage: Send + 'static {
     /// Draws one frame inside the central panel: `dt` is the time since the previous frame in
     /// seconds (0 on the first), `setter` changes parameters through the host.
     fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32);
+
+    /// The plugin's parameters (undo and redo watch them).
+    fn params(&self) -> &dyn Params;
+}
+
+/// Whether undo and redo have steps, for the title bar's buttons (in the context's memory).
+#[derive(Debug, Clone, Copy, Default)]
+struct UndoButtons {
+    can_undo: bool,
+    can_redo: bool,
+}
+
+/// What the title bar's buttons asked for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum UndoRequest {
+    Undo,
+    Redo,
+}
+
+fn undo_buttons_id() -> egui::Id {
+    egui::Id::unique("lathe-undo-buttons")
+}
+
+fn undo_request_id() -> egui::Id {
+    egui::Id::unique("lathe-undo-request")
+}
+
+/// Every parameter's normalized value, in the plugin's order.
+fn snapshot(params: &dyn Params) -> Vec<f32> {
+    ParamTable::new(params)
+        .iter()
+        .map(|p| p.normalized())
+        .collect()
+}
+
+/// Sets the parameters that differ from `values` through the host.
+fn restore(params: &dyn Params, values: &[f32], setter: &ParamSetter) {
+    for (p, &v) in ParamTable::new(params).iter().zip(values) {
+        if (p.normalized() - v).abs() > 1e-7 {
+            p.set_through_host(setter, v);
+        }
+    }
 }
 
 /// The nice-plug egui app every Lathe editor is: theme, host context, frame clock and repaint,
@@ -32,6 +76,7 @@ pub struct EditorShell<P: EditorPage> {
     page: P,
     gui: Option<GuiContext>,
     clock: FrameClock,
+    history: History,
 }
 
 impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
@@ -54,7 +99,56 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
             return;
         };
         let setter = gui.param_setter();
+        let (touched, held, undo_key, redo_key) = ui.ctx().input(|i| {
+            let touched = i.events.iter().any(|e| {
+                matches!(
+                    e,
+                    egui::Event::PointerButton { .. }
+                        | egui::Event::MouseWheel { .. }
+                        | egui::Event::Key { .. }
+                        | egui::Event::Text(_)
+                )
+            });
+            let z = i.modifiers.command && i.key_pressed(egui::Key::Z);
+            (
+                touched,
+                i.pointer.any_down(),
+                z && !i.modifiers.shift,
+                z && i.modifiers.shift,
+            )
+        });
+        ui.ctx().data_mut(|d| {
+            d.insert_temp(
+                undo_buttons_id(),
+                UndoButtons {
+                    can_undo: self.history.can_undo(),
+                    can_redo: self.history.can_redo(),
+                },
+            )
+        });
         egui::CentralPanel::default().show(ui, |ui| self.page.draw(ui, &setter, dt));
+        let clicked = ui
+            .ctx()
+            .data_mut(|d| d.remove_temp::<Option<UndoRequest>>(undo_request_id()))
+            .flatten();
+        let request = match (undo_key, redo_key) {
+            (true, _) => Some(UndoRequest::Undo),
+            (_, true) => Some(UndoRequest::Redo),
+            _ => clicked,
+        };
+        let values = match request {
+            Some(UndoRequest::Undo) => self.history.undo(),
+            Some(UndoRequest::Redo) => self.history.redo(),
+            None => None,
+        };
+        if let Some(values) = values {
+            restore(self.page.params(), &values, &setter);
+        } else {
+            if touched {
+                self.history.touch();
+            }
+            self.history.observe(&snapshot(self.page.params()), held);
+        }
         ui.ctx().request_repaint();
     }
 
@@ -82,6 +176,7 @@ pub fn create_editor<P: EditorPage>(
             page,
             gui: None,
             clock: FrameClock::default(),
+            history: History::default(),
         },
     )
 }
@@ -90,6 +185,29 @@ pub fn create_editor<P: EditorPage>(
 pub fn title(ui: &mut egui::Ui, identity: &Identity) {
     ui.heading(egui::RichText::new(identity.name).color(ACCENT).strong());
     ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
+    let buttons = ui
+        .ctx()
+        .data(|d| d.get_temp::<UndoButtons>(undo_buttons_id()))
+        .unwrap_or_default();
+    let mut request = None;
+    if ui
+        .add_enabled(buttons.can_undo, egui::Button::new("Undo").small())
+        .on_hover_text("Undo the last change made in this editor (Ctrl+Z)")
+        .clicked()
+    {
+        request = Some(UndoRequest::Undo);
+    }
+    if ui
+        .add_enabled(buttons.can_redo, egui::Button::new("Redo").small())
+        .on_hover_text("Redo what was undone (Ctrl+Shift+Z)")
+        .clicked()
+    {
+        request = Some(UndoRequest::Redo);
+    }
+    if let Some(r) = request {
+        ui.ctx()
+            .data_mut(|d| d.insert_temp(undo_request_id(), Some(r)));
+    }
     ui.separator();
 }
 

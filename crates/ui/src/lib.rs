@@ -7,6 +7,7 @@
 
 mod app;
 mod dynamics;
+pub mod history;
 mod presets;
 mod spectrum;
 mod stereo;

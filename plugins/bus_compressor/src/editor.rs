@@ -317,6 +317,10 @@ fn small_toggle(
 }
 
 impl EditorPage for BusPage {
+    fn params(&self) -> &dyn nice_plug::prelude::Params {
+        &*self.params
+    }
+
     fn opened(&mut self) {
         self.meters.analyzer_active.store(true, Ordering::Relaxed);
     }

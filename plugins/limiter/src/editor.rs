@@ -178,6 +178,10 @@ impl LimiterPage {
 }
 
 impl EditorPage for LimiterPage {
+    fn params(&self) -> &dyn nice_plug::prelude::Params {
+        &*self.params
+    }
+
     fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
         let meters = self.meters.clone();
         let m = &meters;

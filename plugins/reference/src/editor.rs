@@ -328,6 +328,10 @@ impl ReferencePage {
 }
 
 impl EditorPage for ReferencePage {
+    fn params(&self) -> &dyn nice_plug::prelude::Params {
+        &*self.params
+    }
+
     fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
         self.input_meter.update(self.meters.input.take(), dt);
         self.output_meter.update(self.meters.output.take(), dt);
