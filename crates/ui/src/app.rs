@@ -121,8 +121,8 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
             d.insert_temp(
                 undo_buttons_id(),
                 UndoButtons {
-                    can_undo: self.history.can_undo(),
-                    can_redo: self.history.can_redo(),
+                    can_undo: self.history.steps().0 > 0,
+                    can_redo: self.history.steps().1 > 0,
                 },
             )
         });

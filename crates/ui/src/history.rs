@@ -18,7 +18,7 @@ pub const UNDO_STEPS: usize = 100;
 #[derive(Debug, Clone, Default)]
 pub struct History {
     undo: VecDeque<Vec<f32>>,
-    redo: Vec<Vec<f32>>,
+    redo: VecDeque<Vec<f32>>,
     /// The values of the last step (or the baseline).
     current: Vec<f32>,
     /// The editor was touched since the last step.
@@ -53,32 +53,33 @@ impl History {
         self.touched = false;
     }
 
-    /// Whether there is a step to undo.
-    pub fn can_undo(&self) -> bool {
-        !self.undo.is_empty()
-    }
-
-    /// Whether there is a step to redo.
-    pub fn can_redo(&self) -> bool {
-        !self.redo.is_empty()
+    /// How many steps there are to undo and to redo.
+    pub fn steps(&self) -> (usize, usize) {
+        (self.undo.len(), self.redo.len())
     }
 
     /// The values to go back to, if any (the caller sets them; they become the baseline).
     pub fn undo(&mut self) -> Option<Vec<f32>> {
-        let back = self.undo.pop_back()?;
-        self.redo
-            .push(std::mem::replace(&mut self.current, back.clone()));
-        self.touched = false;
-        Some(back)
+        self.step(true)
     }
 
     /// The values to go forward to, if any.
     pub fn redo(&mut self) -> Option<Vec<f32>> {
-        let forward = self.redo.pop()?;
-        self.undo
-            .push_back(std::mem::replace(&mut self.current, forward.clone()));
+        self.step(false)
+    }
+
+    /// One step back (undo) or forward (redo): the values leave one stack, the baseline goes
+    /// onto the other.
+    fn step(&mut self, back: bool) -> Option<Vec<f32>> {
+        let (from, to) = if back {
+            (&mut self.undo, &mut self.redo)
+        } else {
+            (&mut self.redo, &mut self.undo)
+        };
+        let values = from.pop_back()?;
+        to.push_back(std::mem::replace(&mut self.current, values.clone()));
         self.touched = false;
-        Some(forward)
+        Some(values)
     }
 }
 
@@ -117,7 +118,7 @@ mod tests {
         assert!(h.undo().is_some());
         frame(&mut h, &[0.5, 0.0], false, false);
         frame(&mut h, &[0.5, 0.3], true, false);
-        assert!(!h.can_redo());
+        assert_eq!(h.steps().1, 0);
     }
 
     #[test]
@@ -126,7 +127,7 @@ mod tests {
         frame(&mut h, &[0.0], false, false);
         // Automation: the baseline moves, no step.
         frame(&mut h, &[0.3], false, false);
-        assert!(!h.can_undo());
+        assert_eq!(h.steps().0, 0);
         for i in 1..=120 {
             frame(&mut h, &[i as f32 / 200.0], true, false);
         }
