@@ -3,6 +3,19 @@
 use crate::formatters::{s2v_number, v2s_decimals};
 use lathe_dsp::IoSettings;
 use nice_plug::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+
+/// The A/B comparison's state, saved with the project: which slot the parameters hold and the
+/// other slot's values.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AbState {
+    /// The parameters hold slot B (otherwise A).
+    pub b_active: bool,
+    /// The other slot's values, normalized, by parameter ID; `None` until the first switch
+    /// (the other slot then starts as a copy).
+    pub other: Option<BTreeMap<String, f32>>,
+}
 
 /// Trims and bypass. Nest this into a plugin's parameters with a plain `#[nested]` (no prefix),
 /// so the IDs stay `input_gain`, `output_gain` and `bypass`.
@@ -17,6 +30,9 @@ pub struct IoParams {
     /// Host-flagged bypass: output = input delayed by the latency, crossfaded click-free.
     #[id = "bypass"]
     pub bypass: BoolParam,
+    /// The editor's A/B slots (persisted as `ab`).
+    #[persist = "ab"]
+    pub ab: RwLock<AbState>,
 }
 
 impl IoParams {
@@ -39,6 +55,7 @@ impl IoParams {
             input_gain: db_param(input_name, input_min_db, input_max_db),
             output_gain: db_param("Output Gain", output_min_db, output_max_db),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
+            ab: RwLock::new(AbState::default()),
         }
     }
 

@@ -22,7 +22,7 @@ pub mod preset;
 pub mod reference;
 pub mod user_presets;
 
-pub use io::IoParams;
+pub use io::{AbState, IoParams};
 pub use lathe_plugin::param_table;
 
 use nice_plug::plugin::ParamValue;

@@ -15,6 +15,7 @@ pub mod identity;
 mod meters;
 pub mod param_table;
 mod runner;
+pub mod switch;
 
 pub use identity::layouts;
 pub use lathe_identity::{self, Identity};

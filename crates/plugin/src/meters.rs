@@ -42,6 +42,9 @@ pub struct IoMeters {
     pub latency_samples: AtomicU32,
     /// Sample rate, Hz (48 kHz until the plugin is activated).
     pub sample_rate_hz: AtomicF32,
+    /// The A/B switch's hand-shake between the editor and the audio thread
+    /// ([`crate::switch`]).
+    pub ab_switch: std::sync::atomic::AtomicU8,
 }
 
 impl AsRef<IoMeters> for IoMeters {
@@ -57,6 +60,7 @@ impl Default for IoMeters {
             output: PeakReadout::default(),
             latency_samples: AtomicU32::new(0),
             sample_rate_hz: AtomicF32::new(48_000.0),
+            ab_switch: std::sync::atomic::AtomicU8::new(crate::switch::IDLE),
         }
     }
 }

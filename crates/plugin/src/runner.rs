@@ -32,6 +32,8 @@ impl<P: Default, M: Default, C: Core> Default for PluginParts<P, M, C> {
 pub struct ChainRunner<C: Core> {
     chain: Option<PluginChain<C>>,
     reported_latency: u32,
+    /// The A/B switch's dip ([`crate::switch`]).
+    switch: crate::switch::SwitchFade,
 }
 
 impl<C: Core> Default for ChainRunner<C> {
@@ -39,6 +41,7 @@ impl<C: Core> Default for ChainRunner<C> {
         Self {
             chain: None,
             reported_latency: 0,
+            switch: crate::switch::SwitchFade::new(48_000.0),
         }
     }
 }
@@ -80,6 +83,7 @@ impl<C: Core> ChainRunner<C> {
         }
         chain.reset();
         chain.set_settings(settings);
+        self.switch = crate::switch::SwitchFade::new(sample_rate);
         self.reported_latency = chain.latency();
         context.set_latency_samples(self.reported_latency);
         meters
@@ -140,6 +144,7 @@ impl<C: Core> ChainRunner<C> {
             }
             None => chain.process_with_sidechain(buffer.as_slice(), None),
         }
+        self.switch.process(&meters.ab_switch, buffer.as_slice());
         meters.input.raise(chain.input_peak());
         meters.output.raise(chain.output_peak());
         // With latency, the last `latency` samples of input are still inside the plugin when the

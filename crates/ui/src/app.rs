@@ -27,9 +27,53 @@ pub trait EditorPage: Send + 'static {
     /// seconds (0 on the first), `setter` changes parameters through the host.
     fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32);
 
-    /// The plugin's parameters (undo and redo watch them).
-    fn params(&self) -> &dyn Params;
+    /// What the shell works on: write it with [`page_parts!`](crate::page_parts).
+    fn parts(&self) -> PageParts<'_>;
 }
+
+/// What the shell needs of a page: the parameters (undo and redo watch them), the A/B slots
+/// (saved with the project) and the meters whose hand-shake makes an A/B switch click-free.
+pub struct PageParts<'a> {
+    /// The plugin's parameters.
+    pub params: &'a dyn Params,
+    /// Its A/B state (the `ab` field of its `IoParams`).
+    pub ab: &'a std::sync::RwLock<lathe_params::AbState>,
+    /// Its input/output meters.
+    pub io: &'a IoMeters,
+}
+
+/// [`EditorPage::parts`] for a page with `params: Arc<PluginParams>` (nesting `IoParams` as
+/// `io`) and `meters: Arc<M>` where `M: AsRef<IoMeters>`.
+#[macro_export]
+macro_rules! page_parts {
+    () => {
+        fn parts(&self) -> $crate::PageParts<'_> {
+            $crate::PageParts {
+                params: &*self.params,
+                ab: &self.params.io.ab,
+                io: (*self.meters).as_ref(),
+            }
+        }
+    };
+}
+
+/// The A/B buttons' state, for the title bar (in the context's memory).
+#[derive(Debug, Clone, Copy, Default)]
+struct AbButtons {
+    b_active: bool,
+}
+
+fn ab_buttons_id() -> egui::Id {
+    egui::Id::unique("lathe-ab-buttons")
+}
+
+fn ab_request_id() -> egui::Id {
+    egui::Id::unique("lathe-ab-request")
+}
+
+/// How long the editor waits for the audio thread's silence before switching anyway (the
+/// plugin is not processing), s.
+const AB_WAIT_S: f64 = 0.25;
 
 /// Whether undo and redo have steps, for the title bar's buttons (in the context's memory).
 #[derive(Debug, Clone, Copy, Default)]
@@ -77,6 +121,8 @@ pub struct EditorShell<P: EditorPage> {
     gui: Option<GuiContext>,
     clock: FrameClock,
     history: History,
+    /// An A/B action waiting for the audio thread's silence, and since when.
+    ab_pending: Option<(crate::ab::AbAction, std::time::Instant)>,
 }
 
 impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
@@ -126,7 +172,17 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
                 },
             )
         });
+        let b_active = self.page.parts().ab.read().is_ok_and(|s| s.b_active);
+        ui.ctx()
+            .data_mut(|d| d.insert_temp(ab_buttons_id(), AbButtons { b_active }));
         egui::CentralPanel::default().show(ui, |ui| self.page.draw(ui, &setter, dt));
+        if self.ab_frame(ui.ctx(), &setter) {
+            // The A/B change is not an undo step: it becomes the baseline.
+            self.history
+                .observe(&snapshot(self.page.parts().params), false);
+            ui.ctx().request_repaint();
+            return;
+        }
         let clicked = ui
             .ctx()
             .data_mut(|d| d.remove_temp::<Option<UndoRequest>>(undo_request_id()))
@@ -142,12 +198,13 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
             None => None,
         };
         if let Some(values) = values {
-            restore(self.page.params(), &values, &setter);
+            restore(self.page.parts().params, &values, &setter);
         } else {
             if touched {
                 self.history.touch();
             }
-            self.history.observe(&snapshot(self.page.params()), held);
+            self.history
+                .observe(&snapshot(self.page.parts().params), held);
         }
         ui.ctx().request_repaint();
     }
@@ -155,6 +212,93 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
     fn editor_closed(&mut self) {
         self.gui = None;
         self.page.closed();
+    }
+}
+
+impl<P: EditorPage> EditorShell<P> {
+    /// Takes the title bar's A/B request and finishes a pending one once the output is silent
+    /// (or the plugin is not processing); `true` when the parameters were switched this frame.
+    fn ab_frame(&mut self, ctx: &egui::Context, setter: &ParamSetter) -> bool {
+        use lathe_plugin::switch::{APPLIED, IDLE, REQUESTED, SILENT};
+        use std::sync::atomic::Ordering;
+        let request = ctx
+            .data_mut(|d| d.remove_temp::<Option<crate::ab::AbAction>>(ab_request_id()))
+            .flatten();
+        let PageParts { ab: state, io, .. } = self.page.parts();
+        if let Some(action) = request.filter(|_| self.ab_pending.is_none()) {
+            if action.changes_parameters() {
+                io.ab_switch.store(REQUESTED, Ordering::Release);
+                self.ab_pending = Some((action, std::time::Instant::now()));
+            } else if let Ok(mut s) = state.write() {
+                crate::ab::plan(
+                    action,
+                    crate::ab::slot_values(self.page.parts().params),
+                    &mut s,
+                );
+            }
+        }
+        let Some((action, since)) = self.ab_pending else {
+            return false;
+        };
+        let silent = io.ab_switch.load(Ordering::Acquire) == SILENT;
+        if !silent && since.elapsed().as_secs_f64() < AB_WAIT_S {
+            return false;
+        }
+        let params = self.page.parts().params;
+        let values = state
+            .write()
+            .ok()
+            .and_then(|mut s| crate::ab::plan(action, crate::ab::slot_values(params), &mut s));
+        if let Some(values) = values {
+            crate::ab::apply(params, &values, setter);
+        }
+        io.ab_switch
+            .store(if silent { APPLIED } else { IDLE }, Ordering::Release);
+        self.ab_pending = None;
+        true
+    }
+}
+
+/// The title bar's A/B buttons: A and B (the one heard selected), and the copy between them.
+fn ab_buttons(ui: &mut egui::Ui) {
+    use crate::ab::AbAction;
+    let b_active = ui
+        .ctx()
+        .data(|d| d.get_temp::<AbButtons>(ab_buttons_id()))
+        .unwrap_or_default()
+        .b_active;
+    let mut request = None;
+    for (name, is_b) in [("A", false), ("B", true)] {
+        let hint = format!(
+            "Hear slot {name} (the other slot keeps its settings; both are saved with the project)"
+        );
+        if ui
+            .add(egui::Button::new(name).small().selected(b_active == is_b))
+            .on_hover_text(hint)
+            .clicked()
+            && b_active != is_b
+        {
+            request = Some(AbAction::Switch);
+        }
+    }
+    let (heard, other) = if b_active { ("B", "A") } else { ("A", "B") };
+    if ui
+        .small_button(format!("{heard}>{other}"))
+        .on_hover_text(format!("Copy slot {heard} (heard) onto slot {other}"))
+        .clicked()
+    {
+        request = Some(AbAction::ActiveToOther);
+    }
+    if ui
+        .small_button(format!("{other}>{heard}"))
+        .on_hover_text(format!("Copy slot {other} onto slot {heard} (heard)"))
+        .clicked()
+    {
+        request = Some(AbAction::OtherToActive);
+    }
+    if let Some(r) = request {
+        ui.ctx()
+            .data_mut(|d| d.insert_temp(ab_request_id(), Some(r)));
     }
 }
 
@@ -177,6 +321,7 @@ pub fn create_editor<P: EditorPage>(
             gui: None,
             clock: FrameClock::default(),
             history: History::default(),
+            ab_pending: None,
         },
     )
 }
@@ -208,6 +353,8 @@ pub fn title(ui: &mut egui::Ui, identity: &Identity) {
         ui.ctx()
             .data_mut(|d| d.insert_temp(undo_request_id(), Some(r)));
     }
+    ui.separator();
+    ab_buttons(ui);
     ui.separator();
 }
 

@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod ab;
 mod app;
 mod dynamics;
 pub mod history;
@@ -14,7 +15,9 @@ mod stereo;
 mod theme;
 mod widgets;
 
-pub use app::{EditorPage, EditorShell, create_editor, latency_label, preset_menu, title};
+pub use app::{
+    EditorPage, EditorShell, PageParts, create_editor, latency_label, preset_menu, title,
+};
 pub use dynamics::{
     GainMeters, ReductionBallistics, history_view, reduction_meter, transfer_curve,
 };

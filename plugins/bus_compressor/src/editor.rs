@@ -317,9 +317,7 @@ fn small_toggle(
 }
 
 impl EditorPage for BusPage {
-    fn params(&self) -> &dyn nice_plug::prelude::Params {
-        &*self.params
-    }
+    lathe_ui::page_parts!();
 
     fn opened(&mut self) {
         self.meters.analyzer_active.store(true, Ordering::Relaxed);

@@ -640,9 +640,7 @@ fn order_quad(q: [Pos2; 4]) -> Vec<Pos2> {
 }
 
 impl EditorPage for StripPage {
-    fn params(&self) -> &dyn nice_plug::prelude::Params {
-        &*self.params
-    }
+    lathe_ui::page_parts!();
 
     fn opened(&mut self) {
         self.meters.analyzer_active.store(true, Ordering::Relaxed);

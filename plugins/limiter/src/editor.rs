@@ -178,9 +178,7 @@ impl LimiterPage {
 }
 
 impl EditorPage for LimiterPage {
-    fn params(&self) -> &dyn nice_plug::prelude::Params {
-        &*self.params
-    }
+    lathe_ui::page_parts!();
 
     fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
         let meters = self.meters.clone();

@@ -328,9 +328,7 @@ impl ReferencePage {
 }
 
 impl EditorPage for ReferencePage {
-    fn params(&self) -> &dyn nice_plug::prelude::Params {
-        &*self.params
-    }
+    lathe_ui::page_parts!();
 
     fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
         self.input_meter.update(self.meters.input.take(), dt);
