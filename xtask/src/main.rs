@@ -19,8 +19,17 @@ use std::time::Duration;
 const PLUGINS: [&Identity; 4] = lathe_identity::ALL;
 
 /// A plugin's editor size as an ImageMagick crop geometry.
-fn editor_geometry(identity: &Identity) -> String {
+/// The editor's size at `scale`, pixels.
+fn editor_size(identity: &Identity, scale: f64) -> (u32, u32) {
     let (width, height) = identity.editor_size;
+    (
+        (width as f64 * scale).round() as u32,
+        (height as f64 * scale).round() as u32,
+    )
+}
+
+fn editor_geometry(identity: &Identity, scale: f64) -> String {
+    let (width, height) = editor_size(identity, scale);
     format!("{width}x{height}+0+0")
 }
 
@@ -52,7 +61,9 @@ fn print_usage() {
   cargo xtask bundle-all [--release]      build all plugins as .clap and .vst3 into target/bundled/
   cargo xtask install                     copy the bundles to ~/.clap and ~/.vst3
   cargo xtask uninstall                   remove them from ~/.clap and ~/.vst3
-  cargo xtask screenshot PLUGIN [OUT.png] PNG of a plugin's editor (needs xvfb, imagemagick,
+  cargo xtask screenshot PLUGIN [OUT.png] [--scale S]
+                                          PNG of a plugin's editor at S (0.75-2, default 1)
+                                          times its size (needs xvfb, imagemagick,
                                           libasound2-dev, libjack-jackd2-dev); PLUGIN is one of
                                           channel-strip, bus-compressor, limiter, reference
   cargo xtask test                        bundle in release, then run the whole test suite
@@ -327,13 +338,81 @@ fn test(extra: &[String]) -> Result<()> {
             .with_context(|| format!("copying {lib}"))?;
     }
     let tests = run(cargo("test").args(extra));
+    match check_scaled_screenshot() {
+        Ok(Some(line)) => println!("screenshot: {line}"),
+        Ok(None) => println!(
+            "screenshot at 150 % skipped: needs Xvfb, ImageMagick and the standalone build's \
+             libraries (xvfb imagemagick libasound2-dev libjack-jackd2-dev)"
+        ),
+        Err(e) => {
+            validation?;
+            tests?;
+            return Err(e.context("the editor at 150 %"));
+        }
+    }
     validation?;
     tests
 }
 
+/// The editor at 150 % under Xvfb (issue #22), where the screenshot tools and the standalone
+/// build's libraries are installed: the window really is 1.5 times the editor's size (its
+/// bottom-right corner, outside a 100 % window, holds the editor's background colour).
+fn check_scaled_screenshot() -> Result<Option<String>> {
+    let have = |cmd: &str| {
+        Command::new("sh")
+            .args(["-c", cmd])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !(have("command -v Xvfb")
+        && have("command -v import")
+        && have("pkg-config --exists alsa jack"))
+    {
+        return Ok(None);
+    }
+    let out = target_dir().join("screenshot-150.png");
+    let plugin = &lathe_identity::LIMITER;
+    screenshot(&[
+        plugin.short.to_owned(),
+        out.display().to_string(),
+        "--scale".to_owned(),
+        "1.5".to_owned(),
+    ])?;
+    let (w, h) = editor_size(plugin, 1.5);
+    let probe = |x: u32, y: u32| -> Result<String> {
+        let o = Command::new("convert")
+            .arg(&out)
+            .args(["-format", &format!("%[pixel:p{{{x},{y}}}]"), "info:"])
+            .output()
+            .context("running ImageMagick's convert")?;
+        Ok(String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    // The editor's background (lathe_ui::BACKGROUND, 0x1c1e22).
+    let corner = probe(w - 4, h - 4)?;
+    if corner != "srgb(28,30,34)" {
+        bail!("{w}x{h} wanted; the corner reads {corner}, not the editor's background");
+    }
+    Ok(Some(format!("{} at 150 % is {w}x{h}", plugin.name)))
+}
+
 fn screenshot(args: &[String]) -> Result<()> {
+    let mut args = args.to_vec();
+    let scale = match args.iter().position(|a| a == "--scale") {
+        Some(i) => {
+            let value = args
+                .get(i + 1)
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|s| (0.75..=2.0).contains(s))
+                .ok_or_else(|| anyhow::anyhow!("--scale takes 0.75 to 2 (1.5 = 150 %)"))?;
+            args.drain(i..i + 2);
+            value
+        }
+        None => 1.0,
+    };
     let Some(short) = args.first() else {
-        bail!("usage: cargo xtask screenshot PLUGIN [OUT.png]");
+        bail!("usage: cargo xtask screenshot PLUGIN [OUT.png] [--scale S]");
     };
     let Some(plugin) = lathe_identity::find(short) else {
         bail!("unknown plugin '{short}'");
@@ -397,6 +476,7 @@ fn screenshot(args: &[String]) -> Result<()> {
             .env("LATHE_REFERENCE_DEMO", "1")
             // Lathe Bus Compressor's shows a synthetic mix through a multiband preset.
             .env("LATHE_BUS_DEMO", "1")
+            .env("LATHE_EDITOR_SCALE", scale.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -409,7 +489,7 @@ fn screenshot(args: &[String]) -> Result<()> {
                 "-window",
                 "root",
                 "-crop",
-                &editor_geometry(plugin),
+                &editor_geometry(plugin, scale),
             ])
             .arg(&out));
         let _ = app.kill();

@@ -33,6 +33,10 @@ pub struct IoParams {
     /// The editor's A/B slots (persisted as `ab`).
     #[persist = "ab"]
     pub ab: RwLock<AbState>,
+    /// The editor's scale, 0.75-2 (persisted as `editor-scale`; a new instance starts at the
+    /// user's default, [`crate::editor_prefs::default_scale`]).
+    #[persist = "editor-scale"]
+    pub editor_scale: atomic_float::AtomicF32,
 }
 
 impl IoParams {
@@ -56,6 +60,7 @@ impl IoParams {
             output_gain: db_param("Output Gain", output_min_db, output_max_db),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             ab: RwLock::new(AbState::default()),
+            editor_scale: atomic_float::AtomicF32::new(crate::editor_prefs::default_scale()),
         }
     }
 

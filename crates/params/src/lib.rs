@@ -15,6 +15,7 @@ pub mod bus_compressor;
 pub mod channel_strip;
 pub mod choice;
 pub mod compressor;
+pub mod editor_prefs;
 pub mod formatters;
 mod io;
 pub mod limiter;

@@ -1,5 +1,5 @@
 //! The A/B comparison every editor has (title bar: **A**, **B**, and a copy of the slot you
-//! hear onto the other or back). The parameters always hold the slot you hear; the other
+//! hear onto the other; hear the other and copy it for the way back). The parameters hold the slot you hear; the other
 //! slot's values are kept in [`AbState`], which the plugin saves with the project. A switch
 //! that changes the parameters dips the output while they change ([`lathe_plugin::switch`]),
 //! so it never clicks. The host's bypass is not part of a slot.
@@ -17,8 +17,6 @@ pub enum AbAction {
     Switch,
     /// Copy the slot heard onto the other one.
     ActiveToOther,
-    /// Copy the other slot onto the one heard.
-    OtherToActive,
 }
 
 impl AbAction {
@@ -55,7 +53,6 @@ pub fn plan(
             state.other = Some(current);
             None
         }
-        AbAction::OtherToActive => Some(state.other.clone().unwrap_or(current)),
     }
 }
 
@@ -96,11 +93,7 @@ mod tests {
         );
         assert!(!state.b_active);
         assert_eq!(state.other, Some(b.clone()));
-        // Copy the other (B) onto the heard (A); then A onto B.
-        assert_eq!(
-            plan(AbAction::OtherToActive, a.clone(), &mut state),
-            Some(b.clone())
-        );
+        // Copy the heard (A) onto B.
         assert_eq!(plan(AbAction::ActiveToOther, a.clone(), &mut state), None);
         assert_eq!(state.other, Some(a));
         assert!(AbAction::Switch.changes_parameters());

@@ -40,6 +40,8 @@ pub struct PageParts<'a> {
     pub ab: &'a std::sync::RwLock<lathe_params::AbState>,
     /// Its input/output meters.
     pub io: &'a IoMeters,
+    /// Its editor scale (the `editor_scale` field of its `IoParams`).
+    pub scale: &'a atomic_float::AtomicF32,
 }
 
 /// [`EditorPage::parts`] for a page with `params: Arc<PluginParams>` (nesting `IoParams` as
@@ -52,6 +54,7 @@ macro_rules! page_parts {
                 params: &*self.params,
                 ab: &self.params.io.ab,
                 io: (*self.meters).as_ref(),
+                scale: &self.params.io.editor_scale,
             }
         }
     };
@@ -61,6 +64,17 @@ macro_rules! page_parts {
 #[derive(Debug, Clone, Copy, Default)]
 struct AbButtons {
     b_active: bool,
+}
+
+/// The scale the title bar's menu shows and the one it asks for (in the context's memory).
+#[derive(Debug, Clone, Copy, Default)]
+struct ScaleMenu {
+    scale: f32,
+    asked: Option<f32>,
+}
+
+fn scale_menu_id() -> egui::Id {
+    egui::Id::unique("lathe-scale-menu")
 }
 
 fn ab_buttons_id() -> egui::Id {
@@ -123,6 +137,8 @@ pub struct EditorShell<P: EditorPage> {
     history: History,
     /// An A/B action waiting for the audio thread's silence, and since when.
     ab_pending: Option<(crate::ab::AbAction, std::time::Instant)>,
+    /// When Ctrl + wheel last stepped the scale.
+    scale_stepped: Option<std::time::Instant>,
 }
 
 impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
@@ -172,6 +188,7 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
                 },
             )
         });
+        self.scale_frame(ui.ctx());
         let b_active = self.page.parts().ab.read().is_ok_and(|s| s.b_active);
         ui.ctx()
             .data_mut(|d| d.insert_temp(ab_buttons_id(), AbButtons { b_active }));
@@ -216,6 +233,67 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
 }
 
 impl<P: EditorPage> EditorShell<P> {
+    /// The scale: Ctrl + mouse wheel steps it, the title bar's menu sets it; a new scale is
+    /// egui's zoom (the window follows), saved with the instance and kept as the user's
+    /// default.
+    fn scale_frame(&mut self, ctx: &egui::Context) {
+        use lathe_params::editor_prefs::{clamp_scale, remember_scale, step_scale};
+        let zoom = ctx.zoom_factor();
+        // egui turns Ctrl + wheel (and pinch) into a zoom delta.
+        let wheel = ctx.input(|i| {
+            let z = i.zoom_delta();
+            if z > 1.0 {
+                1
+            } else if z < 1.0 {
+                -1
+            } else {
+                0
+            }
+        });
+        let asked = ctx
+            .data_mut(|d| d.get_temp::<ScaleMenu>(scale_menu_id()))
+            .and_then(|m| m.asked);
+        // One step per wheel gesture: the zoom delta of one notch can span a few frames.
+        let now = std::time::Instant::now();
+        let recent = self
+            .scale_stepped
+            .is_some_and(|t| now.duration_since(t).as_secs_f64() < 0.15);
+        let wanted = match (wheel, asked) {
+            (0, Some(s)) => Some(clamp_scale(s)),
+            (0, None) => None,
+            (_, _) if recent => None,
+            (steps, _) => {
+                self.scale_stepped = Some(now);
+                Some(step_scale(zoom, steps))
+            }
+        };
+        // egui's own Ctrl +/- zoom: keep it too.
+        let stored = self
+            .page
+            .parts()
+            .scale
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let wanted = wanted.or_else(|| ((zoom - stored).abs() > 1e-3).then(|| clamp_scale(zoom)));
+        if let Some(s) = wanted.filter(|s| (s - zoom).abs() > 1e-3 || (s - stored).abs() > 1e-3) {
+            ctx.set_zoom_factor(s);
+            self.page
+                .parts()
+                .scale
+                .store(s, std::sync::atomic::Ordering::Relaxed);
+            let _ = remember_scale(s);
+        }
+        let shown = wanted.unwrap_or(zoom);
+        ctx.data_mut(|d| {
+            d.insert_temp(
+                scale_menu_id(),
+                ScaleMenu {
+                    scale: shown,
+                    asked: None,
+                },
+            )
+        });
+    }
+
     /// Takes the title bar's A/B request and finishes a pending one once the output is silent
     /// (or the plugin is not processing); `true` when the parameters were switched this frame.
     fn ab_frame(&mut self, ctx: &egui::Context, setter: &ParamSetter) -> bool {
@@ -259,6 +337,40 @@ impl<P: EditorPage> EditorShell<P> {
     }
 }
 
+/// The title bar's scale menu (75-200 %; Ctrl + mouse wheel steps it too).
+fn scale_menu(ui: &mut egui::Ui) {
+    let menu = ui
+        .ctx()
+        .data(|d| d.get_temp::<ScaleMenu>(scale_menu_id()))
+        .unwrap_or(ScaleMenu {
+            scale: 1.0,
+            asked: None,
+        });
+    let mut asked = None;
+    egui::ComboBox::from_id_salt("lathe-scale")
+        .width(58.0)
+        .selected_text(format!("{:.0} %", menu.scale * 100.0))
+        .show_ui(ui, |ui| {
+            for s in lathe_params::editor_prefs::SCALES {
+                let label = format!("{:.0} %", s * 100.0);
+                if ui
+                    .selectable_label((s - menu.scale).abs() < 1e-3, label)
+                    .clicked()
+                {
+                    asked = Some(s);
+                }
+            }
+        })
+        .response
+        .on_hover_text(
+            "Editor size (Ctrl + mouse wheel); new instances start at the last one chosen",
+        );
+    if asked.is_some() {
+        ui.ctx()
+            .data_mut(|d| d.insert_temp(scale_menu_id(), ScaleMenu { asked, ..menu }));
+    }
+}
+
 /// The title bar's A/B buttons: A and B (the one heard selected), and the copy between them.
 fn ab_buttons(ui: &mut egui::Ui) {
     use crate::ab::AbAction;
@@ -284,17 +396,13 @@ fn ab_buttons(ui: &mut egui::Ui) {
     let (heard, other) = if b_active { ("B", "A") } else { ("A", "B") };
     if ui
         .small_button(format!("{heard}>{other}"))
-        .on_hover_text(format!("Copy slot {heard} (heard) onto slot {other}"))
+        .on_hover_text(format!(
+            "Copy slot {heard} (heard) onto slot {other}; to copy {other} onto {heard}, hear \
+             {other} and copy it"
+        ))
         .clicked()
     {
         request = Some(AbAction::ActiveToOther);
-    }
-    if ui
-        .small_button(format!("{other}>{heard}"))
-        .on_hover_text(format!("Copy slot {other} onto slot {heard} (heard)"))
-        .clicked()
-    {
-        request = Some(AbAction::OtherToActive);
     }
     if let Some(r) = request {
         ui.ctx()
@@ -309,10 +417,19 @@ pub fn create_editor<P: EditorPage>(
     page: P,
 ) -> Option<EguiEditor<EditorShell<P>>> {
     let (width, height) = identity.editor_size;
+    // The instance's scale, or the one a screenshot asks for.
+    let scale = std::env::var("LATHE_EDITOR_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<f32>().ok())
+        .unwrap_or_else(|| {
+            page.parts()
+                .scale
+                .load(std::sync::atomic::Ordering::Relaxed)
+        });
     create_egui_editor(
         EguiEditorState::from_size(
             nice_plug::editor::dpi::LogicalSize::new(width as f64, height as f64),
-            1.0,
+            lathe_params::editor_prefs::clamp_scale(scale),
         ),
         RepaintNotifier::new(),
         EguiNiceSettings::new().with_tile(identity.name),
@@ -322,14 +439,16 @@ pub fn create_editor<P: EditorPage>(
             clock: FrameClock::default(),
             history: History::default(),
             ab_pending: None,
+            scale_stepped: None,
         },
     )
 }
 
 /// The title bar's start: the plugin's name, the version and a separator.
 pub fn title(ui: &mut egui::Ui, identity: &Identity) {
-    ui.heading(egui::RichText::new(identity.name).color(ACCENT).strong());
-    ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
+    // The version on hover: the title bar needs its room for the buttons.
+    ui.heading(egui::RichText::new(identity.name).color(ACCENT).strong())
+        .on_hover_text(format!("{} v{}", identity.name, env!("CARGO_PKG_VERSION")));
     let buttons = ui
         .ctx()
         .data(|d| d.get_temp::<UndoButtons>(undo_buttons_id()))
@@ -355,6 +474,7 @@ pub fn title(ui: &mut egui::Ui, identity: &Identity) {
     }
     ui.separator();
     ab_buttons(ui);
+    scale_menu(ui);
     ui.separator();
 }
 
@@ -362,34 +482,12 @@ pub fn title(ui: &mut egui::Ui, identity: &Identity) {
 pub fn latency_label(ui: &mut egui::Ui, meters: &IoMeters) -> egui::Response {
     let latency_samples = meters.latency_samples.load(Ordering::Relaxed);
     let sample_rate_hz = meters.sample_rate_hz.load(Ordering::Relaxed);
+    // Short, for the title bar; the samples on hover.
     ui.label(format!(
-        "Latency {latency_samples} samples ({:.2} ms)",
+        "Latency {:.2} ms",
         latency_samples as f32 * 1000.0 / sample_rate_hz.max(1.0)
     ))
-}
-
-/// The title bar's preset menu over `(name, description, active)` triples: shows the active
-/// preset (or "(edited)") and returns the index of the one the user picked, if any.
-pub fn preset_menu<'a>(
-    ui: &mut egui::Ui,
-    presets: impl IntoIterator<Item = (&'a str, &'a str, bool)>,
-) -> Option<usize> {
-    let presets: Vec<(&str, &str, bool)> = presets.into_iter().collect();
-    let active = presets.iter().position(|p| p.2);
-    let mut picked = None;
-    ui.label("Preset");
-    egui::ComboBox::from_id_salt("preset")
-        .selected_text(active.map_or("(edited)", |i| presets[i].0))
-        .show_ui(ui, |ui| {
-            for (i, (name, description, _)) in presets.iter().enumerate() {
-                if ui
-                    .selectable_label(active == Some(i), *name)
-                    .on_hover_text(*description)
-                    .clicked()
-                {
-                    picked = Some(i);
-                }
-            }
-        });
-    picked
+    .on_hover_text(format!(
+        "{latency_samples} samples at {sample_rate_hz:.0} Hz, reported to the host"
+    ))
 }

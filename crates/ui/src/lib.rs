@@ -15,9 +15,7 @@ mod stereo;
 mod theme;
 mod widgets;
 
-pub use app::{
-    EditorPage, EditorShell, PageParts, create_editor, latency_label, preset_menu, title,
-};
+pub use app::{EditorPage, EditorShell, PageParts, create_editor, latency_label, title};
 pub use dynamics::{
     GainMeters, ReductionBallistics, history_view, reduction_meter, transfer_curve,
 };

@@ -128,7 +128,6 @@ pub fn preset_menu_with_user<'a>(
     };
     let mut picked = None;
     let mut load = None;
-    ui.label("Preset");
     let combo = egui::ComboBox::from_id_salt("preset")
         .selected_text(selected)
         .show_ui(ui, |ui| {
@@ -154,7 +153,10 @@ pub fn preset_menu_with_user<'a>(
                 ui.label(egui::RichText::new(m).small());
             }
         });
-    if combo.response.clicked() {
+    let combo_response = combo
+        .response
+        .on_hover_text("Preset: factory presets, then your own (saved for every DAW and the CLI)");
+    if combo_response.clicked() {
         user.rescan();
     }
     if let Some(i) = load {

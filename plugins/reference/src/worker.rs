@@ -289,7 +289,7 @@ impl WorkerState {
         ];
         for (i, (path, shape, rms)) in refs.into_iter().enumerate() {
             let [l, r] = noise(10 + i as u64, rms, shape);
-            let analysis = analyze_stereo(sr, &l, &r);
+            let analysis = lathe_dsp::analysis::reference::analyze_stereo(sr, &l, &r);
             let id = i as u64 + 1;
             self.edit_library(|lib| {
                 lib.references.push(StoredReference {
