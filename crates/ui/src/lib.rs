@@ -7,6 +7,7 @@
 
 pub mod ab;
 mod app;
+pub mod describe;
 mod dynamics;
 pub mod history;
 mod presets;

@@ -88,10 +88,16 @@ pub fn knob<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter, label: &str)
         TEXT,
     );
     response.on_hover_text(format!(
-        "{}: {}\nDrag to change, Shift for fine, double-click to reset",
+        "{}: {}\n{}Drag to change, Shift for fine, double-click to reset",
         param.name(),
-        param.normalized_value_to_string(value, true)
+        param.normalized_value_to_string(value, true),
+        sentence(param.name())
     ))
+}
+
+/// The parameter's sentence with a line break after it, or nothing.
+fn sentence(name: &str) -> String {
+    crate::describe::what_it_does(name).map_or_else(String::new, |s| format!("{s}\n"))
 }
 
 /// A toggle button for a boolean parameter.
@@ -113,9 +119,10 @@ pub fn toggle(ui: &mut Ui, param: &BoolParam, setter: &ParamSetter, label: &str)
         setter.end_set_parameter(param);
     }
     response.on_hover_text(format!(
-        "{}: {}",
+        "{}: {}\n{}",
         param.name(),
-        if on { "on" } else { "off" }
+        if on { "on" } else { "off" },
+        sentence(param.name())
     ))
 }
 
@@ -148,7 +155,12 @@ pub fn enum_combo<T: Enum + PartialEq + Copy + 'static>(
         setter.set_parameter(param, v);
         setter.end_set_parameter(param);
     }
-    response.on_hover_text(param.name())
+    response.on_hover_text(format!(
+        "{}: {}\n{}",
+        param.name(),
+        names[current.to_index()],
+        sentence(param.name())
+    ))
 }
 
 /// Time between editor frames, for meter ballistics.
