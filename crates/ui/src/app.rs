@@ -23,6 +23,12 @@ pub trait EditorPage: Send + 'static {
     /// The window closed.
     fn closed(&mut self) {}
 
+    /// The window is closing and the host can still be told things: end what the page has
+    /// started (an open gesture).
+    fn closing(&mut self, setter: &ParamSetter) {
+        let _ = setter;
+    }
+
     /// Draws one frame inside the central panel: `dt` is the time since the previous frame in
     /// seconds (0 on the first), `setter` changes parameters through the host.
     fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32);
@@ -227,7 +233,9 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
     }
 
     fn editor_closed(&mut self) {
-        self.gui = None;
+        if let Some(gui) = self.gui.take() {
+            self.page.closing(&gui.param_setter());
+        }
         self.page.closed();
     }
 }

@@ -180,6 +180,15 @@ impl LimiterPage {
 impl EditorPage for LimiterPage {
     lathe_ui::page_parts!();
 
+    /// Closing the editor stops learning: the drive keeps the value it reached, and the host's
+    /// gesture ends (one undo step, as if Learn had been pressed again).
+    fn closing(&mut self, setter: &ParamSetter) {
+        if self.learner.get_mut().take().is_some() {
+            setter.end_set_parameter(&self.params.io.input_gain);
+            self.meters.learning.store(false, Ordering::Relaxed);
+        }
+    }
+
     fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
         let meters = self.meters.clone();
         let m = &meters;
@@ -270,14 +279,5 @@ pub(crate) fn page(plugin: &crate::LatheLimiter) -> LimiterPage {
         meters: plugin.parts.meters.clone(),
         gain: GainMeters::default(),
         learner: std::cell::RefCell::new(None),
-    }
-}
-
-impl Drop for LimiterPage {
-    /// Closing the editor stops learning (the drive keeps the value it reached).
-    fn drop(&mut self) {
-        if self.learner.borrow().is_some() {
-            self.meters.learning.store(false, Ordering::Relaxed);
-        }
     }
 }
