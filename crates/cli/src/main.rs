@@ -195,6 +195,9 @@ enum Command {
         /// How much of the tonal correction to apply, % (0 to 100).
         #[arg(long, default_value_t = 100.0)]
         amount: f64,
+        /// The tonal correction's largest boost or cut, dB (0 to 30).
+        #[arg(long, default_value_t = lathe_cli::master::MATCH_LIMIT_DB)]
+        limit: f64,
         /// Glue compression before the limiter (the Bus Compressor's "Gentle Master" preset).
         #[arg(long)]
         glue: bool,
@@ -780,6 +783,7 @@ fn main() -> ExitCode {
             references,
             target,
             amount,
+            limit,
             glue,
             ceiling,
             rate,
@@ -836,6 +840,7 @@ fn main() -> ExitCode {
                 target,
                 references,
                 amount_pct: amount,
+                match_limit_db: limit,
                 glue,
                 ceiling_dbtp: ceiling,
                 rate_hz: rate,

@@ -463,6 +463,7 @@ fn bad_input_is_refused_and_nothing_is_written() {
         (&input, vec!["--target", "-3"], "--target"),
         (&input, vec!["--ceiling", "0.5"], "--ceiling"),
         (&input, vec!["--rate", "44000"], "--rate"),
+        (&input, vec!["--limit", "31"], "--limit"),
         (&silent, vec![], "silent"),
     ];
     for (mix, args, message) in cases {

@@ -133,9 +133,9 @@ pub(super) struct Solved {
     pub deliveries: Vec<Delivery>,
     /// Their loudness together.
     pub loudness: LoudnessSummary,
-    pub drive_db: f32,
-    pub ceiling_db: f32,
-    pub renders: usize,
+    /// The drive, the limiter's ceiling and the renders (the peak limiting is the caller's:
+    /// it knows each programme's peak).
+    pub limiter: LimiterReport,
     /// Why the target was out of reach, if it was.
     pub unreachable: Option<String>,
 }
@@ -188,9 +188,12 @@ pub(super) fn solve(
             return Ok(Solved {
                 deliveries,
                 loudness,
-                drive_db: drive,
-                ceiling_db: ceiling,
-                renders,
+                limiter: LimiterReport {
+                    drive_db: drive as f64,
+                    ceiling_dbtp: ceiling as f64,
+                    peak_limiting_db: 0.0,
+                    renders,
+                },
                 unreachable,
             });
         }

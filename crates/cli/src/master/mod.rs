@@ -62,6 +62,12 @@ pub const RATES_HZ: [u32; 6] = [44_100, 48_000, 88_200, 96_000, 176_400, 192_000
 pub const TARGET_RANGE_LUFS: (f64, f64) = (-40.0, -5.0);
 /// Accepted true-peak ceilings, dBTP (the Limiter's own range).
 pub const CEILING_RANGE_DBTP: (f64, f64) = (-12.0, 0.0);
+/// `--limit`'s range, dB, and its default: the match EQ's largest boost or cut. Higher than
+/// the plugin's 12 dB: a quiet orchestral mix against a dense reference needs its top octaves
+/// lifted 20-30 dB to come near it (Matchering lifts them that far; BENCHMARKS.md).
+pub const MATCH_LIMIT_RANGE_DB: (f64, f64) = (0.0, 30.0);
+/// The default `--limit`, dB.
+pub const MATCH_LIMIT_DB: f64 = 24.0;
 /// Peak limiting above which the summary warns, dB.
 const HEAVY_LIMITING_DB: f64 = 6.0;
 
@@ -98,6 +104,9 @@ pub struct MasterOptions {
     pub references: Vec<PathBuf>,
     /// How much of the tonal correction to apply, %.
     pub amount_pct: f64,
+    /// The tonal correction's largest boost or cut, dB ([`MATCH_LIMIT_RANGE_DB`], default
+    /// [`MATCH_LIMIT_DB`]).
+    pub match_limit_db: f64,
     /// Glue compression before the limiter: the Bus Compressor with its "Gentle Master" preset.
     pub glue: bool,
     /// True-peak ceiling, dBTP.
@@ -135,6 +144,10 @@ impl MasterOptions {
         }
         if !(0.0..=100.0).contains(&self.amount_pct) {
             bail!("--amount {}: choose 0 to 100 (%)", self.amount_pct);
+        }
+        let (lo, hi) = MATCH_LIMIT_RANGE_DB;
+        if !(lo..=hi).contains(&self.match_limit_db) {
+            bail!("--limit {}: choose {lo} to {hi} dB", self.match_limit_db);
         }
         let (lo, hi) = CEILING_RANGE_DBTP;
         if !(lo..=hi).contains(&self.ceiling_dbtp) {
@@ -481,7 +494,7 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
             return Ok(None);
         }
         let analyses: Vec<&Analysis> = ts.iter().filter_map(|t| t.analysis.as_ref()).collect();
-        tonal::plan(&analyses, &references, opts.amount_pct).map(Some)
+        tonal::plan(&analyses, &references, opts.amount_pct, opts.match_limit_db).map(Some)
     };
     let groups: Vec<Vec<usize>> = if job.album {
         vec![(0..n).collect()]
@@ -561,12 +574,7 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
                 after: solved.loudness,
             });
         }
-        let limiter_base = LimiterReport {
-            drive_db: solved.drive_db as f64,
-            ceiling_dbtp: solved.ceiling_db as f64,
-            peak_limiting_db: 0.0,
-            renders: solved.renders,
-        };
+        let limiter_base = solved.limiter;
         for (((k, (check, limiter_in_peak)), delivery), glue_report) in group
             .iter()
             .zip(checks)

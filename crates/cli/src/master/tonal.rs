@@ -99,14 +99,17 @@ pub(super) struct TonalPlan {
 }
 
 /// Plans the stage for `mixes` (one mix, or an album's tracks, whose spectra are averaged)
-/// against `references` at `amount_pct`.
+/// against `references` at `amount_pct`, boosting or cutting at most `limit_db`.
 pub(super) fn plan(
     mixes: &[&Analysis],
     references: &[Track],
     amount_pct: f64,
+    limit_db: f64,
 ) -> Result<TonalPlan> {
-    let design =
+    let mut design =
         crate::matching::design(amount_pct, 3.0, 12.0, 30.0, 18_000.0, MatchPhase::Linear)?;
+    // Beyond the plugin's 12 dB: a master may need to lift octaves a quiet mix barely has.
+    design.settings.limit_db = limit_db;
     let mix_db = average_spectra(
         &mixes
             .iter()

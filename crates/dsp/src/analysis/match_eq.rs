@@ -60,8 +60,11 @@ impl Default for MatchSettings {
     }
 }
 
-/// Largest `limit_db` allowed.
+/// Largest `limit_db` the plugin's "Match Limit" and `lathe match --limit` offer.
 pub const MAX_LIMIT_DB: f64 = 12.0;
+/// Largest `limit_db` [`correction_curve`] honours: `lathe master --limit` goes this far, for a
+/// mix whose top or bottom octaves are far below a reference's.
+pub const CURVE_LIMIT_CAP_DB: f64 = 30.0;
 
 /// The correction curve on the analyzer grid, dB: what to add to `mix` (a loudness-normalised
 /// spectrum) to sound like `target` (another, e.g. [`crate::analysis::reference::average_spectra`] of the
@@ -71,7 +74,7 @@ pub fn correction_curve(mix_db: &[f32], target_db: &[f32], settings: &MatchSetti
     let mix = smooth(mix_db, fraction);
     let target = smooth(target_db, fraction);
     let amount = settings.amount_pct.clamp(0.0, 100.0) / 100.0;
-    let limit = settings.limit_db.clamp(0.0, MAX_LIMIT_DB);
+    let limit = settings.limit_db.clamp(0.0, CURVE_LIMIT_CAP_DB);
     let (low, high) = {
         let lo = settings.low_hz.clamp(10.0, 24_000.0);
         let hi = settings.high_hz.clamp(10.0, 24_000.0);
