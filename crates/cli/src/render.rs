@@ -146,7 +146,8 @@ pub fn choose_preset<R: Renderable>(spec: &str) -> Result<ChosenPreset> {
 pub type SettingsOf<R> = ChainSettings<<<R as Renderable>::Core as Core>::Settings>;
 
 /// Plugin `R`'s parameters at their defaults with `preset` applied, then `sets` on top; and
-/// the preset's warnings (unknown IDs).
+/// the preset's warnings (unknown IDs). Unknown IDs and values the plugin would not take in
+/// `sets` are refused ([`apply_assignments`]).
 pub fn preset_settings<R: Renderable>(
     preset: Option<&ChosenPreset>,
     sets: &[(String, String)],
@@ -415,16 +416,6 @@ pub fn render<R: Renderable>(
     progress: impl FnMut(crate::Progress),
 ) -> Result<RenderSummary> {
     render_keyed::<R>(input, output, None, sets, format, progress)
-}
-
-/// The chain settings plugin `R`'s defaults with these assignments describe; refuses unknown
-/// IDs and values the plugin would not take (see [`apply_assignments`]).
-pub fn parse_settings<R: Renderable>(
-    sets: &[(String, String)],
-) -> Result<ChainSettings<<R::Core as Core>::Settings>> {
-    let params = R::Params::default();
-    apply_assignments(&params, sets)?;
-    Ok(R::settings(&params))
 }
 
 /// [`render`] with a key file fed to the plugin's sidechain input (resampled to the input's

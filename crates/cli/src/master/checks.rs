@@ -2,7 +2,7 @@
 //! and the master-ready checks of a mix.
 
 use lathe_dsp::analysis::loudness::truepeak::TruePeak;
-use lathe_dsp::{LoudnessMeter, LoudnessSummary};
+use lathe_dsp::{LoudnessMeter, LoudnessReport, LoudnessSummary};
 use serde::Serialize;
 
 /// Loudness and peaks of a signal (the JSON flattens the loudness: `integrated_lufs`,
@@ -54,23 +54,13 @@ pub(super) struct Metered {
     pub short_term_lufs: Vec<f64>,
 }
 
-/// Measures `planar`: the loudness on this thread, the true peak of each channel on a thread
-/// of its own (at 4x it costs more than the loudness).
+/// Measures `planar`: the loudness on this thread, the peaks beside it ([`peaks_db`]).
 pub(super) fn metered(planar: &[Vec<f32>], sample_rate_hz: u32) -> Metered {
     let sr = sample_rate_hz as f64;
     let hop = (SERIES_HOP_S * sr).round() as usize;
     let frames = planar.first().map_or(0, |c| c.len());
-    let (mut meter, short_term_lufs, peaks) = std::thread::scope(|scope| {
-        let peaks: Vec<_> = planar
-            .iter()
-            .map(|channel| {
-                scope.spawn(move || {
-                    let mut tp = TruePeak::new(sr);
-                    tp.process(channel);
-                    (tp.peak(), tp.sample_peak())
-                })
-            })
-            .collect();
+    let (meter, short_term_lufs, (true_peak, sample_peak)) = std::thread::scope(|scope| {
+        let peaks = scope.spawn(|| peaks_db(planar, sample_rate_hz));
         let mut meter = LoudnessMeter::for_channels(sr, planar.len());
         meter.set_peaks_enabled(false);
         let mut series = Vec::with_capacity(frames / hop.max(1) + 1);
@@ -82,35 +72,80 @@ pub(super) fn metered(planar: &[Vec<f32>], sample_rate_hz: u32) -> Metered {
             series.push(meter.short_term_lufs());
             at += n;
         }
-        let peaks: Vec<(f32, f32)> = peaks
-            .into_iter()
-            .map(|h| h.join().unwrap_or((f32::NAN, f32::NAN)))
-            .collect();
+        let peaks = peaks.join().unwrap_or((f64::NAN, f64::NAN));
         (meter, series, peaks)
     });
-    let mut report = meter.report();
-    let db = |a: f32| lathe_dsp::analysis::loudness::amplitude_to_db(a as f64);
-    let (true_peak, sample_peak) = peaks
-        .iter()
-        .fold((0.0f32, 0.0f32), |(t, s), &(a, b)| (t.max(a), s.max(b)));
-    report.true_peak_dbtp = db(true_peak);
-    report.sample_peak_dbfs = db(sample_peak);
-    report.plr_db = if report.integrated_lufs.is_finite() {
-        report.true_peak_dbtp - report.integrated_lufs
-    } else {
-        f64::NEG_INFINITY
-    };
-    meter.set_peaks_enabled(true);
     Metered {
         measurement: Measurement {
             sample_rate_hz,
             channels: planar.len(),
             duration_s: frames as f64 / sr,
-            loudness: report.summary(),
+            loudness: with_peaks(meter.report(), true_peak, sample_peak),
         },
         meter,
         short_term_lufs,
     }
+}
+
+/// The true peak (BS.1770, 4x) and the sample peak of `planar`, dBTP and dBFS, each channel
+/// on a thread of its own (at 4x they cost more than the loudness).
+pub(super) fn peaks_db(planar: &[Vec<f32>], sample_rate_hz: u32) -> (f64, f64) {
+    let peaks: Vec<(f32, f32)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = planar
+            .iter()
+            .map(|channel| {
+                scope.spawn(move || {
+                    let mut tp = TruePeak::new(sample_rate_hz as f64);
+                    tp.process(channel);
+                    (tp.peak(), tp.sample_peak())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or((f32::NAN, f32::NAN)))
+            .collect()
+    });
+    let (true_peak, sample_peak) = peaks
+        .iter()
+        .fold((0.0f32, 0.0f32), |(t, s), &(a, b)| (t.max(a), s.max(b)));
+    let db = |a: f32| lathe_dsp::analysis::loudness::amplitude_to_db(a as f64);
+    (db(true_peak), db(sample_peak))
+}
+
+/// The figures of `report` (from meters that ran without peaks) with these peaks and the PLR
+/// they give.
+pub(super) fn with_peaks(
+    mut report: LoudnessReport,
+    true_peak_dbtp: f64,
+    sample_peak_dbfs: f64,
+) -> LoudnessSummary {
+    report.true_peak_dbtp = true_peak_dbtp;
+    report.sample_peak_dbfs = sample_peak_dbfs;
+    report.plr_db = if report.integrated_lufs.is_finite() {
+        true_peak_dbtp - report.integrated_lufs
+    } else {
+        f64::NEG_INFINITY
+    };
+    report.summary()
+}
+
+/// Several programmes as one (an album): the loudness gated over all their `meters`' blocks
+/// ([`LoudnessMeter::combined_report`]), the highest peaks of their `measured` figures.
+pub(super) fn combined<'a>(
+    meters: &[&LoudnessMeter],
+    measured: impl Iterator<Item = &'a Measurement>,
+) -> LoudnessSummary {
+    let (true_peak, sample_peak) =
+        measured.fold((f64::NEG_INFINITY, f64::NEG_INFINITY), |(t, s), m| {
+            let sample = m.loudness.sample_peak_dbfs.unwrap_or(f64::NEG_INFINITY);
+            (t.max(m.true_peak_dbtp()), s.max(sample))
+        });
+    with_peaks(
+        LoudnessMeter::combined_report(meters),
+        true_peak,
+        sample_peak,
+    )
 }
 
 /// An average left/right correlation below this is reported as out of phase.

@@ -1,7 +1,7 @@
 //! The loudness stage: the Limiter's own chain, its drive solved on the delivered samples
 //! (after resampling and dither) for one track or a whole album.
 
-use super::checks::{Metered, metered};
+use super::checks::{Metered, combined, metered};
 use super::{CEILING_RANGE_DBTP, LOUDNESS_TOLERANCE_LU, MasterOptions};
 use crate::quantize::{OutputFormat, Quantizer};
 use anyhow::Result;
@@ -114,17 +114,7 @@ fn deliver_all(
 /// all its tracks' blocks, EBU Tech 3343), with the highest true peak.
 pub(super) fn album_loudness(deliveries: &[Delivery]) -> LoudnessSummary {
     let meters: Vec<&LoudnessMeter> = deliveries.iter().map(|d| &d.metered.meter).collect();
-    let mut report = LoudnessMeter::combined_report(&meters);
-    let most = |f: fn(&LoudnessSummary) -> Option<f64>| {
-        deliveries
-            .iter()
-            .filter_map(|d| f(&d.metered.measurement.loudness))
-            .fold(f64::NEG_INFINITY, f64::max)
-    };
-    report.true_peak_dbtp = most(|l| l.true_peak_dbtp);
-    report.sample_peak_dbfs = most(|l| l.sample_peak_dbfs);
-    report.plr_db = report.true_peak_dbtp - report.integrated_lufs;
-    report.summary()
+    combined(&meters, deliveries.iter().map(|d| &d.metered.measurement))
 }
 
 /// What the solve settled on.

@@ -264,16 +264,12 @@ impl Job {
         if !dir.is_dir() {
             bail!("--out-dir {}: not a folder", dir.display());
         }
-        let ext = match container {
-            Container::Wav => "wav",
-            Container::Flac => "flac",
-        };
         let mut outputs: Vec<PathBuf> = Vec::with_capacity(mixes.len());
         for mix in &mixes {
             let stem = mix
                 .file_stem()
                 .ok_or_else(|| anyhow::anyhow!("{}: not a file name", mix.display()))?;
-            let out = dir.join(stem).with_extension(ext);
+            let out = dir.join(stem).with_extension(container.extension());
             if let Some(other) = outputs.iter().position(|o| o == &out) {
                 bail!(
                     "{} and {} would both be mastered to {}: rename one",
@@ -390,12 +386,6 @@ fn meters_of(programmes: &[Programme]) -> Vec<LoudnessMeter> {
         .collect()
 }
 
-/// The loudness of programmes together (gated over all their blocks, no peaks).
-fn loudness_of(programmes: &[Programme]) -> lathe_dsp::LoudnessReport {
-    let meters = meters_of(programmes);
-    LoudnessMeter::combined_report(&meters.iter().collect::<Vec<_>>())
-}
-
 /// Masters every mix of `job` (see the [module documentation](self)); nothing is written
 /// unless every file succeeds.
 pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
@@ -417,10 +407,8 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
     }
     for output in &job.outputs {
         let container = Container::of(output)?;
-        match container {
-            Container::Wav => check_output_file(output, "wav", "WAV")?,
-            Container::Flac => check_output_file(output, "flac", "FLAC")?,
-        }
+        let ext = container.extension();
+        check_output_file(output, ext, &ext.to_uppercase())?;
         if container == Container::Flac && !opts.format.bits.is_integer() {
             bail!("FLAC holds integer samples: use --bits 16 or 24 for a .flac master");
         }
@@ -541,7 +529,8 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
             .collect();
         let staged = processed.iter().any(Option::is_some);
         let start_lufs = if staged || members.len() > 1 {
-            loudness_of(&programmes).integrated_lufs
+            let meters = meters_of(&programmes);
+            LoudnessMeter::combined_report(&meters.iter().collect::<Vec<_>>()).integrated_lufs
         } else {
             members[0].before.integrated_lufs()
         };
@@ -554,7 +543,7 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
                     .zip(&processed)
                     .map(|((t, p), staged)| {
                         let peak = if staged.is_some() {
-                            measure(p.samples, p.sample_rate_hz).true_peak_dbtp()
+                            checks::peaks_db(p.samples, p.sample_rate_hz).0
                         } else {
                             t.before.true_peak_dbtp()
                         };
@@ -689,14 +678,11 @@ fn album_before(members: &[&Loaded]) -> LoudnessSummary {
             sample_rate_hz: t.sample_rate_hz,
         })
         .collect();
-    let mut report = loudness_of(&mixes);
-    let peak = members
-        .iter()
-        .map(|t| t.before.true_peak_dbtp())
-        .fold(f64::NEG_INFINITY, f64::max);
-    report.true_peak_dbtp = peak;
-    report.plr_db = peak - report.integrated_lufs;
-    report.summary()
+    let meters = meters_of(&mixes);
+    checks::combined(
+        &meters.iter().collect::<Vec<_>>(),
+        members.iter().map(|t| &t.before),
+    )
 }
 
 /// Integrated loudnesses averaged as energy, LUFS (`None` for none).

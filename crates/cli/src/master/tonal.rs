@@ -18,9 +18,7 @@ use anyhow::Result;
 use lathe_dsp::Block;
 use lathe_dsp::analysis::match_eq::MatchPhase;
 use lathe_dsp::analysis::reference::{Analysis, OCTAVE_CENTRES_HZ, average_spectra, grid_hz};
-use lathe_dsp::chains::reference::{
-    KernelMessage, MatchDesign, ReferenceCore, ReferenceSettings, curve_kernel, design_kernel,
-};
+use lathe_dsp::chains::reference::{KernelMessage, ReferenceCore, ReferenceSettings, curve_kernel};
 use lathe_dsp::chains::{ChainSettings, IoSettings, PluginChain};
 use serde::Serialize;
 
@@ -87,9 +85,6 @@ pub fn width_gains_db(mix_pct: f64, reference_pct: f64, amount: f64) -> (f64, f6
 
 /// The tonal stage planned once for the mix (or the whole album): what every track gets.
 pub(super) struct TonalPlan {
-    design: MatchDesign,
-    mix_db: Vec<f32>,
-    target_db: Vec<f32>,
     /// The width match's mid and side gains on the analysis grid, dB.
     width_db: Option<[Vec<f32>; 2]>,
     /// The report of the correction.
@@ -126,25 +121,14 @@ pub(super) fn plan(
         references.iter().map(|r| r.analysis.width_pct).sum::<f64>() / references.len() as f64;
     let width = (!stereo.is_empty() && references_width >= MONO_WIDTH_PCT).then(|| {
         let total_s: f64 = stereo.iter().map(|a| a.duration_s).sum();
-        let band_mean = |tracks: &mut dyn Iterator<Item = (&Analysis, f64)>, band: usize| {
-            tracks
-                .map(|(a, weight)| a.bands[band].width_pct * weight)
-                .sum::<f64>()
-        };
-        let bands = OCTAVE_CENTRES_HZ.len();
-        let mix_width_pct: Vec<f64> = (0..bands)
-            .map(|b| {
-                let mut it = stereo.iter().map(|a| (**a, a.duration_s / total_s));
-                band_mean(&mut it, b)
-            })
+        let mixes: Vec<(&Analysis, f64)> = stereo
+            .iter()
+            .map(|a| (**a, a.duration_s / total_s))
             .collect();
-        let reference_width_pct: Vec<f64> = (0..bands)
-            .map(|b| {
-                let n = references.len() as f64;
-                let mut it = references.iter().map(|r| (&r.analysis, 1.0 / n));
-                band_mean(&mut it, b)
-            })
-            .collect();
+        let n = references.len() as f64;
+        let refs: Vec<(&Analysis, f64)> =
+            references.iter().map(|r| (&r.analysis, 1.0 / n)).collect();
+        let (mix_width_pct, reference_width_pct) = (mean_widths(&mixes), mean_widths(&refs));
         let (mid_gain_db, side_gain_db) = mix_width_pct
             .iter()
             .zip(&reference_width_pct)
@@ -196,13 +180,17 @@ pub(super) fn plan(
         width,
     };
     Ok(TonalPlan {
-        design,
-        mix_db,
-        target_db,
         width_db,
         correction,
         words,
     })
+}
+
+/// Per octave band, the weighted sum of the tracks' widths (`(analysis, weight)`), %.
+fn mean_widths(tracks: &[(&Analysis, f64)]) -> Vec<f64> {
+    (0..OCTAVE_CENTRES_HZ.len())
+        .map(|b| tracks.iter().map(|(a, w)| a.bands[b].width_pct * w).sum())
+        .collect()
 }
 
 /// Octave-band values on the analysis grid: linear in log frequency between the centres, flat
@@ -263,16 +251,17 @@ pub(super) fn apply(
     audio: &[Vec<f32>],
     sample_rate_hz: u32,
 ) -> Result<Vec<Vec<f32>>> {
+    // The curve the plan computed (what `design_kernel` would compute again per track), and
+    // only the kernels this track runs.
     let sr = sample_rate_hz as f64;
-    let (kernel, curve) =
-        design_kernel(Some(&plan.mix_db), Some(&plan.target_db), &plan.design, sr);
+    let curve = &plan.correction.correction_db;
     match (&plan.width_db, audio) {
         (Some([mid_db, side_db]), [l, r]) => {
             let plus = |extra: &[f32]| -> Vec<f32> {
                 curve.iter().zip(extra).map(|(c, e)| c + e).collect()
             };
-            let kernel = curve_kernel(&plus(mid_db), plan.design.phase, sr);
-            let side_kernel = curve_kernel(&plus(side_db), plan.design.phase, sr);
+            let kernel = curve_kernel(&plus(mid_db), MatchPhase::Linear, sr);
+            let side_kernel = curve_kernel(&plus(side_db), MatchPhase::Linear, sr);
             let mid: Vec<f32> = l.iter().zip(r).map(|(a, b)| 0.5 * (a + b)).collect();
             let side: Vec<f32> = l.iter().zip(r).map(|(a, b)| 0.5 * (a - b)).collect();
             let ms = filter_channels(&[&mid, &side], &[&kernel, &side_kernel], sample_rate_hz)?;
@@ -283,6 +272,7 @@ pub(super) fn apply(
             ])
         }
         _ => {
+            let kernel = curve_kernel(curve, MatchPhase::Linear, sr);
             let channels: Vec<&[f32]> = audio.iter().map(|c| &c[..]).collect();
             let kernels = vec![&kernel; channels.len()];
             filter_channels(&channels, &kernels, sample_rate_hz)

@@ -17,6 +17,14 @@ pub enum Container {
 }
 
 impl Container {
+    /// The file extension of the container.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Wav => "wav",
+            Self::Flac => "flac",
+        }
+    }
+
     /// The container the file name asks for, or an error naming the choices.
     pub fn of(path: &Path) -> Result<Self> {
         let ext = path
