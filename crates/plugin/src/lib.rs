@@ -23,7 +23,9 @@ pub use meters::{
     ANALYZER_RING_SAMPLES, AnalyzerRing, GainHistory, HISTORY_SLOT_S, HISTORY_SLOTS, HistoryPoint,
     HistoryWriter, IoMeters, PeakReadout, push_mono,
 };
-pub use runner::{ChainPlugin, ChainRunner, PluginParts, activate_chain, process_chain};
+pub use runner::{
+    ChainPlugin, ChainRunner, PluginParts, activate_chain, channel_slices, process_chain,
+};
 
 #[doc(hidden)]
 pub use nice_plug as __nice_plug;

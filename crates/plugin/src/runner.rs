@@ -28,6 +28,17 @@ impl<P: Default, M: Default, C: Core> Default for PluginParts<P, M, C> {
     }
 }
 
+/// A buffer's channels as read-only slices, without allocating (the audio thread's meters and
+/// sidechain take them so): the first `n` entries of the array are the channels.
+pub fn channel_slices<'a>(buffer: &'a Buffer) -> ([&'a [f32]; MAX_CHANNELS], usize) {
+    let mut slices: [&[f32]; MAX_CHANNELS] = Default::default();
+    let channels = buffer.as_slice_immutable();
+    for (s, ch) in slices.iter_mut().zip(channels.iter()) {
+        *s = ch;
+    }
+    (slices, channels.len().min(MAX_CHANNELS))
+}
+
 /// Owns a plugin's chain between `activate` and `deactivate` and reports latency to the host.
 pub struct ChainRunner<C: Core> {
     chain: Option<PluginChain<C>>,
@@ -134,12 +145,7 @@ impl<C: Core> ChainRunner<C> {
         }
         match sidechain.filter(|sc| sc.channels() > 0) {
             Some(sc) => {
-                let mut key: [&[f32]; MAX_CHANNELS] = Default::default();
-                let slices = sc.as_slice_immutable();
-                let n = slices.len().min(MAX_CHANNELS);
-                for (k, s) in key.iter_mut().zip(slices.iter()) {
-                    *k = s;
-                }
+                let (key, n) = channel_slices(sc);
                 chain.process_with_sidechain(buffer.as_slice(), Some(&key[..n]));
             }
             None => chain.process_with_sidechain(buffer.as_slice(), None),

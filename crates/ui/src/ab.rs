@@ -58,13 +58,11 @@ pub fn plan(
 
 /// Sets the parameters that `values` names and that differ through the host.
 pub fn apply(params: &dyn Params, values: &BTreeMap<String, f32>, setter: &ParamSetter) {
-    for p in ParamTable::new(params).iter() {
-        if let Some(&v) = values.get(p.id())
-            && (p.normalized() - v).abs() > 1e-7
-        {
-            p.set_through_host(setter, v);
-        }
-    }
+    crate::app::set_changed(
+        params,
+        values.iter().map(|(id, &v)| (id.as_str(), v)),
+        setter,
+    );
 }
 
 #[cfg(test)]

@@ -125,13 +125,26 @@ fn snapshot(params: &dyn Params) -> Vec<f32> {
         .collect()
 }
 
-/// Sets the parameters that differ from `values` through the host.
-fn restore(params: &dyn Params, values: &[f32], setter: &ParamSetter) {
-    for (p, &v) in ParamTable::new(params).iter().zip(values) {
-        if (p.normalized() - v).abs() > 1e-7 {
+/// Sets the named parameters whose values differ through the host, one gesture each: undo,
+/// A/B and user presets all change parameters this way.
+pub(crate) fn set_changed<'a>(
+    params: &dyn Params,
+    values: impl IntoIterator<Item = (&'a str, f32)>,
+    setter: &ParamSetter,
+) {
+    let table = ParamTable::new(params);
+    for (id, v) in values {
+        if let Some(p) = table.get(id).filter(|p| (p.normalized() - v).abs() > 1e-7) {
             p.set_through_host(setter, v);
         }
     }
+}
+
+/// Sets the parameters to a [`snapshot`] (undo, redo).
+fn restore(params: &dyn Params, values: &[f32], setter: &ParamSetter) {
+    let table = ParamTable::new(params);
+    let ids: Vec<&str> = table.ids();
+    set_changed(params, ids.into_iter().zip(values.iter().copied()), setter);
 }
 
 /// The nice-plug egui app every Lathe editor is: theme, host context, frame clock and repaint,

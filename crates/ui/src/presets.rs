@@ -75,12 +75,11 @@ impl UserPresets {
 
     fn load(&mut self, i: usize, params: &dyn Params, setter: &ParamSetter) {
         let (values, warnings) = user_presets::resolve(params, &self.found[i].preset);
-        let table = ParamTable::new(params);
-        for (id, normalized) in values {
-            if let Some(p) = table.get(&id) {
-                p.set_through_host(setter, normalized);
-            }
-        }
+        crate::app::set_changed(
+            params,
+            values.iter().map(|(id, v)| (id.as_str(), *v)),
+            setter,
+        );
         self.status = (!warnings.is_empty()).then(|| warnings.join("; "));
     }
 

@@ -83,11 +83,7 @@ impl LatheLimiter {
                 tp.reset();
             }
         }
-        let mut slices: [&[f32]; lathe_dsp::chains::MAX_CHANNELS] = Default::default();
-        let channels = buffer.channels().min(slices.len());
-        for (s, ch) in slices.iter_mut().zip(buffer.as_slice_immutable().iter()) {
-            *s = ch;
-        }
+        let (slices, channels) = lathe_plugin::channel_slices(buffer);
         state.loudness.process(&slices[..channels]);
         if state.learning_now {
             state.learn.process_output(&slices[..channels]);
@@ -169,8 +165,8 @@ impl ChainPlugin for LatheLimiter {
         let meters = &self.parts.meters;
         let drive_db = self.parts.params.io.input_gain.value();
         if let Some(state) = self.state.as_mut() {
-            let channels = buffer.as_slice_immutable();
-            for (tp, ch) in state.input_true_peak.iter_mut().zip(channels.iter()) {
+            let (channels, n) = lathe_plugin::channel_slices(buffer);
+            for (tp, ch) in state.input_true_peak.iter_mut().zip(&channels[..n]) {
                 tp.process(ch);
             }
             state.learning_now =
@@ -179,12 +175,7 @@ impl ChainPlugin for LatheLimiter {
                 state.learn.restart();
             }
             if state.learning_now {
-                let mut slices: [&[f32]; lathe_dsp::chains::MAX_CHANNELS] = Default::default();
-                let n = channels.len().min(slices.len());
-                for (s, ch) in slices.iter_mut().zip(channels.iter()) {
-                    *s = ch;
-                }
-                state.learn.process_input(&slices[..n], drive_db);
+                state.learn.process_input(&channels[..n], drive_db);
             }
         }
     }
