@@ -92,7 +92,11 @@ impl LatheLimiter {
         if state.samples_since_publish >= state.publish_every {
             state.samples_since_publish = 0;
             state.loudness.publish(&meters.loudness);
-            state.learn.publish(&meters.learn);
+            // Only while the editor learns (playing or not, so a restart's empty readings
+            // reach it): the readings' gating costs the audio thread nothing otherwise.
+            if meters.learning.load(Ordering::Relaxed) {
+                state.learn.publish(&meters.learn);
+            }
         }
         let input_tp = state
             .input_true_peak
