@@ -4,6 +4,7 @@
 use crate::{Descriptor, ParamInfo, Planar, TestHost};
 use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
 use clack_extensions::audio_ports_activation::{PluginAudioPortsActivation, SampleSize};
+use clack_extensions::gui::{GuiSize, HostGui, HostGuiImpl, PluginGui};
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
@@ -29,6 +30,9 @@ pub struct Shared {
     latency: OnceLock<Option<PluginLatency>>,
     audio_ports: OnceLock<Option<PluginAudioPorts>>,
     audio_ports_activation: OnceLock<Option<PluginAudioPortsActivation>>,
+    gui: OnceLock<Option<PluginGui>>,
+    /// The sizes the plugin's editor asked the host for (`gui.request_resize`).
+    pub resize_requests: Mutex<Vec<(u32, u32)>>,
     callback_requested: AtomicBool,
     restart_requested: AtomicBool,
     /// Number of `params.rescan` calls with the VALUES flag (state load must trigger one).
@@ -63,6 +67,7 @@ impl<'a> SharedHandler<'a> for Shared {
         let _ = self.latency.set(instance.get_extension());
         let _ = self.audio_ports.set(instance.get_extension());
         let _ = self.audio_ports_activation.set(instance.get_extension());
+        let _ = self.gui.set(instance.get_extension());
     }
     fn request_restart(&self) {
         self.restart_requested.store(true, Ordering::SeqCst);
@@ -71,6 +76,23 @@ impl<'a> SharedHandler<'a> for Shared {
     fn request_callback(&self) {
         self.callback_requested.store(true, Ordering::SeqCst);
     }
+}
+
+impl HostGuiImpl for Shared {
+    fn resize_hints_changed(&self) {}
+    fn request_resize(&self, new_size: GuiSize) -> Result<(), HostError> {
+        if let Ok(mut r) = self.resize_requests.lock() {
+            r.push((new_size.width, new_size.height));
+        }
+        Ok(())
+    }
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn closed(&self, _was_destroyed: bool) {}
 }
 
 impl HostLogImpl for Shared {
@@ -146,6 +168,7 @@ impl HostHandlers for LatheTestHost {
             .register::<HostParams>()
             .register::<HostLatency>()
             .register::<HostThreadCheck>()
+            .register::<HostGui>()
             .register::<HostState>();
     }
 }
@@ -289,6 +312,31 @@ impl ClapTestHost {
         (list(true), list(false))
     }
 
+    /// The plugin's `gui` extension, if it has one.
+    pub fn gui_ext(&self) -> Option<PluginGui> {
+        self.instance
+            .access_shared_handler(|h| *h.gui.get().expect("initialized"))
+    }
+
+    /// Runs `f` with the gui extension and the plugin's main-thread handle.
+    pub fn with_gui<R>(
+        &mut self,
+        f: impl FnOnce(&PluginGui, &mut clack_host::plugin::PluginMainThreadHandle) -> R,
+    ) -> Option<R> {
+        let gui = self.gui_ext()?;
+        Some(f(&gui, &mut self.instance.plugin_handle()))
+    }
+
+    /// The sizes the editor asked the host for so far.
+    pub fn resize_requests(&self) -> Vec<(u32, u32)> {
+        self.instance.access_shared_handler(|h| {
+            h.resize_requests
+                .lock()
+                .map(|r| r.clone())
+                .unwrap_or_default()
+        })
+    }
+
     fn params_ext(&self) -> PluginParams {
         self.instance
             .access_shared_handler(|h| *h.params.get().expect("initialized"))
@@ -401,6 +449,14 @@ impl TestHost for ClapTestHost {
         let ext = self.params_ext();
         let c = CString::new(text).ok()?;
         ext.text_to_value(&self.instance.plugin_handle(), ClapId::new(id), &c)
+    }
+
+    fn editor_geometry(&mut self) -> Option<((u32, u32), bool)> {
+        self.with_gui(|gui, plugin| {
+            let size = gui.get_size(plugin)?;
+            Some(((size.width, size.height), gui.can_resize(plugin)))
+        })
+        .flatten()
     }
 
     fn save_state(&mut self) -> Option<Vec<u8>> {

@@ -41,6 +41,8 @@ pub struct Expected {
     pub unit_param: (&'static str, f64, f64, bool),
     /// Parameter settings (name, text) that change the latency, one set after another.
     pub latency_changes: &'static [&'static [(&'static str, &'static str)]],
+    /// The editor's size at 100 % in pixels (at a host scale of 1), before any resize.
+    pub editor_size: (u32, u32),
 }
 
 /// Planar audio: one `Vec` per channel.
@@ -81,6 +83,7 @@ pub const PLUGINS: &[Expected] = &[
             &[("Sat Oversampling", "2x")],
             &[("EQ Phase", "Linear")],
         ],
+        editor_size: (1000, 580),
     },
     Expected {
         name: "Lathe Bus Compressor",
@@ -104,6 +107,7 @@ pub const PLUGINS: &[Expected] = &[
             &[("Saturation", "On")],
             &[("Multiband", "On"), ("Multiband Phase", "Linear")],
         ],
+        editor_size: (990, 590),
     },
     Expected {
         name: "Lathe Limiter",
@@ -117,6 +121,7 @@ pub const PLUGINS: &[Expected] = &[
         choices: &["Oversampling", "Dither"],
         unit_param: ("Release", 5.0, 2000.0, false),
         latency_changes: &[&[("Oversampling", "16x")], &[("Lookahead", "5")]],
+        editor_size: (900, 470),
     },
     Expected {
         name: "Lathe Reference",
@@ -130,6 +135,7 @@ pub const PLUGINS: &[Expected] = &[
         choices: &["Match Phase", "Match Target"],
         unit_param: ("Match Low", 20.0, 1000.0, true),
         latency_changes: &[&[("Match Phase", "Linear")]],
+        editor_size: (1080, 680),
     },
 ];
 
@@ -329,4 +335,9 @@ pub trait TestHost {
     fn plain_to_value(&mut self, _id: u32, _plain: f64) -> Option<f64> {
         None
     }
+    /// The editor's size in pixels as the host asks for it before opening it (CLAP
+    /// `gui.get_size`, VST3 `IPlugView::getSize` of a new view), and whether the host may
+    /// resize it (CLAP `gui.can_resize`, VST3 `IPlugView::canResize`); `None` without an
+    /// editor.
+    fn editor_geometry(&mut self) -> Option<((u32, u32), bool)>;
 }

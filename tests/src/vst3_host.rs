@@ -674,6 +674,28 @@ impl TestHost for Vst3TestHost {
         (r == kResultOk).then_some(value)
     }
 
+    fn editor_geometry(&mut self) -> Option<((u32, u32), bool)> {
+        use vst3::Steinberg::{IPlugView, IPlugViewTrait, ViewRect, Vst::ViewType::kEditor};
+        // SAFETY: a view made by the plugin's own controller, released when `view` drops.
+        unsafe {
+            let view = ComPtr::<IPlugView>::from_raw(self.controller.createView(kEditor))?;
+            let mut rect = ViewRect {
+                left: 0,
+                top: 0,
+                right: 0,
+                bottom: 0,
+            };
+            if view.getSize(&mut rect) != kResultOk {
+                return None;
+            }
+            let size = (
+                (rect.right - rect.left) as u32,
+                (rect.bottom - rect.top) as u32,
+            );
+            Some((size, view.canResize() == vst3::Steinberg::kResultTrue))
+        }
+    }
+
     fn save_state(&mut self) -> Option<Vec<u8>> {
         let stream = ComWrapper::new(MemoryStream::new(Vec::new(), usize::MAX));
         let ptr = stream.to_com_ptr::<IBStream>()?;

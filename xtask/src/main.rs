@@ -18,18 +18,18 @@ use std::time::Duration;
 /// The suite, from the one identity table (package, bundle name, short name, editor size).
 const PLUGINS: [&Identity; 4] = lathe_identity::ALL;
 
-/// A plugin's editor size as an ImageMagick crop geometry.
-/// The editor's size at `scale`, pixels.
-fn editor_size(identity: &Identity, scale: f64) -> (u32, u32) {
-    let (width, height) = identity.editor_size;
+/// The editor's size at `scale`, pixels: its design size, or `size` (points at 100 %).
+fn editor_size(identity: &Identity, size: Option<(u32, u32)>, scale: f64) -> (u32, u32) {
+    let (width, height) = size.unwrap_or(identity.editor_size);
     (
         (width as f64 * scale).round() as u32,
         (height as f64 * scale).round() as u32,
     )
 }
 
-fn editor_geometry(identity: &Identity, scale: f64) -> String {
-    let (width, height) = editor_size(identity, scale);
+/// That size as an ImageMagick crop geometry.
+fn editor_geometry(identity: &Identity, size: Option<(u32, u32)>, scale: f64) -> String {
+    let (width, height) = editor_size(identity, size, scale);
     format!("{width}x{height}+0+0")
 }
 
@@ -61,7 +61,7 @@ fn print_usage() {
   cargo xtask bundle-all [--release]      build all plugins as .clap and .vst3 into target/bundled/
   cargo xtask install                     copy the bundles to ~/.clap and ~/.vst3
   cargo xtask uninstall                   remove them from ~/.clap and ~/.vst3
-  cargo xtask screenshot PLUGIN [OUT.png] [--scale S]
+  cargo xtask screenshot PLUGIN [OUT.png] [--scale S] [--size WxH]
                                           PNG of a plugin's editor at S (0.75-2, default 1)
                                           times its size (needs xvfb, imagemagick,
                                           libasound2-dev, libjack-jackd2-dev); PLUGIN is one of
@@ -338,7 +338,12 @@ fn test(extra: &[String]) -> Result<()> {
             .with_context(|| format!("copying {lib}"))?;
     }
     let tests = run(cargo("test").args(extra));
-    match check_scaled_screenshot() {
+    match check_scaled_screenshot().and_then(|shot| {
+        Ok(match shot {
+            Some(line) => Some(format!("{line}; {}", check_resized_screenshot()?)),
+            None => None,
+        })
+    }) {
         Ok(Some(line)) => println!("screenshot: {line}"),
         Ok(None) => println!(
             "screenshot at 150 % skipped: needs Xvfb, ImageMagick and the standalone build's \
@@ -380,21 +385,57 @@ fn check_scaled_screenshot() -> Result<Option<String>> {
         "--scale".to_owned(),
         "1.5".to_owned(),
     ])?;
-    let (w, h) = editor_size(plugin, 1.5);
-    let probe = |x: u32, y: u32| -> Result<String> {
-        let o = Command::new("convert")
-            .arg(&out)
-            .args(["-format", &format!("%[pixel:p{{{x},{y}}}]"), "info:"])
-            .output()
-            .context("running ImageMagick's convert")?;
-        Ok(String::from_utf8_lossy(&o.stdout).trim().to_owned())
-    };
+    let (w, h) = editor_size(plugin, None, 1.5);
     // The editor's background (lathe_ui::BACKGROUND, 0x1c1e22).
-    let corner = probe(w - 4, h - 4)?;
+    let corner = probe(&out, w - 4, h - 4)?;
     if corner != "srgb(28,30,34)" {
         bail!("{w}x{h} wanted; the corner reads {corner}, not the editor's background");
     }
     Ok(Some(format!("{} at 150 % is {w}x{h}", plugin.name)))
+}
+
+/// One pixel of a PNG as ImageMagick prints it (`srgb(28,30,34)`).
+fn probe(image: &Path, x: u32, y: u32) -> Result<String> {
+    let o = Command::new("convert")
+        .arg(image)
+        .args(["-format", &format!("%[pixel:p{{{x},{y}}}]"), "info:"])
+        .output()
+        .context("running ImageMagick's convert")?;
+    Ok(String::from_utf8_lossy(&o.stdout).trim().to_owned())
+}
+
+/// The Channel Strip in a window 300 x 150 points larger than its design size: the EQ display
+/// takes the room (its plot background, grey 24, reaches where the meters stood at the design
+/// size), so the layout follows the window instead of sitting in its top-left corner.
+fn check_resized_screenshot() -> Result<String> {
+    let plugin = &lathe_identity::CHANNEL_STRIP;
+    let (w, h) = plugin.editor_size;
+    let size = (w + 300, h + 150);
+    let out = target_dir().join("screenshot-resized.png");
+    screenshot(&[
+        plugin.short.to_owned(),
+        out.display().to_string(),
+        "--size".to_owned(),
+        format!("{}x{}", size.0, size.1),
+    ])?;
+    // At the design size the display ends near x = 800; these points lie past it, in the
+    // upper third of the grown display (away from the 0 dB line and the spectra).
+    let y = 200;
+    let mut plot = 0;
+    for x in [880, 930, 975, 1020, 1060] {
+        let pixel = probe(&out, x, y)?;
+        if pixel == "srgb(28,30,34)" {
+            bail!("({x}, {y}) holds the editor's background: the EQ display did not grow");
+        }
+        plot += usize::from(pixel == "srgb(24,24,24)");
+    }
+    if plot == 0 {
+        bail!("no plot background at y = {y} past x = 880: the EQ display did not grow");
+    }
+    Ok(format!(
+        "{} at {}x{} grows its EQ display",
+        plugin.name, size.0, size.1
+    ))
 }
 
 fn screenshot(args: &[String]) -> Result<()> {
@@ -411,8 +452,23 @@ fn screenshot(args: &[String]) -> Result<()> {
         }
         None => 1.0,
     };
+    let size = match args.iter().position(|a| a == "--size") {
+        Some(i) => {
+            let value = args
+                .get(i + 1)
+                .and_then(|v| {
+                    let (w, h) = v.split_once('x')?;
+                    Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?))
+                })
+                .filter(|(w, h)| *w > 0 && *h > 0)
+                .ok_or_else(|| anyhow::anyhow!("--size takes WIDTHxHEIGHT in points (1300x730)"))?;
+            args.drain(i..i + 2);
+            Some(value)
+        }
+        None => None,
+    };
     let Some(short) = args.first() else {
-        bail!("usage: cargo xtask screenshot PLUGIN [OUT.png] [--scale S]");
+        bail!("usage: cargo xtask screenshot PLUGIN [OUT.png] [--scale S] [--size WxH]");
     };
     let Some(plugin) = lathe_identity::find(short) else {
         bail!("unknown plugin '{short}'");
@@ -468,8 +524,13 @@ fn screenshot(args: &[String]) -> Result<()> {
         .spawn()
         .context("starting Xvfb")?;
     std::thread::sleep(Duration::from_secs(1));
+    // A preferences folder of its own: the shot does not depend on (or change) the user's
+    // default scale and sizes.
+    let config = target_dir().join("screenshot-config");
+    let _ = std::fs::remove_dir_all(&config);
     let result = (|| -> Result<()> {
         let mut app = Command::new(&exe)
+            .env("XDG_CONFIG_HOME", &config)
             .args(["--backend", "dummy"])
             .env("DISPLAY", display)
             // Lathe Reference's standalone build shows synthetic references and mix for this.
@@ -477,6 +538,7 @@ fn screenshot(args: &[String]) -> Result<()> {
             // Lathe Bus Compressor's shows a synthetic mix through a multiband preset.
             .env("LATHE_BUS_DEMO", "1")
             .env("LATHE_EDITOR_SCALE", scale.to_string())
+            .envs(size.map(|(w, h)| ("LATHE_EDITOR_SIZE", format!("{w}x{h}"))))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -489,7 +551,7 @@ fn screenshot(args: &[String]) -> Result<()> {
                 "-window",
                 "root",
                 "-crop",
-                &editor_geometry(plugin, scale),
+                &editor_geometry(plugin, size, scale),
             ])
             .arg(&out));
         let _ = app.kill();

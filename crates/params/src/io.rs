@@ -36,7 +36,12 @@ pub struct IoParams {
     /// The editor's scale, 0.75-2 (persisted as `editor-scale`; a new instance starts at the
     /// user's default, [`crate::editor_prefs::default_scale`]).
     #[persist = "editor-scale"]
-    pub editor_scale: atomic_float::AtomicF32,
+    pub editor_scale: std::sync::Arc<atomic_float::AtomicF32>,
+    /// The editor window's size in points at 100 % (width, height; persisted as
+    /// `editor-size`); `None` until the window is resized (a new instance then opens at the
+    /// user's last size for this plugin, [`crate::editor_prefs::default_size`]).
+    #[persist = "editor-size"]
+    pub editor_size: std::sync::Arc<RwLock<Option<[f32; 2]>>>,
 }
 
 impl IoParams {
@@ -60,7 +65,10 @@ impl IoParams {
             output_gain: db_param("Output Gain", output_min_db, output_max_db),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             ab: RwLock::new(AbState::default()),
-            editor_scale: atomic_float::AtomicF32::new(crate::editor_prefs::default_scale()),
+            editor_scale: std::sync::Arc::new(atomic_float::AtomicF32::new(
+                crate::editor_prefs::default_scale(),
+            )),
+            editor_size: std::sync::Arc::new(RwLock::new(None)),
         }
     }
 

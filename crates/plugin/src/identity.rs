@@ -29,7 +29,7 @@ macro_rules! plugin_items {
         const AUDIO_IO_LAYOUTS: &'static [$crate::__nice_plug::prelude::AudioIOLayout] =
             $crate::layouts::$layouts;
 
-        type Editor = ::nice_plug_egui::EguiEditor<::lathe_ui::EditorShell<$page>>;
+        type Editor = ::lathe_ui::LatheEditor<$page>;
 
         fn filter_state(state: &mut $crate::__nice_plug::prelude::PluginState) {
             ::lathe_params::migrate_log_values(state, &<$params>::default(), &[$($unit_id),*]);

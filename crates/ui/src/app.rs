@@ -5,15 +5,14 @@
 use crate::history::History;
 use crate::theme::{ACCENT, apply_theme};
 use crate::widgets::FrameClock;
+use crate::window::{EditorGeometry, LatheEditor};
 use lathe_params::param_table::ParamTable;
 use lathe_plugin::{Identity, IoMeters};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::{ParamSetter, Params};
-use nice_plug_egui::{
-    EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier,
-    create_egui_editor,
-};
+use nice_plug_egui::{Frame, NiceEguiApp};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 /// One plugin's editor content; the [`EditorShell`] around it does the rest.
 pub trait EditorPage: Send + 'static {
@@ -47,7 +46,9 @@ pub struct PageParts<'a> {
     /// Its input/output meters.
     pub io: &'a IoMeters,
     /// Its editor scale (the `editor_scale` field of its `IoParams`).
-    pub scale: &'a atomic_float::AtomicF32,
+    pub scale: &'a Arc<atomic_float::AtomicF32>,
+    /// Its editor size (the `editor_size` field of its `IoParams`).
+    pub size: &'a Arc<std::sync::RwLock<Option<[f32; 2]>>>,
 }
 
 /// [`EditorPage::parts`] for a page with `params: Arc<PluginParams>` (nesting `IoParams` as
@@ -61,6 +62,7 @@ macro_rules! page_parts {
                 ab: &self.params.io.ab,
                 io: (*self.meters).as_ref(),
                 scale: &self.params.io.editor_scale,
+                size: &self.params.io.editor_size,
             }
         }
     };
@@ -77,6 +79,34 @@ struct AbButtons {
 struct ScaleMenu {
     scale: f32,
     asked: Option<f32>,
+}
+
+fn grow_id() -> egui::Id {
+    egui::Id::unique("lathe-grow")
+}
+
+/// The size of a page's display drawn `design` large at the editor's design size: it grows
+/// (and shrinks) with the window, by as much as the window is larger than its design size, so
+/// the rest of the page keeps its size (never below half of `design`).
+pub fn grown(ui: &egui::Ui, design: egui::Vec2) -> egui::Vec2 {
+    let grow = ui
+        .ctx()
+        .data(|d| d.get_temp::<egui::Vec2>(grow_id()))
+        .unwrap_or_default();
+    (design + grow).max(design * 0.5)
+}
+
+/// Draws `add` with every display at its design size (what [`grown`] returns inside): for
+/// meters placed under a display that already takes the window's growth.
+pub fn at_design_size<R>(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    let grow = ui
+        .ctx()
+        .data_mut(|d| d.remove_temp::<egui::Vec2>(grow_id()));
+    let r = add(ui);
+    if let Some(g) = grow {
+        ui.ctx().data_mut(|d| d.insert_temp(grow_id(), g));
+    }
+    r
 }
 
 fn scale_menu_id() -> egui::Id {
@@ -158,6 +188,57 @@ pub struct EditorShell<P: EditorPage> {
     ab_pending: Option<(crate::ab::AbAction, std::time::Instant)>,
     /// When Ctrl + wheel last stepped the scale.
     scale_stepped: Option<std::time::Instant>,
+    /// The instance's scale and size, and the window's.
+    pub(crate) geometry: Arc<EditorGeometry>,
+    /// The zoom egui had at the end of the previous frame.
+    last_zoom: Option<f32>,
+    /// The size (points at 100 %) the window and the instance last agreed on.
+    size_known: [f32; 2],
+    /// The window was resized (by the host or the corner) since its size was last kept.
+    resized: bool,
+    /// Frames drawn since the window opened.
+    frames: u32,
+    /// When the scale last changed.
+    zoomed_at: Option<std::time::Instant>,
+}
+
+/// How long after a scale change the window's size is not taken as the user's, s: the window
+/// passes through a frame or two at its old pixel size in the new scale.
+const SIZE_SETTLE_S: f64 = 0.3;
+
+/// The shell as nice-plug-egui runs it: shared with the [`LatheEditor`], which makes a new
+/// window for it each time the editor opens.
+pub(crate) struct ShellApp<P: EditorPage>(pub(crate) Arc<Mutex<EditorShell<P>>>);
+
+impl<P: EditorPage> ShellApp<P> {
+    fn with<R>(&self, f: impl FnOnce(&mut EditorShell<P>) -> R) -> Option<R> {
+        // A page that panicked once is not drawn again (the lock stays poisoned).
+        self.0.lock().ok().map(|mut shell| f(&mut shell))
+    }
+}
+
+impl<P: EditorPage> NiceEguiApp for ShellApp<P> {
+    fn build(
+        &mut self,
+        egui_ctx: egui::Context,
+        nice_gui_ctx: GuiContext,
+        frame: &mut Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        self.with(|s| s.build(egui_ctx, nice_gui_ctx, frame))
+            .unwrap_or(Ok(()))
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut Frame) {
+        self.with(|s| s.ui(ui, frame));
+    }
+
+    fn resized(&mut self, new_size: nice_plug_egui::baseview::WindowSize) {
+        self.with(|s| s.resized(new_size));
+    }
+
+    fn editor_closed(&mut self) {
+        self.with(|s| s.editor_closed());
+    }
 }
 
 impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
@@ -170,8 +251,22 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
         apply_theme(&egui_ctx);
         self.gui = Some(nice_gui_ctx);
         self.clock.reset();
+        self.last_zoom = None;
+        self.size_known = self.geometry.points();
+        self.resized = false;
+        self.frames = 0;
+        self.zoomed_at = None;
         self.page.opened();
         Ok(())
+    }
+
+    fn resized(&mut self, new_size: nice_plug_egui::baseview::WindowSize) {
+        let p = new_size.physical;
+        self.geometry
+            .window_resized(Some(nice_plug::editor::dpi::NativeSize::new(
+                p.width, p.height,
+            )));
+        self.resized = true;
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
@@ -211,7 +306,21 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
         let b_active = self.page.parts().ab.read().is_ok_and(|s| s.b_active);
         ui.ctx()
             .data_mut(|d| d.insert_temp(ab_buttons_id(), AbButtons { b_active }));
-        egui::CentralPanel::default().show(ui, |ui| self.page.draw(ui, &setter, dt));
+        self.size_frame(ui.ctx(), held);
+        let [w, h] = self.geometry.design;
+        let grow = ui.ctx().viewport_rect().size() - egui::vec2(w, h);
+        ui.ctx().data_mut(|d| d.insert_temp(grow_id(), grow));
+        let factor = |f: f32| egui::vec2(w * f, h * f);
+        use lathe_params::editor_prefs::{MAX_SIZE_FACTOR, MIN_SIZE_FACTOR};
+        nice_plug_egui::resizable_window::ResizableWindow::new("lathe-editor")
+            .min_size(factor(MIN_SIZE_FACTOR))
+            .max_size(factor(MAX_SIZE_FACTOR))
+            .show(ui, |ui| {
+                // Smaller than its layout (a host that forces a size): scroll, never clip.
+                egui::ScrollArea::both()
+                    .auto_shrink(false)
+                    .show(ui, |ui| self.page.draw(ui, &setter, dt));
+            });
         if self.ab_frame(ui.ctx(), &setter) {
             // The A/B change is not an undo step: it becomes the baseline.
             self.history
@@ -249,6 +358,7 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
         if let Some(gui) = self.gui.take() {
             self.page.closing(&gui.param_setter());
         }
+        self.geometry.window_resized(None);
         self.page.closed();
     }
 }
@@ -288,21 +398,23 @@ impl<P: EditorPage> EditorShell<P> {
                 Some(step_scale(zoom, steps))
             }
         };
-        // egui's own Ctrl +/- zoom: keep it too.
-        let stored = self
-            .page
-            .parts()
-            .scale
-            .load(std::sync::atomic::Ordering::Relaxed);
-        let wanted = wanted.or_else(|| ((zoom - stored).abs() > 1e-3).then(|| clamp_scale(zoom)));
-        if let Some(s) = wanted.filter(|s| (s - zoom).abs() > 1e-3 || (s - stored).abs() > 1e-3) {
+        let stored = self.page.parts().scale.load(Ordering::Relaxed);
+        // The user's choice: the menu, the wheel, or egui's own Ctrl +/- zoom.
+        let egui_zoomed = self.last_zoom.is_some_and(|z| (z - zoom).abs() > 1e-3);
+        let chosen = wanted.or_else(|| egui_zoomed.then(|| clamp_scale(zoom)));
+        // The instance's scale changed under an open window (the host loaded a state).
+        let loaded = ((zoom - stored).abs() > 1e-3).then(|| clamp_scale(stored));
+        if let Some(s) = chosen.or(loaded) {
             ctx.set_zoom_factor(s);
-            self.page
-                .parts()
-                .scale
-                .store(s, std::sync::atomic::Ordering::Relaxed);
+            self.zoomed_at = Some(std::time::Instant::now());
+            self.page.parts().scale.store(s, Ordering::Relaxed);
+        }
+        if let Some(s) = chosen {
+            // Only the user's choices become the default for new instances.
             let _ = remember_scale(s);
         }
+        let wanted = chosen.or(loaded);
+        self.last_zoom = Some(wanted.unwrap_or(zoom));
         let shown = wanted.unwrap_or(zoom);
         ctx.data_mut(|d| {
             d.insert_temp(
@@ -313,6 +425,53 @@ impl<P: EditorPage> EditorShell<P> {
                 },
             )
         });
+    }
+
+    /// The window's size: a new size (the corner, or the host) is kept in the instance and as
+    /// the user's default once the mouse is up; a new size in the instance (the host loaded a
+    /// state) resizes the window. Only a resize event makes a new size: egui's first frames
+    /// after opening do not know the window's size yet.
+    fn size_frame(&mut self, ctx: &egui::Context, held: bool) {
+        self.frames = self.frames.saturating_add(1);
+        let target = self.geometry.points();
+        if target != self.size_known {
+            self.size_known = target;
+            self.resized = false;
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(egui::vec2(
+                target[0], target[1],
+            )));
+            return;
+        }
+        if self.resized && !held && self.frames > 2 {
+            let seen = ctx.viewport_rect().size();
+            if self.keep_size([seen.x, seen.y]) {
+                self.resized = false;
+            }
+        }
+    }
+
+    /// Keeps `seen` (points at 100 %) as the instance's size and the user's default, unless it
+    /// is what they hold already; `false` while the scale has just changed (try again later).
+    fn keep_size(&mut self, seen: [f32; 2]) -> bool {
+        let g = self.geometry.clone();
+        let Some(seen) = lathe_params::editor_prefs::clamp_size(seen, g.design) else {
+            return true;
+        };
+        let zooming = self
+            .zoomed_at
+            .is_some_and(|t| t.elapsed().as_secs_f64() < SIZE_SETTLE_S);
+        if zooming {
+            return false;
+        }
+        if seen == self.size_known {
+            return true;
+        }
+        if let Ok(mut size) = g.size.write() {
+            *size = Some(seen);
+        }
+        self.size_known = seen;
+        let _ = lathe_params::editor_prefs::remember_size(g.plugin, seen);
+        true
     }
 
     /// Takes the title bar's A/B request and finishes a pending one once the output is silent
@@ -431,29 +590,35 @@ fn ab_buttons(ui: &mut egui::Ui) {
     }
 }
 
-/// The editor for `page`, titled and sized from the plugin's identity: the one place the
-/// plugins' editor windows are set up.
+/// The editor for `page`, titled and sized from the plugin's identity and the instance's saved
+/// scale and size: the one place the plugins' editor windows are set up. A screenshot can ask
+/// for a scale and a size (points at 100 %) with `LATHE_EDITOR_SCALE` and `LATHE_EDITOR_SIZE`
+/// (`WIDTHxHEIGHT`).
 pub fn create_editor<P: EditorPage>(
-    identity: &Identity,
+    identity: &'static Identity,
     page: P,
-) -> Option<EguiEditor<EditorShell<P>>> {
-    let (width, height) = identity.editor_size;
-    // The instance's scale, or the one a screenshot asks for.
-    let scale = std::env::var("LATHE_EDITOR_SCALE")
+) -> Option<LatheEditor<P>> {
+    let parts = page.parts();
+    if let Some(scale) = std::env::var("LATHE_EDITOR_SCALE")
         .ok()
         .and_then(|s| s.parse::<f32>().ok())
-        .unwrap_or_else(|| {
-            page.parts()
-                .scale
-                .load(std::sync::atomic::Ordering::Relaxed)
-        });
-    create_egui_editor(
-        EguiEditorState::from_size(
-            nice_plug::editor::dpi::LogicalSize::new(width as f64, height as f64),
+    {
+        parts.scale.store(
             lathe_params::editor_prefs::clamp_scale(scale),
-        ),
-        RepaintNotifier::new(),
-        EguiNiceSettings::new().with_tile(identity.name),
+            Ordering::Relaxed,
+        );
+    }
+    if let Some(size) = std::env::var("LATHE_EDITOR_SIZE").ok().and_then(|s| {
+        let (w, h) = s.split_once('x')?;
+        Some([w.parse::<f32>().ok()?, h.parse::<f32>().ok()?])
+    }) && let Ok(mut stored) = parts.size.write()
+    {
+        *stored = Some(size);
+    }
+    let geometry = Arc::new(crate::window::geometry(identity, parts));
+    let size_known = geometry.points();
+    Some(LatheEditor::new(
+        identity,
         EditorShell {
             page,
             gui: None,
@@ -461,8 +626,14 @@ pub fn create_editor<P: EditorPage>(
             history: History::default(),
             ab_pending: None,
             scale_stepped: None,
+            geometry,
+            last_zoom: None,
+            size_known,
+            resized: false,
+            frames: 0,
+            zoomed_at: None,
         },
-    )
+    ))
 }
 
 /// The title bar's start: the plugin's name, the version and a separator.

@@ -69,8 +69,10 @@ pub type ReductionBallistics = Ballistics<ReductionKind>;
 
 /// A vertical gain-reduction bar growing down from the top, 0 to `range_db`, with the held
 /// maximum printed below.
+/// It grows in height with the editor's window ([`crate::grown`]).
 pub fn reduction_meter(ui: &mut Ui, reduction_db: f32, hold_db: f32, range_db: f32) -> Response {
-    let (rect, response) = ui.allocate_exact_size(vec2(28.0, 170.0), Sense::hover());
+    let height = crate::grown(ui, vec2(28.0, 170.0)).y;
+    let (rect, response) = ui.allocate_exact_size(vec2(28.0, height), Sense::hover());
     let painter = ui.painter_at(rect);
     let bar = Rect::from_min_max(rect.min + vec2(6.0, 16.0), rect.max - vec2(6.0, 18.0));
     painter.rect_filled(bar, 2.0, Color32::from_gray(40));
@@ -129,7 +131,7 @@ pub fn history_view(
 ) -> Response {
     let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
     let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 3.0, Color32::from_gray(24));
+    painter.rect_filled(rect, 3.0, crate::theme::PLOT_BACKGROUND);
     let mid = rect.center().y;
     let half = rect.height() / 2.0 - 2.0;
     // Waveform: |level| in dB mapped to the distance from the centre line.
@@ -199,7 +201,7 @@ pub fn transfer_curve(
 ) -> Response {
     let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
     let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 3.0, Color32::from_gray(24));
+    painter.rect_filled(rect, 3.0, crate::theme::PLOT_BACKGROUND);
     let (lo, hi) = (-60.0f32, 0.0f32);
     let map = |x_db: f32, y_db: f32| {
         pos2(
@@ -237,7 +239,7 @@ pub fn transfer_curve(
         egui::Align2::LEFT_TOP,
         "in -> out",
         egui::FontId::proportional(10.0),
-        TEXT.gamma_multiply(0.6),
+        crate::theme::DIM_TEXT,
     );
     response.on_hover_text(format!(
         "Static curve: threshold {:.1} dB, ratio {:.2}:1, knee {:.1} dB, range {:.1} dB, make-up {:+.1} dB\nNow: input {:.1} dB, reduction {:.1} dB",

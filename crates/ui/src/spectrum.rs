@@ -1,7 +1,6 @@
 //! Frequency-domain views: a log-frequency plot with grid and a live spectrum fed from a
 //! [`SampleRing`] the audio thread writes. The FFTs run here, on the editor's thread.
 
-use crate::theme::TEXT;
 use egui::{Color32, Painter, Pos2, Rect, Shape, Stroke, pos2};
 use lathe_dsp::analysis::spectrum::{Averaging, Spectrum};
 use lathe_dsp::rt::ring::SampleRing;
@@ -80,11 +79,11 @@ impl FreqPlot {
     /// Background, frequency grid (labelled decades) and level lines every `db_step` (labelled
     /// at the left edge with `db_label`).
     pub fn draw_grid(&self, painter: &Painter, db_step: f32, db_label: impl Fn(f32) -> String) {
-        painter.rect_filled(self.rect, 3.0, Color32::from_gray(24));
+        painter.rect_filled(self.rect, 3.0, crate::theme::PLOT_BACKGROUND);
         let minor = Stroke::new(1.0, Color32::from_gray(38));
         let major = Stroke::new(1.0, Color32::from_gray(58));
         let font = egui::FontId::proportional(10.0);
-        let label_colour = TEXT.gamma_multiply(0.6);
+        let label_colour = crate::theme::DIM_TEXT;
         for decade in [10.0f32, 100.0, 1000.0, 10_000.0] {
             for m in 1..10 {
                 let hz = decade * m as f32;

@@ -255,8 +255,10 @@ impl BallisticsKind for PeakKind {
 pub type MeterBallistics = Ballistics<PeakKind>;
 
 /// A vertical peak meter from -60 to +6 dBFS with a peak-hold line and its value printed below.
+/// It grows with the editor's window ([`crate::grown`]).
 pub fn peak_meter(ui: &mut Ui, ballistics: &MeterBallistics, label: &str) -> Response {
-    let (rect, response) = ui.allocate_exact_size(vec2(28.0, 170.0), Sense::hover());
+    let height = crate::grown(ui, vec2(28.0, 170.0)).y;
+    let (rect, response) = ui.allocate_exact_size(vec2(28.0, height), Sense::hover());
     let painter = ui.painter_at(rect);
     let bar = Rect::from_min_max(rect.min + vec2(6.0, 16.0), rect.max - vec2(6.0, 18.0));
     painter.rect_filled(bar, 2.0, Color32::from_gray(40));

@@ -29,12 +29,7 @@ const SPECTRUM_FLOOR_DB: f32 = -84.0;
 /// FFT size of the band display's spectrum.
 const SPECTRUM_FFT: usize = 8192;
 /// The bands' colours, lowest first.
-const BAND_COLOURS: [Color32; MAX_BANDS] = [
-    Color32::from_rgb(0xe0, 0x6c, 0x4a),
-    Color32::from_rgb(0xe0, 0xb8, 0x3e),
-    Color32::from_rgb(0x5c, 0xc2, 0x8f),
-    Color32::from_rgb(0x5c, 0x9c, 0xe0),
-];
+const BAND_COLOURS: [Color32; MAX_BANDS] = lathe_ui::BAND_COLOURS;
 /// The bands' names, lowest first.
 const BAND_NAMES: [&str; MAX_BANDS] = ["Low", "Low Mid", "High Mid", "High"];
 /// Pixels either side of a crossover line that grab it.
@@ -180,11 +175,7 @@ impl BusPage {
             painter.line_segment([pos2(x, rect.top()), pos2(x, rect.bottom())], stroke);
             let handle =
                 egui::Rect::from_center_size(pos2(x, rect.top() + 8.0), egui::vec2(10.0, 14.0));
-            painter.rect_filled(
-                handle,
-                2.0,
-                if hot { TEXT } else { TEXT.gamma_multiply(0.6) },
-            );
+            painter.rect_filled(handle, 2.0, if hot { TEXT } else { lathe_ui::DIM_TEXT });
             painter.text(
                 pos2(x + 7.0, rect.top() + 8.0),
                 egui::Align2::LEFT_CENTER,
@@ -342,7 +333,7 @@ impl EditorPage for BusPage {
             preset.apply(&p, setter);
             self.band = 1;
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
                 title(ui, &crate::IDENTITY);
                 let menu = PRESETS.iter().map(|pr| (pr.name, pr.description, pr.is_active(&p)));
                 if let Some(i) = preset_menu_with_user(ui, menu, &mut self.user_presets, &*p, setter) {
@@ -372,12 +363,12 @@ impl EditorPage for BusPage {
         ui.horizontal_top(|ui| {
             peak_meter(ui, &self.gain.input, "IN");
             if multiband {
-                self.band_display(ui, setter, egui::vec2(420.0, 170.0));
+                self.band_display(ui, setter, lathe_ui::grown(ui, egui::vec2(420.0, 170.0)));
             } else {
                 history_view(
                     ui,
                     &self.gain.history,
-                    egui::vec2(420.0, 170.0),
+                    lathe_ui::grown(ui, egui::vec2(420.0, 170.0)),
                     settings.threshold_db,
                     GR_RANGE_DB,
                 );
@@ -403,7 +394,7 @@ impl EditorPage for BusPage {
             peak_meter(ui, &self.gain.output, "OUT");
         });
         ui.separator();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             knob(ui, &p.comp.threshold, setter, "Threshold");
             self.ratio_knob(ui, setter);
             knob(ui, &p.comp.knee, setter, "Knee");
@@ -422,7 +413,7 @@ impl EditorPage for BusPage {
             knob(ui, &p.comp.mix, setter, "Mix");
             knob(ui, &p.comp.link, setter, "Link");
         });
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             self.sidechain_panel(ui, setter);
             ui.separator();
             knob(ui, &p.comp.sc_hpf, setter, "SC HPF");

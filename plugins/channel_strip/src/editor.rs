@@ -32,15 +32,17 @@ const NODE_RADIUS: f32 = 7.0;
 const FINE_DRAG: f32 = 0.1;
 
 /// Colours of the five bands and the two filters.
-const NODE_COLOURS: [Color32; 7] = [
-    Color32::from_rgb(0xd9, 0x5f, 0x5f),
-    Color32::from_rgb(0xe0, 0x9a, 0x3e),
-    Color32::from_rgb(0xd8, 0xd0, 0x50),
-    Color32::from_rgb(0x6c, 0xc6, 0x6c),
-    Color32::from_rgb(0x5a, 0xa8, 0xe0),
-    Color32::from_rgb(0xa8, 0x8c, 0xe0),
-    Color32::from_rgb(0xa8, 0x8c, 0xe0),
-];
+const NODE_COLOURS: [Color32; 7] = lathe_ui::EQ_NODE_COLOURS;
+/// A node's button label: its colour, dark on the accent pill when it is selected.
+fn node_label_colour(node: usize, selected: usize) -> Color32 {
+    if node == selected {
+        lathe_ui::BACKGROUND
+    } else {
+        NODE_COLOURS[node]
+    }
+}
+
+/// The nodes' names.
 const NODE_NAMES: [&str; 7] = [
     "Low Shelf",
     "Low Mid",
@@ -370,7 +372,7 @@ impl StripPage {
             egui::Align2::RIGHT_TOP,
             "grey: input spectrum   blue: output spectrum",
             egui::FontId::proportional(10.0),
-            TEXT.gamma_multiply(0.6),
+            lathe_ui::DIM_TEXT,
         );
         if let Some(n) = hovered.or(self.drag.map(|d| d.0)) {
             response.on_hover_text_at_pointer(self.node_tooltip(n));
@@ -408,7 +410,7 @@ impl StripPage {
                 } else if on {
                     egui::RichText::new(name).color(ACCENT).strong()
                 } else {
-                    egui::RichText::new(name).color(TEXT.gamma_multiply(0.6))
+                    egui::RichText::new(name).color(lathe_ui::DIM_TEXT)
                 };
                 if ui.selectable_label(self.page == page, text).clicked() {
                     self.page = page;
@@ -421,17 +423,17 @@ impl StripPage {
         let p = self.params.clone();
         match self.page {
             Page::Eq => {
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.vertical(|ui| {
                         toggle(ui, &p.eq_on, setter, "EQ");
                         ui.add_space(4.0);
                         ui.horizontal(|ui| {
-                            for n in 0..5 {
-                                let name =
-                                    egui::RichText::new((n + 1).to_string()).color(NODE_COLOURS[n]);
+                            for (n, node_name) in NODE_NAMES.iter().enumerate().take(5) {
+                                let name = egui::RichText::new((n + 1).to_string())
+                                    .color(node_label_colour(n, self.selected));
                                 if ui
                                     .selectable_label(self.selected == n, name)
-                                    .on_hover_text(NODE_NAMES[n])
+                                    .on_hover_text(*node_name)
                                     .clicked()
                                 {
                                     self.selected = n;
@@ -442,7 +444,7 @@ impl StripPage {
                             for n in [HP_NODE, LP_NODE] {
                                 let name =
                                     egui::RichText::new(if n == HP_NODE { "HP" } else { "LP" })
-                                        .color(NODE_COLOURS[n]);
+                                        .color(node_label_colour(n, self.selected));
                                 if ui.selectable_label(self.selected == n, name).clicked() {
                                     self.selected = n;
                                 }
@@ -494,7 +496,7 @@ impl StripPage {
             }
             Page::Gate => {
                 let g = &p.gate;
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     toggle(ui, &g.on, setter, "Gate");
                     knob(ui, &g.threshold, setter, "Threshold");
                     knob(ui, &g.range, setter, "Range");
@@ -508,7 +510,7 @@ impl StripPage {
             }
             Page::Compressor => {
                 let c = &p.comp;
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.vertical(|ui| {
                         toggle(ui, &c.on, setter, "Comp");
                         enum_combo(ui, &c.detection, setter, "");
@@ -535,7 +537,7 @@ impl StripPage {
             }
             Page::DeEsser => {
                 let d = &p.deess;
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.vertical(|ui| {
                         toggle(ui, &d.on, setter, "De-Ess");
                         toggle(ui, &d.listen, setter, "Listen").on_hover_text(
@@ -549,7 +551,7 @@ impl StripPage {
             }
             Page::Saturator => {
                 let s = &p.sat;
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.vertical(|ui| {
                         toggle(ui, &s.on, setter, "Saturate");
                         enum_combo(ui, &s.character, setter, "");
@@ -566,7 +568,7 @@ impl StripPage {
             }
             Page::Imager => {
                 let im = &p.imager;
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     toggle(ui, &im.on, setter, "Imager");
                     knob(ui, &im.width_low, setter, "Low Width");
                     knob(ui, &im.xover_low, setter, "Low X-Over")
@@ -591,7 +593,7 @@ impl StripPage {
             }
             Page::Stereo => {
                 let st = &p.stereo;
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     knob(ui, &p.io.input_gain, setter, "Input");
                     knob(ui, &st.width, setter, "Width");
                     knob(ui, &st.pan, setter, "Pan");
@@ -658,7 +660,7 @@ impl EditorPage for StripPage {
         self.post.update(&m.post, sr);
 
         let p = self.params.clone();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             title(ui, &crate::IDENTITY);
             let menu = PRESETS
                 .iter()
@@ -675,7 +677,7 @@ impl EditorPage for StripPage {
         ui.separator();
         ui.horizontal_top(|ui| {
             peak_meter(ui, &self.input_meter, "IN");
-            self.eq_display(ui, setter, vec2(760.0, 330.0));
+            self.eq_display(ui, setter, lathe_ui::grown(ui, vec2(760.0, 330.0)));
             peak_meter(ui, &self.output_meter, "OUT");
             for (name, b, range) in [
                 ("Gate", &self.gate, p.gate.range.value().max(6.0)),

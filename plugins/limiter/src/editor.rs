@@ -195,7 +195,7 @@ impl EditorPage for LimiterPage {
         self.gain.update(&m.io, &m.reduction_db, &m.history, dt);
 
         let p = &self.params;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             title(ui, &crate::IDENTITY);
             let menu = PRESETS
                 .iter()
@@ -219,7 +219,7 @@ impl EditorPage for LimiterPage {
                         history_view(
                             ui,
                             &self.gain.history,
-                            egui::vec2(440.0, 170.0),
+                            lathe_ui::grown(ui, egui::vec2(440.0, 170.0)),
                             p.ceiling.value(),
                             12.0,
                         );
@@ -230,7 +230,7 @@ impl EditorPage for LimiterPage {
                             12.0,
                         );
                     });
-                    ui.horizontal(|ui| {
+                    ui.horizontal_wrapped(|ui| {
                         knob(ui, &p.io.input_gain, setter, "Input");
                         knob(ui, &p.ceiling, setter, "Ceiling");
                         knob(ui, &p.release, setter, "Release");

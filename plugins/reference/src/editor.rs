@@ -22,7 +22,7 @@ use lathe_ui::{
 use nice_plug::prelude::ParamSetter;
 use std::sync::Arc;
 
-const MIX_COLOUR: Color32 = Color32::from_rgb(0x5a, 0x9c, 0xe6);
+const MIX_COLOUR: Color32 = lathe_ui::MIX_COLOUR;
 const REF_COLOUR: Color32 = ACCENT;
 const CURVE_COLOUR: Color32 = METER_GREEN;
 
@@ -153,9 +153,12 @@ impl ReferencePage {
         let fraction = self.params.smoothing.value() as f64;
         let mix = mix.map(|m| smooth(m, fraction));
         let target = target.map(|t| smooth(t, fraction));
-        let width = ui.available_width().min(640.0);
+        // Both plots share the window's growth: 200 and 120 points high at the design size.
+        let size = lathe_ui::grown(ui, egui::vec2(640.0, 320.0));
+        let width = ui.available_width().min(size.x);
+        let heights = [size.y * 200.0 / 320.0, size.y * 120.0 / 320.0];
         // Spectra, dB re integrated loudness.
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 200.0), egui::Sense::hover());
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(width, heights[0]), egui::Sense::hover());
         let plot = FreqPlot::new(rect, -50.0, 0.0);
         let painter = ui.painter_at(rect);
         plot.draw_grid(&painter, 10.0, |db| format!("{db:.0}"));
@@ -178,7 +181,7 @@ impl ReferencePage {
             painter.text(at, egui::Align2::RIGHT_TOP, label, font, colour);
         }
         // Difference and match EQ.
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 120.0), egui::Sense::hover());
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(width, heights[1]), egui::Sense::hover());
         let plot = FreqPlot::new(rect, -15.0, 15.0);
         let painter = ui.painter_at(rect);
         plot.draw_grid(&painter, 5.0, |db| format!("{db:+.0}"));
@@ -350,7 +353,7 @@ impl EditorPage for ReferencePage {
                     .collect::<Vec<_>>(),
             )
         });
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             title(ui, &crate::IDENTITY);
             let listen = toggle(ui, &p.listen, setter, "Listen to reference");
             let gain = self
@@ -392,7 +395,7 @@ impl EditorPage for ReferencePage {
             ui.separator();
             ui.vertical(|ui| {
                 self.spectra(ui, mix_spec.as_deref(), target.as_deref(), &view);
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.vertical(|ui| {
                         toggle(ui, &p.match_on, setter, "Match EQ");
                         toggle(ui, &p.learn, setter, "Learn").on_hover_text(
@@ -450,8 +453,10 @@ impl EditorPage for ReferencePage {
                         ui.set_width(440.0);
                         Self::checks_panel(ui, view.mix.as_ref());
                     });
-                    peak_meter(ui, &self.input_meter, "IN");
-                    peak_meter(ui, &self.output_meter, "OUT");
+                    lathe_ui::at_design_size(ui, |ui| {
+                        peak_meter(ui, &self.input_meter, "IN");
+                        peak_meter(ui, &self.output_meter, "OUT");
+                    });
                     ui.vertical(|ui| {
                         knob(ui, &p.io.input_gain, setter, "Input");
                         knob(ui, &p.io.output_gain, setter, "Output");

@@ -210,6 +210,7 @@ macro_rules! battery_tests {
 
         $crate::battery_tests!(@tests instances;
             check_latency_change_rules, check_state_round_trip, check_ab_slots_persist,
+            check_editor_geometry_persists,
         );
 
         #[test]

@@ -36,14 +36,14 @@ pub fn check_limiter_latency_change<H: TestHost>(host: &mut H, p: &Expected) -> 
 
 /// nice-plug's state is JSON; its CLAP wrapper puts the length (u64 LE) in front. The JSON,
 /// and whether it was framed.
-fn unframe(bytes: &[u8]) -> (bool, serde_json::Value) {
+pub fn unframe(bytes: &[u8]) -> (bool, serde_json::Value) {
     let framed = bytes.first() != Some(&b'{');
     let json = if framed { &bytes[8..] } else { bytes };
     (framed, serde_json::from_slice(json).expect("state is JSON"))
 }
 
 /// The state bytes of `state`, framed as [`unframe`] found them.
-fn frame(framed: bool, state: &serde_json::Value) -> Vec<u8> {
+pub fn frame(framed: bool, state: &serde_json::Value) -> Vec<u8> {
     let json = serde_json::to_vec(state).unwrap();
     let mut out = Vec::new();
     if framed {
@@ -88,6 +88,85 @@ pub fn check_ab_slots_persist<H: TestHost>(make: &dyn Fn() -> H, p: &Expected) {
     state["fields"].as_object_mut().unwrap().remove("ab");
     let got = round_trip(&state, "old state");
     assert_eq!(got["b_active"], false, "{}: an old project hears A", p.name);
+}
+
+/// The editor's scale and size (issue #22) are saved with the project and, once loaded, are
+/// what the host is told before it opens the editor (the window it makes room for); the editor
+/// is resizable; a size out of range is brought within 80-300 % of the design size.
+pub fn check_editor_geometry_persists<H: TestHost>(make: &dyn Fn() -> H, p: &Expected) {
+    let mut a = make();
+    let (framed, mut state) = unframe(&a.save_state().expect("save"));
+    let fields = state["fields"].as_object().expect("state fields");
+    assert!(
+        fields.contains_key("editor-scale"),
+        "{}: no editor-scale",
+        p.name
+    );
+    assert_eq!(
+        fields.get("editor-size").and_then(|v| v.as_str()),
+        Some("null"),
+        "{}: a new instance has no size of its own",
+        p.name
+    );
+    let (w, h) = p.editor_size;
+    let (_, resizable) = a.editor_geometry().expect("an editor");
+    assert!(resizable, "{}: the host may not resize the editor", p.name);
+    let load = |scale: f32, size: serde_json::Value| -> ((u32, u32), serde_json::Value) {
+        let mut state = state.clone();
+        state["fields"]["editor-scale"] = serde_json::Value::String(scale.to_string());
+        state["fields"]["editor-size"] = serde_json::Value::String(size.to_string());
+        let mut b = make();
+        assert!(
+            b.load_state(&frame(framed, &state), usize::MAX),
+            "{}: load",
+            p.name
+        );
+        let (size, _) = b.editor_geometry().expect("an editor");
+        let (_, saved) = unframe(&b.save_state().expect("re-save"));
+        (size, saved["fields"].clone())
+    };
+    let wide = [w as f32 + 300.0, h as f32 + 120.0];
+    let (size, saved) = load(1.5, serde_json::json!(wide));
+    let expected = (
+        (wide[0] * 1.5).round() as u32,
+        (wide[1] * 1.5).round() as u32,
+    );
+    assert_eq!(
+        size, expected,
+        "{}: the saved scale and size, as the host sees them",
+        p.name
+    );
+    assert_eq!(
+        saved["editor-scale"], "1.5",
+        "{}: scale after a round trip",
+        p.name
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(saved["editor-size"].as_str().unwrap()).unwrap(),
+        serde_json::json!(wide),
+        "{}: size after a round trip",
+        p.name
+    );
+    let (size, _) = load(1.0, serde_json::json!([1.0, 1.0e6]));
+    let smallest = (
+        (w as f32 * 0.8).round() as u32,
+        (h as f32 * 3.0).round() as u32,
+    );
+    assert_eq!(
+        size, smallest,
+        "{}: an out-of-range size is clamped",
+        p.name
+    );
+    state["fields"]
+        .as_object_mut()
+        .unwrap()
+        .remove("editor-size");
+    let mut old = make();
+    assert!(
+        old.load_state(&frame(framed, &state), usize::MAX),
+        "{}: a state from before editor-size",
+        p.name
+    );
 }
 
 /// Lathe Reference: a project's references keep their analyses through save and load even when

@@ -1,0 +1,231 @@
+//! The editors' windows through CLAP's `gui` extension, as a host opens, scales, resizes and
+//! closes them (issue #22), on an X server of its own (Xvfb). Skips with one line without Xvfb.
+
+use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize};
+use lathe_conformance::battery::{frame, unframe};
+use lathe_conformance::clap_host::ClapTestHost;
+use lathe_conformance::{Expected, PLUGINS, TestHost};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// An Xvfb server on a display of its own, stopped on drop.
+struct Xvfb(Child);
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        // SIGTERM, so the server removes its lock and socket.
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts Xvfb on a free display it picks itself and points `DISPLAY` at it once it accepts
+/// connections (it prints the display number then, `-displayfd`).
+fn start_xvfb() -> Option<Xvfb> {
+    use std::io::BufRead;
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "3200x2400x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take()?)
+        .read_line(&mut line)
+        .ok()?;
+    let server = Xvfb(child);
+    let display: u32 = line.trim().parse().ok()?;
+    let config = std::env::temp_dir().join(format!("lathe-gui-test-{}", std::process::id()));
+    // SAFETY: the only test in this binary, before any plugin (or thread) reads the variables.
+    // The editors keep the user's default scale and sizes under XDG_CONFIG_HOME: a folder of
+    // this run's own, so the test neither depends on nor changes the user's.
+    unsafe {
+        std::env::set_var("DISPLAY", format!(":{display}"));
+        std::env::set_var("XDG_CONFIG_HOME", &config);
+    }
+    Some(server)
+}
+
+const EMBEDDED_X11: GuiConfiguration<'static> = GuiConfiguration {
+    api_type: GuiApiType::X11,
+    is_floating: false,
+};
+
+/// The size the editor reports, polled until it equals `want` (the window learns its new
+/// size from the X server a moment later) or 5 s have passed.
+fn settled_size(host: &mut ClapTestHost, want: (u32, u32)) -> (u32, u32) {
+    let start = Instant::now();
+    loop {
+        let got = host
+            .with_gui(|gui, plugin| gui.get_size(plugin))
+            .flatten()
+            .map(|s| (s.width, s.height))
+            .expect("gui.get_size");
+        if got == want || start.elapsed() > Duration::from_secs(5) {
+            return got;
+        }
+        host.pump_main_thread();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn open_resize_close(p: &Expected) {
+    let mut host = ClapTestHost::for_plugin(p);
+    let (w, h) = p.editor_size;
+    let design = (w, h);
+    host.with_gui(|gui, plugin| {
+        assert!(
+            gui.is_api_supported(plugin, EMBEDDED_X11),
+            "{}: X11 embedding",
+            p.name
+        );
+        gui.create(plugin, EMBEDDED_X11)
+            .unwrap_or_else(|e| panic!("{}: gui.create: {e:?}", p.name));
+        let hints = gui.get_resize_hints(plugin).expect("resize hints");
+        assert!(
+            hints.can_resize_horizontally && hints.can_resize_vertically,
+            "{}: both axes resizable",
+            p.name
+        );
+        // The host proposes sizes; the editor answers with the nearest it accepts.
+        let tiny = gui
+            .adjust_size(
+                plugin,
+                GuiSize {
+                    width: 10,
+                    height: 10,
+                },
+            )
+            .expect("adjust_size");
+        let huge = gui
+            .adjust_size(
+                plugin,
+                GuiSize {
+                    width: 100_000,
+                    height: 100_000,
+                },
+            )
+            .expect("adjust_size");
+        let scaled = |f: f32| ((w as f32 * f).round() as u32, (h as f32 * f).round() as u32);
+        assert_eq!(
+            (tiny.width, tiny.height),
+            scaled(0.8),
+            "{}: smallest",
+            p.name
+        );
+        assert_eq!(
+            (huge.width, huge.height),
+            scaled(3.0),
+            "{}: largest",
+            p.name
+        );
+        gui.show(plugin).expect("show");
+    });
+    assert_eq!(
+        settled_size(&mut host, design),
+        design,
+        "{}: opened",
+        p.name
+    );
+    // The host resizes the window (a host-drawn handle): the editor takes the new size and
+    // reports it back.
+    let bigger = (w + 240, h + 130);
+    host.with_gui(|gui, plugin| {
+        gui.set_size(
+            plugin,
+            GuiSize {
+                width: bigger.0,
+                height: bigger.1,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{}: gui.set_size: {e:?}", p.name))
+    });
+    assert_eq!(
+        settled_size(&mut host, bigger),
+        bigger,
+        "{}: resized by the host",
+        p.name
+    );
+    // The host resized it: the instance keeps the new size (in points at 100 %) from the
+    // window's next frame on.
+    let kept = serde_json::json!([bigger.0 as f32, bigger.1 as f32]);
+    let start = Instant::now();
+    let (framed, mut state) = loop {
+        let (framed, state) = unframe(&host.save_state().expect("save"));
+        let size: serde_json::Value =
+            serde_json::from_str(state["fields"]["editor-size"].as_str().unwrap()).unwrap();
+        if size == kept || start.elapsed() > Duration::from_secs(5) {
+            assert_eq!(size, kept, "{}: size kept", p.name);
+            break (framed, state);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    host.with_gui(|gui, plugin| gui.destroy(plugin));
+
+    // A project saved at 125 % and 1100 x 640 points opens so, and stays so.
+    state["fields"]["editor-scale"] = "1.25".into();
+    state["fields"]["editor-size"] = "[1100.0,640.0]".into();
+    let mut project = ClapTestHost::for_plugin(p);
+    assert!(project.load_state(&frame(framed, &state), usize::MAX));
+    project.with_gui(|gui, plugin| {
+        gui.create(plugin, EMBEDDED_X11).expect("create");
+        gui.show(plugin).expect("show");
+    });
+    let want = (1375, 800);
+    assert_eq!(
+        settled_size(&mut project, want),
+        want,
+        "{}: the project's size",
+        p.name
+    );
+    std::thread::sleep(Duration::from_millis(600));
+    let (_, reopened) = unframe(&project.save_state().expect("save"));
+    assert_eq!(
+        reopened["fields"]["editor-scale"], "1.25",
+        "{}: the project's scale held",
+        p.name
+    );
+    assert_eq!(
+        settled_size(&mut project, want),
+        want,
+        "{}: and its size",
+        p.name
+    );
+    project.with_gui(|gui, plugin| gui.destroy(plugin));
+}
+
+#[test]
+fn editor_windows_open_resize_and_close() {
+    let Some(_x) = start_xvfb() else {
+        eprintln!("skipped: Xvfb is not installed (Debian package xvfb)");
+        return;
+    };
+    for p in PLUGINS {
+        open_resize_close(p);
+    }
+    // The last size the host chose for each editor is the default for new instances.
+    let prefs = std::env::temp_dir()
+        .join(format!("lathe-gui-test-{}", std::process::id()))
+        .join("lathe");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(prefs.join("editor.json")).unwrap()).unwrap();
+    let _ = std::fs::remove_dir_all(prefs.parent().unwrap());
+    for p in PLUGINS {
+        let (w, h) = p.editor_size;
+        let short = p.clap_id.trim_start_matches("audio.lathe.");
+        assert_eq!(
+            saved["sizes"][short],
+            serde_json::json!([(w + 240) as f32, (h + 130) as f32]),
+            "{}: the default size for new instances",
+            p.name
+        );
+    }
+}
