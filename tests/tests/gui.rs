@@ -5,44 +5,40 @@ use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize};
 use lathe_conformance::battery::{frame, unframe};
 use lathe_conformance::clap_host::ClapTestHost;
 use lathe_conformance::{Expected, PLUGINS, TestHost};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// An Xvfb server on a display of its own, stopped on drop.
-struct Xvfb(Child);
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        // SIGTERM, so the server removes its lock and socket.
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts Xvfb on a free display it picks itself and points `DISPLAY` at it once it accepts
-/// connections (it prints the display number then, `-displayfd`).
-fn start_xvfb() -> Option<Xvfb> {
+/// connections (it prints the display number then, `-displayfd`). The server outlives this
+/// process by a moment: a shell stops it once the process has gone. Stopping it from the test
+/// would pull the X server from under connections the plugins' libraries still hold (egui's
+/// clipboard), and Xlib ends the process on a lost connection.
+fn start_xvfb() -> bool {
     use std::io::BufRead;
-    let mut child = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "3200x2400x24",
-            "-nolisten",
-            "tcp",
-        ])
+    let script = "Xvfb -displayfd 1 -noreset -screen 0 3200x2400x24 -nolisten tcp 2>/dev/null & \
+                  x=$!; while kill -0 \"$0\" 2>/dev/null; do sleep 0.2; done; kill $x; wait $x";
+    let Ok(mut child) = Command::new("sh")
+        .args(["-c", script, &std::process::id().to_string()])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .ok()?;
+    else {
+        return false;
+    };
+    let Some(stdout) = child.stdout.take() else {
+        return false;
+    };
+    let mut stdout = std::io::BufReader::new(stdout);
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take()?)
+    let display: Option<u32> = stdout
         .read_line(&mut line)
-        .ok()?;
-    let server = Xvfb(child);
-    let display: u32 = line.trim().parse().ok()?;
+        .ok()
+        .and_then(|_| line.trim().parse().ok());
+    // The pipe stays open for the server's lifetime (a closed one would be a SIGPIPE).
+    std::mem::forget(stdout);
+    let Some(display) = display else {
+        return false;
+    };
     let config = std::env::temp_dir().join(format!("lathe-gui-test-{}", std::process::id()));
     // SAFETY: the only test in this binary, before any plugin (or thread) reads the variables.
     // The editors keep the user's default scale and sizes under XDG_CONFIG_HOME: a folder of
@@ -51,7 +47,7 @@ fn start_xvfb() -> Option<Xvfb> {
         std::env::set_var("DISPLAY", format!(":{display}"));
         std::env::set_var("XDG_CONFIG_HOME", &config);
     }
-    Some(server)
+    true
 }
 
 const EMBEDDED_X11: GuiConfiguration<'static> = GuiConfiguration {
@@ -204,10 +200,16 @@ fn open_resize_close(p: &Expected) {
 
 #[test]
 fn editor_windows_open_resize_and_close() {
-    let Some(_x) = start_xvfb() else {
+    let have_xvfb = Command::new("sh")
+        .args(["-c", "command -v Xvfb"])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have_xvfb {
         eprintln!("skipped: Xvfb is not installed (Debian package xvfb)");
         return;
-    };
+    }
+    assert!(start_xvfb(), "Xvfb did not start");
     for p in PLUGINS {
         open_resize_close(p);
     }

@@ -202,6 +202,9 @@ pub struct EditorShell<P: EditorPage> {
     zoomed_at: Option<std::time::Instant>,
 }
 
+/// The page's margin inside the window, points (egui's central panel's).
+const PAGE_MARGIN: f32 = 8.0;
+
 /// How long after a scale change the window's size is not taken as the user's, s: the window
 /// passes through a frame or two at its old pixel size in the new scale.
 const SIZE_SETTLE_S: f64 = 0.3;
@@ -316,10 +319,13 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
             .min_size(factor(MIN_SIZE_FACTOR))
             .max_size(factor(MAX_SIZE_FACTOR))
             .show(ui, |ui| {
-                // Smaller than its layout (a host that forces a size): scroll, never clip.
-                egui::ScrollArea::both()
-                    .auto_shrink(false)
-                    .show(ui, |ui| self.page.draw(ui, &setter, dt));
+                // Smaller than its layout (a host that forces a size): scroll, never clip. The
+                // resizable window spans the whole window: the page keeps a panel's margin.
+                egui::ScrollArea::both().auto_shrink(false).show(ui, |ui| {
+                    egui::Frame::NONE
+                        .inner_margin(PAGE_MARGIN)
+                        .show(ui, |ui| self.page.draw(ui, &setter, dt));
+                });
             });
         if self.ab_frame(ui.ctx(), &setter) {
             // The A/B change is not an undo step: it becomes the baseline.
