@@ -213,6 +213,8 @@ fn editor_windows_open_resize_and_close() {
     for p in PLUGINS {
         open_resize_close(p);
     }
+    // A new instance opens at the last size chosen (above): at a host scale of 2 as well.
+    host_scale_is_followed(lathe_conformance::plugin("Lathe Limiter"));
     // The last size the host chose for each editor is the default for new instances.
     let prefs = std::env::temp_dir()
         .join(format!("lathe-gui-test-{}", std::process::id()))
@@ -230,4 +232,26 @@ fn editor_windows_open_resize_and_close() {
             p.name
         );
     }
+}
+
+/// The host's scale (CLAP `gui.set_scale`, given after `create` and before it asks the size):
+/// the window is that many times larger in pixels, on top of the editor's own scale; `p`'s
+/// default size is the one `open_resize_close` left.
+fn host_scale_is_followed(p: &Expected) {
+    let mut host = ClapTestHost::for_plugin(p);
+    let (w, h) = p.editor_size;
+    host.with_gui(|gui, plugin| {
+        gui.create(plugin, EMBEDDED_X11).expect("create");
+        gui.set_scale(plugin, 2.0)
+            .unwrap_or_else(|e| panic!("{}: gui.set_scale: {e:?}", p.name));
+        gui.show(plugin).expect("show");
+    });
+    let want = ((w + 240) * 2, (h + 130) * 2);
+    assert_eq!(
+        settled_size(&mut host, want),
+        want,
+        "{}: at a host scale of 2",
+        p.name
+    );
+    host.with_gui(|gui, plugin| gui.destroy(plugin));
 }

@@ -333,7 +333,7 @@ impl EditorPage for BusPage {
             preset.apply(&p, setter);
             self.band = 1;
         }
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
                 title(ui, &crate::IDENTITY);
                 let menu = PRESETS.iter().map(|pr| (pr.name, pr.description, pr.is_active(&p)));
                 if let Some(i) = preset_menu_with_user(ui, menu, &mut self.user_presets, &*p, setter) {

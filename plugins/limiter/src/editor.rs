@@ -195,7 +195,7 @@ impl EditorPage for LimiterPage {
         self.gain.update(&m.io, &m.reduction_db, &m.history, dt);
 
         let p = &self.params;
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             title(ui, &crate::IDENTITY);
             let menu = PRESETS
                 .iter()
