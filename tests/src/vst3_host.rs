@@ -377,6 +377,17 @@ pub struct Vst3TestHost {
 }
 
 impl Vst3TestHost {
+    /// A new editor view from the plugin's controller (`IEditController::createView`).
+    pub fn create_view(&self) -> Option<ComPtr<vst3::Steinberg::IPlugView>> {
+        // SAFETY: the controller is alive; the view is released when the pointer drops.
+        unsafe {
+            ComPtr::from_raw(
+                self.controller
+                    .createView(vst3::Steinberg::Vst::ViewType::kEditor),
+            )
+        }
+    }
+
     /// The plugin `p` from its built `.vst3` bundle.
     pub fn for_plugin(p: &crate::Expected) -> Self {
         Self::load(&crate::vst3_path(p), p.vst3_cid)
@@ -675,10 +686,10 @@ impl TestHost for Vst3TestHost {
     }
 
     fn editor_geometry(&mut self) -> Option<((u32, u32), bool)> {
-        use vst3::Steinberg::{IPlugView, IPlugViewTrait, ViewRect, Vst::ViewType::kEditor};
+        use vst3::Steinberg::{IPlugViewTrait, ViewRect};
+        let view = self.create_view()?;
         // SAFETY: a view made by the plugin's own controller, released when `view` drops.
         unsafe {
-            let view = ComPtr::<IPlugView>::from_raw(self.controller.createView(kEditor))?;
             let mut rect = ViewRect {
                 left: 0,
                 top: 0,

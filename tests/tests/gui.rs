@@ -215,6 +215,7 @@ fn editor_windows_open_resize_and_close() {
     }
     // A new instance opens at the last size chosen (above): at a host scale of 2 as well.
     host_scale_is_followed(lathe_conformance::plugin("Lathe Limiter"));
+    vst3_view_scales_and_resizes(lathe_conformance::plugin("Lathe Bus Compressor"));
     // The last size the host chose for each editor is the default for new instances.
     let prefs = std::env::temp_dir()
         .join(format!("lathe-gui-test-{}", std::process::id()))
@@ -254,4 +255,106 @@ fn host_scale_is_followed(p: &Expected) {
         p.name
     );
     host.with_gui(|gui, plugin| gui.destroy(plugin));
+}
+
+/// The root window of the X server's first screen, read from the connection setup (X11
+/// protocol, chapter 8): the parent a test host embeds the VST3 view in.
+fn x_root_window(display: &str) -> Option<u32> {
+    use std::io::{Read, Write};
+    let n = display.trim_start_matches(':');
+    let mut x = std::os::unix::net::UnixStream::connect(format!("/tmp/.X11-unix/X{n}")).ok()?;
+    // Little-endian, protocol 11.0, no authorisation.
+    x.write_all(&[b'l', 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        .ok()?;
+    let mut head = [0u8; 8];
+    x.read_exact(&mut head).ok()?;
+    if head[0] != 1 {
+        return None;
+    }
+    let mut setup = vec![0u8; u16::from_le_bytes([head[6], head[7]]) as usize * 4];
+    x.read_exact(&mut setup).ok()?;
+    let vendor = u16::from_le_bytes([setup[16], setup[17]]) as usize;
+    let formats = setup[21] as usize;
+    let screen = 32 + vendor.div_ceil(4) * 4 + 8 * formats;
+    let root = setup.get(screen..screen + 4)?;
+    Some(u32::from_le_bytes(root.try_into().ok()?))
+}
+
+/// The VST3 view through `IPlugView` and `IPlugViewContentScaleSupport` (a host's content
+/// scale, then a host resize with `onSize`), embedded in the root window.
+fn vst3_view_scales_and_resizes(p: &Expected) {
+    use vst3::Steinberg::{
+        IPlugViewContentScaleSupport, IPlugViewContentScaleSupportTrait, IPlugViewTrait, ViewRect,
+        kPlatformTypeX11EmbedWindowID, kResultOk,
+    };
+    let display = std::env::var("DISPLAY").expect("DISPLAY");
+    let root = x_root_window(&display).expect("the X server's root window");
+    let host = lathe_conformance::vst3_host::Vst3TestHost::for_plugin(p);
+    let view = host.create_view().expect("a view");
+    let (w, h) = p.editor_size;
+    let size = |view: &vst3::ComPtr<vst3::Steinberg::IPlugView>| {
+        let mut r = ViewRect {
+            left: 0,
+            top: 0,
+            right: 0,
+            bottom: 0,
+        };
+        // SAFETY: a live view.
+        assert_eq!(unsafe { view.getSize(&mut r) }, kResultOk);
+        ((r.right - r.left) as u32, (r.bottom - r.top) as u32)
+    };
+    let settle = |view: &vst3::ComPtr<vst3::Steinberg::IPlugView>, want: (u32, u32)| {
+        let start = Instant::now();
+        loop {
+            let got = size(view);
+            if got == want || start.elapsed() > Duration::from_secs(5) {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let scale = view
+        .cast::<IPlugViewContentScaleSupport>()
+        .expect("content scale support");
+    // SAFETY: live COM objects of the plugin's; the parent is the server's root window.
+    unsafe {
+        assert_eq!(scale.setContentScaleFactor(1.5), kResultOk, "{}", p.name);
+        let attached = view.attached(root as usize as *mut _, kPlatformTypeX11EmbedWindowID);
+        assert_eq!(attached, kResultOk, "{}: attached", p.name);
+    }
+    let scaled = (
+        (w as f32 * 1.5).round() as u32,
+        (h as f32 * 1.5).round() as u32,
+    );
+    // A new instance opens at the last size chosen: the CLAP checks above left the design
+    // size plus 240 x 130 points.
+    let (dw, dh) = (240.0 * 1.5, 130.0 * 1.5);
+    let want = (scaled.0 + dw as u32, scaled.1 + dh as u32);
+    assert_eq!(
+        settle(&view, want),
+        want,
+        "{}: at a content scale of 1.5",
+        p.name
+    );
+    let mut bigger = ViewRect {
+        left: 0,
+        top: 0,
+        right: want.0 as i32 + 150,
+        bottom: want.1 as i32 + 90,
+    };
+    // SAFETY: as above.
+    unsafe {
+        assert_eq!(view.onSize(&mut bigger), kResultOk, "{}: onSize", p.name);
+    }
+    let resized = (want.0 + 150, want.1 + 90);
+    assert_eq!(
+        settle(&view, resized),
+        resized,
+        "{}: resized by the host",
+        p.name
+    );
+    // SAFETY: as above.
+    unsafe {
+        assert_eq!(view.removed(), kResultOk, "{}: removed", p.name);
+    }
 }

@@ -807,6 +807,9 @@ impl<P: Vst3Plugin> IPlugViewContentScaleSupportTrait for WrapperView<P> {
             return kResultFalse;
         }
 
+        // Before `attached()` there is no window yet: keep the factor for the window
+        // `attached()` makes (it passes it to `Editor::spawn`). Hosts give the scale before
+        // attaching as well as after.
         if let Some(editor_window) = inner.editor_window.borrow().as_ref() {
             let editor_window = editor_window.get();
             if let Err(e) = editor_window
@@ -820,7 +823,8 @@ impl<P: Vst3Plugin> IPlugViewContentScaleSupportTrait for WrapperView<P> {
                 kResultOk
             }
         } else {
-            kResultFalse
+            self.fallback_scale_factor.store(Some(scale_factor));
+            kResultOk
         }
     }
 }
