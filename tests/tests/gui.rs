@@ -73,6 +73,11 @@ fn settled_size(host: &mut ClapTestHost, want: (u32, u32)) -> (u32, u32) {
     }
 }
 
+/// Asserts that the editor's size settles at `want` ([`settled_size`]).
+fn assert_settles(host: &mut ClapTestHost, want: (u32, u32), what: &str, p: &Expected) {
+    assert_eq!(settled_size(host, want), want, "{}: {what}", p.name);
+}
+
 fn open_resize_close(p: &Expected) {
     let mut host = ClapTestHost::for_plugin(p);
     let (w, h) = p.editor_size;
@@ -125,12 +130,7 @@ fn open_resize_close(p: &Expected) {
         );
         gui.show(plugin).expect("show");
     });
-    assert_eq!(
-        settled_size(&mut host, design),
-        design,
-        "{}: opened",
-        p.name
-    );
+    assert_settles(&mut host, design, "opened", p);
     // The host resizes the window (a host-drawn handle): the editor takes the new size and
     // reports it back.
     let bigger = (w + 240, h + 130);
@@ -144,12 +144,7 @@ fn open_resize_close(p: &Expected) {
         )
         .unwrap_or_else(|e| panic!("{}: gui.set_size: {e:?}", p.name))
     });
-    assert_eq!(
-        settled_size(&mut host, bigger),
-        bigger,
-        "{}: resized by the host",
-        p.name
-    );
+    assert_settles(&mut host, bigger, "resized by the host", p);
     // The host resized it: the instance keeps the new size (in points at 100 %) from the
     // window's next frame on.
     let kept = serde_json::json!([bigger.0 as f32, bigger.1 as f32]);
@@ -176,12 +171,7 @@ fn open_resize_close(p: &Expected) {
         gui.show(plugin).expect("show");
     });
     let want = (1375, 800);
-    assert_eq!(
-        settled_size(&mut project, want),
-        want,
-        "{}: the project's size",
-        p.name
-    );
+    assert_settles(&mut project, want, "the project's size", p);
     std::thread::sleep(Duration::from_millis(600));
     let (_, reopened) = unframe(&project.save_state().expect("save"));
     assert_eq!(
@@ -189,12 +179,7 @@ fn open_resize_close(p: &Expected) {
         "{}: the project's scale held",
         p.name
     );
-    assert_eq!(
-        settled_size(&mut project, want),
-        want,
-        "{}: and its size",
-        p.name
-    );
+    assert_settles(&mut project, want, "and its size", p);
     project.with_gui(|gui, plugin| gui.destroy(plugin));
 }
 
@@ -248,12 +233,7 @@ fn host_scale_is_followed(p: &Expected) {
         gui.show(plugin).expect("show");
     });
     let want = ((w + 240) * 2, (h + 130) * 2);
-    assert_eq!(
-        settled_size(&mut host, want),
-        want,
-        "{}: at a host scale of 2",
-        p.name
-    );
+    assert_settles(&mut host, want, "at a host scale of 2", p);
     host.with_gui(|gui, plugin| gui.destroy(plugin));
 }
 
