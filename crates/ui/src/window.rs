@@ -34,6 +34,10 @@ pub struct EditorGeometry {
     pub(crate) plugin: &'static str,
     /// The 100 % size the pages are laid out for, points.
     pub(crate) design: [f32; 2],
+    /// The size a window opens at while the instance has none of its own: the user's last one
+    /// for this plugin when the instance was made, else the design size (read once, not at
+    /// every frame).
+    default: [f32; 2],
     /// The instance's scale (`IoParams::editor_scale`).
     pub(crate) scale: Arc<AtomicF32>,
     /// The instance's size in points at 100 % (`IoParams::editor_size`).
@@ -53,8 +57,7 @@ impl EditorGeometry {
             .ok()
             .and_then(|s| *s)
             .and_then(|s| clamp_size(s, self.design))
-            .or_else(|| default_size(self.plugin, self.design))
-            .unwrap_or(self.design)
+            .unwrap_or(self.default)
     }
 
     /// The scale, 0.75-2.
@@ -178,11 +181,7 @@ impl<P: EditorPage> Editor for LatheEditor<P> {
             handle: LatheEditorHandle {
                 inner: spawned.handle,
                 geometry: g.clone(),
-                on_close: Some(Box::new(move || {
-                    if let Ok(mut shell) = shell.lock() {
-                        shell.editor_closed();
-                    }
-                })),
+                on_close: Some(Box::new(move || when_idle(&shell, |s| s.editor_closed()))),
             },
             window: spawned.window,
         })
@@ -219,6 +218,27 @@ impl Drop for LatheEditorHandle {
         // The host destroys the editor by dropping this handle.
         if let Some(close) = self.on_close.take() {
             close();
+        }
+    }
+}
+
+/// How long closing waits for a frame the window is drawing, s; past it the page is not told
+/// (rather than block the host's main thread on a window thread that may be waiting for it).
+const CLOSE_WAIT_S: f64 = 0.5;
+
+/// Runs `f` on the shell once the window's frame in flight has finished, unless that takes
+/// longer than [`CLOSE_WAIT_S`] (or a page panicked).
+fn when_idle<P: EditorPage>(shell: &Mutex<EditorShell<P>>, f: impl FnOnce(&mut EditorShell<P>)) {
+    let start = std::time::Instant::now();
+    loop {
+        match shell.try_lock() {
+            Ok(mut s) => return f(&mut s),
+            Err(std::sync::TryLockError::WouldBlock)
+                if start.elapsed().as_secs_f64() < CLOSE_WAIT_S =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(_) => return,
         }
     }
 }
@@ -294,9 +314,11 @@ impl EditorHandle for LatheEditorHandle {
 /// The geometry of a page's editor for `identity`, from the page's saved scale and size.
 pub(crate) fn geometry(identity: &'static Identity, parts: crate::PageParts<'_>) -> EditorGeometry {
     let (w, h) = identity.editor_size;
+    let design = [w as f32, h as f32];
     EditorGeometry {
         plugin: identity.short,
-        design: [w as f32, h as f32],
+        design,
+        default: default_size(identity.short, design).unwrap_or(design),
         scale: parts.scale.clone(),
         size: parts.size.clone(),
         host_scale: AtomicF32::new(1.0),
