@@ -107,7 +107,7 @@ pub const PLUGINS: &[Expected] = &[
             &[("Saturation", "On")],
             &[("Multiband", "On"), ("Multiband Phase", "Linear")],
         ],
-        editor_size: (990, 590),
+        editor_size: (1000, 590),
     },
     Expected {
         name: "Lathe Limiter",

@@ -57,7 +57,7 @@ macro_rules! identities {
 
 identities! {
     CHANNEL_STRIP: "channel-strip", "Lathe Channel Strip", b"LatheChanStrip01", (1000, 580), "Filters, EQ, gate, compressor, de-esser, saturation and width for every track";
-    BUS_COMPRESSOR: "bus-compressor", "Lathe Bus Compressor", b"LatheBusComp0001", (990, 590), "Glue compression for groups and the mix bus, with an external sidechain";
+    BUS_COMPRESSOR: "bus-compressor", "Lathe Bus Compressor", b"LatheBusComp0001", (1000, 590), "Glue compression for groups and the mix bus, with an external sidechain";
     LIMITER: "limiter", "Lathe Limiter", b"LatheLimiter0001", (900, 470), "True-peak mastering limiter with loudness metering";
     REFERENCE: "reference", "Lathe Reference", b"LatheReference01", (1080, 680), "Compare the mix with reference tracks, loudness-matched, and match their tone";
 }

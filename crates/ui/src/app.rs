@@ -319,13 +319,17 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
             .min_size(factor(MIN_SIZE_FACTOR))
             .max_size(factor(MAX_SIZE_FACTOR))
             .show(ui, |ui| {
-                // Smaller than its layout (a host that forces a size): scroll, never clip. The
-                // resizable window spans the whole window: the page keeps a panel's margin.
-                egui::ScrollArea::both().auto_shrink(false).show(ui, |ui| {
-                    egui::Frame::NONE
-                        .inner_margin(PAGE_MARGIN)
-                        .show(ui, |ui| self.page.draw(ui, &setter, dt));
-                });
+                // Rows wrap at the window's width (a horizontally scrolling area would give
+                // them unbounded room and they would never wrap); taller than the window (a
+                // narrow window's wrapped rows, a host that forces a size): scroll, never clip.
+                // The resizable window spans the whole window: the page keeps a panel's margin.
+                egui::ScrollArea::vertical()
+                    .auto_shrink(false)
+                    .show(ui, |ui| {
+                        egui::Frame::NONE
+                            .inner_margin(PAGE_MARGIN)
+                            .show(ui, |ui| self.page.draw(ui, &setter, dt));
+                    });
             });
         if self.ab_frame(ui.ctx(), &setter) {
             // The A/B change is not an undo step: it becomes the baseline.

@@ -228,7 +228,7 @@ impl BusPage {
         let p = self.params.clone();
         let bands = p.mb_bands.value().clamp(2, 4) as usize;
         self.band = self.band.min(bands - 1);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.vertical(|ui| {
                 toggle(ui, &p.mb_on, setter, "Multiband").on_hover_text(
                     "Bands, each with its own compressor; the controls above act on every band",
@@ -333,7 +333,7 @@ impl EditorPage for BusPage {
             preset.apply(&p, setter);
             self.band = 1;
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
                 title(ui, &crate::IDENTITY);
                 let menu = PRESETS.iter().map(|pr| (pr.name, pr.description, pr.is_active(&p)));
                 if let Some(i) = preset_menu_with_user(ui, menu, &mut self.user_presets, &*p, setter) {

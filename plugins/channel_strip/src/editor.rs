@@ -660,7 +660,7 @@ impl EditorPage for StripPage {
         self.post.update(&m.post, sr);
 
         let p = self.params.clone();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             title(ui, &crate::IDENTITY);
             let menu = PRESETS
                 .iter()

@@ -195,7 +195,7 @@ impl EditorPage for LimiterPage {
         self.gain.update(&m.io, &m.reduction_db, &m.history, dt);
 
         let p = &self.params;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             title(ui, &crate::IDENTITY);
             let menu = PRESETS
                 .iter()

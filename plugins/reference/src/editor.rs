@@ -353,7 +353,7 @@ impl EditorPage for ReferencePage {
                     .collect::<Vec<_>>(),
             )
         });
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             title(ui, &crate::IDENTITY);
             let listen = toggle(ui, &p.listen, setter, "Listen to reference");
             let gain = self
