@@ -340,7 +340,11 @@ fn test(extra: &[String]) -> Result<()> {
     let tests = run(cargo("test").args(extra));
     match check_scaled_screenshot().and_then(|shot| {
         Ok(match shot {
-            Some(line) => Some(format!("{line}; {}", check_resized_screenshot()?)),
+            Some(line) => Some(format!(
+                "{line}; {}; {}",
+                check_resized_screenshot()?,
+                check_narrow_screenshot()?
+            )),
             None => None,
         })
     }) {
@@ -392,6 +396,61 @@ fn check_scaled_screenshot() -> Result<Option<String>> {
         bail!("{w}x{h} wanted; the corner reads {corner}, not the editor's background");
     }
     Ok(Some(format!("{} at 150 % is {w}x{h}", plugin.name)))
+}
+
+/// The Bus Compressor in a window 800 points wide (80 % of its design width): its knob rows
+/// wrap instead of running off the window's edge. The slot the band row's last knob (Makeup)
+/// takes at the design size holds only the editor's background: the knob moved to a new line.
+fn check_narrow_screenshot() -> Result<String> {
+    let plugin = &lathe_identity::BUS_COMPRESSOR;
+    let (w, h) = plugin.editor_size;
+    let size = ((w as f32 * 0.8) as u32, h);
+    let out = target_dir().join("screenshot-narrow.png");
+    screenshot(&[
+        plugin.short.to_owned(),
+        out.display().to_string(),
+        "--size".to_owned(),
+        format!("{}x{}", size.0, size.1),
+    ])?;
+    // The share of pixels in that slot that are not the background (0x1c1e22).
+    let o = Command::new("convert")
+        .arg(&out)
+        .args([
+            "-crop",
+            "60x70+735+505",
+            // The scroll area's faint fade at the bottom edge is not a knob.
+            "-fuzz",
+            "4%",
+            "-fill",
+            "black",
+            "-opaque",
+            "srgb(28,30,34)",
+            "-fill",
+            "white",
+            "+opaque",
+            "black",
+            "-format",
+            "%[fx:mean]",
+            "info:",
+        ])
+        .output()
+        .context("running ImageMagick's convert")?;
+    let drawn: f64 = String::from_utf8_lossy(&o.stdout)
+        .trim()
+        .parse()
+        .context("reading ImageMagick's mean")?;
+    if drawn > 0.001 {
+        bail!(
+            "{:.1} % of the band row's end at {}x{} is drawn: its knobs did not wrap",
+            drawn * 100.0,
+            size.0,
+            size.1
+        );
+    }
+    Ok(format!(
+        "{} at {}x{} wraps its knob rows",
+        plugin.name, size.0, size.1
+    ))
 }
 
 /// One pixel of a PNG as ImageMagick prints it (`srgb(28,30,34)`).
