@@ -405,13 +405,7 @@ fn check_narrow_screenshot() -> Result<String> {
     let plugin = &lathe_identity::BUS_COMPRESSOR;
     let (w, h) = plugin.editor_size;
     let size = ((w as f32 * 0.8) as u32, h);
-    let out = target_dir().join("screenshot-narrow.png");
-    screenshot(&[
-        plugin.short.to_owned(),
-        out.display().to_string(),
-        "--size".to_owned(),
-        format!("{}x{}", size.0, size.1),
-    ])?;
+    let out = shoot_at_size(plugin, size, "screenshot-narrow.png")?;
     // The share of pixels in that slot that are not the background (0x1c1e22).
     let o = Command::new("convert")
         .arg(&out)
@@ -453,6 +447,18 @@ fn check_narrow_screenshot() -> Result<String> {
     ))
 }
 
+/// `plugin`'s editor in a window of `size` points, shot to `file` in the target folder.
+fn shoot_at_size(plugin: &Identity, size: (u32, u32), file: &str) -> Result<PathBuf> {
+    let out = target_dir().join(file);
+    screenshot(&[
+        plugin.short.to_owned(),
+        out.display().to_string(),
+        "--size".to_owned(),
+        format!("{}x{}", size.0, size.1),
+    ])?;
+    Ok(out)
+}
+
 /// One pixel of a PNG as ImageMagick prints it (`srgb(28,30,34)`).
 fn probe(image: &Path, x: u32, y: u32) -> Result<String> {
     let o = Command::new("convert")
@@ -470,13 +476,7 @@ fn check_resized_screenshot() -> Result<String> {
     let plugin = &lathe_identity::CHANNEL_STRIP;
     let (w, h) = plugin.editor_size;
     let size = (w + 300, h + 150);
-    let out = target_dir().join("screenshot-resized.png");
-    screenshot(&[
-        plugin.short.to_owned(),
-        out.display().to_string(),
-        "--size".to_owned(),
-        format!("{}x{}", size.0, size.1),
-    ])?;
+    let out = shoot_at_size(plugin, size, "screenshot-resized.png")?;
     // At the design size the display ends near x = 800; these points lie past it, in the
     // upper third of the grown display (away from the 0 dB line and the spectra).
     let y = 200;
