@@ -2,7 +2,7 @@
 //! closes them (issue #22), on an X server of its own (Xvfb). Skips with one line without Xvfb.
 
 use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize};
-use lathe_conformance::battery::{frame, unframe};
+use lathe_conformance::battery::{reloaded, unframe};
 use lathe_conformance::clap_host::ClapTestHost;
 use lathe_conformance::{Expected, PLUGINS, TestHost};
 use std::process::{Command, Stdio};
@@ -164,8 +164,13 @@ fn open_resize_close(p: &Expected) {
     // A project saved at 125 % and 1100 x 640 points opens so, and stays so.
     state["fields"]["editor-scale"] = "1.25".into();
     state["fields"]["editor-size"] = "[1100.0,640.0]".into();
-    let mut project = ClapTestHost::for_plugin(p);
-    assert!(project.load_state(&frame(framed, &state), usize::MAX));
+    let (mut project, _) = reloaded(
+        &|| ClapTestHost::for_plugin(p),
+        framed,
+        &state,
+        "the project",
+        p,
+    );
     project.with_gui(|gui, plugin| {
         gui.create(plugin, EMBEDDED_X11).expect("create");
         gui.show(plugin).expect("show");
@@ -202,9 +207,9 @@ fn editor_windows_open_resize_and_close() {
     host_scale_is_followed(lathe_conformance::plugin("Lathe Limiter"));
     vst3_view_scales_and_resizes(lathe_conformance::plugin("Lathe Bus Compressor"));
     // The last size the host chose for each editor is the default for new instances.
-    let prefs = std::env::temp_dir()
-        .join(format!("lathe-gui-test-{}", std::process::id()))
-        .join("lathe");
+    // Under the XDG_CONFIG_HOME `start_xvfb` set for this run.
+    let prefs =
+        std::path::PathBuf::from(std::env::var_os("XDG_CONFIG_HOME").expect("set")).join("lathe");
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(prefs.join("editor.json")).unwrap()).unwrap();
     let _ = std::fs::remove_dir_all(prefs.parent().unwrap());

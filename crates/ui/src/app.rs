@@ -313,11 +313,10 @@ impl<P: EditorPage> NiceEguiApp for EditorShell<P> {
         let [w, h] = self.geometry.design;
         let grow = ui.ctx().viewport_rect().size() - egui::vec2(w, h);
         ui.ctx().data_mut(|d| d.insert_temp(grow_id(), grow));
-        let factor = |f: f32| egui::vec2(w * f, h * f);
-        use lathe_params::editor_prefs::{MAX_SIZE_FACTOR, MIN_SIZE_FACTOR};
+        let [min, max] = self.geometry.limits().map(|[w, h]| egui::vec2(w, h));
         nice_plug_egui::resizable_window::ResizableWindow::new("lathe-editor")
-            .min_size(factor(MIN_SIZE_FACTOR))
-            .max_size(factor(MAX_SIZE_FACTOR))
+            .min_size(min)
+            .max_size(max)
             .show(ui, |ui| {
                 // Rows wrap at the window's width (a horizontally scrolling area would give
                 // them unbounded room and they would never wrap); taller than the window (a
@@ -423,9 +422,8 @@ impl<P: EditorPage> EditorShell<P> {
             // Only the user's choices become the default for new instances.
             let _ = remember_scale(s);
         }
-        let wanted = chosen.or(loaded);
-        self.last_zoom = Some(wanted.unwrap_or(zoom));
-        let shown = wanted.unwrap_or(zoom);
+        let shown = chosen.or(loaded).unwrap_or(zoom);
+        self.last_zoom = Some(shown);
         ctx.data_mut(|d| {
             d.insert_temp(
                 scale_menu_id(),

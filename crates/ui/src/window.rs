@@ -94,10 +94,15 @@ impl EditorGeometry {
         }
     }
 
+    /// The smallest and the largest size, points at 100 % (80 % and 300 % of the design
+    /// size: [`clamp_size`]'s limits).
+    pub(crate) fn limits(&self) -> [[f32; 2]; 2] {
+        [MIN_SIZE_FACTOR, MAX_SIZE_FACTOR].map(|f| self.design.map(|d| d * f))
+    }
+
     /// The size the host proposes, within the limits at the current scale.
     fn adjusted(&self, proposed: NativeSize<u32>) -> NativeSize<u32> {
-        let min = self.native(self.design.map(|d| d * MIN_SIZE_FACTOR));
-        let max = self.native(self.design.map(|d| d * MAX_SIZE_FACTOR));
+        let [min, max] = self.limits().map(|l| self.native(l));
         NativeSize::new(
             proposed.width.clamp(min.width, max.width),
             proposed.height.clamp(min.height, max.height),
@@ -107,8 +112,8 @@ impl EditorGeometry {
     /// Whether and how the host may resize: freely, between the smallest size at the smallest
     /// scale and the largest at the largest.
     fn resize_hint(&self) -> ResizeHint {
-        let [w, h] = self.design;
-        let at = |factor: f32, scale: f32| LogicalSize::new(w * factor * scale, h * factor * scale);
+        let [min, max] = self.limits();
+        let at = |[w, h]: [f32; 2], scale: f32| LogicalSize::new(w * scale, h * scale);
         ResizeHint {
             can_resize: true,
             can_resize_horizontally: true,
@@ -117,8 +122,8 @@ impl EditorGeometry {
             aspect_ratio_width: 1,
             aspect_ratio_height: 1,
             size_constraints: SizeConstraints::Logical {
-                min_size: Some(at(MIN_SIZE_FACTOR, SCALES[0])),
-                max_size: Some(at(MAX_SIZE_FACTOR, SCALES[SCALES.len() - 1])),
+                min_size: Some(at(min, SCALES[0])),
+                max_size: Some(at(max, SCALES[SCALES.len() - 1])),
             },
         }
     }

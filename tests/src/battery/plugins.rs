@@ -53,6 +53,25 @@ pub fn frame(framed: bool, state: &serde_json::Value) -> Vec<u8> {
     out
 }
 
+/// A new instance from `make` with `state` (framed as `framed`) loaded, and the persisted fields
+/// it saves then; `what` names the load in the message when the plugin refuses it.
+pub fn reloaded<H: TestHost>(
+    make: &dyn Fn() -> H,
+    framed: bool,
+    state: &serde_json::Value,
+    what: &str,
+    p: &Expected,
+) -> (H, serde_json::Value) {
+    let mut b = make();
+    assert!(
+        b.load_state(&frame(framed, state), usize::MAX),
+        "{}: {what}",
+        p.name
+    );
+    let (_, resaved) = unframe(&b.save_state().expect("re-save"));
+    (b, resaved["fields"].clone())
+}
+
 /// The editor's A/B slots (the persisted `ab` field) survive a save and a load through the
 /// host: a state whose slot B holds other values and is heard loads, saves again with the same
 /// slots, and a state without the field (older projects) loads with slot A heard.
@@ -73,14 +92,8 @@ pub fn check_ab_slots_persist<H: TestHost>(make: &dyn Fn() -> H, p: &Expected) {
     });
     // Loads `state` into a new instance: the `ab` field it saves then.
     let round_trip = |state: &serde_json::Value, what: &str| -> serde_json::Value {
-        let mut b = make();
-        assert!(
-            b.load_state(&frame(framed, state), usize::MAX),
-            "{}: {what}",
-            p.name
-        );
-        let (_, resaved) = unframe(&b.save_state().expect("re-save"));
-        serde_json::from_str(resaved["fields"]["ab"].as_str().expect("ab after load")).unwrap()
+        let (_, fields) = reloaded(make, framed, state, what, p);
+        serde_json::from_str(fields["ab"].as_str().expect("ab after load")).unwrap()
     };
     state["fields"]["ab"] = serde_json::Value::String(slots.to_string());
     let got = round_trip(&state, "load");
@@ -115,15 +128,9 @@ pub fn check_editor_geometry_persists<H: TestHost>(make: &dyn Fn() -> H, p: &Exp
         let mut state = state.clone();
         state["fields"]["editor-scale"] = serde_json::Value::String(scale.to_string());
         state["fields"]["editor-size"] = serde_json::Value::String(size.to_string());
-        let mut b = make();
-        assert!(
-            b.load_state(&frame(framed, &state), usize::MAX),
-            "{}: load",
-            p.name
-        );
+        let (mut b, fields) = reloaded(make, framed, &state, "load", p);
         let (size, _) = b.editor_geometry().expect("an editor");
-        let (_, saved) = unframe(&b.save_state().expect("re-save"));
-        (size, saved["fields"].clone())
+        (size, fields)
     };
     let wide = [w as f32 + 300.0, h as f32 + 120.0];
     let (size, saved) = load(1.5, serde_json::json!(wide));
@@ -161,12 +168,7 @@ pub fn check_editor_geometry_persists<H: TestHost>(make: &dyn Fn() -> H, p: &Exp
         .as_object_mut()
         .unwrap()
         .remove("editor-size");
-    let mut old = make();
-    assert!(
-        old.load_state(&frame(framed, &state), usize::MAX),
-        "{}: a state from before editor-size",
-        p.name
-    );
+    reloaded(make, framed, &state, "a state from before editor-size", p);
 }
 
 /// Lathe Reference: a project's references keep their analyses through save and load even when
