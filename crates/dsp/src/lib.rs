@@ -15,6 +15,30 @@
 
 #![warn(missing_docs)]
 
+/// Defines `fn $name(args) -> ret` that runs `$generic` (an `#[inline(always)]` function of
+/// the same arguments) compiled for AVX on x86_64 CPUs that have it, and as built elsewhere:
+/// eight `f32` lanes per instruction instead of four. The body is the same code with nothing
+/// fused, so both paths give bit-identical results.
+macro_rules! avx_dispatch {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
+        = $generic:ident;) => {
+        $(#[$meta])*
+        #[inline]
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx") {
+                #[target_feature(enable = "avx")]
+                unsafe fn avx($($arg: $ty),*) $(-> $ret)? {
+                    $generic($($arg),*)
+                }
+                // SAFETY: the CPU supports AVX, checked just above.
+                return unsafe { avx($($arg),*) };
+            }
+            $generic($($arg),*)
+        }
+    };
+}
+
 /// Implements `Debug` for a type whose state is too large or opaque to print whole: its name
 /// and the named summary values, e.g. `debug_summary!(Spectrum, |s| "size": s.size)`.
 macro_rules! debug_summary {

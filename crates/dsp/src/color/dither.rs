@@ -156,7 +156,7 @@ impl Dither {
                 };
                 let v = *x - feedback;
                 let tpdf = rng.next_unit() - rng.next_unit();
-                let steps = (v * inv_q + tpdf).round().clamp(-max_steps, max_steps);
+                let steps = crate::math::round(v * inv_q + tpdf).clamp(-max_steps, max_steps);
                 let y = steps * q;
                 // Bound the fed-back error so a clamp at the limit cannot wind the filter up.
                 let e = (y - v).clamp(-4.0 * q, 4.0 * q);

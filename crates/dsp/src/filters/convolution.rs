@@ -298,9 +298,7 @@ impl PartitionedConvolver {
         let len = stage.fdl.len();
         for (p, part) in kernel.iter().enumerate() {
             let x = &stage.fdl[(newest + len - p) % len];
-            for ((a, h), x) in acc.iter_mut().zip(part).zip(x) {
-                *a += h * x;
-            }
+            multiply_add(acc, part, x);
         }
         acc[0].im = 0.0;
         acc[block].im = 0.0;
@@ -446,4 +444,20 @@ pub fn linear_phase_fir(
             (v / m as f64 * w) as f32
         })
         .collect()
+}
+
+avx_dispatch! {
+    /// `acc[k] += h[k] * x[k]` over the shortest of the three. On x86_64 CPUs with AVX the same
+    /// code runs compiled for AVX (four complex products per instruction instead of two); each
+    /// product and sum is the same operation in the same order and nothing is fused, so both paths
+    /// give bit-identical results.
+    fn multiply_add(acc: &mut [Complex<f32>], h: &[Complex<f32>], x: &[Complex<f32>]) =
+        multiply_add_generic;
+}
+
+#[inline(always)]
+fn multiply_add_generic(acc: &mut [Complex<f32>], h: &[Complex<f32>], x: &[Complex<f32>]) {
+    for ((a, h), x) in acc.iter_mut().zip(h).zip(x) {
+        *a += h * x;
+    }
 }

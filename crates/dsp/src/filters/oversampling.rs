@@ -143,25 +143,12 @@ impl SharpDecimator {
 /// handles; longer blocks are split.
 pub const MAX_BLOCK: usize = 256;
 
-/// `out[i] = sum_k taps[k] * window[i + k]` for every `i` of `out` (`window` holds
-/// `out.len() + taps.len() - 1` samples). On x86_64 CPUs with AVX the same code runs compiled
-/// for AVX (8 lanes per instruction instead of 4). Each output accumulates its taps in the same
-/// order either way and nothing is fused, so both paths give bit-identical results.
-#[inline]
-pub(crate) fn fir(taps: &[f32], window: &[f32], out: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
-        // SAFETY: the CPU supports AVX, checked just above.
-        unsafe { fir_avx(taps, window, out) };
-        return;
-    }
-    fir_generic(taps, window, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-unsafe fn fir_avx(taps: &[f32], window: &[f32], out: &mut [f32]) {
-    fir_generic(taps, window, out);
+avx_dispatch! {
+    /// `out[i] = sum_k taps[k] * window[i + k]` for every `i` of `out` (`window` holds
+    /// `out.len() + taps.len() - 1` samples). On x86_64 CPUs with AVX the same code runs compiled
+    /// for AVX (8 lanes per instruction instead of 4). Each output accumulates its taps in the same
+    /// order either way and nothing is fused, so both paths give bit-identical results.
+    pub(crate) fn fir(taps: &[f32], window: &[f32], out: &mut [f32]) = fir_generic;
 }
 
 /// Register-blocked FIR. `LANES` outputs stay in registers across all taps: each tap costs

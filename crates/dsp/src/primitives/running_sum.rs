@@ -101,6 +101,17 @@ impl RunningSum {
         (second.pos, second.sum) = b.finish();
     }
 
+    /// Pushes every value of `xs` in order and hands each new sum to `each` (the sums
+    /// [`RunningSum::push`] would return one by one), with the window's state in registers.
+    #[inline(always)]
+    pub fn push_each(&mut self, xs: impl Iterator<Item = f32>, mut each: impl FnMut(f64)) {
+        let mut w = Window::of(self);
+        for x in xs {
+            each(w.push(x));
+        }
+        (self.pos, self.sum) = w.finish();
+    }
+
     /// Pushes a value, dropping the oldest, and returns the new sum.
     #[inline(always)]
     pub fn push(&mut self, x: f32) -> f64 {

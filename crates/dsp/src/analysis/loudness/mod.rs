@@ -226,13 +226,17 @@ impl SlidingSum {
         self.window.sum()
     }
 
-    /// Adds a value (rounded to f32 once, so what is added is exactly what is later removed).
+    /// Adds values, each rounded to f32 once (so what is added is exactly what is later
+    /// removed), keeping the largest sum.
     #[inline(always)]
-    fn push(&mut self, z: f32) {
-        let sum = self.window.push(z);
-        if sum > self.max_sum {
-            self.max_sum = sum;
-        }
+    fn push_all(&mut self, z: &[f64]) {
+        let mut max_sum = self.max_sum;
+        self.window.push_each(z.iter().map(|&v| v as f32), |sum| {
+            if sum > max_sum {
+                max_sum = sum;
+            }
+        });
+        self.max_sum = max_sum;
     }
 
     fn mean(&self) -> f64 {
@@ -440,14 +444,24 @@ impl LoudnessMeter {
             shelf.flush_denormals();
             highpass.flush_denormals();
         }
-        let z = &self.z[..n];
         let m_len = self.momentary.len() as f64;
         let s_len = self.short_term.len() as f64;
-        for &zi in z.iter() {
-            let zf = zi as f32;
-            self.momentary.push(zf);
-            self.short_term.push(zf);
-            self.total_samples += 1;
+        // Runs of samples up to the next block or short-term end, each window pushed over a
+        // run in a tight loop (the same values in the same order as one sample at a time).
+        let mut at = 0;
+        while at < n {
+            let until = |end: u64| match end.checked_sub(self.total_samples) {
+                Some(d) if d > 0 => d,
+                _ => u64::MAX,
+            };
+            let run = until(self.next_block_end)
+                .min(until(self.next_short_term_end))
+                .min((n - at) as u64) as usize;
+            let z = &self.z[at..at + run];
+            self.momentary.push_all(z);
+            self.short_term.push_all(z);
+            self.total_samples += run as u64;
+            at += run;
             if self.total_samples == self.next_block_end {
                 self.blocks.add(self.momentary.sum().max(0.0) / m_len);
                 self.next_block_end += self.step_samples;

@@ -63,7 +63,7 @@ pub fn oversampling_for(sample_rate_hz: f64) -> usize {
 /// True-peak detector for one channel.
 #[derive(Debug, Clone)]
 pub struct TruePeak {
-    phases: Vec<[f32; 12]>,
+    phases: Vec<[f32; TAPS]>,
     /// The phases with their taps reversed, as the block FIR of [`TruePeak::envelope`] takes
     /// them.
     reversed_phases: Vec<[f32; 12]>,
@@ -159,44 +159,71 @@ impl TruePeak {
             sample_peak = sample_peak.max(x.abs());
         }
         self.sample_peak = sample_peak;
-        let mut peak = self.peak;
-        // Register blocking: LANES outputs stay in registers across all 12 taps, so each tap
-        // costs one load, one multiply and one add per LANES outputs (vectorised by LLVM).
-        const LANES: usize = 8;
-        let full = n - n % LANES;
-        for phase in &self.phases {
-            let mut block_max = [0.0f32; LANES];
-            for base in (0..full).step_by(LANES) {
-                let mut acc = [0.0f32; LANES];
-                for (j, &h) in phase.iter().enumerate() {
-                    // y[i] = sum_j h[j] * x[i - j]; x[i] is buffer[HISTORY + i].
-                    let src: &[f32; LANES] = self.buffer
-                        [HISTORY + base - j..HISTORY + base - j + LANES]
-                        .try_into()
-                        .expect("LANES samples");
-                    for k in 0..LANES {
-                        acc[k] += h * src[k];
-                    }
-                }
-                for k in 0..LANES {
-                    block_max[k] = block_max[k].max(acc[k].abs());
-                }
-            }
-            for i in full..n {
-                let mut acc = 0.0f32;
-                for (j, &h) in phase.iter().enumerate() {
-                    acc += h * self.buffer[HISTORY + i - j];
-                }
-                peak = peak.max(acc.abs());
-            }
-            for m in block_max {
-                peak = peak.max(m);
-            }
-        }
-        self.peak = peak;
+        self.peak = interpolated_peak(&self.phases, &self.buffer[..HISTORY + n], self.peak);
         // Keep the last HISTORY samples (of history + chunk) for the next chunk.
         self.buffer.copy_within(n..n + HISTORY, 0);
     }
+}
+
+avx_dispatch! {
+    /// The largest of `peak` and the absolute interpolated values of `phases` over the samples
+    /// of `buffer` after its first `HISTORY`. On x86_64 CPUs with AVX the same code runs compiled
+    /// for AVX (eight lanes per instruction instead of four); each output sums its taps in the same
+    /// order and nothing is fused, so both give bit-identical readings.
+    fn interpolated_peak(phases: &[[f32; TAPS]], buffer: &[f32], peak: f32) -> f32 =
+        interpolated_peak_generic;
+}
+
+#[inline(always)]
+fn interpolated_peak_generic(phases: &[[f32; TAPS]], buffer: &[f32], mut peak: f32) -> f32 {
+    let n = buffer.len() - HISTORY;
+    let wide = n - n % 32;
+    let narrow = n - (n - wide) % 8;
+    for phase in phases {
+        peak = peak_block::<32>(phase, buffer, 0..wide, peak);
+        peak = peak_block::<8>(phase, buffer, wide..narrow, peak);
+        for i in narrow..n {
+            let mut acc = 0.0f32;
+            for (j, &h) in phase.iter().enumerate() {
+                acc += h * buffer[HISTORY + i - j];
+            }
+            peak = peak.max(acc.abs());
+        }
+    }
+    peak
+}
+
+/// The peak over outputs `range` (a multiple of `LANES` long) of one phase. Register blocking:
+/// `LANES` outputs stay in registers across all 12 taps, so each tap costs one broadcast and,
+/// per register of outputs, one load, a multiply and an add (vectorised by LLVM); 32 outputs
+/// give four independent accumulator chains with AVX. Each output sums its taps in order.
+#[inline(always)]
+fn peak_block<const LANES: usize>(
+    phase: &[f32; TAPS],
+    buffer: &[f32],
+    range: std::ops::Range<usize>,
+    mut peak: f32,
+) -> f32 {
+    let mut block_max = [0.0f32; LANES];
+    for base in range.step_by(LANES) {
+        let mut acc = [0.0f32; LANES];
+        for (j, &h) in phase.iter().enumerate() {
+            // y[i] = sum_j h[j] * x[i - j]; x[i] is buffer[HISTORY + i].
+            let src: &[f32; LANES] = buffer[HISTORY + base - j..HISTORY + base - j + LANES]
+                .try_into()
+                .expect("LANES samples");
+            for k in 0..LANES {
+                acc[k] += h * src[k];
+            }
+        }
+        for k in 0..LANES {
+            block_max[k] = block_max[k].max(acc[k].abs());
+        }
+    }
+    for m in block_max {
+        peak = peak.max(m);
+    }
+    peak
 }
 
 #[cfg(test)]
