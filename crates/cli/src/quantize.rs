@@ -188,7 +188,7 @@ impl Quantizer {
         let bottom = -inv_q;
         for ch in block.iter() {
             for &x in ch.iter() {
-                let steps = (x * inv_q).round();
+                let steps = lathe_dsp::math::round(x * inv_q);
                 if steps > top || steps < bottom {
                     self.clipped += 1;
                 }
@@ -197,7 +197,7 @@ impl Quantizer {
         if self.already.is_some() || self.format.dither == DitherMode::Off {
             for ch in block.iter_mut() {
                 for x in ch.iter_mut() {
-                    *x = (*x * inv_q).round().clamp(bottom, top) * q;
+                    *x = lathe_dsp::math::round(*x * inv_q).clamp(bottom, top) * q;
                 }
             }
         } else {

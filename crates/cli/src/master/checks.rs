@@ -56,34 +56,103 @@ pub(super) struct Metered {
 
 /// Measures `planar`: the loudness on this thread, the peaks beside it ([`peaks_db`]).
 pub(super) fn metered(planar: &[Vec<f32>], sample_rate_hz: u32) -> Metered {
-    let sr = sample_rate_hz as f64;
-    let hop = (SERIES_HOP_S * sr).round() as usize;
-    let frames = planar.first().map_or(0, |c| c.len());
-    let (meter, short_term_lufs, (true_peak, sample_peak)) = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let peaks = scope.spawn(|| peaks_db(planar, sample_rate_hz));
-        let mut meter = LoudnessMeter::for_channels(sr, planar.len());
+        let mut meter = StreamMeter::new(planar.len(), sample_rate_hz, false);
+        let slices: Vec<&[f32]> = planar.iter().map(|c| &c[..]).collect();
+        meter.push(&slices);
+        let (true_peak, sample_peak) = peaks.join().unwrap_or((f64::NAN, f64::NAN));
+        meter.finish_with_peaks(true_peak, sample_peak)
+    })
+}
+
+/// [`metered`]'s measurements made as the audio comes, block by block (any blocking gives
+/// the same figures): the loudness, its short-term series and, when asked, the peaks.
+pub(super) struct StreamMeter {
+    sample_rate_hz: u32,
+    channels: usize,
+    frames: usize,
+    meter: LoudnessMeter,
+    hop: usize,
+    /// Frames fed since the last point of the series.
+    in_hop: usize,
+    short_term_lufs: Vec<f64>,
+    peaks: Vec<TruePeak>,
+}
+
+impl StreamMeter {
+    /// A meter for `channels` at `sample_rate_hz`, with the true and sample peaks when
+    /// `peaks` (else [`StreamMeter::finish_with_peaks`] is given them).
+    pub(super) fn new(channels: usize, sample_rate_hz: u32, peaks: bool) -> Self {
+        let sr = sample_rate_hz as f64;
+        let mut meter = LoudnessMeter::for_channels(sr, channels);
         meter.set_peaks_enabled(false);
-        let mut series = Vec::with_capacity(frames / hop.max(1) + 1);
-        let mut at = 0;
-        while at < frames {
-            let n = hop.min(frames - at);
-            let slices: Vec<&[f32]> = planar.iter().map(|c| &c[at..at + n]).collect();
-            meter.process(&slices);
-            series.push(meter.short_term_lufs());
-            at += n;
-        }
-        let peaks = peaks.join().unwrap_or((f64::NAN, f64::NAN));
-        (meter, series, peaks)
-    });
-    Metered {
-        measurement: Measurement {
+        Self {
             sample_rate_hz,
-            channels: planar.len(),
-            duration_s: frames as f64 / sr,
-            loudness: with_peaks(meter.report(), true_peak, sample_peak),
-        },
-        meter,
-        short_term_lufs,
+            channels,
+            frames: 0,
+            meter,
+            hop: ((SERIES_HOP_S * sr).round() as usize).max(1),
+            in_hop: 0,
+            short_term_lufs: Vec::new(),
+            peaks: if peaks {
+                (0..channels).map(|_| TruePeak::new(sr)).collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Feeds a block (every channel, equal lengths).
+    pub(super) fn push(&mut self, block: &[&[f32]]) {
+        let n = block.first().map_or(0, |c| c.len());
+        let mut at = 0;
+        while at < n {
+            let m = (self.hop - self.in_hop).min(n - at);
+            let slices: Vec<&[f32]> = block.iter().map(|c| &c[at..at + m]).collect();
+            self.meter.process(&slices);
+            self.in_hop += m;
+            at += m;
+            if self.in_hop == self.hop {
+                self.short_term_lufs.push(self.meter.short_term_lufs());
+                self.in_hop = 0;
+            }
+        }
+        for (tp, c) in self.peaks.iter_mut().zip(block) {
+            tp.process(c);
+        }
+        self.frames += n;
+    }
+
+    /// The figures, with the peaks this meter measured.
+    pub(super) fn finish(self) -> Metered {
+        let (true_peak, sample_peak) = self.peaks.iter().fold((0.0f32, 0.0f32), |(t, s), p| {
+            (t.max(p.peak()), s.max(p.sample_peak()))
+        });
+        let db = |a: f32| lathe_dsp::analysis::loudness::amplitude_to_db(a as f64);
+        self.finish_with_peaks(db(true_peak), db(sample_peak))
+    }
+
+    /// The figures, with these peaks (dBTP, dBFS).
+    pub(super) fn finish_with_peaks(
+        mut self,
+        true_peak_dbtp: f64,
+        sample_peak_dbfs: f64,
+    ) -> Metered {
+        if self.in_hop > 0 {
+            self.short_term_lufs.push(self.meter.short_term_lufs());
+        }
+        let sr = self.sample_rate_hz as f64;
+        Metered {
+            measurement: Measurement {
+                sample_rate_hz: self.sample_rate_hz,
+                channels: self.channels,
+                duration_s: self.frames as f64 / sr,
+                loudness: with_peaks(self.meter.report(), true_peak_dbtp, sample_peak_dbfs),
+            },
+            meter: self.meter,
+            short_term_lufs: self.short_term_lufs,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The loudness stage: the Limiter's own chain, its drive solved on the delivered samples
 //! (after resampling and dither) for one track or a whole album.
 
-use super::checks::{Metered, combined, metered};
+use super::checks::{Metered, StreamMeter, combined};
 use super::{CEILING_RANGE_DBTP, LOUDNESS_TOLERANCE_LU, MasterOptions};
 use crate::quantize::{OutputFormat, Quantizer};
 use anyhow::Result;
@@ -33,8 +33,13 @@ pub(super) struct Programme<'a> {
     pub sample_rate_hz: u32,
 }
 
+/// Frames the limiter hands on at a time to the thread that requantises and measures.
+const PIECE: usize = 16_384;
+
 /// The mix through the Limiter at `drive_db` and `ceiling_db` (latency removed), resampled
-/// to `rate_hz` and requantised to `format`, then measured.
+/// to `rate_hz` and requantised to `format`, then measured. At the mix's own rate the limiter
+/// runs on a thread of its own and hands its output on piece by piece, so requantising and
+/// measuring run beside it (the same samples and figures as one stage after the other).
 fn deliver(
     p: Programme,
     drive_db: f32,
@@ -53,28 +58,79 @@ fn deliver(
             ..LimiterSettings::default()
         },
     });
-    let limited = run_chain(&mut chain, p.samples);
-    let mut samples = lathe_io::KeyFile {
-        sample_rate_hz: p.sample_rate_hz,
-        planar: limited,
+    let mut post = Post::new(p.samples.len(), p.samples[0].len(), rate_hz, format);
+    if rate_hz == p.sample_rate_hz {
+        std::thread::scope(|scope| -> Result<()> {
+            let (to_post, pieces) = std::sync::mpsc::sync_channel::<Vec<Vec<f32>>>(4);
+            let limiter = scope.spawn(move || {
+                stream_chain(&mut chain, p.samples, PIECE, |piece| {
+                    // The receiver only goes away if this thread's caller failed.
+                    let _ = to_post.send(piece);
+                });
+            });
+            for piece in pieces {
+                post.push(piece);
+            }
+            limiter
+                .join()
+                .map_err(|_| anyhow::anyhow!("the limiter stage failed"))
+        })?;
+    } else {
+        let limited = run_chain(&mut chain, p.samples);
+        let resampled = lathe_io::KeyFile {
+            sample_rate_hz: p.sample_rate_hz,
+            planar: limited,
+        }
+        .at_rate(rate_hz)?;
+        post.push(resampled);
     }
-    .at_rate(rate_hz)?;
-    let mut quantizer = Quantizer::new(format, None);
-    let frames = samples[0].len();
-    let mut at = 0;
-    while at < frames {
-        let n = BLOCK.min(frames - at);
-        let mut slices: Vec<&mut [f32]> = samples.iter_mut().map(|c| &mut c[at..at + n]).collect();
-        quantizer.process(&mut slices);
-        at += n;
+    Ok(post.finish())
+}
+
+/// The last stage of a delivery, fed in order: requantises (in [`BLOCK`]s, as the quantizer
+/// always ran) and measures what it keeps.
+struct Post {
+    samples: Vec<Vec<f32>>,
+    quantizer: Quantizer,
+    meter: StreamMeter,
+    rate_hz: u32,
+}
+
+impl Post {
+    fn new(channels: usize, frames: usize, rate_hz: u32, format: OutputFormat) -> Self {
+        Self {
+            samples: (0..channels).map(|_| Vec::with_capacity(frames)).collect(),
+            quantizer: Quantizer::new(format, None),
+            meter: StreamMeter::new(channels, rate_hz, true),
+            rate_hz,
+        }
     }
-    let metered = metered(&samples, rate_hz);
-    Ok(Delivery {
-        samples,
-        sample_rate_hz: rate_hz,
-        quantizer,
-        metered,
-    })
+
+    fn push(&mut self, mut piece: Vec<Vec<f32>>) {
+        let frames = piece.first().map_or(0, |c| c.len());
+        let mut at = 0;
+        while at < frames {
+            let n = BLOCK.min(frames - at);
+            let mut slices: Vec<&mut [f32]> =
+                piece.iter_mut().map(|c| &mut c[at..at + n]).collect();
+            self.quantizer.process(&mut slices);
+            at += n;
+        }
+        let slices: Vec<&[f32]> = piece.iter().map(|c| &c[..]).collect();
+        self.meter.push(&slices);
+        for (s, c) in self.samples.iter_mut().zip(&piece) {
+            s.extend_from_slice(c);
+        }
+    }
+
+    fn finish(self) -> Delivery {
+        Delivery {
+            samples: self.samples,
+            sample_rate_hz: self.rate_hz,
+            quantizer: self.quantizer,
+            metered: self.meter.finish(),
+        }
+    }
 }
 
 /// Every programme delivered at one drive, two at a time (the album's tracks on both cores).
@@ -211,10 +267,29 @@ pub(super) fn run_chain<C: Core, S: AsRef<[f32]>>(
     chain: &mut PluginChain<C>,
     x: &[S],
 ) -> Vec<Vec<f32>> {
+    let len = x[0].as_ref().len();
+    let mut out: Vec<Vec<f32>> = (0..x.len()).map(|_| Vec::with_capacity(len)).collect();
+    stream_chain(chain, x, len.max(1), |block| {
+        for (o, b) in out.iter_mut().zip(block) {
+            o.extend_from_slice(&b);
+        }
+    });
+    out
+}
+
+/// [`run_chain`] handing its output on as it comes: `sink` gets consecutive pieces of the
+/// aligned output, `piece` frames each (the last may be shorter).
+pub(super) fn stream_chain<C: Core, S: AsRef<[f32]>>(
+    chain: &mut PluginChain<C>,
+    x: &[S],
+    piece: usize,
+    mut sink: impl FnMut(Vec<Vec<f32>>),
+) {
     let channels = x.len();
     let len = x[0].as_ref().len();
     let latency = chain.latency() as usize;
-    let mut out = vec![vec![0.0f32; len]; channels];
+    let fresh = || -> Vec<Vec<f32>> { (0..channels).map(|_| Vec::with_capacity(piece)).collect() };
+    let mut pending = fresh();
     let mut block = vec![vec![0.0f32; BLOCK]; channels];
     let mut start = 0;
     while start < len + latency {
@@ -227,14 +302,22 @@ pub(super) fn run_chain<C: Core, S: AsRef<[f32]>>(
         let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..n]).collect();
         chain.process(&mut slices);
         // Output sample start + i is input sample start + i - latency.
-        for (o, b) in out.iter_mut().zip(&block) {
-            for (i, &s) in b[..n].iter().enumerate() {
-                if let Some(at) = (start + i).checked_sub(latency).filter(|&at| at < len) {
-                    o[at] = s;
-                }
+        let first = latency.saturating_sub(start).min(n);
+        let last = (len + latency - start).min(n);
+        let mut from = first;
+        while from < last {
+            let take = (piece - pending[0].len()).min(last - from);
+            for (p, b) in pending.iter_mut().zip(&block) {
+                p.extend_from_slice(&b[from..from + take]);
+            }
+            from += take;
+            if pending[0].len() == piece {
+                sink(std::mem::replace(&mut pending, fresh()));
             }
         }
         start += n;
     }
-    out
+    if !pending[0].is_empty() {
+        sink(pending);
+    }
 }

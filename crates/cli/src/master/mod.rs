@@ -348,7 +348,17 @@ fn load(path: &Path, analyse: bool) -> Result<Loaded> {
     if let Some(bad) = audio.iter().flatten().find(|x| !x.is_finite()) {
         bail!("{shown}: the audio holds {bad} samples; nothing to master");
     }
-    let before = measure(&audio, sample_rate_hz);
+    // The analysis measured the loudness and peaks as `measure` does (the same meter and
+    // true-peak detector over every channel): take its figures rather than measure again.
+    let before = match &analysis {
+        Some(a) => Measurement {
+            sample_rate_hz,
+            channels: audio.len(),
+            duration_s: a.duration_s,
+            loudness: a.loudness,
+        },
+        None => measure(&audio, sample_rate_hz),
+    };
     if !before.integrated_lufs().is_finite() {
         bail!("{shown}: the mix is silent (no gated loudness); nothing to master");
     }
@@ -528,13 +538,8 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
             })
             .collect();
         let staged = processed.iter().any(Option::is_some);
-        let start_lufs = if staged || members.len() > 1 {
-            let meters = meters_of(&programmes);
-            LoudnessMeter::combined_report(&meters.iter().collect::<Vec<_>>()).integrated_lufs
-        } else {
-            members[0].before.integrated_lufs()
-        };
-        // The checks and the limiter's input peaks on another thread beside the solve.
+        // The checks and the limiter's input peaks on another thread beside the first guess's
+        // measurement and the solve.
         let (checks, solved) = std::thread::scope(|scope| {
             let checks = scope.spawn(|| {
                 members
@@ -551,6 +556,12 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
                     })
                     .collect::<Vec<_>>()
             });
+            let start_lufs = if staged || members.len() > 1 {
+                let meters = meters_of(&programmes);
+                LoudnessMeter::combined_report(&meters.iter().collect::<Vec<_>>()).integrated_lufs
+            } else {
+                members[0].before.integrated_lufs()
+            };
             let solved = loudness::solve(&programmes, start_lufs, target_lufs, opts);
             (checks.join(), solved)
         });
@@ -621,13 +632,13 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
     let mut staged = Vec::with_capacity(n + 2);
     for ((report, delivery), output) in reports.iter_mut().zip(&deliveries).zip(&job.outputs) {
         let file = StagedFile::new(output);
-        match report.container {
-            Container::Wav => write::write_wav(file.path(), delivery, &report.tags),
-            Container::Flac => write::write_flac(file.path(), delivery, &report.tags),
+        let bytes = match report.container {
+            Container::Wav => write::wav_bytes(delivery, &report.tags),
+            Container::Flac => write::flac_bytes(delivery, &report.tags),
         }
-        .with_context(|| format!("cannot write {}", output.display()))?;
-        let bytes = std::fs::read(file.path())
-            .with_context(|| format!("cannot read back {}", output.display()))?;
+        .with_context(|| format!("cannot encode {}", output.display()))?;
+        std::fs::write(file.path(), &bytes)
+            .with_context(|| format!("cannot write {}", output.display()))?;
         report.output_sha256 = write::sha256_hex(&bytes);
         staged.push(file);
     }
@@ -712,4 +723,55 @@ fn analyze_references(
         }
     }
     Ok(tracks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With references the mix's figures come from its analysis instead of a second pass of
+    /// the meters: they must be exactly what [`measure`] reads, for stereo and mono.
+    #[test]
+    fn the_analysed_mix_reads_what_measure_reads() {
+        let dir = std::env::temp_dir().join(format!("lathe-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sr = 44_100u32;
+        for channels in [2u16, 1] {
+            let mut state = 0x1234_5678u32;
+            let mut noise = || {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state >> 8) as f32 / 16_777_216.0 - 0.5
+            };
+            let planar: Vec<Vec<f32>> = (0..channels)
+                .map(|c| {
+                    (0..sr as usize * 7)
+                        .map(|i| {
+                            let tone = (i as f32 * 0.031 * (c + 1) as f32).sin();
+                            0.3 * tone + 0.2 * noise()
+                        })
+                        .collect()
+                })
+                .collect();
+            let path = dir.join(format!("mix{channels}.wav"));
+            let spec = hound::WavSpec {
+                channels,
+                sample_rate: sr,
+                bits_per_sample: 32,
+                sample_format: hound::SampleFormat::Float,
+            };
+            let mut w = hound::WavWriter::create(&path, spec).unwrap();
+            for i in 0..planar[0].len() {
+                for c in &planar {
+                    w.write_sample(c[i]).unwrap();
+                }
+            }
+            w.finalize().unwrap();
+            let loaded = load(&path, true).unwrap();
+            assert!(loaded.analysis.is_some());
+            assert_eq!(loaded.before, measure(&planar, sr), "{channels} channel(s)");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -192,37 +192,57 @@ fn integer_samples(d: &Delivery, bits: u16) -> Vec<i32> {
         .collect()
 }
 
-/// Writes `d` as a WAV file with `tags` (RIFF INFO and ID3v2).
-pub(super) fn write_wav(path: &Path, d: &Delivery, tags: &Tags) -> Result<()> {
+/// The bytes of `d` as a WAV file with `tags` (RIFF INFO and ID3v2), built in memory so the
+/// file is written once and hashed without reading it back.
+pub(super) fn wav_bytes(d: &Delivery, tags: &Tags) -> Result<Vec<u8>> {
     let quantizer = &d.quantizer;
     let spec = quantizer.spec(d.samples.len() as u16, d.sample_rate_hz);
-    let mut writer = hound::WavWriter::create(path, spec)?;
     let frames = d.samples[0].len();
-    for i in 0..frames {
-        for c in &d.samples {
-            quantizer.write(&mut writer, c[i])?;
+    let bytes_per_sample = usize::from(spec.bits_per_sample / 8);
+    let mut file = std::io::Cursor::new(Vec::with_capacity(
+        frames * d.samples.len() * bytes_per_sample + 1024,
+    ));
+    {
+        let mut writer = hound::WavWriter::new(&mut file, spec)?;
+        if quantizer.report().format.bits == OutputBits::Int16 {
+            // hound's buffered 16-bit writer: one bounds check per frame instead of a call
+            // per sample.
+            let mut w16 = writer.get_i16_writer((frames * d.samples.len()) as u32);
+            for i in 0..frames {
+                for c in &d.samples {
+                    w16.write_sample((c[i] * 32_768.0) as i16);
+                }
+            }
+            w16.flush()?;
+        } else {
+            for i in 0..frames {
+                for c in &d.samples {
+                    quantizer.write(&mut writer, c[i])?;
+                }
+            }
         }
+        writer.finalize()?;
     }
-    writer.finalize()?;
-    if tags.is_empty() {
-        return Ok(());
+    if !tags.is_empty() {
+        use lofty::config::WriteOptions;
+        use lofty::tag::{Tag, TagExt, TagType};
+        // RIFF INFO: title, artist, album only (its ISRC key means "source").
+        let mut info = Tag::new(TagType::RiffInfo);
+        tags.fill(&mut info, false);
+        if !info.is_empty() {
+            file.set_position(0);
+            info.save_to(&mut file, WriteOptions::default())?;
+        }
+        let mut id3 = Tag::new(TagType::Id3v2);
+        tags.fill(&mut id3, true);
+        file.set_position(0);
+        id3.save_to(&mut file, WriteOptions::default())?;
     }
-    use lofty::config::WriteOptions;
-    use lofty::tag::{Tag, TagExt, TagType};
-    // RIFF INFO: title, artist, album only (its ISRC key means "source").
-    let mut info = Tag::new(TagType::RiffInfo);
-    tags.fill(&mut info, false);
-    if !info.is_empty() {
-        info.save_to_path(path, WriteOptions::default())?;
-    }
-    let mut id3 = Tag::new(TagType::Id3v2);
-    tags.fill(&mut id3, true);
-    id3.save_to_path(path, WriteOptions::default())?;
-    Ok(())
+    Ok(file.into_inner())
 }
 
-/// Writes `d` as a FLAC file with `tags` (Vorbis comments).
-pub(super) fn write_flac(path: &Path, d: &Delivery, tags: &Tags) -> Result<()> {
+/// The bytes of `d` as a FLAC file with `tags` (Vorbis comments).
+pub(super) fn flac_bytes(d: &Delivery, tags: &Tags) -> Result<Vec<u8>> {
     let format = d.quantizer.report().format;
     use flacenc::component::BitRepr;
     use flacenc::error::Verify;
@@ -249,14 +269,13 @@ pub(super) fn write_flac(path: &Path, d: &Delivery, tags: &Tags) -> Result<()> {
     stream
         .write(&mut sink)
         .map_err(|e| anyhow::anyhow!("FLAC encoding failed: {e:?}"))?;
-    std::fs::write(path, sink.as_slice())?;
-    if tags.is_empty() {
-        return Ok(());
+    let mut file = std::io::Cursor::new(sink.as_slice().to_vec());
+    if !tags.is_empty() {
+        use lofty::config::WriteOptions;
+        use lofty::tag::{Tag, TagExt, TagType};
+        let mut vorbis = Tag::new(TagType::VorbisComments);
+        tags.fill(&mut vorbis, true);
+        vorbis.save_to(&mut file, WriteOptions::default())?;
     }
-    use lofty::config::WriteOptions;
-    use lofty::tag::{Tag, TagExt, TagType};
-    let mut vorbis = Tag::new(TagType::VorbisComments);
-    tags.fill(&mut vorbis, true);
-    vorbis.save_to_path(path, WriteOptions::default())?;
-    Ok(())
+    Ok(file.into_inner())
 }
