@@ -411,36 +411,236 @@ impl KeyFile {
         [planar.swap_remove(0), right]
     }
 
-    /// The audio at `sample_rate_hz`: as is, or resampled (rubato's FFT resampler).
+    /// The audio at `sample_rate_hz`: as is, or resampled (rubato's FFT resampler, see
+    /// [`StreamResampler`]).
     pub fn at_rate(self, sample_rate_hz: u32) -> Result<Vec<Vec<f32>>> {
-        use rubato::Resampler;
-        use rubato::audioadapter::Adapter;
-        use rubato::audioadapter_buffers::direct::SequentialSliceOfVecs;
         if self.sample_rate_hz == sample_rate_hz {
             return Ok(self.planar);
         }
         let channels = self.planar.len();
-        let len = self.planar[0].len();
-        let mut resampler = rubato::Fft::<f32>::new(
-            self.sample_rate_hz as usize,
-            sample_rate_hz as usize,
-            1024,
+        let len = self.planar.first().map_or(0, |c| c.len());
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); channels];
+        let mut keep = |piece: Vec<Vec<f32>>| {
+            for (o, p) in out.iter_mut().zip(piece) {
+                o.extend_from_slice(&p);
+            }
+        };
+        let mut resampler =
+            StreamResampler::new(self.sample_rate_hz, sample_rate_hz, channels, len)?;
+        let slices: Vec<&[f32]> = self.planar.iter().map(|c| &c[..]).collect();
+        resampler.push(&slices, &mut keep)?;
+        resampler.finish(&mut keep)?;
+        Ok(out)
+    }
+}
+
+/// Input frames per call of the FFT resampler.
+const RESAMPLER_CHUNK: usize = 1024;
+
+/// Resamples a recording of known length as it comes, piece by piece, with rubato's FFT
+/// resampler: the same samples as rubato's `process_all` over the whole recording (its
+/// startup delay trimmed, `ceil(ratio x length)` frames out), so a pipeline can resample
+/// while the stage before it still runs.
+pub struct StreamResampler {
+    resampler: rubato::Fft<f32>,
+    channels: usize,
+    /// Input not yet resampled.
+    pending: Vec<Vec<f32>>,
+    /// Frames of the whole input not yet resampled.
+    frames_left: usize,
+    /// One call's output.
+    scratch: Vec<Vec<f32>>,
+    /// Output frames of the startup delay still to drop.
+    to_skip: usize,
+    /// Output frames still to hand on.
+    to_emit: usize,
+}
+
+impl std::fmt::Debug for StreamResampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamResampler")
+            .field("channels", &self.channels)
+            .field("frames_left", &self.frames_left)
+            .field("to_emit", &self.to_emit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StreamResampler {
+    /// A resampler from `from_hz` to `to_hz` for `channels` and `input_frames` frames in
+    /// all.
+    pub fn new(from_hz: u32, to_hz: u32, channels: usize, input_frames: usize) -> Result<Self> {
+        use rubato::Resampler;
+        let resampler = rubato::Fft::<f32>::new(
+            from_hz as usize,
+            to_hz as usize,
+            RESAMPLER_CHUNK,
             channels,
             rubato::FixedSync::Input,
         )
         .map_err(|e| anyhow!("cannot resample: {e}"))?;
-        let input = SequentialSliceOfVecs::new(&self.planar, channels, len)
-            .map_err(|e| anyhow!("cannot resample: {e}"))?;
-        let out = resampler
-            .process_all(&input, len, None)
-            .map_err(|e| anyhow!("cannot resample: {e}"))?;
-        let frames = out.frames();
-        Ok((0..channels)
+        let to_emit = (resampler.resample_ratio() * input_frames as f64).ceil() as usize;
+        Ok(Self {
+            to_skip: resampler.output_delay(),
+            scratch: vec![vec![0.0; resampler.output_frames_max()]; channels],
+            resampler,
+            channels,
+            pending: vec![Vec::new(); channels],
+            frames_left: input_frames,
+            to_emit,
+        })
+    }
+
+    /// Feeds the next input frames (every channel, equal lengths); `sink` gets the output
+    /// that is ready.
+    pub fn push(&mut self, input: &[&[f32]], sink: &mut impl FnMut(Vec<Vec<f32>>)) -> Result<()> {
+        for (p, x) in self.pending.iter_mut().zip(input) {
+            p.extend_from_slice(x);
+        }
+        // As process_all: whole chunks while more than one chunk is left, then the rest.
+        let mut used = 0;
+        while self.frames_left > RESAMPLER_CHUNK && self.pending[0].len() - used >= RESAMPLER_CHUNK
+        {
+            self.run(used, None, sink)?;
+            used += RESAMPLER_CHUNK;
+            self.frames_left -= RESAMPLER_CHUNK;
+        }
+        for p in &mut self.pending {
+            p.drain(..used);
+        }
+        Ok(())
+    }
+
+    /// Resamples what is left (all input must have been pushed) and hands on the rest.
+    pub fn finish(mut self, sink: &mut impl FnMut(Vec<Vec<f32>>)) -> Result<()> {
+        if self.frames_left > 0 {
+            let n = self.frames_left.min(self.pending[0].len());
+            self.run(0, Some(n), sink)?;
+        }
+        while self.to_emit > 0 {
+            self.run(0, Some(0), sink)?;
+        }
+        Ok(())
+    }
+
+    /// One call of the resampler on the pending input from `offset`.
+    fn run(
+        &mut self,
+        offset: usize,
+        partial: Option<usize>,
+        sink: &mut impl FnMut(Vec<Vec<f32>>),
+    ) -> Result<()> {
+        use rubato::Resampler;
+        use rubato::audioadapter_buffers::direct::SequentialSliceOfVecs;
+        let err = |e: &dyn std::fmt::Display| anyhow!("cannot resample: {e}");
+        let frames = self.pending[0].len().max(offset + RESAMPLER_CHUNK);
+        for p in &mut self.pending {
+            // Room for a whole chunk; what partial_len leaves out is never read.
+            p.resize(frames, 0.0);
+        }
+        let valid = self.pending[0].len();
+        let input =
+            SequentialSliceOfVecs::new(&self.pending, self.channels, valid).map_err(|e| err(&e))?;
+        let out_frames = self.scratch[0].len();
+        let mut output =
+            SequentialSliceOfVecs::new_mut(&mut self.scratch, self.channels, out_frames)
+                .map_err(|e| err(&e))?;
+        let indexing = rubato::Indexing {
+            input_offset: offset,
+            output_offset: 0,
+            active_channels_mask: None,
+            partial_len: partial,
+        };
+        let (_, produced) = self
+            .resampler
+            .process_into_buffer(&input, &mut output, Some(&indexing))
+            .map_err(|e| err(&e))?;
+        let skip = self.to_skip.min(produced);
+        self.to_skip -= skip;
+        let take = (produced - skip).min(self.to_emit);
+        self.to_emit -= take;
+        if take > 0 {
+            sink(
+                self.scratch
+                    .iter()
+                    .map(|c| c[skip..skip + take].to_vec())
+                    .collect(),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// rubato's own whole-clip driver, as `at_rate` called it before it streamed.
+    fn process_all(x: &[Vec<f32>], from: u32, to: u32) -> Vec<Vec<f32>> {
+        use rubato::Resampler;
+        use rubato::audioadapter::Adapter;
+        use rubato::audioadapter_buffers::direct::SequentialSliceOfVecs;
+        let channels = x.len();
+        let len = x[0].len();
+        let mut r = rubato::Fft::<f32>::new(
+            from as usize,
+            to as usize,
+            RESAMPLER_CHUNK,
+            channels,
+            rubato::FixedSync::Input,
+        )
+        .unwrap();
+        let input = SequentialSliceOfVecs::new(x, channels, len).unwrap();
+        let out = r.process_all(&input, len, None).unwrap();
+        (0..channels)
             .map(|c| {
-                (0..frames)
-                    .map(|i| out.read_sample(c, i).unwrap_or(0.0))
+                (0..out.frames())
+                    .map(|i| out.read_sample(c, i).unwrap())
                     .collect()
             })
-            .collect())
+            .collect()
+    }
+
+    /// Streamed in any pieces, the resampler gives exactly what rubato's `process_all` gives
+    /// for the whole clip: clips shorter than a chunk, exactly whole chunks, one frame more,
+    /// and long ones, up and down in rate.
+    #[test]
+    fn streaming_resampling_equals_rubatos_whole_clip_resampling() {
+        for (from, to) in [(48_000, 44_100), (44_100, 96_000)] {
+            for len in [100usize, 1024, 1025, 4096, 30_001] {
+                let x: Vec<Vec<f32>> = (0..2)
+                    .map(|c| {
+                        (0..len)
+                            .map(|i| ((i * (7 + c)) % 113) as f32 / 113.0 - 0.5)
+                            .collect()
+                    })
+                    .collect();
+                let whole = process_all(&x, from, to);
+                for piece in [1usize, 333, 1024, 5000, len] {
+                    let mut out: Vec<Vec<f32>> = vec![Vec::new(); 2];
+                    let mut keep = |p: Vec<Vec<f32>>| {
+                        for (o, p) in out.iter_mut().zip(p) {
+                            o.extend_from_slice(&p);
+                        }
+                    };
+                    let mut r = StreamResampler::new(from, to, 2, len).unwrap();
+                    let mut at = 0;
+                    while at < len {
+                        let n = piece.min(len - at);
+                        r.push(&[&x[0][at..at + n], &x[1][at..at + n]], &mut keep)
+                            .unwrap();
+                        at += n;
+                    }
+                    r.finish(&mut keep).unwrap();
+                    assert!(
+                        out == whole,
+                        "{from} -> {to} Hz, {len} frames in pieces of {piece}: {} frames, \
+                         process_all {}",
+                        out[0].len(),
+                        whole[0].len()
+                    );
+                }
+            }
+        }
     }
 }

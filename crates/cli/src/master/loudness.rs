@@ -8,6 +8,7 @@ use anyhow::Result;
 use lathe_dsp::chains::limiter::LimiterSettings;
 use lathe_dsp::chains::{ChainSettings, Core, Limiter, PluginChain};
 use lathe_dsp::{Block, IoSettings, LoudnessMeter, LoudnessSummary};
+use lathe_io::StreamResampler;
 use serde::Serialize;
 
 /// Most drive the solve tries, dB.
@@ -37,9 +38,9 @@ pub(super) struct Programme<'a> {
 const PIECE: usize = 16_384;
 
 /// The mix through the Limiter at `drive_db` and `ceiling_db` (latency removed), resampled
-/// to `rate_hz` and requantised to `format`, then measured. At the mix's own rate the limiter
-/// runs on a thread of its own and hands its output on piece by piece, so requantising and
-/// measuring run beside it (the same samples and figures as one stage after the other).
+/// to `rate_hz` and requantised to `format`, then measured. The limiter runs on a thread of
+/// its own and hands its output on piece by piece, so resampling, requantising and measuring
+/// run beside it (the same samples and figures as one stage after the other).
 fn deliver(
     p: Programme,
     drive_db: f32,
@@ -58,31 +59,35 @@ fn deliver(
             ..LimiterSettings::default()
         },
     });
-    let mut post = Post::new(p.samples.len(), p.samples[0].len(), rate_hz, format);
-    if rate_hz == p.sample_rate_hz {
-        std::thread::scope(|scope| -> Result<()> {
-            let (to_post, pieces) = std::sync::mpsc::sync_channel::<Vec<Vec<f32>>>(4);
-            let limiter = scope.spawn(move || {
-                stream_chain(&mut chain, p.samples, PIECE, |piece| {
-                    // The receiver only goes away if this thread's caller failed.
-                    let _ = to_post.send(piece);
-                });
+    let channels = p.samples.len();
+    let frames = p.samples[0].len();
+    let mut post = Post::new(channels, frames, rate_hz, format);
+    let mut resampler = (rate_hz != p.sample_rate_hz)
+        .then(|| StreamResampler::new(p.sample_rate_hz, rate_hz, channels, frames))
+        .transpose()?;
+    std::thread::scope(|scope| -> Result<()> {
+        let (to_post, pieces) = std::sync::mpsc::sync_channel::<Vec<Vec<f32>>>(4);
+        let limiter = scope.spawn(move || {
+            stream_chain(&mut chain, p.samples, PIECE, |piece| {
+                // The receiver only goes away when this thread's caller failed.
+                let _ = to_post.send(piece);
             });
-            for piece in pieces {
-                post.push(piece);
+        });
+        for piece in pieces {
+            match resampler.as_mut() {
+                Some(r) => {
+                    let slices: Vec<&[f32]> = piece.iter().map(|c| &c[..]).collect();
+                    r.push(&slices, &mut |q| post.push(q))?;
+                }
+                None => post.push(piece),
             }
-            limiter
-                .join()
-                .map_err(|_| anyhow::anyhow!("the limiter stage failed"))
-        })?;
-    } else {
-        let limited = run_chain(&mut chain, p.samples);
-        let resampled = lathe_io::KeyFile {
-            sample_rate_hz: p.sample_rate_hz,
-            planar: limited,
         }
-        .at_rate(rate_hz)?;
-        post.push(resampled);
+        limiter
+            .join()
+            .map_err(|_| anyhow::anyhow!("the limiter stage failed"))
+    })?;
+    if let Some(r) = resampler {
+        r.finish(&mut |q| post.push(q))?;
     }
     Ok(post.finish())
 }
@@ -319,5 +324,69 @@ pub(super) fn stream_chain<C: Core, S: AsRef<[f32]>>(
     }
     if !pending[0].is_empty() {
         sink(pending);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::checks::metered;
+    use super::*;
+
+    /// Pink noise in loud and quiet stretches (the limiter works on the loud ones).
+    fn noise(frames: usize, seed: u64) -> Vec<f32> {
+        let pink =
+            lathe_dsp::analysis::reference::shaped_noise(frames, 44_100.0, seed, 0.3, |_| 0.0);
+        pink.iter()
+            .enumerate()
+            .map(|(i, x)| if (i / 7_000) % 3 == 0 { 5.0 * x } else { *x })
+            .collect()
+    }
+
+    /// The pipelined delivery's pieces put together are the whole-file stages' output: the
+    /// limiter streamed in any piece size equals [`run_chain`], and the streaming meter fed in
+    /// pieces reads what [`metered`] reads on the whole.
+    #[test]
+    fn pieces_give_what_the_whole_gives() {
+        let sr = 44_100u32;
+        let x = vec![noise(70_000, 3), noise(70_000, 9)];
+        let limiter = || {
+            let mut chain = Limiter::new(2, sr as f64);
+            chain.set_settings(&ChainSettings {
+                io: IoSettings {
+                    input_gain_db: 9.0,
+                    ..IoSettings::default()
+                },
+                core: LimiterSettings::default(),
+            });
+            chain
+        };
+        let whole = run_chain(&mut limiter(), &x);
+        assert_eq!(whole[0].len(), x[0].len());
+        for piece in [1usize, 1000, 16_384, 100_000] {
+            let mut joined = vec![Vec::new(), Vec::new()];
+            let mut sizes = Vec::new();
+            stream_chain(&mut limiter(), &x, piece, |p| {
+                sizes.push(p[0].len());
+                for (j, c) in joined.iter_mut().zip(p) {
+                    j.extend_from_slice(&c);
+                }
+            });
+            assert!(joined == whole, "pieces of {piece}");
+            assert!(sizes[..sizes.len() - 1].iter().all(|&n| n == piece));
+        }
+        let reference = metered(&whole, sr);
+        for piece in [1_000usize, 22_050, 65_536] {
+            let mut meter = StreamMeter::new(2, sr, true);
+            for at in (0..whole[0].len()).step_by(piece) {
+                let end = (at + piece).min(whole[0].len());
+                meter.push(&[&whole[0][at..end], &whole[1][at..end]]);
+            }
+            let m = meter.finish();
+            assert_eq!(m.measurement, reference.measurement, "pieces of {piece}");
+            assert_eq!(
+                m.short_term_lufs, reference.short_term_lufs,
+                "pieces of {piece}"
+            );
+        }
     }
 }

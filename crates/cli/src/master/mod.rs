@@ -637,9 +637,13 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
             Container::Flac => write::flac_bytes(delivery, &report.tags),
         }
         .with_context(|| format!("cannot encode {}", output.display()))?;
-        std::fs::write(file.path(), &bytes)
-            .with_context(|| format!("cannot write {}", output.display()))?;
-        report.output_sha256 = write::sha256_hex(&bytes);
+        // Hashed on another thread while the file is written.
+        let (written, hash) = std::thread::scope(|scope| {
+            let hash = scope.spawn(|| write::sha256_hex(&bytes));
+            (std::fs::write(file.path(), &bytes), hash.join())
+        });
+        written.with_context(|| format!("cannot write {}", output.display()))?;
+        report.output_sha256 = hash.map_err(|_| anyhow::anyhow!("hashing the master failed"))?;
         staged.push(file);
     }
     if let Some(path) = &opts.plot {
