@@ -371,12 +371,13 @@ pub fn analyze_file(
             let Some(a) = analyzer.as_mut() else {
                 return;
             };
-            for frame in samples.chunks_exact(channels) {
-                for (c, &x) in chunk.iter_mut().zip(frame) {
-                    c.push(x);
-                }
+            // One channel at a time (a strided copy), not a push per sample.
+            let n = samples.len() / channels;
+            for (k, c) in chunk.iter_mut().enumerate() {
+                let from = samples.get(k..).unwrap_or_default();
+                c.extend(from.iter().step_by(channels).take(n));
             }
-            frames += samples.len() / channels;
+            frames += n;
             if chunk[0].len() >= ANALYSIS_CHUNK {
                 hand_over(a, &mut chunk, &mut kept);
             }
