@@ -140,6 +140,12 @@ pub struct Quantizer {
     peak: f32,
 }
 
+/// A requantised sample as the 16-bit integer a file holds.
+#[inline]
+pub fn int16(x: f32) -> i16 {
+    (x * 32_768.0) as i16
+}
+
 impl Quantizer {
     /// A requantiser for `format`. `already_bits` is the word length the signal is already
     /// quantised to, if it is (see [`lathe_dsp::chains::Core::output_word_length`]): when it is
@@ -215,7 +221,7 @@ impl Quantizer {
         match self.format.bits {
             OutputBits::Float32 => writer.write_sample(x),
             OutputBits::Int24 => writer.write_sample((x * 8_388_608.0) as i32),
-            OutputBits::Int16 => writer.write_sample((x * 32_768.0) as i16),
+            OutputBits::Int16 => writer.write_sample(int16(x)),
         }
     }
 

@@ -421,17 +421,20 @@ impl KeyFile {
         let channels = self.planar.len();
         let len = self.planar.first().map_or(0, |c| c.len());
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); channels];
-        let mut keep = |piece: Vec<Vec<f32>>| {
-            for (o, p) in out.iter_mut().zip(piece) {
-                o.extend_from_slice(&p);
-            }
-        };
+        let mut keep = |piece: Vec<Vec<f32>>| extend_planar(&mut out, &piece);
         let mut resampler =
             StreamResampler::new(self.sample_rate_hz, sample_rate_hz, channels, len)?;
         let slices: Vec<&[f32]> = self.planar.iter().map(|c| &c[..]).collect();
         resampler.push(&slices, &mut keep)?;
         resampler.finish(&mut keep)?;
         Ok(out)
+    }
+}
+
+/// Appends `piece` (one slice per channel) to the channels of `out`.
+pub fn extend_planar<S: AsRef<[f32]>>(out: &mut [Vec<f32>], piece: &[S]) {
+    for (o, p) in out.iter_mut().zip(piece) {
+        o.extend_from_slice(p.as_ref());
     }
 }
 
@@ -495,9 +498,7 @@ impl StreamResampler {
     /// Feeds the next input frames (every channel, equal lengths); `sink` gets the output
     /// that is ready.
     pub fn push(&mut self, input: &[&[f32]], sink: &mut impl FnMut(Vec<Vec<f32>>)) -> Result<()> {
-        for (p, x) in self.pending.iter_mut().zip(input) {
-            p.extend_from_slice(x);
-        }
+        extend_planar(&mut self.pending, input);
         // As process_all: whole chunks while more than one chunk is left, then the rest.
         let mut used = 0;
         while self.frames_left > RESAMPLER_CHUNK && self.pending[0].len() - used >= RESAMPLER_CHUNK
@@ -619,11 +620,7 @@ mod tests {
                 let whole = process_all(&x, from, to);
                 for piece in [1usize, 333, 1024, 5000, len] {
                     let mut out: Vec<Vec<f32>> = vec![Vec::new(); 2];
-                    let mut keep = |p: Vec<Vec<f32>>| {
-                        for (o, p) in out.iter_mut().zip(p) {
-                            o.extend_from_slice(&p);
-                        }
-                    };
+                    let mut keep = |p: Vec<Vec<f32>>| extend_planar(&mut out, &p);
                     let mut r = StreamResampler::new(from, to, 2, len).unwrap();
                     let mut at = 0;
                     while at < len {

@@ -70,7 +70,6 @@ pub(super) fn metered(planar: &[Vec<f32>], sample_rate_hz: u32) -> Metered {
 /// the same figures): the loudness, its short-term series and, when asked, the peaks.
 pub(super) struct StreamMeter {
     sample_rate_hz: u32,
-    channels: usize,
     frames: usize,
     meter: LoudnessMeter,
     hop: usize,
@@ -89,7 +88,6 @@ impl StreamMeter {
         meter.set_peaks_enabled(false);
         Self {
             sample_rate_hz,
-            channels,
             frames: 0,
             meter,
             hop: ((SERIES_HOP_S * sr).round() as usize).max(1),
@@ -126,11 +124,8 @@ impl StreamMeter {
 
     /// The figures, with the peaks this meter measured.
     pub(super) fn finish(self) -> Metered {
-        let (true_peak, sample_peak) = self.peaks.iter().fold((0.0f32, 0.0f32), |(t, s), p| {
-            (t.max(p.peak()), s.max(p.sample_peak()))
-        });
-        let db = |a: f32| lathe_dsp::analysis::loudness::amplitude_to_db(a as f64);
-        self.finish_with_peaks(db(true_peak), db(sample_peak))
+        let (true_peak, sample_peak) = loudest(self.peaks.iter());
+        self.finish_with_peaks(true_peak, sample_peak)
     }
 
     /// The figures, with these peaks (dBTP, dBFS).
@@ -146,7 +141,7 @@ impl StreamMeter {
         Metered {
             measurement: Measurement {
                 sample_rate_hz: self.sample_rate_hz,
-                channels: self.channels,
+                channels: self.meter.channels(),
                 duration_s: self.frames as f64 / sr,
                 loudness: with_peaks(self.meter.report(), true_peak_dbtp, sample_peak_dbfs),
             },
@@ -159,25 +154,28 @@ impl StreamMeter {
 /// The true peak (BS.1770, 4x) and the sample peak of `planar`, dBTP and dBFS, each channel
 /// on a thread of its own (at 4x they cost more than the loudness).
 pub(super) fn peaks_db(planar: &[Vec<f32>], sample_rate_hz: u32) -> (f64, f64) {
-    let peaks: Vec<(f32, f32)> = std::thread::scope(|scope| {
+    let peaks: Vec<TruePeak> = std::thread::scope(|scope| {
         let handles: Vec<_> = planar
             .iter()
             .map(|channel| {
                 scope.spawn(move || {
                     let mut tp = TruePeak::new(sample_rate_hz as f64);
                     tp.process(channel);
-                    (tp.peak(), tp.sample_peak())
+                    tp
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or((f32::NAN, f32::NAN)))
-            .collect()
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
-    let (true_peak, sample_peak) = peaks
-        .iter()
-        .fold((0.0f32, 0.0f32), |(t, s), &(a, b)| (t.max(a), s.max(b)));
+    // A channel whose thread failed is left out (as a NaN reading was before: `max` skips it).
+    loudest(peaks.iter())
+}
+
+/// The highest true peak and sample peak of these detectors, dBTP and dBFS.
+fn loudest<'a>(peaks: impl Iterator<Item = &'a TruePeak>) -> (f64, f64) {
+    let (true_peak, sample_peak) = peaks.fold((0.0f32, 0.0f32), |(t, s), p| {
+        (t.max(p.peak()), s.max(p.sample_peak()))
+    });
     let db = |a: f32| lathe_dsp::analysis::loudness::amplitude_to_db(a as f64);
     (db(true_peak), db(sample_peak))
 }

@@ -92,8 +92,8 @@ fn deliver(
     Ok(post.finish())
 }
 
-/// The last stage of a delivery, fed in order: requantises (in [`BLOCK`]s, as the quantizer
-/// always ran) and measures what it keeps.
+/// The last stage of a delivery, fed in order: requantises (any blocking gives the same
+/// samples) and measures what it keeps.
 struct Post {
     samples: Vec<Vec<f32>>,
     quantizer: Quantizer,
@@ -112,20 +112,11 @@ impl Post {
     }
 
     fn push(&mut self, mut piece: Vec<Vec<f32>>) {
-        let frames = piece.first().map_or(0, |c| c.len());
-        let mut at = 0;
-        while at < frames {
-            let n = BLOCK.min(frames - at);
-            let mut slices: Vec<&mut [f32]> =
-                piece.iter_mut().map(|c| &mut c[at..at + n]).collect();
-            self.quantizer.process(&mut slices);
-            at += n;
-        }
+        let mut slices: Vec<&mut [f32]> = piece.iter_mut().map(|c| &mut c[..]).collect();
+        self.quantizer.process(&mut slices);
         let slices: Vec<&[f32]> = piece.iter().map(|c| &c[..]).collect();
         self.meter.push(&slices);
-        for (s, c) in self.samples.iter_mut().zip(&piece) {
-            s.extend_from_slice(c);
-        }
+        lathe_io::extend_planar(&mut self.samples, &piece);
     }
 
     fn finish(self) -> Delivery {
@@ -273,10 +264,13 @@ pub(super) fn run_chain<C: Core, S: AsRef<[f32]>>(
     x: &[S],
 ) -> Vec<Vec<f32>> {
     let len = x[0].as_ref().len();
-    let mut out: Vec<Vec<f32>> = (0..x.len()).map(|_| Vec::with_capacity(len)).collect();
-    stream_chain(chain, x, len.max(1), |block| {
-        for (o, b) in out.iter_mut().zip(block) {
-            o.extend_from_slice(&b);
+    let mut out: Vec<Vec<f32>> = vec![Vec::new(); x.len()];
+    // One piece of the whole length: it is the output (no second copy).
+    stream_chain(chain, x, len.max(1), |piece| {
+        if out[0].is_empty() {
+            out = piece;
+        } else {
+            lathe_io::extend_planar(&mut out, &piece);
         }
     });
     out
@@ -367,9 +361,7 @@ mod tests {
             let mut sizes = Vec::new();
             stream_chain(&mut limiter(), &x, piece, |p| {
                 sizes.push(p[0].len());
-                for (j, c) in joined.iter_mut().zip(p) {
-                    j.extend_from_slice(&c);
-                }
+                lathe_io::extend_planar(&mut joined, &p);
             });
             assert!(joined == whole, "pieces of {piece}");
             assert!(sizes[..sizes.len() - 1].iter().all(|&n| n == piece));

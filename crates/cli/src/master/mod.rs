@@ -741,20 +741,19 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let sr = 44_100u32;
         for channels in [2u16, 1] {
-            let mut state = 0x1234_5678u32;
-            let mut noise = || {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                (state >> 8) as f32 / 16_777_216.0 - 0.5
-            };
             let planar: Vec<Vec<f32>> = (0..channels)
                 .map(|c| {
-                    (0..sr as usize * 7)
-                        .map(|i| {
-                            let tone = (i as f32 * 0.031 * (c + 1) as f32).sin();
-                            0.3 * tone + 0.2 * noise()
-                        })
+                    let noise = lathe_dsp::analysis::reference::shaped_noise(
+                        sr as usize * 7,
+                        sr as f64,
+                        u64::from(c) + 1,
+                        0.1,
+                        |_| 0.0,
+                    );
+                    noise
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| 0.3 * (i as f32 * 0.031 * (c + 1) as f32).sin() + n)
                         .collect()
                 })
                 .collect();

@@ -210,7 +210,7 @@ pub(super) fn wav_bytes(d: &Delivery, tags: &Tags) -> Result<Vec<u8>> {
             let mut w16 = writer.get_i16_writer((frames * d.samples.len()) as u32);
             for i in 0..frames {
                 for c in &d.samples {
-                    w16.write_sample((c[i] * 32_768.0) as i16);
+                    w16.write_sample(crate::quantize::int16(c[i]));
                 }
             }
             w16.flush()?;

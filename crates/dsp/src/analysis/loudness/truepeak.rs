@@ -66,7 +66,7 @@ pub struct TruePeak {
     phases: Vec<[f32; TAPS]>,
     /// The phases with their taps reversed, as the block FIR of [`TruePeak::envelope`] takes
     /// them.
-    reversed_phases: Vec<[f32; 12]>,
+    reversed_phases: Vec<[f32; TAPS]>,
     /// The last `HISTORY` input samples followed by the current chunk.
     buffer: [f32; HISTORY + CHUNK],
     peak: f32,
