@@ -17,8 +17,9 @@
 //! `high_1`: one allpass carries both lower bands.
 
 use crate::filters::convolution::linear_phase_fir;
-use crate::filters::crossover::{BesideState, Lr4, Lr8, SplitState};
+use crate::filters::crossover::{Lr4, Lr8};
 use crate::filters::linear_phase::{LinearDesign, LinearPhase, delay_taps};
+use crate::primitives::biquad::BiquadLanes;
 use crate::primitives::gain::SmoothedGain;
 
 /// Ramp time of width changes, ms.
@@ -64,35 +65,49 @@ impl ImagerSettings {
     }
 }
 
-/// The designed crossovers for one set of frequencies.
+/// The designed crossovers for one set of frequencies (for the analytic response), packed as
+/// the pipeline's lanes run them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Design {
     low: Lr4,
     high: Lr4,
     bass: Lr8,
+    /// Bass mono's first pass, `[HP_1 | AP_1 | HP_2 | AP_2]` on `[side | mid]` of two samples.
+    bass_first: BiquadLanes<4>,
+    /// The bass high band's second pass, `[HP_1 | HP_2]` on two samples.
+    bass_second: BiquadLanes<2>,
+    /// A split's two steps, `[HP | AP | HP | AP]`: the low split, then the high one.
+    splits: [BiquadLanes<4>; 2],
 }
 
 impl Design {
     fn new(s: &ImagerSettings, sample_rate_hz: f64) -> Self {
+        let low = Lr4::new(s.xover_low_hz as f64, sample_rate_hz);
+        let high = Lr4::new(s.xover_high_hz as f64, sample_rate_hz);
+        let bass = Lr8::new(s.bass_mono_hz as f64, sample_rate_hz);
+        let (hp, ap) = (|k| bass.high_section(k), |k| bass.allpass_section(k));
+        let twice = |x: &Lr4| {
+            let (hp, ap) = (x.high_section(0), x.allpass_section(0));
+            BiquadLanes::new([hp, ap, hp, ap])
+        };
         Self {
-            low: Lr4::new(s.xover_low_hz as f64, sample_rate_hz),
-            high: Lr4::new(s.xover_high_hz as f64, sample_rate_hz),
-            bass: Lr8::new(s.bass_mono_hz as f64, sample_rate_hz),
+            low,
+            high,
+            bass,
+            bass_first: BiquadLanes::new([hp(0), ap(0), hp(1), ap(1)]),
+            bass_second: BiquadLanes::new([hp(0), hp(1)]),
+            splits: [twice(&low), twice(&high)],
         }
     }
 }
 
 /// Filter state of the mid and side paths (each crossover's allpass runs on the mid beside
-/// the side's filters of the same crossover).
+/// the side's filters of the same crossover), lane by lane as [`Design`] packs them.
 #[derive(Debug, Clone, Copy, Default)]
 struct State {
-    /// Bass mono: the side's high band beside the mid's allpass.
-    bass: SplitState<2>,
-    /// The low split: its high band of the side beside its allpass on the side and the mid.
-    low: BesideState,
-    /// The high split: its high band of the side's upper part beside its allpass on the
-    /// side's lower bands and the mid.
-    high: BesideState,
+    bass_first: [[f64; 4]; 2],
+    bass_second: [[f64; 2]; 2],
+    splits: [[[f64; 4]; 2]; 2],
 }
 
 /// The imager block. Stereo only: a mono block passes unchanged.
@@ -184,7 +199,8 @@ impl crate::Block for Imager {
         }
         if s.bass_mono && !old.bass_mono {
             // The bass-mono path starts clean rather than from a stale tail.
-            self.state.bass = SplitState::default();
+            self.state.bass_first = Default::default();
+            self.state.bass_second = Default::default();
         }
         self.set_width_targets();
     }
@@ -203,43 +219,175 @@ impl crate::Block for Imager {
         let [l, r, ..] = main else {
             return;
         };
-        let ramping = self.widths.iter().any(SmoothedGain::is_ramping);
-        match (self.settings.bass_mono, ramping) {
-            (false, false) => self.run::<false, false>(l, r),
-            (false, true) => self.run::<false, true>(l, r),
-            (true, false) => self.run::<true, false>(l, r),
-            (true, true) => self.run::<true, true>(l, r),
-        }
+        run_block(self, l, r);
     }
 }
 
+avx_dispatch! {
+    /// One stereo block through the imager's sample loop (four lanes per SIMD step with AVX).
+    fn run_block(imager: &mut Imager, l: &mut [f32], r: &mut [f32]) = run_specialised;
+}
+
+/// [`Imager::run`] specialised for this block's bass mono and ramps.
+#[inline(always)]
+fn run_specialised(imager: &mut Imager, l: &mut [f32], r: &mut [f32]) {
+    let ramping = imager.widths.iter().any(SmoothedGain::is_ramping);
+    match (imager.settings.bass_mono, ramping) {
+        (false, false) => imager.run::<false, false>(l, r),
+        (false, true) => imager.run::<false, true>(l, r),
+        (true, false) => imager.run::<true, false>(l, r),
+        (true, true) => imager.run::<true, true>(l, r),
+    }
+}
+
+/// What a pipelined block keeps in flight between its steps: each stage's output for the
+/// stage after it (see [`Imager::step`]).
+#[derive(Clone, Copy, Default)]
+struct InFlight {
+    /// Bass mono's first section pair on the newest sample: `[side, mid]`.
+    bass_1: [f64; 2],
+    /// Its second section pair's side, one sample older.
+    bass_2: f64,
+    /// The second pass's first section, one sample older again.
+    bass_3: f64,
+    /// The bass-mono side (the second pass done), the next sample for the splits.
+    bass_side: f64,
+    /// The bass-mono mid of the last three samples, newest first (it waits for its side).
+    bass_mid: [f64; 3],
+    /// The low split's first step: `[half of the high band, allpass of the side]`.
+    low_1: [f64; 2],
+    /// The mid going into the low split's second step.
+    mid: f64,
+    /// The high split's first-step input: `[high band 1, allpassed-to-be lower bands]`.
+    high_in: [f64; 2],
+    /// The mid after the low split, of the last two samples, newest first.
+    mid_1: [f64; 2],
+    /// The high split's first step: `[half of high band 2, the lower bands allpassed]`.
+    high_1: [f64; 2],
+    /// `w_high - w_mid` of the last two samples through the low split, newest first.
+    high_minus_mid: [f64; 2],
+}
+
 impl Imager {
-    /// The sample loop, specialised for bass mono and for moving widths.
+    /// The sample loop, specialised for bass mono and for moving widths: a software pipeline.
+    /// Each filter section of the side depends on the one before it, so one sample's path is
+    /// a long chain of dependent operations; step `t` runs every stage at once, stage `d` on
+    /// sample `t - d`, so the stages of one step are independent of each other (and run as
+    /// four SIMD steps of four lanes). Every section sees the samples in the order and with
+    /// the arithmetic of a sample-by-sample loop, so the output is the same to the bit; the
+    /// first and last steps of a block run only the stages that have a sample.
     #[inline(always)]
     fn run<const BASS_MONO: bool, const RAMPING: bool>(&mut self, l: &mut [f32], r: &mut [f32]) {
-        let d = self.design;
+        let n = l.len().min(r.len());
+        let depth = if BASS_MONO { 8 } else { 4 };
+        let mut gains = self.widths.each_ref().map(|w| f64::from(w.target()));
+        let mut flight = InFlight {
+            high_minus_mid: [gains[2] - gains[1]; 2],
+            ..InFlight::default()
+        };
+        let full = (depth - 1).min(n)..n;
+        for t in 0..full.start {
+            self.step::<BASS_MONO, RAMPING, false>(t, l, r, &mut flight, &mut gains);
+        }
+        for t in full.clone() {
+            self.step::<BASS_MONO, RAMPING, true>(t, l, r, &mut flight, &mut gains);
+        }
+        for t in full.end.max(full.start)..n + depth - 1 {
+            self.step::<BASS_MONO, RAMPING, false>(t, l, r, &mut flight, &mut gains);
+        }
+    }
+
+    /// Step `t` of [`Imager::run`]'s pipeline. With bass mono the stages are: 1-2 its first
+    /// pass on side and mid, 3-4 its second pass on the side; then (stages 1-4 without it)
+    /// the low split's two steps and the high split's two. `FULL`: every stage has a sample.
+    #[inline(always)]
+    fn step<const BASS_MONO: bool, const RAMPING: bool, const FULL: bool>(
+        &mut self,
+        t: usize,
+        l: &mut [f32],
+        r: &mut [f32],
+        f: &mut InFlight,
+        gains: &mut [f64; 3],
+    ) {
+        let n = l.len().min(r.len()) as isize;
+        let has = |stage: usize| FULL || (0..n).contains(&(t as isize - stage as isize));
+        let d = &self.design;
         let st = &mut self.state;
-        let [wl, wm, wh] = &mut self.widths;
-        let mut gains = [wl.target(), wm.target(), wh.target()].map(f64::from);
-        for (xl, xr) in l.iter_mut().zip(r.iter_mut()) {
-            let mut m = 0.5 * (*xl as f64 + *xr as f64);
-            let mut s = 0.5 * (*xl as f64 - *xr as f64);
-            if BASS_MONO {
-                (s, m) = d.bass.high_band_beside_allpass(&mut st.bass, s, m);
+        let tick4 = |c: &BiquadLanes<4>, s: &mut [[f64; 4]; 2], x, on: [bool; 2]| {
+            if FULL {
+                c.tick(s, x)
+            } else {
+                c.tick_some(s, x, [on[0], on[0], on[1], on[1]])
             }
-            let (high1, s1, m1) = d.low.high_band_beside_allpasses(&mut st.low, s, s, m);
-            let low1 = s1 - high1;
-            if RAMPING {
-                gains = [wl.next_gain(), wm.next_gain(), wh.next_gain()].map(f64::from);
-            }
-            let [gl, gm, gh] = gains;
-            let lower_in = gl * low1 + gm * high1;
-            let (high2, lower, m2) =
-                d.high
-                    .high_band_beside_allpasses(&mut st.high, high1, lower_in, m1);
-            let side = lower + (gh - gm) * high2;
-            *xl = (m2 + side) as f32;
-            *xr = (m2 - side) as f32;
+        };
+        let input = || {
+            let (xl, xr) = (l[t] as f64, r[t] as f64);
+            (0.5 * (xl - xr), 0.5 * (xl + xr))
+        };
+        // The side and mid going into the low split, and the splits' first stage.
+        let (split_in, s0) = if BASS_MONO {
+            let (side, mid) = if has(0) { input() } else { (0.0, 0.0) };
+            let y = tick4(
+                &d.bass_first,
+                &mut st.bass_first,
+                [side, mid, f.bass_1[0], f.bass_1[1]],
+                [has(0), has(1)],
+            );
+            let x2 = [f.bass_2, f.bass_3];
+            let z = if FULL {
+                d.bass_second.tick(&mut st.bass_second, x2)
+            } else {
+                d.bass_second
+                    .tick_some(&mut st.bass_second, x2, [has(2), has(3)])
+            };
+            let next = (f.bass_side, f.bass_mid[2]);
+            f.bass_1 = [y[0], y[1]];
+            f.bass_2 = y[2];
+            f.bass_3 = z[0];
+            f.bass_side = z[1];
+            f.bass_mid = [y[3], f.bass_mid[0], f.bass_mid[1]];
+            (next, 4)
+        } else if has(0) {
+            (input(), 0)
+        } else {
+            ((0.0, 0.0), 0)
+        };
+        let (side, mid) = split_in;
+        // The low split: its first step on this sample, its second on the one before.
+        let y = tick4(
+            &d.splits[0],
+            &mut st.splits[0],
+            [side, side, f.low_1[0], f.mid],
+            [has(s0), has(s0 + 1)],
+        );
+        let (high1, mid1) = (y[2], y[3]);
+        let low1 = f.low_1[1] - high1;
+        if RAMPING && has(s0 + 1) {
+            let [wl, wm, wh] = &mut self.widths;
+            *gains = [wl.next_gain(), wm.next_gain(), wh.next_gain()].map(f64::from);
+        }
+        let [gl, gm, gh] = *gains;
+        let lower_in = gl * low1 + gm * high1;
+        // The high split: its first step two samples back, its second three.
+        let z = tick4(
+            &d.splits[1],
+            &mut st.splits[1],
+            [f.high_in[0], f.high_in[1], f.high_1[0], f.mid_1[1]],
+            [has(s0 + 2), has(s0 + 3)],
+        );
+        let (high2, mid2) = (z[2], z[3]);
+        let side_out = f.high_1[1] + f.high_minus_mid[1] * high2;
+        f.low_1 = [y[0], y[1]];
+        f.mid = mid;
+        f.high_in = [high1, lower_in];
+        f.mid_1 = [mid1, f.mid_1[0]];
+        f.high_1 = [z[0], z[1]];
+        f.high_minus_mid = [gh - gm, f.high_minus_mid[0]];
+        let out = s0 + 3;
+        if has(out) {
+            let k = t - out;
+            l[k] = (mid2 + side_out) as f32;
+            r[k] = (mid2 - side_out) as f32;
         }
     }
 }

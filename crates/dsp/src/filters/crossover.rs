@@ -17,7 +17,7 @@
 //!   de-esser's split).
 
 use crate::filters::design::corner;
-use crate::primitives::biquad::{BiquadCoefficients, tick_lanes, tick_pair, tick_state};
+use crate::primitives::biquad::{BiquadCoefficients, tick_pair, tick_state};
 
 /// A second-order Butterworth-family low- or high-pass with quality `q`, by the bilinear
 /// transform with the corner prewarped (RBJ cookbook). `q = 1/sqrt 2` is the Butterworth
@@ -83,11 +83,9 @@ pub type Lr4 = Split<1>;
 /// Linkwitz-Riley 8th order: 48 dB/oct, -6 dB at the corner.
 pub type Lr8 = Split<2>;
 
-/// The running state of one [`Split`] on one signal, or on two side by side: what
-/// [`Split::split`] and [`Split::high_band`] keep (each section's two high-pass passes in
-/// `paired`, the allpass in `single`) or [`Split::high_band_beside_allpass`] keeps (each
-/// section's two lanes in `paired`, the high band's second pass in `single`). A state serves
-/// one of the two uses.
+/// The running state of one [`Split`] on one signal: what [`Split::split`] and
+/// [`Split::high_band`] keep (each section's two high-pass passes in `paired`, the allpass in
+/// `single`).
 #[derive(Debug, Clone, Copy)]
 pub struct SplitState<const N: usize> {
     paired: [[[f64; 2]; 2]; N],
@@ -119,10 +117,6 @@ impl<const N: usize> Default for SplitPairState<N> {
         }
     }
 }
-
-/// The state of [`Lr4::high_band_beside_allpasses`]: its two steps of two lanes each.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BesideState([[[f64; 2]; 2]; 2]);
 
 impl<const N: usize> Split<N> {
     /// A crossover at `freq_hz` for `sample_rate_hz`.
@@ -196,24 +190,14 @@ impl<const N: usize> Split<N> {
         y
     }
 
-    /// The high band of `high_in` and the allpass of `allpass_in` in one pass, the two paths
-    /// side by side: `(high, allpass)`.
-    #[inline(always)]
-    pub fn high_band_beside_allpass(
-        &self,
-        state: &mut SplitState<N>,
-        high_in: f64,
-        allpass_in: f64,
-    ) -> (f64, f64) {
-        let mut y = [high_in, allpass_in];
-        for k in 0..N {
-            y = tick_lanes([&self.high[k], &self.allpass[k]], &mut state.paired[k], y);
-        }
-        let mut high = y[0];
-        for k in 0..N {
-            high = tick_state(&self.high[k], &mut state.single[k], high);
-        }
-        (high, y[1])
+    /// Section `k` of the high band (it runs twice in series: `HP_k^2`).
+    pub fn high_section(&self, k: usize) -> &BiquadCoefficients {
+        &self.high[k]
+    }
+
+    /// Section `k` of the allpass the two bands sum to (its mirror).
+    pub fn allpass_section(&self, k: usize) -> &BiquadCoefficients {
+        &self.allpass[k]
     }
 
     /// The analytic complex responses `(low, high)` at `freq_hz`, as (re, im) pairs.
@@ -233,26 +217,6 @@ impl<const N: usize> Split<N> {
     pub fn allpass_response(&self, freq_hz: f64, sample_rate_hz: f64) -> (f64, f64) {
         let (low, high) = self.response(freq_hz, sample_rate_hz);
         (low.0 + high.0, low.1 + high.1)
-    }
-}
-
-impl Split<1> {
-    /// The high band of `x` and the allpass of `a` and of `b`, in two steps of two lanes
-    /// (each step one SIMD register): `[HP, AP]` on `[x, a]`, then `[HP, AP]` on `[.., b]`.
-    /// The same arithmetic per section as [`Split::high_band`] and the allpass of
-    /// [`Split::split`], in two steps instead of three (a high band and a two-lane allpass). Returns `(high(x), allpass(a), allpass(b))`.
-    #[inline(always)]
-    pub fn high_band_beside_allpasses(
-        &self,
-        state: &mut BesideState,
-        x: f64,
-        a: f64,
-        b: f64,
-    ) -> (f64, f64, f64) {
-        let c = [&self.high[0], &self.allpass[0]];
-        let [half, ap_a] = tick_lanes(c, &mut state.0[0], [x, a]);
-        let [high, ap_b] = tick_lanes(c, &mut state.0[1], [half, b]);
-        (high, ap_a, ap_b)
     }
 }
 

@@ -158,6 +158,57 @@ pub fn tick_lanes(c: [&BiquadCoefficients; 2], state: &mut [[f64; 2]; 2], x: [f6
     y
 }
 
+/// `L` different biquads side by side, lane `i` running section `i` ([`tick_lanes`] for any
+/// lane count): the coefficients packed per lane so a step is a handful of SIMD operations, for
+/// independent sections of a processor, e.g. the stages of a software pipeline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BiquadLanes<const L: usize> {
+    b0: [f64; L],
+    b1: [f64; L],
+    b2: [f64; L],
+    a1: [f64; L],
+    a2: [f64; L],
+}
+
+impl<const L: usize> BiquadLanes<L> {
+    /// The sections `c`, lane by lane.
+    pub fn new(c: [&BiquadCoefficients; L]) -> Self {
+        Self {
+            b0: c.map(|c| c.b0),
+            b1: c.map(|c| c.b1),
+            b2: c.map(|c| c.b2),
+            a1: c.map(|c| c.a1),
+            a2: c.map(|c| c.a2),
+        }
+    }
+
+    /// One step of every lane: `state[0]` holds the lanes' `s1`, `state[1]` their `s2`; the
+    /// arithmetic is [`tick_state`]'s, in the same order, so each lane gives its bits.
+    #[inline(always)]
+    pub fn tick(&self, state: &mut [[f64; L]; 2], x: [f64; L]) -> [f64; L] {
+        let [s1, s2] = *state;
+        let y: [f64; L] = std::array::from_fn(|i| self.b0[i] * x[i] + s1[i]);
+        state[0] = std::array::from_fn(|i| self.b1[i] * x[i] - self.a1[i] * y[i] + s2[i]);
+        state[1] = std::array::from_fn(|i| self.b2[i] * x[i] - self.a2[i] * y[i]);
+        y
+    }
+
+    /// [`BiquadLanes::tick`] where only the lanes marked in `active` step: the others keep
+    /// their state (their outputs are meaningless). For the ends of a pipelined block.
+    #[inline(always)]
+    pub fn tick_some(&self, state: &mut [[f64; L]; 2], x: [f64; L], active: [bool; L]) -> [f64; L] {
+        let before = *state;
+        let y = self.tick(state, x);
+        for (i, on) in active.into_iter().enumerate() {
+            if !on {
+                state[0][i] = before[0][i];
+                state[1][i] = before[1][i];
+            }
+        }
+        y
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
