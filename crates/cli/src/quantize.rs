@@ -179,26 +179,23 @@ impl Quantizer {
     /// Requantises a block in place: afterwards every sample is exactly what the file holds
     /// (a whole number of LSBs for integer formats, within the format's range).
     pub fn process(&mut self, block: &mut [&mut [f32]]) {
-        for ch in block.iter() {
-            for &x in ch.iter() {
-                self.peak = self.peak.max(x.abs());
-            }
-        }
-        if !self.format.bits.is_integer() {
-            return;
-        }
+        let integer = self.format.bits.is_integer();
         let q = self.lsb;
         let inv_q = 1.0 / q;
         // The integer range is [-2^(b-1), 2^(b-1) - 1] LSBs.
         let top = inv_q - 1.0;
         let bottom = -inv_q;
         for ch in block.iter() {
-            for &x in ch.iter() {
-                let steps = lathe_dsp::math::round(x * inv_q);
-                if steps > top || steps < bottom {
-                    self.clipped += 1;
-                }
-            }
+            let (peak, clipped) = if integer {
+                scan::<true>(ch, inv_q, top, bottom)
+            } else {
+                scan::<false>(ch, inv_q, top, bottom)
+            };
+            self.peak = self.peak.max(peak);
+            self.clipped += clipped;
+        }
+        if !integer {
+            return;
         }
         if self.already.is_some() || self.format.dither == DitherMode::Off {
             for ch in block.iter_mut() {
@@ -279,5 +276,57 @@ impl QuantizeReport {
                 20.0 * f64::from(self.peak_before).log10()
             )
         })
+    }
+}
+
+/// The peak of `x` and, when `COUNT`, how many of its samples round outside `[bottom, top]`
+/// at `inv_q` steps per unit: in eight lanes (the maximum and the count do not depend on the
+/// order they are taken in), so the pass is not one long chain of dependent comparisons.
+fn scan<const COUNT: bool>(x: &[f32], inv_q: f32, top: f32, bottom: f32) -> (f32, u64) {
+    let mut peaks = [0.0f32; 8];
+    let mut clips = [0u64; 8];
+    let mut lane = |i: usize, v: f32| {
+        peaks[i] = peaks[i].max(v.abs());
+        if COUNT {
+            let steps = lathe_dsp::math::round(v * inv_q);
+            clips[i] += u64::from(steps > top || steps < bottom);
+        }
+    };
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (i, &v) in c.iter().enumerate() {
+            lane(i, v);
+        }
+    }
+    for (i, &v) in chunks.remainder().iter().enumerate() {
+        lane(i, v);
+    }
+    (peaks.into_iter().fold(0.0, f32::max), clips.iter().sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lane-wise scan reads what one sample after another reads: the peak, and the samples
+    /// that round outside the 16-bit range.
+    #[test]
+    fn scan_reads_the_peak_and_counts_the_clipped_samples() {
+        let x: Vec<f32> = (0..1003)
+            .map(|i| ((i * 7919 % 2001) as f32 / 1000.0 - 1.0) * 1.01)
+            .collect();
+        let inv_q = 32_768.0;
+        let (top, bottom) = (inv_q - 1.0, -inv_q);
+        let peak = x.iter().fold(0.0f32, |p, v| p.max(v.abs()));
+        let clipped = x
+            .iter()
+            .filter(|&&v| {
+                let steps = lathe_dsp::math::round(v * inv_q);
+                steps > top || steps < bottom
+            })
+            .count() as u64;
+        assert!(clipped > 0 && peak > 1.0);
+        assert_eq!(scan::<true>(&x, inv_q, top, bottom), (peak, clipped));
+        assert_eq!(scan::<false>(&x, inv_q, top, bottom), (peak, 0));
     }
 }

@@ -293,10 +293,13 @@ pub(super) fn stream_chain<C: Core, S: AsRef<[f32]>>(
     let mut start = 0;
     while start < len + latency {
         let n = BLOCK.min(len + latency - start);
+        // The input, then zeros past its end (the latency's tail).
         for (b, m) in block.iter_mut().zip(x) {
-            for (i, s) in b[..n].iter_mut().enumerate() {
-                *s = m.as_ref().get(start + i).copied().unwrap_or(0.0);
-            }
+            let m = m.as_ref();
+            let from = start.min(m.len());
+            let have = (m.len() - from).min(n);
+            b[..have].copy_from_slice(&m[from..from + have]);
+            b[have..n].fill(0.0);
         }
         let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..n]).collect();
         chain.process(&mut slices);

@@ -296,9 +296,23 @@ impl PartitionedConvolver {
         let acc = &mut self.acc[..block + 1];
         acc.fill(Complex::default());
         let len = stage.fdl.len();
-        for (p, part) in kernel.iter().enumerate() {
-            let x = &stage.fdl[(newest + len - p) % len];
-            multiply_add(acc, part, x);
+        // Partition p pairs with the input spectrum p blocks old, in groups (each bin summed
+        // over a group in a register, in partition order: the same sums as one at a time).
+        let mut p = 0;
+        while p < kernel.len() {
+            let group = (kernel.len() - p).min(GROUP);
+            let parts: [Part; GROUP] = std::array::from_fn(|j| {
+                if j < group {
+                    (
+                        &kernel[p + j][..],
+                        &stage.fdl[(newest + len - p - j) % len][..],
+                    )
+                } else {
+                    (&[][..], &[][..])
+                }
+            });
+            multiply_add(acc, &parts[..group]);
+            p += group;
         }
         acc[0].im = 0.0;
         acc[block].im = 0.0;
@@ -446,18 +460,106 @@ pub fn linear_phase_fir(
         .collect()
 }
 
-avx_dispatch! {
-    /// `acc[k] += h[k] * x[k]` over the shortest of the three. On x86_64 CPUs with AVX the same
-    /// code runs compiled for AVX (four complex products per instruction instead of two); each
-    /// product and sum is the same operation in the same order and nothing is fused, so both paths
-    /// give bit-identical results.
-    fn multiply_add(acc: &mut [Complex<f32>], h: &[Complex<f32>], x: &[Complex<f32>]) =
-        multiply_add_generic;
+/// Partitions [`multiply_add`] takes at a time.
+const GROUP: usize = 8;
+
+/// One partition's spectrum and the input spectrum it pairs with.
+type Part<'a> = (&'a [Complex<f32>], &'a [Complex<f32>]);
+
+/// `acc[k] += h[k] * x[k]` for each `(h, x)` of `parts` in turn, over `acc`'s length (every
+/// `h` and `x` at least as long): on x86_64 CPUs with AVX four complex products per
+/// instruction on the interleaved numbers as they are (the real and imaginary parts of `h`
+/// duplicated, the pairs of `x` swapped, one subtract-add), each bin's sum kept in a register
+/// across the parts; elsewhere the plain loops. Per bin both add the same products, each
+/// `Complex`'s `h * x` (re: `h.re x.re - h.im x.im`, im: `h.re x.im + h.im x.re`), in the
+/// order of `parts`, nothing fused: bit-identical results.
+#[inline]
+fn multiply_add(acc: &mut [Complex<f32>], parts: &[Part]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU supports AVX, checked just above.
+        return unsafe { multiply_add_avx(acc, parts) };
+    }
+    for (h, x) in parts {
+        multiply_add_generic(acc, h, x);
+    }
 }
 
+/// [`multiply_add`] with AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn multiply_add_avx(acc: &mut [Complex<f32>], parts: &[Part]) {
+    use std::arch::x86_64::{
+        _mm256_add_ps, _mm256_addsub_ps, _mm256_loadu_ps, _mm256_movehdup_ps, _mm256_moveldup_ps,
+        _mm256_mul_ps, _mm256_permute_ps, _mm256_storeu_ps,
+    };
+    let n = acc.len();
+    assert!(parts.iter().all(|(h, x)| h.len() >= n && x.len() >= n));
+    let wide = n - n % 4;
+    // `Complex<f32>` is `#[repr(C)]` (re, im): four of them are eight floats.
+    let pa = acc.as_mut_ptr().cast::<f32>();
+    for k in (0..wide).step_by(4) {
+        // SAFETY: k + 4 <= n, within `acc` and (asserted above) every `h` and `x`.
+        unsafe {
+            let mut sum = _mm256_loadu_ps(pa.add(2 * k));
+            for (h, x) in parts {
+                let hv = _mm256_loadu_ps(h.as_ptr().cast::<f32>().add(2 * k));
+                let xv = _mm256_loadu_ps(x.as_ptr().cast::<f32>().add(2 * k));
+                let p1 = _mm256_mul_ps(_mm256_moveldup_ps(hv), xv);
+                let p2 =
+                    _mm256_mul_ps(_mm256_movehdup_ps(hv), _mm256_permute_ps::<0b1011_0001>(xv));
+                sum = _mm256_add_ps(sum, _mm256_addsub_ps(p1, p2));
+            }
+            _mm256_storeu_ps(pa.add(2 * k), sum);
+        }
+    }
+    for (h, x) in parts {
+        multiply_add_generic(&mut acc[wide..], &h[wide..n], &x[wide..n]);
+    }
+}
+
+/// [`multiply_add`]'s plain loop for one part.
 #[inline(always)]
 fn multiply_add_generic(acc: &mut [Complex<f32>], h: &[Complex<f32>], x: &[Complex<f32>]) {
     for ((a, h), x) in acc.iter_mut().zip(h).zip(x) {
         *a += h * x;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `multiply_add` (the AVX path on CPUs that have it) gives the plain loops' bits, for
+    /// lengths with and without a tail past a multiple of four and any number of parts.
+    #[test]
+    fn multiply_add_gives_the_plain_loops_bits() {
+        let mut seed = 0x1234_5678u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as f32 / u32::MAX as f32 - 0.5
+        };
+        for n in [1, 3, 4, 5, 65, 1025] {
+            for count in [1, 2, GROUP] {
+                let mut spectrum = || -> Vec<Complex<f32>> {
+                    (0..n).map(|_| Complex::new(next(), next())).collect()
+                };
+                let spectra: Vec<Vec<Complex<f32>>> = (0..2 * count).map(|_| spectrum()).collect();
+                let start = spectrum();
+                let parts: Vec<Part> = spectra.chunks(2).map(|p| (&p[0][..], &p[1][..])).collect();
+                let mut plain = start.clone();
+                for (h, x) in &parts {
+                    multiply_add_generic(&mut plain, h, x);
+                }
+                let mut fast = start;
+                multiply_add(&mut fast, &parts);
+                let bits = |v: &[Complex<f32>]| -> Vec<(u32, u32)> {
+                    v.iter().map(|c| (c.re.to_bits(), c.im.to_bits())).collect()
+                };
+                assert_eq!(bits(&fast), bits(&plain), "{n} bins, {count} parts");
+            }
+        }
     }
 }
