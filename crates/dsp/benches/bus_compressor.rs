@@ -7,7 +7,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use lathe_dsp::chains::bus_compressor::{BusCompressorCore, BusCompressorSettings};
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/dsp/common/mod.rs"]
 mod common;
 mod support;
 

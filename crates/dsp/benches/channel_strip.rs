@@ -9,7 +9,7 @@ use lathe_dsp::chains::channel_strip::{ChannelStripCore, ChannelStripSettings};
 use lathe_dsp::color::saturator::SaturatorOversampling;
 use lathe_dsp::filters::design::Slope;
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/dsp/common/mod.rs"]
 mod common;
 mod support;
 

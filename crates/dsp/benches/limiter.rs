@@ -12,7 +12,7 @@ use lathe_dsp::chains::limiter::{LimiterCore, LimiterSettings, Oversampling};
 use lathe_dsp::math::FlushDenormals;
 use std::hint::black_box;
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/dsp/common/mod.rs"]
 mod common;
 mod support;
 

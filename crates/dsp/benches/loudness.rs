@@ -7,7 +7,7 @@ use ebur128::{EbuR128, Mode};
 use lathe_dsp::LoudnessMeter;
 use std::hint::black_box;
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/dsp/common/mod.rs"]
 mod common;
 
 const SR: u32 = 48_000;

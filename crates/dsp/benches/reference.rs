@@ -18,7 +18,7 @@ use lathe_dsp::rt::ring::SampleRing;
 use std::hint::black_box;
 use std::sync::Arc;
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/dsp/common/mod.rs"]
 mod common;
 mod support;
 

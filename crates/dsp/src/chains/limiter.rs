@@ -172,7 +172,7 @@ impl MeterDetector {
 /// Safety margin (dB) between the user's ceiling and the ceiling the oversampled limiter
 /// holds. It absorbs what the limiter cannot see from the oversampled domain: the decimation
 /// filter's overshoot and the BS.1770 meter's own interpolation error under fast gain changes.
-/// Set from measurement (`crates/dsp/tests/chains_limiter.rs`): with 0.07 dB, 20 s of pink
+/// Set from measurement (`crates/dsp/tests/dsp/chains_limiter.rs`): with 0.07 dB, 20 s of pink
 /// noise limited by 8-12 dB still read +0.085 dB on a 4x meter; with 0.17 dB the worst reading
 /// on all test material is -0.015 dB (pink noise) and +0.000 dB (EBU and synthetic cases).
 pub fn margin_db(oversampling: Oversampling) -> f32 {

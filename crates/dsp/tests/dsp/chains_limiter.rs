@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use std::f64::consts::PI;
 use std::path::PathBuf;
 
-mod common;
+use crate::common;
 
 use common::{db, gain};
 

@@ -3,7 +3,7 @@
 
 use lathe_dsp::filters::oversampling::Oversampler;
 
-mod common;
+use crate::common;
 
 const SR: f64 = 48_000.0;
 

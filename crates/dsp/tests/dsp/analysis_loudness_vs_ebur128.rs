@@ -10,7 +10,7 @@
 //! material but not on full-band content near Nyquist, where the standard's 4x filter reads up
 //! to 0.55 dB low (BS.1770-5 says so), so the material is band-limited like real programme.
 
-mod common;
+use crate::common;
 
 use ebur128::{EbuR128, Mode};
 use lathe_dsp::LoudnessMeter;

@@ -9,7 +9,7 @@ use lathe_dsp::analysis::loudness::{ChannelRole, LoudnessMeter};
 use std::f64::consts::PI;
 use std::path::PathBuf;
 
-mod common;
+use crate::common;
 
 const SR: f64 = 48_000.0;
 

@@ -1,7 +1,7 @@
 //! The compressor's static curve and time constants, the gate's threshold, hysteresis and
 //! range, and the de-esser's selectivity, against numbers.
 
-mod common;
+use crate::common;
 
 use common::{alternating, db, sine, tone_level_db};
 use lathe_dsp::Block;

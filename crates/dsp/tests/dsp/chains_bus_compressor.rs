@@ -8,7 +8,7 @@ use lathe_dsp::chains::ChainSettings;
 use lathe_dsp::chains::bus_compressor::{BusCompressorSettings, KeySource, Listen};
 use lathe_dsp::{Block, IoSettings};
 
-mod common;
+use crate::common;
 
 use common::{alternating, db};
 

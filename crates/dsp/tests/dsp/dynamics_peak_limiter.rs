@@ -1,7 +1,7 @@
 //! The lookahead peak limiter core: ceiling held on hard material, latency, smoothness,
 //! program-dependent release, stereo link, block-size invariance, distortion.
 
-mod common;
+use crate::common;
 
 use common::gain;
 use lathe_dsp::Block;

@@ -12,7 +12,7 @@ use lathe_dsp::chains::{ChainSettings, IoSettings};
 use lathe_dsp::rt::mailbox::mailbox;
 use std::sync::Arc;
 
-mod common;
+use crate::common;
 
 const SR: f64 = 48_000.0;
 

@@ -6,7 +6,7 @@
 use lathe_dsp::Block;
 use lathe_dsp::color::imager::{Imager, ImagerSettings, LinearImager, LinearImagerSettings};
 
-mod common;
+use crate::common;
 
 const N: usize = 1 << 16;
 

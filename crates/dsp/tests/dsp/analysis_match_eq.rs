@@ -8,7 +8,7 @@ use lathe_dsp::analysis::match_eq::{
 use lathe_dsp::analysis::reference::{GRID_POINTS, analyze_stereo, grid_hz, shaped_noise, smooth};
 use lathe_dsp::filters::convolution::{FADE_SAMPLES, PartitionedConvolver, PreparedKernel};
 
-mod common;
+use crate::common;
 
 const SR: f64 = 48_000.0;
 

@@ -2,7 +2,7 @@
 //! magnitude at every rate, symmetry and latency, mid/side isolation, the strip's latency and
 //! alignment in both phase modes, and a click test while bands move.
 
-mod common;
+use crate::common;
 
 use common::{mid_side_responses, peak_index, sine};
 use lathe_dsp::chains::channel_strip::{ChannelStripSettings, EqPhase};

@@ -1,7 +1,7 @@
 //! The channel strip's filters and EQ against numbers: responses measured by impulse and FFT
 //! against the analytic digital response and the analog prototype, and resonance.
 
-mod common;
+use crate::common;
 
 use common::frequencies;
 use lathe_dsp::Block;

@@ -1,7 +1,7 @@
 //! The saturator against numbers: harmonics per character, aliasing at 4x, flatness for small
 //! signals, block-size invariance.
 
-mod common;
+use crate::common;
 
 use common::{sine, tone_level_db};
 use lathe_dsp::Block;

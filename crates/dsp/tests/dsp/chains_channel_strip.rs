@@ -2,7 +2,7 @@
 //! invariance with everything on, latency, NaN recovery, the editor's response, subnormal
 //! tails and module fades.
 
-mod common;
+use crate::common;
 
 use common::frequencies;
 use lathe_dsp::chains::ChainSettings;

@@ -2,7 +2,7 @@
 //! leaves the bands two crossovers away alone, solo and bypass, crossover ordering, and a
 //! crossover sweep without clicks.
 
-mod common;
+use crate::common;
 
 use common::{sine, tone_level_db};
 use lathe_dsp::Block;
