@@ -2,7 +2,7 @@
 //! it, lined up with the input and as long; values parse as the plugin parses them; failures
 //! lose nothing.
 
-mod common;
+use crate::common;
 
 use common::{
     assert_ok, read_wav, render_cli, scratch, scratch_with, set_args, temp_dir, write_wav,

@@ -7,7 +7,13 @@ use std::process::{Command, Output};
 
 /// A fresh folder for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lathe-cli-{}-{name}", std::process::id()));
+    // The test's own name too: the test files are modules of one binary, and two of them may
+    // pick the same `name` while they run side by side.
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("main")
+        .replace("::", "-");
+    let dir = std::env::temp_dir().join(format!("lathe-cli-{}-{test}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

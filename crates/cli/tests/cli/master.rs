@@ -4,7 +4,7 @@
 //! (and not in the RIFF INFO `ISRC` key), the same inputs give the same bytes, and bad input
 //! is refused with nothing written.
 
-mod common;
+use crate::common;
 
 use common::{assert_ok, lathe, temp_dir, texts, write_wav};
 use lathe_cli::master::{measure, validate_isrc, validate_upc};

@@ -1,6 +1,6 @@
 //! `lathe analyze` end to end: the real binary on files in every supported format.
 
-mod common;
+use crate::common;
 
 use common::{num, temp_dir};
 use std::f64::consts::PI;

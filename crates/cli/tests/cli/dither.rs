@@ -2,7 +2,7 @@
 //! clipped samples counted and warned about, and the printed peak and loudness are those of the
 //! samples in the file (issue #18, "honest output").
 
-mod common;
+use crate::common;
 
 use common::{amplitude_at, lathe, num, read_wav, render_cli, scratch_with, sine, texts};
 use lathe_dsp::color::dither::Dither;

@@ -3,7 +3,7 @@
 //! after the factory presets; a preset rendered by name or by file gives the same samples as
 //! its values given with `--set`, `--set` goes on top of a preset, and bad names are refused.
 
-mod common;
+use crate::common;
 
 use common::{assert_ok, sine, temp_dir, texts, write_wav};
 use std::path::Path;
