@@ -1,15 +1,10 @@
 //! `lathe match`: the side-by-side report, JSON, plot and matched render, against coloured
 //! noises whose spectra are known by construction; bad input gets a clear error.
 
+use crate::common::temp_dir;
 use lathe_dsp::analysis::reference::{GRID_POINTS, analyze_stereo, grid_hz, shaped_noise, smooth};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lathe-match-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn write_wav(path: &Path, planar: &[Vec<f32>], sr: u32, bits: u16) {
     let spec = hound::WavSpec {

@@ -281,10 +281,7 @@ impl Imager {
         let n = l.len().min(r.len());
         let depth = if BASS_MONO { 8 } else { 4 };
         let mut gains = self.widths.each_ref().map(|w| f64::from(w.target()));
-        let mut flight = InFlight {
-            high_minus_mid: [gains[2] - gains[1]; 2],
-            ..InFlight::default()
-        };
+        let mut flight = InFlight::default();
         let full = (depth - 1).min(n)..n;
         for t in 0..full.start {
             self.step::<BASS_MONO, RAMPING, false>(t, l, r, &mut flight, &mut gains);
@@ -313,12 +310,9 @@ impl Imager {
         let has = |stage: usize| FULL || (0..n).contains(&(t as isize - stage as isize));
         let d = &self.design;
         let st = &mut self.state;
+        // A step of two stages, two lanes each (`has` is `true` throughout when `FULL`).
         let tick4 = |c: &BiquadLanes<4>, s: &mut [[f64; 4]; 2], x, on: [bool; 2]| {
-            if FULL {
-                c.tick(s, x)
-            } else {
-                c.tick_some(s, x, [on[0], on[0], on[1], on[1]])
-            }
+            c.tick_some(s, x, [on[0], on[0], on[1], on[1]])
         };
         let input = || {
             let (xl, xr) = (l[t] as f64, r[t] as f64);
@@ -333,13 +327,11 @@ impl Imager {
                 [side, mid, f.bass_1[0], f.bass_1[1]],
                 [has(0), has(1)],
             );
-            let x2 = [f.bass_2, f.bass_3];
-            let z = if FULL {
-                d.bass_second.tick(&mut st.bass_second, x2)
-            } else {
-                d.bass_second
-                    .tick_some(&mut st.bass_second, x2, [has(2), has(3)])
-            };
+            let z = d.bass_second.tick_some(
+                &mut st.bass_second,
+                [f.bass_2, f.bass_3],
+                [has(2), has(3)],
+            );
             let next = (f.bass_side, f.bass_mid[2]);
             f.bass_1 = [y[0], y[1]];
             f.bass_2 = y[2];

@@ -128,38 +128,21 @@ pub fn tick_state(c: &BiquadCoefficients, state: &mut [f64; 2], x: f64) -> f64 {
 
 /// One step of the same biquad on two channels side by side (the compiler pairs the lanes
 /// in one SIMD register). `state[0]` holds both channels' `s1`, `state[1]` their `s2`; the
-/// arithmetic is [`tick_state`]'s, in the same order.
+/// arithmetic is [`tick_state`]'s, in the same order ([`BiquadLanes::tick`] with `c` twice).
 #[inline(always)]
 pub fn tick_pair(c: &BiquadCoefficients, state: &mut [[f64; 2]; 2], x: [f64; 2]) -> [f64; 2] {
-    let [s1, s2] = *state;
-    let y = [c.b0 * x[0] + s1[0], c.b0 * x[1] + s1[1]];
-    state[0] = [
-        c.b1 * x[0] - c.a1 * y[0] + s2[0],
-        c.b1 * x[1] - c.a1 * y[1] + s2[1],
-    ];
-    state[1] = [c.b2 * x[0] - c.a2 * y[0], c.b2 * x[1] - c.a2 * y[1]];
-    y
+    BiquadLanes::new([c, c]).tick(state, x)
 }
 
 /// One step of two different biquads side by side (lane `i` runs `c[i]`), as [`tick_pair`]
 /// does for one: for two independent paths of a processor that the compiler can pair.
 #[inline(always)]
 pub fn tick_lanes(c: [&BiquadCoefficients; 2], state: &mut [[f64; 2]; 2], x: [f64; 2]) -> [f64; 2] {
-    let [s1, s2] = *state;
-    let y = [c[0].b0 * x[0] + s1[0], c[1].b0 * x[1] + s1[1]];
-    state[0] = [
-        c[0].b1 * x[0] - c[0].a1 * y[0] + s2[0],
-        c[1].b1 * x[1] - c[1].a1 * y[1] + s2[1],
-    ];
-    state[1] = [
-        c[0].b2 * x[0] - c[0].a2 * y[0],
-        c[1].b2 * x[1] - c[1].a2 * y[1],
-    ];
-    y
+    BiquadLanes::new(c).tick(state, x)
 }
 
-/// `L` different biquads side by side, lane `i` running section `i` ([`tick_lanes`] for any
-/// lane count): the coefficients packed per lane so a step is a handful of SIMD operations, for
+/// `L` different biquads side by side, lane `i` running section `i` (what [`tick_pair`] and
+/// [`tick_lanes`] run for two): the coefficients packed per lane so a step is a handful of SIMD operations, for
 /// independent sections of a processor, e.g. the stages of a software pipeline.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BiquadLanes<const L: usize> {
@@ -172,6 +155,7 @@ pub struct BiquadLanes<const L: usize> {
 
 impl<const L: usize> BiquadLanes<L> {
     /// The sections `c`, lane by lane.
+    #[inline(always)]
     pub fn new(c: [&BiquadCoefficients; L]) -> Self {
         Self {
             b0: c.map(|c| c.b0),
@@ -194,7 +178,8 @@ impl<const L: usize> BiquadLanes<L> {
     }
 
     /// [`BiquadLanes::tick`] where only the lanes marked in `active` step: the others keep
-    /// their state (their outputs are meaningless). For the ends of a pipelined block.
+    /// their state (their outputs are meaningless). For the ends of a pipelined block; with
+    /// `active` all `true` at compile time it is `tick`.
     #[inline(always)]
     pub fn tick_some(&self, state: &mut [[f64; L]; 2], x: [f64; L], active: [bool; L]) -> [f64; L] {
         let before = *state;
