@@ -103,6 +103,17 @@ impl Biquad {
         y
     }
 
+    /// The state `(s1, s2)`, for a caller that steps several sections side by side
+    /// ([`BiquadLanes`]).
+    pub fn state(&self) -> [f64; 2] {
+        [self.s1, self.s2]
+    }
+
+    /// Sets the state `(s1, s2)` (see [`Biquad::state`]).
+    pub fn set_state(&mut self, state: [f64; 2]) {
+        [self.s1, self.s2] = state;
+    }
+
     /// Flushes state that has decayed below the smallest normal `f32` to zero, so long silence
     /// never leaves the filter running on subnormals.
     #[inline]
