@@ -281,16 +281,31 @@ impl QuantizeReport {
 
 /// The peak of `x` and, when `COUNT`, how many of its samples round outside `[bottom, top]`
 /// at `inv_q` steps per unit: in eight lanes (the maximum and the count do not depend on the
-/// order they are taken in), so the pass is not one long chain of dependent comparisons.
+/// order they are taken in), so the pass is not one long chain of dependent comparisons. The
+/// count only runs when the peak can round out of range (`bottom` is `-(top + 1)`, and
+/// `inv_q` a power of two, so `peak * inv_q` is exact): a limited master never needs it.
 fn scan<const COUNT: bool>(x: &[f32], inv_q: f32, top: f32, bottom: f32) -> (f32, u64) {
     let mut peaks = [0.0f32; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (p, &v) in peaks.iter_mut().zip(c) {
+            let a = v.abs();
+            // As `f32::max` folds: `a > p` is false for NaN, which is ignored.
+            *p = if a > *p { a } else { *p };
+        }
+    }
+    let tail = chunks
+        .remainder()
+        .iter()
+        .fold(0.0f32, |p, v| p.max(v.abs()));
+    let peak = peaks.into_iter().fold(tail, f32::max);
+    if !COUNT || peak * inv_q <= top - 1.0 {
+        return (peak, 0);
+    }
     let mut clips = [0u64; 8];
     let mut lane = |i: usize, v: f32| {
-        peaks[i] = peaks[i].max(v.abs());
-        if COUNT {
-            let steps = lathe_dsp::math::round(v * inv_q);
-            clips[i] += u64::from(steps > top || steps < bottom);
-        }
+        let steps = lathe_dsp::math::round(v * inv_q);
+        clips[i] += u64::from(steps > top || steps < bottom);
     };
     let mut chunks = x.chunks_exact(8);
     for c in &mut chunks {
@@ -301,7 +316,7 @@ fn scan<const COUNT: bool>(x: &[f32], inv_q: f32, top: f32, bottom: f32) -> (f32
     for (i, &v) in chunks.remainder().iter().enumerate() {
         lane(i, v);
     }
-    (peaks.into_iter().fold(0.0, f32::max), clips.iter().sum())
+    (peak, clips.iter().sum())
 }
 
 #[cfg(test)]
@@ -328,5 +343,18 @@ mod tests {
         assert!(clipped > 0 && peak > 1.0);
         assert_eq!(scan::<true>(&x, inv_q, top, bottom), (peak, clipped));
         assert_eq!(scan::<false>(&x, inv_q, top, bottom), (peak, 0));
+        // Just in range, and the first values that round out of it (either side): the count
+        // is skipped only where nothing can clip.
+        for (v, clips) in [
+            (top / inv_q, 0),
+            ((top + 0.49) / inv_q, 0),
+            ((top + 0.5) / inv_q, 1),
+            (-(inv_q + 0.49) / inv_q, 0),
+            (-(inv_q + 0.5) / inv_q, 1),
+            (f32::NAN, 0),
+        ] {
+            let x = [0.1, v, -0.2];
+            assert_eq!(scan::<true>(&x, inv_q, top, bottom).1, clips, "{v}");
+        }
     }
 }

@@ -2,10 +2,11 @@
 //! (after resampling and dither) for one track or a whole album.
 
 use super::checks::{Metered, StreamMeter, combined};
+use super::write::WavStream;
 use super::{CEILING_RANGE_DBTP, LOUDNESS_TOLERANCE_LU, MasterOptions};
 use crate::quantize::{OutputFormat, Quantizer};
 use anyhow::Result;
-use lathe_dsp::chains::limiter::LimiterSettings;
+use lathe_dsp::chains::limiter::{Detection, LimiterSettings};
 use lathe_dsp::chains::{ChainSettings, Core, Limiter, PluginChain};
 use lathe_dsp::{Block, IoSettings, LoudnessMeter, LoudnessSummary};
 use lathe_io::StreamResampler;
@@ -22,6 +23,8 @@ const MAX_RENDERS: usize = 24;
 pub(super) struct Delivery {
     pub samples: Vec<Vec<f32>>,
     pub sample_rate_hz: u32,
+    /// The WAV file of the samples (without tags), when the delivery is a WAV file.
+    pub wav: Option<Vec<u8>>,
     /// The requantiser that made them (its format writes them; its report describes them).
     pub quantizer: Quantizer,
     pub metered: Metered,
@@ -32,8 +35,12 @@ pub(super) struct Delivery {
 pub(super) struct Programme<'a> {
     pub samples: &'a [Vec<f32>],
     pub sample_rate_hz: u32,
+    /// Deliver it as a WAV file: build the file's bytes as the delivery is made.
+    pub wav: bool,
 }
 
+/// Blocks of the limiter's detection handed over at a time.
+const DETECTION_BATCH: usize = 16;
 /// Frames the limiter hands on at a time to the thread that requantises and measures.
 const PIECE: usize = 16_384;
 
@@ -61,14 +68,61 @@ fn deliver(
     });
     let channels = p.samples.len();
     let frames = p.samples[0].len();
-    let mut post = Post::new(channels, frames, rate_hz, format);
+    let mut post = Post::new(channels, frames, rate_hz, format, p.wav)?;
     let mut resampler = (rate_hz != p.sample_rate_hz)
         .then(|| StreamResampler::new(p.sample_rate_hz, rate_hz, channels, frames))
         .transpose()?;
+    // The limiter's detection half (the way up, the meter-aware levels) runs ahead on a
+    // thread of its own, the gain computer and the way down on the limiter's: the same
+    // samples as one thread (`LimiterCore::detach_detector`).
+    let mut input = chain.core_input();
+    let detector = chain.core_mut().detach_detector();
+    let latency = chain.latency() as usize;
     std::thread::scope(|scope| -> Result<()> {
         let (to_post, pieces) = std::sync::mpsc::sync_channel::<Vec<Vec<f32>>>(4);
+        // Handed over in batches: a wake-up per block costs more than the block's work.
+        let (to_limiter, batches) = std::sync::mpsc::sync_channel::<Vec<Detection>>(4);
+        let (give_back, returned) = std::sync::mpsc::channel::<Detection>();
+        let detached = detector.is_some();
+        if let Some(mut detector) = detector {
+            scope.spawn(move || {
+                let mut batch = Vec::with_capacity(DETECTION_BATCH);
+                blocks(p.samples, latency, |_, block| {
+                    input.process(block);
+                    let mut d = returned.try_recv().unwrap_or_default();
+                    detector.detect(block, &mut d);
+                    batch.push(d);
+                    if batch.len() == DETECTION_BATCH {
+                        // The receiver only goes away when the limiter thread failed.
+                        let full =
+                            std::mem::replace(&mut batch, Vec::with_capacity(DETECTION_BATCH));
+                        let _ = to_limiter.send(full);
+                    }
+                });
+                let _ = to_limiter.send(batch);
+            });
+        }
         let limiter = scope.spawn(move || {
-            stream_chain(&mut chain, p.samples, PIECE, |piece| {
+            let mut ready = Vec::new().into_iter();
+            let before = |chain: &mut Limiter| {
+                if !detached {
+                    return;
+                }
+                let d = match ready.next() {
+                    Some(d) => d,
+                    None => {
+                        ready = batches
+                            .recv()
+                            .expect("the limiter's detection thread failed")
+                            .into_iter();
+                        ready.next().expect("a batch holds a block")
+                    }
+                };
+                if let Some(used) = chain.core_mut().supply_detection(d) {
+                    let _ = give_back.send(used);
+                }
+            };
+            stream_chain_with(&mut chain, p.samples, PIECE, before, |piece| {
                 // The receiver only goes away when this thread's caller failed.
                 let _ = to_post.send(piece);
             });
@@ -89,7 +143,7 @@ fn deliver(
     if let Some(r) = resampler {
         r.finish(&mut |q| post.push(q))?;
     }
-    Ok(post.finish())
+    post.finish()
 }
 
 /// The last stage of a delivery, fed in order: requantises (any blocking gives the same
@@ -99,16 +153,31 @@ struct Post {
     quantizer: Quantizer,
     meter: StreamMeter,
     rate_hz: u32,
+    wav: Option<WavStream>,
+    /// The first failure of the WAV file's writer (reported at the end).
+    failed: Option<anyhow::Error>,
 }
 
 impl Post {
-    fn new(channels: usize, frames: usize, rate_hz: u32, format: OutputFormat) -> Self {
-        Self {
+    fn new(
+        channels: usize,
+        frames: usize,
+        rate_hz: u32,
+        format: OutputFormat,
+        wav: bool,
+    ) -> Result<Self> {
+        let quantizer = Quantizer::new(format, None);
+        let wav = wav
+            .then(|| WavStream::new(&quantizer, channels, rate_hz, frames))
+            .transpose()?;
+        Ok(Self {
             samples: (0..channels).map(|_| Vec::with_capacity(frames)).collect(),
-            quantizer: Quantizer::new(format, None),
+            quantizer,
             meter: StreamMeter::new(channels, rate_hz, true),
             rate_hz,
-        }
+            wav,
+            failed: None,
+        })
     }
 
     fn push(&mut self, mut piece: Vec<Vec<f32>>) {
@@ -116,16 +185,26 @@ impl Post {
         self.quantizer.process(&mut slices);
         let slices: Vec<&[f32]> = piece.iter().map(|c| &c[..]).collect();
         self.meter.push(&slices);
+        if let Some(wav) = self.wav.as_mut()
+            && self.failed.is_none()
+            && let Err(e) = wav.push(&self.quantizer, &piece)
+        {
+            self.failed = Some(e);
+        }
         lathe_io::extend_planar(&mut self.samples, &piece);
     }
 
-    fn finish(self) -> Delivery {
-        Delivery {
+    fn finish(self) -> Result<Delivery> {
+        if let Some(e) = self.failed {
+            return Err(e.context("cannot build the WAV file"));
+        }
+        Ok(Delivery {
             samples: self.samples,
             sample_rate_hz: self.rate_hz,
+            wav: self.wav.map(WavStream::finish).transpose()?,
             quantizer: self.quantizer,
             metered: self.meter.finish(),
-        }
+        })
     }
 }
 
@@ -282,6 +361,17 @@ pub(super) fn stream_chain<C: Core, S: AsRef<[f32]>>(
     chain: &mut PluginChain<C>,
     x: &[S],
     piece: usize,
+    sink: impl FnMut(Vec<Vec<f32>>),
+) {
+    stream_chain_with(chain, x, piece, |_| {}, sink);
+}
+
+/// [`stream_chain`] with `before` called on the chain before each block it processes.
+fn stream_chain_with<C: Core, S: AsRef<[f32]>>(
+    chain: &mut PluginChain<C>,
+    x: &[S],
+    piece: usize,
+    mut before: impl FnMut(&mut PluginChain<C>),
     mut sink: impl FnMut(Vec<Vec<f32>>),
 ) {
     let channels = x.len();
@@ -289,11 +379,38 @@ pub(super) fn stream_chain<C: Core, S: AsRef<[f32]>>(
     let latency = chain.latency() as usize;
     let fresh = || -> Vec<Vec<f32>> { (0..channels).map(|_| Vec::with_capacity(piece)).collect() };
     let mut pending = fresh();
-    let mut block = vec![vec![0.0f32; BLOCK]; channels];
+    blocks(x, latency, |start, block| {
+        let n = block[0].len();
+        before(chain);
+        chain.process(block);
+        // Output sample start + i is input sample start + i - latency.
+        let first = latency.saturating_sub(start).min(n);
+        let last = (len + latency - start).min(n);
+        let mut from = first;
+        while from < last {
+            let take = (piece - pending[0].len()).min(last - from);
+            for (p, b) in pending.iter_mut().zip(block.iter()) {
+                p.extend_from_slice(&b[from..from + take]);
+            }
+            from += take;
+            if pending[0].len() == piece {
+                sink(std::mem::replace(&mut pending, fresh()));
+            }
+        }
+    });
+    if !pending[0].is_empty() {
+        sink(pending);
+    }
+}
+
+/// Calls `each` with the start and the samples of consecutive blocks of [`BLOCK`] frames
+/// (the last shorter): `x`, then `tail` frames of silence (a chain's latency).
+fn blocks<S: AsRef<[f32]>>(x: &[S], tail: usize, mut each: impl FnMut(usize, &mut [&mut [f32]])) {
+    let len = x[0].as_ref().len();
+    let mut block = vec![vec![0.0f32; BLOCK]; x.len()];
     let mut start = 0;
-    while start < len + latency {
-        let n = BLOCK.min(len + latency - start);
-        // The input, then zeros past its end (the latency's tail).
+    while start < len + tail {
+        let n = BLOCK.min(len + tail - start);
         for (b, m) in block.iter_mut().zip(x) {
             let m = m.as_ref();
             let from = start.min(m.len());
@@ -302,25 +419,8 @@ pub(super) fn stream_chain<C: Core, S: AsRef<[f32]>>(
             b[have..n].fill(0.0);
         }
         let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..n]).collect();
-        chain.process(&mut slices);
-        // Output sample start + i is input sample start + i - latency.
-        let first = latency.saturating_sub(start).min(n);
-        let last = (len + latency - start).min(n);
-        let mut from = first;
-        while from < last {
-            let take = (piece - pending[0].len()).min(last - from);
-            for (p, b) in pending.iter_mut().zip(&block) {
-                p.extend_from_slice(&b[from..from + take]);
-            }
-            from += take;
-            if pending[0].len() == piece {
-                sink(std::mem::replace(&mut pending, fresh()));
-            }
-        }
+        each(start, &mut slices);
         start += n;
-    }
-    if !pending[0].is_empty() {
-        sink(pending);
     }
 }
 

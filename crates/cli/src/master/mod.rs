@@ -415,8 +415,12 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
             );
         }
     }
-    for output in &job.outputs {
-        let container = Container::of(output)?;
+    let containers: Vec<Container> = job
+        .outputs
+        .iter()
+        .map(|o| Container::of(o))
+        .collect::<Result<_>>()?;
+    for (output, &container) in job.outputs.iter().zip(&containers) {
         let ext = container.extension();
         check_output_file(output, ext, &ext.to_uppercase())?;
         if container == Container::Flac && !opts.format.bits.is_integer() {
@@ -532,9 +536,11 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
         let programmes: Vec<Programme> = members
             .iter()
             .zip(&processed)
-            .map(|(t, p)| Programme {
+            .zip(group)
+            .map(|((t, p), &k)| Programme {
                 samples: p.as_deref().unwrap_or(&t.audio),
                 sample_rate_hz: t.sample_rate_hz,
+                wav: containers[k] == Container::Wav,
             })
             .collect();
         let staged = processed.iter().any(Option::is_some);
@@ -599,7 +605,7 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
             reports[*k] = Some(MasterReport {
                 mix: t.path.display().to_string(),
                 output: job.outputs[*k].display().to_string(),
-                container: Container::of(&job.outputs[*k])?,
+                container: containers[*k],
                 target_lufs,
                 ceiling_dbtp: opts.ceiling_dbtp,
                 format: delivery.quantizer.report().describe(),
@@ -622,7 +628,7 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
         }
     }
     let mut reports: Vec<MasterReport> = reports.into_iter().flatten().collect();
-    let deliveries: Vec<loudness::Delivery> = deliveries.into_iter().flatten().collect();
+    let mut deliveries: Vec<loudness::Delivery> = deliveries.into_iter().flatten().collect();
     // Run-wide warnings go to the first track's report (a single mix has only that).
     if let Some(first) = reports.first_mut() {
         let own = std::mem::take(&mut first.warnings);
@@ -630,7 +636,7 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
         first.warnings.extend(own);
     }
     let mut staged = Vec::with_capacity(n + 2);
-    for ((report, delivery), output) in reports.iter_mut().zip(&deliveries).zip(&job.outputs) {
+    for ((report, delivery), output) in reports.iter_mut().zip(&mut deliveries).zip(&job.outputs) {
         let file = StagedFile::new(output);
         let bytes = match report.container {
             Container::Wav => write::wav_bytes(delivery, &report.tags),
@@ -691,6 +697,7 @@ fn album_before(members: &[&Loaded]) -> LoudnessSummary {
         .map(|t| Programme {
             samples: &t.audio,
             sample_rate_hz: t.sample_rate_hz,
+            wav: false,
         })
         .collect();
     let meters = meters_of(&mixes);

@@ -1,7 +1,7 @@
 //! The delivery file: container, tags (validated ISRC and UPC/EAN), WAV and FLAC writing.
 
 use super::loudness::Delivery;
-use crate::quantize::OutputBits;
+use crate::quantize::{OutputBits, Quantizer};
 use anyhow::{Result, bail};
 use serde::Serialize;
 use std::path::Path;
@@ -192,52 +192,110 @@ fn integer_samples(d: &Delivery, bits: u16) -> Vec<i32> {
         .collect()
 }
 
-/// The bytes of `d` as a WAV file with `tags` (RIFF INFO and ID3v2), built in memory so the
-/// file is written once and hashed without reading it back.
-pub(super) fn wav_bytes(d: &Delivery, tags: &Tags) -> Result<Vec<u8>> {
-    let quantizer = &d.quantizer;
-    let spec = quantizer.spec(d.samples.len() as u16, d.sample_rate_hz);
-    let frames = d.samples[0].len();
-    let bytes_per_sample = usize::from(spec.bits_per_sample / 8);
-    let mut file = std::io::Cursor::new(Vec::with_capacity(
-        frames * d.samples.len() * bytes_per_sample + 1024,
-    ));
-    {
-        let mut writer = hound::WavWriter::new(&mut file, spec)?;
+/// A WAV file built in memory while the delivery is made, piece by piece (hound's streaming
+/// writer: the same bytes as writing the whole at once), so the file is written once and
+/// hashed without reading it back, and no pass over the samples is left for the end.
+pub(super) struct WavStream {
+    writer: hound::WavWriter<SharedFile>,
+    file: SharedFile,
+}
+
+/// The in-memory file a [`WavStream`]'s writer writes and the stream takes back at the end
+/// (hound's writer owns what it writes to and gives nothing back).
+#[derive(Clone)]
+struct SharedFile(std::rc::Rc<std::cell::RefCell<std::io::Cursor<Vec<u8>>>>);
+
+impl std::io::Write for SharedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl std::io::Seek for SharedFile {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.0.borrow_mut().seek(pos)
+    }
+}
+
+impl WavStream {
+    /// A WAV file of `channels` at `sample_rate_hz` in the format of `quantizer`, with room
+    /// for about `frames` frames.
+    pub(super) fn new(
+        quantizer: &Quantizer,
+        channels: usize,
+        sample_rate_hz: u32,
+        frames: usize,
+    ) -> Result<Self> {
+        let spec = quantizer.spec(channels as u16, sample_rate_hz);
+        let bytes = frames * channels * usize::from(spec.bits_per_sample / 8) + 1024;
+        let file = SharedFile(std::rc::Rc::new(std::cell::RefCell::new(
+            std::io::Cursor::new(Vec::with_capacity(bytes)),
+        )));
+        Ok(Self {
+            writer: hound::WavWriter::new(file.clone(), spec)?,
+            file,
+        })
+    }
+
+    /// Appends requantised samples (planar), interleaved as the file holds them.
+    pub(super) fn push(&mut self, quantizer: &Quantizer, piece: &[Vec<f32>]) -> Result<()> {
+        let frames = piece.first().map_or(0, Vec::len);
         if quantizer.report().format.bits == OutputBits::Int16 {
             // hound's buffered 16-bit writer: one bounds check per frame instead of a call
             // per sample.
-            let mut w16 = writer.get_i16_writer((frames * d.samples.len()) as u32);
+            let mut w16 = self.writer.get_i16_writer((frames * piece.len()) as u32);
             for i in 0..frames {
-                for c in &d.samples {
+                for c in piece {
                     w16.write_sample(crate::quantize::int16(c[i]));
                 }
             }
             w16.flush()?;
         } else {
             for i in 0..frames {
-                for c in &d.samples {
-                    quantizer.write(&mut writer, c[i])?;
+                for c in piece {
+                    quantizer.write(&mut self.writer, c[i])?;
                 }
             }
         }
-        writer.finalize()?;
+        Ok(())
     }
-    if !tags.is_empty() {
-        use lofty::config::WriteOptions;
-        use lofty::tag::{Tag, TagExt, TagType};
-        // RIFF INFO: title, artist, album only (its ISRC key means "source").
-        let mut info = Tag::new(TagType::RiffInfo);
-        tags.fill(&mut info, false);
-        if !info.is_empty() {
-            file.set_position(0);
-            info.save_to(&mut file, WriteOptions::default())?;
-        }
-        let mut id3 = Tag::new(TagType::Id3v2);
-        tags.fill(&mut id3, true);
+
+    /// The finished file (its header's sizes filled in).
+    pub(super) fn finish(self) -> Result<Vec<u8>> {
+        self.writer.finalize()?;
+        let file = std::rc::Rc::try_unwrap(self.file.0)
+            .map_err(|_| anyhow::anyhow!("the WAV writer kept its file"))?;
+        Ok(file.into_inner().into_inner())
+    }
+}
+
+/// The WAV file `d` was delivered as, with `tags` (RIFF INFO and ID3v2).
+pub(super) fn wav_bytes(d: &mut Delivery, tags: &Tags) -> Result<Vec<u8>> {
+    let bytes = d
+        .wav
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("the delivery was not made as a WAV file"))?;
+    if tags.is_empty() {
+        return Ok(bytes);
+    }
+    use lofty::config::WriteOptions;
+    use lofty::tag::{Tag, TagExt, TagType};
+    let mut file = std::io::Cursor::new(bytes);
+    // RIFF INFO: title, artist, album only (its ISRC key means "source").
+    let mut info = Tag::new(TagType::RiffInfo);
+    tags.fill(&mut info, false);
+    if !info.is_empty() {
         file.set_position(0);
-        id3.save_to(&mut file, WriteOptions::default())?;
+        info.save_to(&mut file, WriteOptions::default())?;
     }
+    let mut id3 = Tag::new(TagType::Id3v2);
+    tags.fill(&mut id3, true);
+    file.set_position(0);
+    id3.save_to(&mut file, WriteOptions::default())?;
     Ok(file.into_inner())
 }
 

@@ -129,12 +129,12 @@ impl MeterDetector {
         (hi <= 0.0 && -lo < METER_HISTORY as f64).then(|| (-hi as usize, -lo as usize))
     }
 
-    fn process(&mut self, main: &[&mut [f32]], lags: (usize, usize)) {
-        let n = main.first().map_or(0, |c| c.len());
+    fn process<X: AsRef<[f32]>>(&mut self, main: &[X], lags: (usize, usize)) {
+        let n = main.first().map_or(0, |c| c.as_ref().len());
         let (lag_min, lag_max) = lags;
         for (c, x) in main.iter().enumerate() {
             let env = &mut self.scratch[..n];
-            self.meters[c].envelope(x, env);
+            self.meters[c].envelope(x.as_ref(), env);
             let h = &mut self.history[c];
             h[METER_HISTORY..METER_HISTORY + n].copy_from_slice(env);
             // levels[i] = max(h[base + i .. base + i + w]): a sliding maximum by doubling
@@ -337,9 +337,12 @@ pub struct LimiterCore {
     high_delay: DelayLine,
     levels: Vec<Vec<f32>>,
     gains: Vec<Vec<f32>>,
-    previous_level: [f32; MAX_CHANNELS],
     previous_gain: [f32; MAX_CHANNELS],
-    meter: MeterDetector,
+    front: Front,
+    /// Set by [`LimiterCore::detach_detector`]: the detection half runs elsewhere and each
+    /// block's result arrives through [`LimiterCore::supply_detection`].
+    detached: bool,
+    supplied: Option<Detection>,
     ceiling: f32,
     drive: f32,
     monitor: UnityMonitor,
@@ -371,7 +374,7 @@ impl LimiterCore {
         self.high = vec![vec![0.0; CHUNK_SAMPLES * 16]; ch];
         self.levels = vec![vec![0.0; CHUNK_SAMPLES]; ch];
         self.gains = vec![vec![1.0; CHUNK_SAMPLES]; ch];
-        self.meter = MeterDetector::new(ch, sr);
+        self.front.meter = MeterDetector::new(ch, sr);
         self.monitor = UnityMonitor::new(ch, sr);
         self.clear_paths();
         self.apply();
@@ -382,8 +385,8 @@ impl LimiterCore {
         self.oversamplers[self.active].reset();
         self.limiter.reset();
         self.high_delay.reset();
-        self.meter.reset();
-        self.previous_level = [0.0; MAX_CHANNELS];
+        self.front.meter.reset();
+        self.front.previous_level = [0.0; MAX_CHANNELS];
         self.previous_gain = [1.0; MAX_CHANNELS];
     }
 
@@ -448,88 +451,56 @@ impl LimiterCore {
         let n = main.first().map_or(0, |c| c.len());
         let channels = main.len().min(self.channels);
         let ceiling = self.ceiling;
-        let os = &mut self.oversamplers[self.active];
-        let f = os.factor();
+        let f = self.oversamplers[self.active].factor();
         if f == 1 {
             self.limiter.process(main);
+        } else if self.detached {
+            let mut d = self
+                .supplied
+                .take()
+                .expect("a detached limiter runs only on supplied detections");
+            let at = d.used;
+            assert!(
+                at + n <= d.frames,
+                "the supplied detection is shorter than the block"
+            );
+            let mut high: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (h, v) in high.iter_mut().zip(d.high.iter_mut()) {
+                *h = &mut v[at * f..(at + n) * f];
+            }
+            let mut levels: [&[f32]; MAX_CHANNELS] = Default::default();
+            for (l, v) in levels.iter_mut().zip(d.levels.iter()) {
+                *l = &v[at..at + n];
+            }
+            self.apply_gains(main, &mut high[..channels], &levels[..channels]);
+            d.used += n;
+            self.clipped_min_gain = self.clipped_min_gain.min(d.min_clip[at / CHUNK_SAMPLES]);
+            self.supplied = Some(d);
         } else {
-            // What a BS.1770 meter will read, aligned with the oversampled signal.
-            let lags = MeterDetector::lags(os.upsample_delay());
-            if let Some(lags) = lags {
-                self.meter.process(&main[..channels], lags);
+            let mut high_v = std::mem::take(&mut self.high);
+            let mut levels_v = std::mem::take(&mut self.levels);
+            let mut high: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (h, v) in high.iter_mut().zip(high_v.iter_mut()) {
+                *h = &mut v[..n * f];
+            }
+            let mut levels: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (l, v) in levels.iter_mut().zip(levels_v.iter_mut()) {
+                *l = &mut v[..n];
             }
             let internal = db_to_gain(self.limiter.settings().ceiling_db);
-            let mut min_clip = self.clipped_min_gain;
-            for (c, x) in main.iter().enumerate().take(channels) {
-                let high = &mut self.high[c][..n * f];
-                os.upsample(c, x, high);
-                if self.settings.soft_clip {
-                    for x in high.iter_mut() {
-                        let a = x.abs();
-                        if a > internal {
-                            let y = soft_clip(*x, internal);
-                            min_clip = min_clip.min(y.abs() / a);
-                            *x = y;
-                        }
-                    }
-                }
-                // The level of each base period: the oversampled peak within it, or what the
-                // meter will read there, whichever is higher; then the larger of it and the
-                // previous period's, so that a gain interpolated across a period boundary
-                // still satisfies both periods.
-                let levels = &mut self.levels[c][..n];
-                match f {
-                    2 => period_peaks::<2>(high, levels),
-                    4 => period_peaks::<4>(high, levels),
-                    8 => period_peaks::<8>(high, levels),
-                    _ => period_peaks::<16>(high, levels),
-                }
-                if lags.is_some() {
-                    for (l, &m) in levels.iter_mut().zip(&self.meter.levels[c][..n]) {
-                        *l = fast_max(*l, m);
-                    }
-                }
-                let mut previous = self.previous_level[c];
-                for l in levels.iter_mut() {
-                    let peak = *l;
-                    *l = fast_max(peak, previous);
-                    previous = peak;
-                }
-                self.previous_level[c] = previous;
-            }
-            self.clipped_min_gain = min_clip;
-            {
-                let mut levels: [&[f32]; MAX_CHANNELS] = Default::default();
-                for (l, v) in levels.iter_mut().zip(self.levels.iter()) {
-                    *l = &v[..n];
-                }
-                let mut gains: [&mut [f32]; MAX_CHANNELS] = Default::default();
-                for (g, v) in gains.iter_mut().zip(self.gains.iter_mut()) {
-                    *g = &mut v[..n];
-                }
-                self.limiter
-                    .compute_gains(&levels[..channels], &mut gains[..channels]);
-            }
-            {
-                let mut high: [&mut [f32]; MAX_CHANNELS] = Default::default();
-                for (h, v) in high.iter_mut().zip(self.high.iter_mut()) {
-                    *h = &mut v[..n * f];
-                }
-                self.high_delay.process(&mut high[..channels]);
-            }
-            for (c, out) in main.iter_mut().enumerate().take(channels) {
-                let gains = &self.gains[c][..n];
-                let high = &mut self.high[c][..n * f];
-                let g0 = self.previous_gain[c];
-                match f {
-                    2 => apply_gains::<2>(high, g0, gains, internal),
-                    4 => apply_gains::<4>(high, g0, gains, internal),
-                    8 => apply_gains::<8>(high, g0, gains, internal),
-                    _ => apply_gains::<16>(high, g0, gains, internal),
-                }
-                self.previous_gain[c] = gains.last().copied().unwrap_or(g0);
-                os.downsample(c, &self.high[c][..n * f], out);
-            }
+            let clip = self.front.detect(
+                &mut self.oversamplers[self.active],
+                self.settings.soft_clip,
+                internal,
+                &main[..channels],
+                &mut high[..channels],
+                &mut levels[..channels],
+            );
+            self.clipped_min_gain = self.clipped_min_gain.min(clip);
+            let levels: [&[f32]; MAX_CHANNELS] = levels.map(|l| &*l);
+            self.apply_gains(main, &mut high[..channels], &levels[..channels]);
+            self.high = high_v;
+            self.levels = levels_v;
         }
         for ch in main.iter_mut() {
             for x in ch.iter_mut() {
@@ -540,6 +511,200 @@ impl LimiterCore {
             }
         }
     }
+
+    /// The second half of an oversampled chunk: the gains for the detected `levels`, applied
+    /// to the oversampled audio `high` after the lookahead delay, and the way down to `main`.
+    fn apply_gains(&mut self, main: &mut [&mut [f32]], high: &mut [&mut [f32]], levels: &[&[f32]]) {
+        let n = main.first().map_or(0, |c| c.len());
+        let channels = high.len();
+        let internal = db_to_gain(self.limiter.settings().ceiling_db);
+        let os = &mut self.oversamplers[self.active];
+        let f = os.factor();
+        {
+            let mut gains: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (g, v) in gains.iter_mut().zip(self.gains.iter_mut()) {
+                *g = &mut v[..n];
+            }
+            self.limiter.compute_gains(levels, &mut gains[..channels]);
+        }
+        self.high_delay.process(high);
+        for (c, out) in main.iter_mut().enumerate().take(channels) {
+            let gains = &self.gains[c][..n];
+            let high = &mut *high[c];
+            let g0 = self.previous_gain[c];
+            match f {
+                2 => apply_gains::<2>(high, g0, gains, internal),
+                4 => apply_gains::<4>(high, g0, gains, internal),
+                8 => apply_gains::<8>(high, g0, gains, internal),
+                _ => apply_gains::<16>(high, g0, gains, internal),
+            }
+            self.previous_gain[c] = gains.last().copied().unwrap_or(g0);
+            os.downsample(c, high, out);
+        }
+    }
+
+    /// For offline rendering on two threads: hands out the detection half of the oversampled
+    /// path (the way up, the soft clip, the meter-aware levels) in its current state, to run
+    /// ahead of this core on another thread. From then on each `process` call must be
+    /// preceded by [`LimiterCore::supply_detection`] with the detector's result for exactly
+    /// that block, and the settings must not change. The output is the same, sample for
+    /// sample, as the core running both halves itself. `None` at 1x (nothing to split).
+    pub fn detach_detector(&mut self) -> Option<LimiterDetector> {
+        let os = &self.oversamplers[self.active];
+        if os.factor() == 1 {
+            return None;
+        }
+        self.detached = true;
+        Some(LimiterDetector {
+            front: self.front.clone(),
+            oversampler: os.clone(),
+            soft_clip: self.settings.soft_clip,
+            internal: db_to_gain(self.limiter.settings().ceiling_db),
+            channels: self.channels,
+        })
+    }
+
+    /// Gives a detached core ([`LimiterCore::detach_detector`]) the detection of the next
+    /// block; returns the previous one (used up) for its buffers to be reused.
+    pub fn supply_detection(&mut self, detection: Detection) -> Option<Detection> {
+        self.supplied.replace(detection)
+    }
+}
+
+/// The detection half's state between chunks.
+#[derive(Debug, Clone)]
+struct Front {
+    meter: MeterDetector,
+    previous_level: [f32; MAX_CHANNELS],
+}
+
+impl Front {
+    /// The first half of an oversampled chunk: `main` up to `high` (soft-clipped if asked),
+    /// and per base period the level the gain must hold (the oversampled peak or what the
+    /// meter will read, whichever is higher, and the larger of it and the previous period's,
+    /// so that a gain interpolated across a period boundary still satisfies both periods).
+    /// Returns the smallest gain the soft clip applied (1 without clipping).
+    fn detect<X: AsRef<[f32]>>(
+        &mut self,
+        os: &mut Oversampler,
+        clips: bool,
+        internal: f32,
+        main: &[X],
+        high: &mut [&mut [f32]],
+        levels: &mut [&mut [f32]],
+    ) -> f32 {
+        let f = os.factor();
+        // What a BS.1770 meter will read, aligned with the oversampled signal.
+        let lags = MeterDetector::lags(os.upsample_delay());
+        if let Some(lags) = lags {
+            self.meter.process(main, lags);
+        }
+        let mut min_clip = 1.0f32;
+        for (c, ((x, high), levels)) in main.iter().zip(high).zip(levels).enumerate() {
+            let high = &mut **high;
+            os.upsample(c, x.as_ref(), high);
+            if clips {
+                for x in high.iter_mut() {
+                    let a = x.abs();
+                    if a > internal {
+                        let y = soft_clip(*x, internal);
+                        min_clip = min_clip.min(y.abs() / a);
+                        *x = y;
+                    }
+                }
+            }
+            let levels = &mut **levels;
+            match f {
+                2 => period_peaks::<2>(high, levels),
+                4 => period_peaks::<4>(high, levels),
+                8 => period_peaks::<8>(high, levels),
+                _ => period_peaks::<16>(high, levels),
+            }
+            if lags.is_some() {
+                for (l, &m) in levels.iter_mut().zip(&self.meter.levels[c]) {
+                    *l = fast_max(*l, m);
+                }
+            }
+            let mut previous = self.previous_level[c];
+            for l in levels.iter_mut() {
+                let peak = *l;
+                *l = fast_max(peak, previous);
+                previous = peak;
+            }
+            self.previous_level[c] = previous;
+        }
+        min_clip
+    }
+}
+
+/// The detection half of an oversampled [`LimiterCore`], detached to run ahead of it on
+/// another thread ([`LimiterCore::detach_detector`]).
+#[derive(Debug, Clone)]
+pub struct LimiterDetector {
+    front: Front,
+    oversampler: Oversampler,
+    soft_clip: bool,
+    internal: f32,
+    channels: usize,
+}
+
+impl LimiterDetector {
+    /// Detects one block of the core's input (the chain's sanitised, trimmed input, as the
+    /// core will see it) into `into`, in the chunks the core will process it in.
+    pub fn detect<X: AsRef<[f32]>>(&mut self, block: &[X], into: &mut Detection) {
+        let channels = block.len().min(self.channels);
+        let len = block.first().map_or(0, |c| c.as_ref().len());
+        let f = self.oversampler.factor();
+        into.high.resize(channels, Vec::new());
+        into.levels.resize(channels, Vec::new());
+        for (h, l) in into.high.iter_mut().zip(into.levels.iter_mut()) {
+            h.resize(len * f, 0.0);
+            l.resize(len, 0.0);
+        }
+        into.min_clip.clear();
+        into.frames = len;
+        into.used = 0;
+        let mut start = 0;
+        while start < len {
+            let end = (start + CHUNK_SAMPLES).min(len);
+            let mut parts: [&[f32]; MAX_CHANNELS] = Default::default();
+            for (p, c) in parts.iter_mut().zip(block) {
+                *p = &c.as_ref()[start..end];
+            }
+            let mut high: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (h, v) in high.iter_mut().zip(into.high.iter_mut()) {
+                *h = &mut v[start * f..end * f];
+            }
+            let mut levels: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (l, v) in levels.iter_mut().zip(into.levels.iter_mut()) {
+                *l = &mut v[start..end];
+            }
+            let clip = self.front.detect(
+                &mut self.oversampler,
+                self.soft_clip,
+                self.internal,
+                &parts[..channels],
+                &mut high[..channels],
+                &mut levels[..channels],
+            );
+            into.min_clip.push(clip);
+            start = end;
+        }
+    }
+}
+
+/// One block's detection ([`LimiterDetector::detect`]), for [`LimiterCore::supply_detection`].
+#[derive(Debug, Clone, Default)]
+pub struct Detection {
+    /// Frames of the block, and how many of them the core has processed.
+    frames: usize,
+    used: usize,
+    /// Per channel, the oversampled (and soft-clipped) block.
+    high: Vec<Vec<f32>>,
+    /// Per channel, the level each base period must hold.
+    levels: Vec<Vec<f32>>,
+    /// Per chunk of the block, the soft clip's smallest gain.
+    min_clip: Vec<f32>,
 }
 
 /// Clamp to `[-limit, limit]` without NaN handling.
@@ -595,9 +760,13 @@ impl Core for LimiterCore {
             high_delay: DelayLine::new(channels, 1),
             levels: Vec::new(),
             gains: Vec::new(),
-            previous_level: [0.0; MAX_CHANNELS],
             previous_gain: [1.0; MAX_CHANNELS],
-            meter: MeterDetector::new(channels, sample_rate_hz),
+            front: Front {
+                meter: MeterDetector::new(channels, sample_rate_hz),
+                previous_level: [0.0; MAX_CHANNELS],
+            },
+            detached: false,
+            supplied: None,
             ceiling: 1.0,
             drive: 1.0,
             monitor: UnityMonitor::new(channels, sample_rate_hz),

@@ -118,6 +118,34 @@ pub struct ChainSettings<S> {
     pub core: S,
 }
 
+/// The input side of a [`PluginChain`] ([`PluginChain::core_input`]): the same sanitising
+/// and input trim, in the same chunks, so its output is the core's input sample for sample.
+#[derive(Debug, Clone)]
+pub struct CoreInput {
+    gain: SmoothedGain,
+}
+
+impl CoreInput {
+    /// Turns a block of the chain's input into the core's input, in place.
+    pub fn process(&mut self, block: &mut [&mut [f32]]) {
+        let len = block.first().map_or(0, |c| c.len());
+        let channels = block.len().min(MAX_CHANNELS);
+        let mut start = 0;
+        while start < len {
+            let end = (start + CHUNK_SAMPLES).min(len);
+            let mut parts: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (part, ch) in parts.iter_mut().zip(block.iter_mut()) {
+                *part = &mut ch[start..end];
+                for x in part.iter_mut() {
+                    *x = sanitize(*x);
+                }
+            }
+            self.gain.apply(&mut parts[..channels]);
+            start = end;
+        }
+    }
+}
+
 /// A plugin's whole signal path: a [`Core`] plus trims, sanitising and bypass.
 pub struct PluginChain<C: Core> {
     core: C,
@@ -193,6 +221,16 @@ impl<C: Core> PluginChain<C> {
     /// Write access to the core, for readouts that are taken (reset on read).
     pub fn core_mut(&mut self) -> &mut C {
         &mut self.core
+    }
+
+    /// What the chain will feed its core from here on (the input sanitised and times the
+    /// input trim), as a stage of its own: for running part of a core ahead of it on another
+    /// thread (offline, settings fixed and bypass off; see
+    /// [`crate::chains::limiter::LimiterCore::detach_detector`]).
+    pub fn core_input(&self) -> CoreInput {
+        CoreInput {
+            gain: self.input_gain.clone(),
+        }
     }
 
     /// The word length the chain's output is already quantised to (see

@@ -112,6 +112,24 @@ impl RunningSum {
         (self.pos, self.sum) = w.finish();
     }
 
+    /// [`RunningSum::push_each`] on two windows at once, `a` and `b` each getting every value
+    /// of `xs`: their sums are two independent chains of additions, which overlap in one loop
+    /// (each window's sums are the ones it gives alone).
+    #[inline(always)]
+    pub fn push_each_pair(
+        a: &mut Self,
+        b: &mut Self,
+        xs: impl Iterator<Item = f32>,
+        mut each: impl FnMut(f64, f64),
+    ) {
+        let (mut wa, mut wb) = (Window::of(a), Window::of(b));
+        for x in xs {
+            each(wa.push(x), wb.push(x));
+        }
+        (a.pos, a.sum) = wa.finish();
+        (b.pos, b.sum) = wb.finish();
+    }
+
     /// Pushes a value, dropping the oldest, and returns the new sum.
     #[inline(always)]
     pub fn push(&mut self, x: f32) -> f64 {

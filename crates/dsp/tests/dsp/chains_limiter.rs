@@ -398,13 +398,15 @@ fn below_the_ceiling_the_chain_is_a_delay() {
     }
 }
 
+/// One second of pink noise three times as loud as [`noise`]'s: peaks near 0.9, into the
+/// limiter at any drive.
+fn loud_pink(seed: u64) -> [Vec<f32>; 2] {
+    noise(true, seed).map(|c| c.iter().map(|v| v * 3.0).collect())
+}
+
 #[test]
 fn block_size_invariance() {
-    let x = noise(true, 7);
-    let x = [
-        x[0].iter().map(|v| v * 3.0).collect::<Vec<_>>(),
-        x[1].iter().map(|v| v * 3.0).collect::<Vec<_>>(),
-    ];
+    let x = loud_pink(7);
     for core in [
         LimiterSettings::default(),
         LimiterSettings {
@@ -424,6 +426,67 @@ fn block_size_invariance() {
             assert_eq!(y[1], reference[1], "block {block}");
         }
     }
+}
+
+/// The detection half detached to run ahead (offline, `LimiterCore::detach_detector`; run
+/// here on one thread, block by block) gives the chain's output to the bit, for every
+/// factor, with the soft clip, unlinked channels and dither, in blocks of 1 to 4096 (the
+/// chain and the core chunk them the same way). Detecting on the input before its trim fails.
+#[test]
+fn the_detached_detector_gives_the_same_output() {
+    use lathe_dsp::chains::limiter::Detection;
+    let x = loud_pink(11);
+    for (oversampling, soft_clip, link) in [
+        (Oversampling::X2, false, 1.0),
+        (Oversampling::X4, false, 1.0),
+        (Oversampling::X4, true, 0.3),
+        (Oversampling::X8, false, 1.0),
+        (Oversampling::X16, true, 1.0),
+    ] {
+        let core = LimiterSettings {
+            oversampling,
+            soft_clip,
+            link,
+            dither: DitherDepth::Bits16,
+            ..LimiterSettings::default()
+        };
+        let s = settings(9.0, core);
+        let reference = render(&s, &x, 1024);
+        for block in [1usize, 300, 1024, 4096] {
+            let mut chain = Limiter::new(2, SR);
+            chain.set_settings(&s);
+            let latency = chain.latency() as usize;
+            let mut input = chain.core_input();
+            let mut detector = chain.core_mut().detach_detector().expect("oversampled");
+            let mut l = x[0].clone();
+            let mut r = x[1].clone();
+            l.resize(x[0].len() + latency, 0.0);
+            r.resize(x[1].len() + latency, 0.0);
+            for (a, b) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+                let (mut ca, mut cb) = (a.to_vec(), b.to_vec());
+                input.process(&mut [&mut ca, &mut cb]);
+                let mut d = Detection::default();
+                detector.detect(&[&ca, &cb], &mut d);
+                chain.core_mut().supply_detection(d);
+                chain.process(&mut [a, b]);
+            }
+            let what = format!("{oversampling:?}, soft clip {soft_clip}, blocks of {block}");
+            assert!(l[latency..] == reference[0][..], "{what}");
+            assert!(r[latency..] == reference[1][..], "{what}");
+        }
+    }
+    let mut chain = Limiter::new(1, SR);
+    chain.set_settings(&settings(
+        0.0,
+        LimiterSettings {
+            oversampling: Oversampling::X1,
+            ..LimiterSettings::default()
+        },
+    ));
+    assert!(
+        chain.core_mut().detach_detector().is_none(),
+        "nothing to detach at 1x"
+    );
 }
 
 #[test]

@@ -284,17 +284,26 @@ impl SlidingSum {
         self.window.sum()
     }
 
-    /// Adds values, each rounded to f32 once (so what is added is exactly what is later
-    /// removed), keeping the largest sum.
+    /// Adds values to two windows (the momentary and the short-term one), each value rounded
+    /// to f32 once (so what is added is exactly what is later removed), keeping each window's
+    /// largest sum. Both in one loop: their sums are independent chains that overlap.
     #[inline(always)]
-    fn push_all(&mut self, z: &[f64]) {
-        let mut max_sum = self.max_sum;
-        self.window.push_each(z.iter().map(|&v| v as f32), |sum| {
-            if sum > max_sum {
-                max_sum = sum;
-            }
-        });
-        self.max_sum = max_sum;
+    fn push_all_both(a: &mut Self, b: &mut Self, z: &[f64]) {
+        let (mut max_a, mut max_b) = (a.max_sum, b.max_sum);
+        RunningSum::push_each_pair(
+            &mut a.window,
+            &mut b.window,
+            z.iter().map(|&v| v as f32),
+            |sa, sb| {
+                if sa > max_a {
+                    max_a = sa;
+                }
+                if sb > max_b {
+                    max_b = sb;
+                }
+            },
+        );
+        (a.max_sum, b.max_sum) = (max_a, max_b);
     }
 
     fn mean(&self) -> f64 {
@@ -516,8 +525,7 @@ impl LoudnessMeter {
                 .min(until(self.next_short_term_end))
                 .min((n - at) as u64) as usize;
             let z = &self.z[at..at + run];
-            self.momentary.push_all(z);
-            self.short_term.push_all(z);
+            SlidingSum::push_all_both(&mut self.momentary, &mut self.short_term, z);
             self.total_samples += run as u64;
             at += run;
             if self.total_samples == self.next_block_end {
