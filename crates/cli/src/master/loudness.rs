@@ -21,6 +21,7 @@ const MAX_RENDERS: usize = 24;
 
 /// The delivered audio for one drive: limited, resampled and requantised, as the file holds it.
 pub(super) struct Delivery {
+    /// The delivered samples (empty unless the programme asked to keep them).
     pub samples: Vec<Vec<f32>>,
     pub sample_rate_hz: u32,
     /// The WAV file of the samples (without tags), when the delivery is a WAV file.
@@ -37,6 +38,9 @@ pub(super) struct Programme<'a> {
     pub sample_rate_hz: u32,
     /// Deliver it as a WAV file: build the file's bytes as the delivery is made.
     pub wav: bool,
+    /// Keep the delivered samples ([`Delivery::samples`]: a FLAC file or a plot needs them);
+    /// otherwise they are left empty.
+    pub keep_samples: bool,
 }
 
 /// Blocks of the limiter's detection handed over at a time.
@@ -68,7 +72,7 @@ fn deliver(
     });
     let channels = p.samples.len();
     let frames = p.samples[0].len();
-    let mut post = Post::new(channels, frames, rate_hz, format, p.wav)?;
+    let mut post = Post::new(channels, frames, rate_hz, format, &p)?;
     let mut resampler = (rate_hz != p.sample_rate_hz)
         .then(|| StreamResampler::new(p.sample_rate_hz, rate_hz, channels, frames))
         .transpose()?;
@@ -149,6 +153,7 @@ fn deliver(
 /// The last stage of a delivery, fed in order: requantises (any blocking gives the same
 /// samples) and measures what it keeps.
 struct Post {
+    keep: bool,
     samples: Vec<Vec<f32>>,
     quantizer: Quantizer,
     meter: StreamMeter,
@@ -164,14 +169,17 @@ impl Post {
         frames: usize,
         rate_hz: u32,
         format: OutputFormat,
-        wav: bool,
+        p: &Programme,
     ) -> Result<Self> {
         let quantizer = Quantizer::new(format, None);
-        let wav = wav
+        let wav = p
+            .wav
             .then(|| WavStream::new(&quantizer, channels, rate_hz, frames))
             .transpose()?;
+        let kept = if p.keep_samples { frames } else { 0 };
         Ok(Self {
-            samples: (0..channels).map(|_| Vec::with_capacity(frames)).collect(),
+            keep: p.keep_samples,
+            samples: (0..channels).map(|_| Vec::with_capacity(kept)).collect(),
             quantizer,
             meter: StreamMeter::new(channels, rate_hz, true),
             rate_hz,
@@ -191,7 +199,9 @@ impl Post {
         {
             self.failed = Some(e);
         }
-        lathe_io::extend_planar(&mut self.samples, &piece);
+        if self.keep {
+            lathe_io::extend_planar(&mut self.samples, &piece);
+        }
     }
 
     fn finish(self) -> Result<Delivery> {

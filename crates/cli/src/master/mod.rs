@@ -541,6 +541,7 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
                 samples: p.as_deref().unwrap_or(&t.audio),
                 sample_rate_hz: t.sample_rate_hz,
                 wav: containers[k] == Container::Wav,
+                keep_samples: containers[k] != Container::Wav || opts.plot.is_some(),
             })
             .collect();
         let staged = processed.iter().any(Option::is_some);
@@ -698,6 +699,7 @@ fn album_before(members: &[&Loaded]) -> LoudnessSummary {
             samples: &t.audio,
             sample_rate_hz: t.sample_rate_hz,
             wav: false,
+            keep_samples: false,
         })
         .collect();
     let meters = meters_of(&mixes);
