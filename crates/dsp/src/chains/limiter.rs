@@ -468,13 +468,15 @@ impl LimiterCore {
             for (h, v) in high.iter_mut().zip(d.high.iter_mut()) {
                 *h = &mut v[at * f..(at + n) * f];
             }
-            let mut levels: [&[f32]; MAX_CHANNELS] = Default::default();
-            for (l, v) in levels.iter_mut().zip(d.levels.iter()) {
-                *l = &v[at..at + n];
+            let mut gains: [&[f32]; MAX_CHANNELS] = Default::default();
+            for (g, v) in gains.iter_mut().zip(d.gains.iter()) {
+                *g = &v[at..at + n];
             }
-            self.apply_gains(main, &mut high[..channels], &levels[..channels]);
+            self.apply_gains(main, &mut high[..channels], &gains[..channels]);
             d.used += n;
-            self.clipped_min_gain = self.clipped_min_gain.min(d.min_clip[at / CHUNK_SAMPLES]);
+            // The smallest gain the soft clip and the gain computer applied (the detector's
+            // gain computer ran on the other thread): what `take_min_gain` reports.
+            self.clipped_min_gain = self.clipped_min_gain.min(d.min_gain[at / CHUNK_SAMPLES]);
             self.supplied = Some(d);
         } else {
             let mut high_v = std::mem::take(&mut self.high);
@@ -498,9 +500,18 @@ impl LimiterCore {
             );
             self.clipped_min_gain = self.clipped_min_gain.min(clip);
             let levels: [&[f32]; MAX_CHANNELS] = levels.map(|l| &*l);
-            self.apply_gains(main, &mut high[..channels], &levels[..channels]);
+            let mut gains_v = std::mem::take(&mut self.gains);
+            let mut gains: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (g, v) in gains.iter_mut().zip(gains_v.iter_mut()) {
+                *g = &mut v[..n];
+            }
+            self.limiter
+                .compute_gains(&levels[..channels], &mut gains[..channels]);
+            let gains: [&[f32]; MAX_CHANNELS] = gains.map(|g| &*g);
+            self.apply_gains(main, &mut high[..channels], &gains[..channels]);
             self.high = high_v;
             self.levels = levels_v;
+            self.gains = gains_v;
         }
         for ch in main.iter_mut() {
             for x in ch.iter_mut() {
@@ -512,24 +523,17 @@ impl LimiterCore {
         }
     }
 
-    /// The second half of an oversampled chunk: the gains for the detected `levels`, applied
-    /// to the oversampled audio `high` after the lookahead delay, and the way down to `main`.
-    fn apply_gains(&mut self, main: &mut [&mut [f32]], high: &mut [&mut [f32]], levels: &[&[f32]]) {
-        let n = main.first().map_or(0, |c| c.len());
+    /// The second half of an oversampled chunk: the gain computer's `gains` (one per base
+    /// period) applied to the oversampled audio `high` after the lookahead delay, and the way
+    /// down to `main`.
+    fn apply_gains(&mut self, main: &mut [&mut [f32]], high: &mut [&mut [f32]], gains: &[&[f32]]) {
         let channels = high.len();
         let internal = db_to_gain(self.limiter.settings().ceiling_db);
         let os = &mut self.oversamplers[self.active];
         let f = os.factor();
-        {
-            let mut gains: [&mut [f32]; MAX_CHANNELS] = Default::default();
-            for (g, v) in gains.iter_mut().zip(self.gains.iter_mut()) {
-                *g = &mut v[..n];
-            }
-            self.limiter.compute_gains(levels, &mut gains[..channels]);
-        }
         self.high_delay.process(high);
         for (c, out) in main.iter_mut().enumerate().take(channels) {
-            let gains = &self.gains[c][..n];
+            let gains = gains[c];
             let high = &mut *high[c];
             let g0 = self.previous_gain[c];
             match f {
@@ -544,8 +548,8 @@ impl LimiterCore {
     }
 
     /// For offline rendering on two threads: hands out the detection half of the oversampled
-    /// path (the way up, the soft clip, the meter-aware levels) in its current state, to run
-    /// ahead of this core on another thread. From then on each `process` call must be
+    /// path (the way up, the soft clip, the meter-aware levels and the gain computer) in its
+    /// current state, to run ahead of this core on another thread. From then on each `process` call must be
     /// preceded by [`LimiterCore::supply_detection`] with the detector's result for exactly
     /// that block, and the settings must not change. The output is the same, sample for
     /// sample, as the core running both halves itself. `None` at 1x (nothing to split).
@@ -558,6 +562,8 @@ impl LimiterCore {
         Some(LimiterDetector {
             front: self.front.clone(),
             oversampler: os.clone(),
+            limiter: self.limiter.clone(),
+            levels: vec![vec![0.0; CHUNK_SAMPLES]; self.channels],
             soft_clip: self.settings.soft_clip,
             internal: db_to_gain(self.limiter.settings().ceiling_db),
             channels: self.channels,
@@ -643,6 +649,10 @@ impl Front {
 pub struct LimiterDetector {
     front: Front,
     oversampler: Oversampler,
+    /// The gain computer (the core's, continued here).
+    limiter: PeakLimiter,
+    /// Per channel, one chunk's levels.
+    levels: Vec<Vec<f32>>,
     soft_clip: bool,
     internal: f32,
     channels: usize,
@@ -650,23 +660,25 @@ pub struct LimiterDetector {
 
 impl LimiterDetector {
     /// Detects one block of the core's input (the chain's sanitised, trimmed input, as the
-    /// core will see it) into `into`, in the chunks the core will process it in.
+    /// core will see it) into `into`, in the chunks the core will process it in: the
+    /// oversampled audio and the gain for each base period.
     pub fn detect<X: AsRef<[f32]>>(&mut self, block: &[X], into: &mut Detection) {
         let channels = block.len().min(self.channels);
         let len = block.first().map_or(0, |c| c.as_ref().len());
         let f = self.oversampler.factor();
         into.high.resize(channels, Vec::new());
-        into.levels.resize(channels, Vec::new());
-        for (h, l) in into.high.iter_mut().zip(into.levels.iter_mut()) {
+        into.gains.resize(channels, Vec::new());
+        for (h, g) in into.high.iter_mut().zip(into.gains.iter_mut()) {
             h.resize(len * f, 0.0);
-            l.resize(len, 0.0);
+            g.resize(len, 0.0);
         }
-        into.min_clip.clear();
+        into.min_gain.clear();
         into.frames = len;
         into.used = 0;
         let mut start = 0;
         while start < len {
             let end = (start + CHUNK_SAMPLES).min(len);
+            let n = end - start;
             let mut parts: [&[f32]; MAX_CHANNELS] = Default::default();
             for (p, c) in parts.iter_mut().zip(block) {
                 *p = &c.as_ref()[start..end];
@@ -676,8 +688,8 @@ impl LimiterDetector {
                 *h = &mut v[start * f..end * f];
             }
             let mut levels: [&mut [f32]; MAX_CHANNELS] = Default::default();
-            for (l, v) in levels.iter_mut().zip(into.levels.iter_mut()) {
-                *l = &mut v[start..end];
+            for (l, v) in levels.iter_mut().zip(self.levels.iter_mut()) {
+                *l = &mut v[..n];
             }
             let clip = self.front.detect(
                 &mut self.oversampler,
@@ -687,7 +699,14 @@ impl LimiterDetector {
                 &mut high[..channels],
                 &mut levels[..channels],
             );
-            into.min_clip.push(clip);
+            let levels: [&[f32]; MAX_CHANNELS] = levels.map(|l| &*l);
+            let mut gains: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (g, v) in gains.iter_mut().zip(into.gains.iter_mut()) {
+                *g = &mut v[start..end];
+            }
+            self.limiter
+                .compute_gains(&levels[..channels], &mut gains[..channels]);
+            into.min_gain.push(clip.min(self.limiter.take_min_gain()));
             start = end;
         }
     }
@@ -701,10 +720,10 @@ pub struct Detection {
     used: usize,
     /// Per channel, the oversampled (and soft-clipped) block.
     high: Vec<Vec<f32>>,
-    /// Per channel, the level each base period must hold.
-    levels: Vec<Vec<f32>>,
-    /// Per chunk of the block, the soft clip's smallest gain.
-    min_clip: Vec<f32>,
+    /// Per channel, the gain computer's gain for each base period.
+    gains: Vec<Vec<f32>>,
+    /// Per chunk of the block, the smallest gain the soft clip or the gain computer applied.
+    min_gain: Vec<f32>,
 }
 
 /// Clamp to `[-limit, limit]` without NaN handling.

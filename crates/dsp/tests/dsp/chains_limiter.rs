@@ -431,7 +431,8 @@ fn block_size_invariance() {
 /// The detection half detached to run ahead (offline, `LimiterCore::detach_detector`; run
 /// here on one thread, block by block) gives the chain's output to the bit, for every
 /// factor, with the soft clip, unlinked channels and dither, in blocks of 1 to 4096 (the
-/// chain and the core chunk them the same way). Detecting on the input before its trim fails.
+/// chain and the core chunk them the same way), and the meters read the same gain reduction
+/// after every block. Detecting on the input before its trim fails.
 #[test]
 fn the_detached_detector_gives_the_same_output() {
     use lathe_dsp::chains::limiter::Detection;
@@ -458,17 +459,27 @@ fn the_detached_detector_gives_the_same_output() {
             let latency = chain.latency() as usize;
             let mut input = chain.core_input();
             let mut detector = chain.core_mut().detach_detector().expect("oversampled");
+            // A chain running both halves itself, for the gain reduction the meters read.
+            let mut whole = Limiter::new(2, SR);
+            whole.set_settings(&s);
             let mut l = x[0].clone();
             let mut r = x[1].clone();
             l.resize(x[0].len() + latency, 0.0);
             r.resize(x[1].len() + latency, 0.0);
-            for (a, b) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+            for (k, (a, b)) in l.chunks_mut(block).zip(r.chunks_mut(block)).enumerate() {
                 let (mut ca, mut cb) = (a.to_vec(), b.to_vec());
+                let (mut wa, mut wb) = (ca.clone(), cb.clone());
+                whole.process(&mut [&mut wa, &mut wb]);
                 input.process(&mut [&mut ca, &mut cb]);
                 let mut d = Detection::default();
                 detector.detect(&[&ca, &cb], &mut d);
                 chain.core_mut().supply_detection(d);
                 chain.process(&mut [a, b]);
+                assert_eq!(
+                    chain.core_mut().take_min_gain(),
+                    whole.core_mut().take_min_gain(),
+                    "{oversampling:?}, blocks of {block}, block {k}: the gain reduction read"
+                );
             }
             let what = format!("{oversampling:?}, soft clip {soft_clip}, blocks of {block}");
             assert!(l[latency..] == reference[0][..], "{what}");
