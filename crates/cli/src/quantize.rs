@@ -285,20 +285,7 @@ impl QuantizeReport {
 /// count only runs when the peak can round out of range (`bottom` is `-(top + 1)`, and
 /// `inv_q` a power of two, so `peak * inv_q` is exact): a limited master never needs it.
 fn scan<const COUNT: bool>(x: &[f32], inv_q: f32, top: f32, bottom: f32) -> (f32, u64) {
-    let mut peaks = [0.0f32; 8];
-    let mut chunks = x.chunks_exact(8);
-    for c in &mut chunks {
-        for (p, &v) in peaks.iter_mut().zip(c) {
-            let a = v.abs();
-            // As `f32::max` folds: `a > p` is false for NaN, which is ignored.
-            *p = if a > *p { a } else { *p };
-        }
-    }
-    let tail = chunks
-        .remainder()
-        .iter()
-        .fold(0.0f32, |p, v| p.max(v.abs()));
-    let peak = peaks.into_iter().fold(tail, f32::max);
+    let peak = lathe_dsp::math::abs_max(0.0, x);
     if !COUNT || peak * inv_q <= top - 1.0 {
         return (peak, 0);
     }

@@ -68,26 +68,27 @@ pub(crate) fn fast_min(a: f32, b: f32) -> f32 {
 
 /// The largest absolute sample value in a block (0.0 for an empty block).
 pub fn block_peak(channels: &[&mut [f32]]) -> f32 {
-    channels.iter().fold(0.0, |acc, ch| peak_abs(acc, ch))
+    channels.iter().fold(0.0, |acc, ch| abs_max(acc, ch))
 }
 
-/// The larger of `peak` and the largest absolute value in `x`, for sanitised samples (no
-/// NaN). Eight running maxima, so the loop vectorises (a single one is a serial chain).
-#[inline]
-pub fn peak_abs(peak: f32, x: &[f32]) -> f32 {
-    let max = fast_max;
-    let mut lanes = [peak; 8];
+/// The largest of `init` and the absolute values of `x`, NaN ignored as `f32::max` ignores it
+/// (so to the bit the value of folding `f32::max`), in eight running maxima so the loop
+/// vectorises (a single one is a serial chain of comparisons). The one lane-wise peak of the
+/// workspace: the chains' block peaks, the true-peak meter's sample peak and the delivery's
+/// quantiser scan all use it. `inline(always)`, so an AVX-dispatched caller gets AVX code.
+#[inline(always)]
+pub fn abs_max(init: f32, x: &[f32]) -> f32 {
+    let mut lanes = [init; 8];
     let mut chunks = x.chunks_exact(8);
     for c in &mut chunks {
-        for (l, &v) in lanes.iter_mut().zip(c) {
-            *l = max(*l, v.abs());
+        for (m, &v) in lanes.iter_mut().zip(c) {
+            let a = v.abs();
+            // `a > m` is false for NaN: the lane keeps its value.
+            *m = if a > *m { a } else { *m };
         }
     }
-    let tail = chunks
-        .remainder()
-        .iter()
-        .fold(peak, |m, &v| max(m, v.abs()));
-    lanes.iter().fold(tail, |m, &l| max(m, l))
+    let tail = chunks.remainder().iter().fold(init, |m, v| m.max(v.abs()));
+    lanes.into_iter().fold(tail, f32::max)
 }
 
 /// Milliseconds to samples at a sample rate, unrounded: `ms * 1e-3 * fs`. Every time given in
@@ -182,6 +183,38 @@ mod tests {
         assert!((db_to_gain(-6.0206) - 0.5).abs() < 1e-5);
         assert_eq!(db_to_gain(f32::NEG_INFINITY), 0.0);
         assert_eq!(gain_to_db(0.0), f32::NEG_INFINITY);
+    }
+
+    /// The lane-wise maximum is `f32::max` folded: NaN anywhere (lane, tail, first) ignored.
+    #[test]
+    fn abs_max_is_the_folded_max() {
+        let base: Vec<f32> = (0..37)
+            .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.1)
+            .collect();
+        for nan_at in [
+            None,
+            Some(0),
+            Some(5),
+            Some(8),
+            Some(21),
+            Some(33),
+            Some(36),
+        ] {
+            for len in [0usize, 3, 8, 16, 37] {
+                let mut x = base[..len].to_vec();
+                if let Some(i) = nan_at.filter(|&i| i < len) {
+                    x[i] = f32::NAN;
+                }
+                for init in [0.0f32, 0.5, 2.0] {
+                    let folded = x.iter().fold(init, |m, v| m.max(v.abs()));
+                    assert_eq!(
+                        abs_max(init, &x).to_bits(),
+                        folded.to_bits(),
+                        "{x:?} {init}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub mod limiter;
 pub mod reference;
 
 use crate::Block;
-use crate::math::{peak_abs, sanitize};
+use crate::math::{abs_max, sanitize};
 use crate::primitives::crossfade::Crossfade;
 use crate::primitives::delay::DelayLine;
 use crate::primitives::gain::{DEFAULT_GAIN_RAMP_MS, SmoothedGain};
@@ -297,7 +297,7 @@ impl<C: Core> PluginChain<C> {
                 *x = s;
                 *d = s;
             }
-            in_peak = peak_abs(in_peak, ch);
+            in_peak = abs_max(in_peak, ch);
         }
         self.input_peak = in_peak;
 
@@ -374,7 +374,7 @@ impl<C: Core> PluginChain<C> {
 
         let mut out_peak = self.output_peak;
         for ch in block.iter() {
-            out_peak = peak_abs(out_peak, ch);
+            out_peak = abs_max(out_peak, ch);
         }
         self.output_peak = out_peak;
     }

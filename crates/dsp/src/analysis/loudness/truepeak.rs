@@ -14,6 +14,8 @@
 //! As the standard says, the 4x meter can read up to 0.55 dB low near 0.45 fs; it is a meter,
 //! not a ceiling guarantee.
 
+use crate::math::abs_max;
+
 /// Phase 0 of the BS.1770-5 Annex 2 interpolation filter; phase 3 is it reversed. Written as
 /// the standard prints them (they are exact binary fractions, so f32 holds them exactly).
 #[allow(clippy::excessive_precision)]
@@ -238,23 +240,6 @@ fn interpolated_peak_generic(
     peak
 }
 
-/// The largest of `init` and the absolute values of `x`, NaN ignored as `f32::max` ignores it
-/// (so the same value as folding `f32::max`), in eight lanes that vectorise.
-#[inline(always)]
-fn abs_max(init: f32, x: &[f32]) -> f32 {
-    let mut lanes = [init; 8];
-    let mut chunks = x.chunks_exact(8);
-    for c in &mut chunks {
-        for (m, &v) in lanes.iter_mut().zip(c) {
-            let a = v.abs();
-            // `a > m` is false for NaN: the lane keeps its value.
-            *m = if a > *m { a } else { *m };
-        }
-    }
-    let tail = chunks.remainder().iter().fold(init, |m, v| m.max(v.abs()));
-    lanes.into_iter().fold(tail, f32::max)
-}
-
 /// The peak over outputs `range` (a multiple of `LANES` long) of one phase. Register blocking:
 /// `LANES` outputs stay in registers across all 12 taps, so each tap costs one broadcast and,
 /// per register of outputs, one load, a multiply and an add (vectorised by LLVM); 32 outputs
@@ -391,37 +376,5 @@ mod tests {
         let mut tp = TruePeak::new(44_100.0);
         tp.process(&x);
         assert!(tp.peak() > 2.01, "{}", tp.peak());
-    }
-
-    /// The lane-wise maximum is `f32::max` folded: NaN anywhere (lane, tail, first) ignored.
-    #[test]
-    fn abs_max_is_the_folded_max() {
-        let base: Vec<f32> = (0..37)
-            .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.1)
-            .collect();
-        for nan_at in [
-            None,
-            Some(0),
-            Some(5),
-            Some(8),
-            Some(21),
-            Some(33),
-            Some(36),
-        ] {
-            for len in [0usize, 3, 8, 16, 37] {
-                let mut x = base[..len].to_vec();
-                if let Some(i) = nan_at.filter(|&i| i < len) {
-                    x[i] = f32::NAN;
-                }
-                for init in [0.0f32, 0.5, 2.0] {
-                    let folded = x.iter().fold(init, |m, v| m.max(v.abs()));
-                    assert_eq!(
-                        abs_max(init, &x).to_bits(),
-                        folded.to_bits(),
-                        "{x:?} {init}"
-                    );
-                }
-            }
-        }
     }
 }
