@@ -5,7 +5,7 @@ use super::checks::{Metered, StreamMeter, combined};
 use super::write::WavStream;
 use super::{CEILING_RANGE_DBTP, LOUDNESS_TOLERANCE_LU, MasterOptions};
 use crate::quantize::{OutputFormat, Quantizer};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use lathe_dsp::chains::limiter::{Detection, LimiterSettings};
 use lathe_dsp::chains::{ChainSettings, Core, Limiter, PluginChain};
 use lathe_dsp::{Block, IoSettings, LoudnessMeter, LoudnessSummary};
@@ -24,8 +24,6 @@ pub(super) struct Delivery {
     /// The delivered samples (empty unless the programme asked to keep them).
     pub samples: Vec<Vec<f32>>,
     pub sample_rate_hz: u32,
-    /// The WAV file of the samples (without tags), when the delivery is a WAV file.
-    pub wav: Option<Vec<u8>>,
     /// The requantiser that made them (its format writes them; its report describes them).
     pub quantizer: Quantizer,
     pub metered: Metered,
@@ -36,8 +34,9 @@ pub(super) struct Delivery {
 pub(super) struct Programme<'a> {
     pub samples: &'a [Vec<f32>],
     pub sample_rate_hz: u32,
-    /// Deliver it as a WAV file: build the file's bytes as the delivery is made.
-    pub wav: bool,
+    /// Deliver it as a WAV file at this path (its staged file), written as the delivery is
+    /// made (tags are added afterwards: [`super::write::tag_wav`]).
+    pub wav: Option<&'a std::path::Path>,
     /// Keep the delivered samples ([`Delivery::samples`]: a FLAC file or a plot needs them);
     /// otherwise they are left empty.
     pub keep_samples: bool,
@@ -174,7 +173,7 @@ impl Post {
         let quantizer = Quantizer::new(format, None);
         let wav = p
             .wav
-            .then(|| WavStream::new(&quantizer, channels, rate_hz, frames))
+            .map(|path| WavStream::create(path, &quantizer, channels, rate_hz))
             .transpose()?;
         let kept = if p.keep_samples { frames } else { 0 };
         Ok(Self {
@@ -206,12 +205,14 @@ impl Post {
 
     fn finish(self) -> Result<Delivery> {
         if let Some(e) = self.failed {
-            return Err(e.context("cannot build the WAV file"));
+            return Err(e.context("cannot write the WAV file"));
+        }
+        if let Some(wav) = self.wav {
+            wav.finish().context("cannot write the WAV file")?;
         }
         Ok(Delivery {
             samples: self.samples,
             sample_rate_hz: self.rate_hz,
-            wav: self.wav.map(WavStream::finish).transpose()?,
             quantizer: self.quantizer,
             metered: self.meter.finish(),
         })

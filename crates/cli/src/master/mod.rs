@@ -503,6 +503,19 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
     } else {
         (0..n).map(|i| vec![i]).collect()
     };
+    // The masters' staged files (moved into place at the very end): a WAV master is written
+    // into its own during the delivery.
+    // Created now, so an output that cannot be written fails before any work is done.
+    let outputs: Vec<StagedFile> = job
+        .outputs
+        .iter()
+        .map(|o| {
+            let file = StagedFile::new(o);
+            std::fs::File::create(file.path())
+                .with_context(|| format!("cannot write {}", o.display()))?;
+            Ok(file)
+        })
+        .collect::<Result<_>>()?;
     let mut reports: Vec<Option<MasterReport>> = (0..n).map(|_| None).collect();
     let mut deliveries: Vec<Option<loudness::Delivery>> = (0..n).map(|_| None).collect();
     let mut album = None;
@@ -540,7 +553,7 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
             .map(|((t, p), &k)| Programme {
                 samples: p.as_deref().unwrap_or(&t.audio),
                 sample_rate_hz: t.sample_rate_hz,
-                wav: containers[k] == Container::Wav,
+                wav: (containers[k] == Container::Wav).then(|| outputs[k].path()),
                 keep_samples: containers[k] != Container::Wav || opts.plot.is_some(),
             })
             .collect();
@@ -629,7 +642,7 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
         }
     }
     let mut reports: Vec<MasterReport> = reports.into_iter().flatten().collect();
-    let mut deliveries: Vec<loudness::Delivery> = deliveries.into_iter().flatten().collect();
+    let deliveries: Vec<loudness::Delivery> = deliveries.into_iter().flatten().collect();
     // Run-wide warnings go to the first track's report (a single mix has only that).
     if let Some(first) = reports.first_mut() {
         let own = std::mem::take(&mut first.warnings);
@@ -637,20 +650,37 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
         first.warnings.extend(own);
     }
     let mut staged = Vec::with_capacity(n + 2);
-    for ((report, delivery), output) in reports.iter_mut().zip(&mut deliveries).zip(&job.outputs) {
-        let file = StagedFile::new(output);
-        let bytes = match report.container {
-            Container::Wav => write::wav_bytes(delivery, &report.tags),
-            Container::Flac => write::flac_bytes(delivery, &report.tags),
-        }
-        .with_context(|| format!("cannot encode {}", output.display()))?;
-        // Hashed on another thread while the file is written.
-        let (written, hash) = std::thread::scope(|scope| {
-            let hash = scope.spawn(|| write::sha256_hex(&bytes));
-            (std::fs::write(file.path(), &bytes), hash.join())
-        });
-        written.with_context(|| format!("cannot write {}", output.display()))?;
-        report.output_sha256 = hash.map_err(|_| anyhow::anyhow!("hashing the master failed"))?;
+    for (((report, delivery), output), file) in reports
+        .iter_mut()
+        .zip(&deliveries)
+        .zip(&job.outputs)
+        .zip(outputs)
+    {
+        let cannot = || format!("cannot write {}", output.display());
+        report.output_sha256 = match report.container {
+            Container::Wav => {
+                write::tag_wav(
+                    file.path(),
+                    &delivery.quantizer,
+                    delivery.metered.measurement.channels,
+                    delivery.sample_rate_hz,
+                    &report.tags,
+                )
+                .with_context(cannot)?;
+                write::sha256_file(file.path()).with_context(cannot)?
+            }
+            Container::Flac => {
+                let bytes = write::flac_bytes(delivery, &report.tags)
+                    .with_context(|| format!("cannot encode {}", output.display()))?;
+                // Hashed on another thread while the file is written.
+                let (written, hash) = std::thread::scope(|scope| {
+                    let hash = scope.spawn(|| write::sha256_hex(&bytes));
+                    (std::fs::write(file.path(), &bytes), hash.join())
+                });
+                written.with_context(cannot)?;
+                hash.map_err(|_| anyhow::anyhow!("hashing the master failed"))?
+            }
+        };
         staged.push(file);
     }
     if let Some(path) = &opts.plot {
@@ -698,7 +728,7 @@ fn album_before(members: &[&Loaded]) -> LoudnessSummary {
         .map(|t| Programme {
             samples: &t.audio,
             sample_rate_hz: t.sample_rate_hz,
-            wav: false,
+            wav: None,
             keep_samples: false,
         })
         .collect();

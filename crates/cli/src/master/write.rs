@@ -177,10 +177,7 @@ pub fn validate_upc(text: &str) -> Result<String> {
 
 pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&sha2::Sha256::digest(bytes))
 }
 
 /// The delivered samples as the integers the file holds (16 or 24 bit).
@@ -192,52 +189,33 @@ fn integer_samples(d: &Delivery, bits: u16) -> Vec<i32> {
         .collect()
 }
 
-/// A WAV file built in memory while the delivery is made, piece by piece (hound's streaming
-/// writer: the same bytes as writing the whole at once), so the file is written once and
-/// hashed without reading it back, and no pass over the samples is left for the end.
+/// A WAV file written while the delivery is made, piece by piece, straight into its staged
+/// file (hound's streaming writer: the same bytes as writing the whole at once), so no
+/// in-memory copy of the file is made and the kernel's copy into the page cache runs beside
+/// the limiter instead of after it.
 pub(super) struct WavStream {
-    writer: hound::WavWriter<SharedFile>,
-    file: SharedFile,
+    writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>,
 }
 
-/// The in-memory file a [`WavStream`]'s writer writes and the stream takes back at the end
-/// (hound's writer owns what it writes to and gives nothing back).
-#[derive(Clone)]
-struct SharedFile(std::rc::Rc<std::cell::RefCell<std::io::Cursor<Vec<u8>>>>);
-
-impl std::io::Write for SharedFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().write(buf)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl std::io::Seek for SharedFile {
-    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
-        self.0.borrow_mut().seek(pos)
-    }
-}
+/// Bytes the WAV file's writer gathers per `write` call.
+const WRITE_BUFFER: usize = 1 << 18;
 
 impl WavStream {
-    /// A WAV file of `channels` at `sample_rate_hz` in the format of `quantizer`, with room
-    /// for about `frames` frames.
-    pub(super) fn new(
+    /// A WAV file at `path` (created or truncated) of `channels` at `sample_rate_hz` in the
+    /// format of `quantizer`.
+    pub(super) fn create(
+        path: &Path,
         quantizer: &Quantizer,
         channels: usize,
         sample_rate_hz: u32,
-        frames: usize,
     ) -> Result<Self> {
         let spec = quantizer.spec(channels as u16, sample_rate_hz);
-        let bytes = frames * channels * usize::from(spec.bits_per_sample / 8) + 1024;
-        let file = SharedFile(std::rc::Rc::new(std::cell::RefCell::new(
-            std::io::Cursor::new(Vec::with_capacity(bytes)),
-        )));
+        let file = std::fs::File::create(path)?;
         Ok(Self {
-            writer: hound::WavWriter::new(file.clone(), spec)?,
-            file,
+            writer: hound::WavWriter::new(
+                std::io::BufWriter::with_capacity(WRITE_BUFFER, file),
+                spec,
+            )?,
         })
     }
 
@@ -264,28 +242,60 @@ impl WavStream {
         Ok(())
     }
 
-    /// The finished file (its header's sizes filled in).
-    pub(super) fn finish(self) -> Result<Vec<u8>> {
+    /// Finishes the file: its header's sizes filled in, everything flushed to it.
+    pub(super) fn finish(self) -> Result<()> {
         self.writer.finalize()?;
-        let file = std::rc::Rc::try_unwrap(self.file.0)
-            .map_err(|_| anyhow::anyhow!("the WAV writer kept its file"))?;
-        Ok(file.into_inner().into_inner())
+        Ok(())
     }
 }
 
-/// The WAV file `d` was delivered as, with `tags` (RIFF INFO and ID3v2).
-pub(super) fn wav_bytes(d: &mut Delivery, tags: &Tags) -> Result<Vec<u8>> {
-    let bytes = d
-        .wav
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("the delivery was not made as a WAV file"))?;
+/// Adds `tags` (RIFF INFO and ID3v2) to the finished WAV file at `path` (nothing when there
+/// are none).
+///
+/// lofty writes a tag into a WAV file by reading the whole file into memory, appending the
+/// tag's chunk at the end, adding its length to the RIFF size and writing the whole file
+/// back: twice the file's size in fresh memory and two rewrites for two tags. The chunks it
+/// appends do not depend on the audio, so lofty writes them into a WAV file of the same format
+/// with no frames, and those bytes are appended here with the RIFF size patched: the same
+/// file to the byte (a test holds it to lofty on the whole file).
+pub(super) fn tag_wav(
+    path: &Path,
+    quantizer: &Quantizer,
+    channels: usize,
+    sample_rate_hz: u32,
+    tags: &Tags,
+) -> Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
     if tags.is_empty() {
-        return Ok(bytes);
+        return Ok(());
     }
+    let mut empty = std::io::Cursor::new(Vec::new());
+    hound::WavWriter::new(&mut empty, quantizer.spec(channels as u16, sample_rate_hz))?
+        .finalize()?;
+    let bare = empty.get_ref().len();
+    let tagged = tag_wav_bytes(empty.into_inner(), tags)?;
+    let riff_size = |b: &[u8]| u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+    let chunks = &tagged[bare..];
+    if riff_size(&tagged) as usize != tagged.len() - 8 {
+        bail!("the tag writer left the RIFF size inconsistent");
+    }
+    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+    let len = file.seek(SeekFrom::End(0))?;
+    let size = u32::try_from(len - 8 + chunks.len() as u64)
+        .map_err(|_| anyhow::anyhow!("the tagged WAV file would pass 4 GiB"))?;
+    file.write_all(chunks)?;
+    file.seek(SeekFrom::Start(4))?;
+    file.write_all(&size.to_le_bytes())?;
+    file.flush()?;
+    Ok(())
+}
+
+/// `bytes` (a WAV file) with `tags` written by lofty: RIFF INFO (title, artist, album only:
+/// its ISRC key means "source") and ID3v2.
+fn tag_wav_bytes(bytes: Vec<u8>, tags: &Tags) -> Result<Vec<u8>> {
     use lofty::config::WriteOptions;
     use lofty::tag::{Tag, TagExt, TagType};
     let mut file = std::io::Cursor::new(bytes);
-    // RIFF INFO: title, artist, album only (its ISRC key means "source").
     let mut info = Tag::new(TagType::RiffInfo);
     tags.fill(&mut info, false);
     if !info.is_empty() {
@@ -297,6 +307,28 @@ pub(super) fn wav_bytes(d: &mut Delivery, tags: &Tags) -> Result<Vec<u8>> {
     file.set_position(0);
     id3.save_to(&mut file, WriteOptions::default())?;
     Ok(file.into_inner())
+}
+
+/// The SHA-256 of the file at `path`, hex, read back in pieces (from the page cache it was
+/// just written to: no second copy of the file in memory).
+pub(super) fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The bytes of `d` as a FLAC file with `tags` (Vorbis comments).
@@ -336,4 +368,73 @@ pub(super) fn flac_bytes(d: &Delivery, tags: &Tags) -> Result<Vec<u8>> {
         vorbis.save_to(&mut file, WriteOptions::default())?;
     }
     Ok(file.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quantize::{DitherMode, OutputFormat};
+
+    /// The tag chunks appended to the streamed file make the file lofty makes when it tags the
+    /// whole file, byte for byte: mono and stereo, every sample format, odd and even data
+    /// lengths, each set of tags (INFO and ID3, ID3 alone).
+    #[test]
+    fn tags_appended_to_the_streamed_file_are_lofty_on_the_whole_file() {
+        let dir = std::env::temp_dir().join(format!("lathe-tag-wav-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.wav");
+        let all = Tags {
+            title: Some("Tïtle".into()),
+            artist: Some("Artist".into()),
+            album: Some("Album".into()),
+            isrc: Some("GBAAA2600001".into()),
+            upc: Some("036000291452".into()),
+            track: Some((2, 9)),
+        };
+        let codes_only = Tags {
+            isrc: Some("GBAAA2600001".into()),
+            ..Tags::default()
+        };
+        let title_only = Tags {
+            title: Some("odd".into()),
+            ..Tags::default()
+        };
+        for bits in [OutputBits::Int16, OutputBits::Int24, OutputBits::Float32] {
+            let dither = if bits == OutputBits::Float32 {
+                DitherMode::Off
+            } else {
+                DitherMode::Tpdf
+            };
+            let quantizer = Quantizer::new(OutputFormat { bits, dither }, None);
+            for channels in [1usize, 2] {
+                for frames in [0usize, 1, 7, 1000] {
+                    for tags in [&all, &codes_only, &title_only] {
+                        let piece: Vec<Vec<f32>> = (0..channels)
+                            .map(|c| {
+                                (0..frames)
+                                    .map(|i| ((i * 7 + c) % 13) as f32 * 0.05 - 0.3)
+                                    .collect()
+                            })
+                            .collect();
+                        let mut wav =
+                            WavStream::create(&path, &quantizer, channels, 44_100).unwrap();
+                        wav.push(&quantizer, &piece).unwrap();
+                        wav.finish().unwrap();
+                        let bare = std::fs::read(&path).unwrap();
+                        let want = tag_wav_bytes(bare.clone(), tags).unwrap();
+                        tag_wav(&path, &quantizer, channels, 44_100, tags).unwrap();
+                        let got = std::fs::read(&path).unwrap();
+                        assert!(got.len() > bare.len());
+                        assert!(
+                            got == want,
+                            "{bits:?} {channels} ch {frames} frames {tags:?}: {} vs {} bytes",
+                            got.len(),
+                            want.len()
+                        );
+                    }
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
