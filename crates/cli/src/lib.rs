@@ -17,7 +17,7 @@ use lathe_dsp::{LoudnessMeter, LoudnessSummary};
 use serde::Serialize;
 use std::path::Path;
 
-pub use lathe_io::{Decoded, StreamInfo, decode};
+pub use lathe_io::{Decoded, DecodedPlanar, StreamInfo, decode, decode_planar};
 
 /// The result of `lathe analyze` for one file. Loudness values are `None` for silence.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -68,9 +68,9 @@ pub fn analyze(
     let mut frames_seen: u64 = 0;
     let mut non_finite: u64 = 0;
     let mut first_non_finite: Option<u64> = None;
-    let mut cleaned: Vec<f32> = Vec::new();
-    let frames = decode(path, |event| match event {
-        Decoded::Info(info) => {
+    let mut cleaned: Vec<Vec<f32>> = Vec::new();
+    let frames = decode_planar(path, |event| match event {
+        DecodedPlanar::Info(info) => {
             rate = info.sample_rate_hz;
             channels = info.channels;
             meter = Some(LoudnessMeter::new(info.sample_rate_hz as f64, &info.roles));
@@ -79,26 +79,33 @@ pub fn analyze(
                 expected_frames: info.expected_frames,
             });
         }
-        Decoded::Audio(samples) => {
+        DecodedPlanar::Audio(planes) => {
             if let Some(m) = meter.as_mut() {
-                let chunk_frames = (samples.len() / channels.max(1)) as u64;
-                match samples.iter().position(|x| !x.is_finite()) {
+                let chunk_frames = planes.first().map_or(0, |p| p.len()) as u64;
+                let first = planes
+                    .iter()
+                    .filter_map(|p| p.iter().position(|x| !x.is_finite()))
+                    .min();
+                match first {
                     // NaN or Inf would make every figure NaN or -inf: read them as silence.
                     Some(first) => {
-                        first_non_finite
-                            .get_or_insert(frames_seen + (first / channels.max(1)) as u64);
-                        cleaned.clear();
-                        cleaned.extend(samples.iter().map(|&x| {
-                            if x.is_finite() {
-                                x
-                            } else {
-                                non_finite += 1;
-                                0.0
-                            }
-                        }));
-                        m.process_interleaved(&cleaned);
+                        first_non_finite.get_or_insert(frames_seen + first as u64);
+                        cleaned.resize_with(planes.len(), Vec::new);
+                        for (c, p) in cleaned.iter_mut().zip(planes.iter()) {
+                            c.clear();
+                            c.extend(p.iter().map(|&x| {
+                                if x.is_finite() {
+                                    x
+                                } else {
+                                    non_finite += 1;
+                                    0.0
+                                }
+                            }));
+                        }
+                        let views: Vec<&[f32]> = cleaned.iter().map(|c| &c[..]).collect();
+                        m.process(&views);
                     }
-                    None => m.process_interleaved(samples),
+                    None => m.process(planes),
                 }
                 frames_seen += chunk_frames;
                 progress(Progress::Advance(chunk_frames));

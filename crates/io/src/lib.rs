@@ -9,7 +9,7 @@ use anyhow::{Result, anyhow, bail};
 use lathe_dsp::analysis::loudness::ChannelRole;
 use std::fs::File;
 use std::path::Path;
-use symphonia::core::audio::{Channels, SampleBuffer};
+use symphonia::core::audio::{AudioBuffer, AudioBufferRef, Channels, SampleBuffer, Signal};
 use symphonia::core::codecs::{self as codecs, CODEC_TYPE_NULL, CodecType, DecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatOptions;
@@ -139,12 +139,71 @@ pub enum Decoded<'a> {
     Audio(&'a [f32]),
 }
 
+/// What [`decode_planar`] hands its callback.
+#[derive(Debug)]
+pub enum DecodedPlanar<'a> {
+    /// The stream's format, once, before any audio.
+    Info(&'a StreamInfo),
+    /// `f32` frames, one slice per channel (all of one length).
+    Audio(&'a [&'a [f32]]),
+}
+
 /// Decodes a file, calling `sink` once with [`Decoded::Info`] and then with the audio as it is
-/// decoded. Returns the number of frames decoded.
+/// decoded, interleaved. Returns the number of frames decoded.
 ///
 /// Errors name the reason: unreadable file, unsupported format or codec, corrupt data, or a
 /// file shorter than its header says (truncated).
 pub fn decode(path: &Path, mut sink: impl FnMut(Decoded)) -> Result<u64> {
+    let mut buffer: Option<SampleBuffer<f32>> = None;
+    decode_packets(path, |packet| match packet {
+        Packet::Info(info) => sink(Decoded::Info(info)),
+        Packet::Audio(decoded, frames) => {
+            let spec = *decoded.spec();
+            let needed = decoded.capacity() as u64;
+            let buf = match &mut buffer {
+                Some(b) if b.capacity() as u64 >= needed => b,
+                _ => buffer.insert(SampleBuffer::new(needed, spec)),
+            };
+            buf.copy_interleaved_ref(decoded);
+            let ch = spec.channels.count().max(1);
+            sink(Decoded::Audio(
+                &buf.samples()[frames.start * ch..frames.end * ch],
+            ));
+        }
+    })
+}
+
+/// [`decode`] handing the audio on planar, as the decoder makes it (the same sample values:
+/// symphonia converts each sample the same way): no interleaving for a caller that would
+/// take it apart again.
+pub fn decode_planar(path: &Path, mut sink: impl FnMut(DecodedPlanar)) -> Result<u64> {
+    let mut buffer: Option<AudioBuffer<f32>> = None;
+    decode_packets(path, |packet| match packet {
+        Packet::Info(info) => sink(DecodedPlanar::Info(info)),
+        Packet::Audio(decoded, frames) => {
+            let spec = *decoded.spec();
+            let buf = match &mut buffer {
+                Some(b) if b.capacity() >= decoded.capacity() && *b.spec() == spec => b,
+                _ => buffer.insert(AudioBuffer::new(decoded.capacity() as u64, spec)),
+            };
+            decoded.convert(buf);
+            let planes: Vec<&[f32]> = (0..spec.channels.count())
+                .map(|c| &buf.chan(c)[frames.clone()])
+                .collect();
+            sink(DecodedPlanar::Audio(&planes));
+        }
+    })
+}
+
+/// What [`decode_packets`] hands on: the format, then each decoded packet with the frames of
+/// it to keep (gapless trimming applied).
+enum Packet<'a> {
+    Info(&'a StreamInfo),
+    Audio(AudioBufferRef<'a>, std::ops::Range<usize>),
+}
+
+/// The decoding loop [`decode`] and [`decode_planar`] share.
+fn decode_packets(path: &Path, mut sink: impl FnMut(Packet)) -> Result<u64> {
     if path.is_dir() {
         bail!("is a directory, not an audio file");
     }
@@ -197,11 +256,10 @@ pub fn decode(path: &Path, mut sink: impl FnMut(Decoded)) -> Result<u64> {
                 expected_frames,
             });
     if let Some(i) = &info {
-        sink(Decoded::Info(i));
+        sink(Packet::Info(i));
     }
 
     let mut frames = 0u64;
-    let mut buffer: Option<SampleBuffer<f32>> = None;
     loop {
         let packet = match format.next_packet() {
             Ok(p) => p,
@@ -228,32 +286,24 @@ pub fn decode(path: &Path, mut sink: impl FnMut(Decoded)) -> Result<u64> {
                 roles: roles_from_mask(spec.channels),
                 expected_frames,
             };
-            sink(Decoded::Info(&i));
+            sink(Packet::Info(&i));
             info = Some(i);
         }
-        let spec = *decoded.spec();
-        let needed = decoded.capacity() as u64;
-        let buf = match &mut buffer {
-            Some(b) if b.capacity() as u64 >= needed => b,
-            _ => buffer.insert(SampleBuffer::new(needed, spec)),
-        };
-        buf.copy_interleaved_ref(decoded);
-        let ch = spec.channels.count().max(1);
-        let mut samples = buf.samples();
+        let mut keep = 0..decoded.frames();
         if let Some(edit) = &mut edit {
-            let drop = (edit.skip as usize).min(samples.len() / ch);
+            let drop = (edit.skip as usize).min(keep.len());
             edit.skip -= drop as u64;
-            samples = &samples[drop * ch..];
-            if let Some(keep) = edit.keep {
-                let n = (keep.saturating_sub(frames) as usize).min(samples.len() / ch);
-                samples = &samples[..n * ch];
+            keep.start += drop;
+            if let Some(k) = edit.keep {
+                let n = (k.saturating_sub(frames) as usize).min(keep.len());
+                keep.end = keep.start + n;
             }
         }
-        if samples.is_empty() {
+        if keep.is_empty() || decoded.spec().channels.count() == 0 {
             continue;
         }
-        frames += (samples.len() / ch) as u64;
-        sink(Decoded::Audio(samples));
+        frames += keep.len() as u64;
+        sink(Packet::Audio(decoded, keep));
     }
     let info = info.ok_or_else(|| anyhow!("no audio in the file"))?;
     if let Some(expected) = info.expected_frames {
@@ -288,8 +338,8 @@ pub fn read_audio(path: &Path, mut progress: impl FnMut(f32)) -> Result<KeyFile>
     let mut rate = 0;
     let mut planar: Vec<Vec<f32>> = Vec::new();
     let mut expected = 0usize;
-    decode(path, |event| match event {
-        Decoded::Info(info) => {
+    decode_planar(path, |event| match event {
+        DecodedPlanar::Info(info) => {
             rate = info.sample_rate_hz;
             // Reserve what the container announces (capped, in case a header lies).
             expected = info.expected_frames.unwrap_or(0).min(1 << 28) as usize;
@@ -297,16 +347,8 @@ pub fn read_audio(path: &Path, mut progress: impl FnMut(f32)) -> Result<KeyFile>
                 .map(|_| Vec::with_capacity(expected))
                 .collect();
         }
-        Decoded::Audio(samples) => {
-            let channels = planar.len().max(1);
-            let frames = samples.len() / channels;
-            for (c, p) in planar.iter_mut().enumerate() {
-                let start = p.len();
-                p.resize(start + frames, 0.0);
-                for (d, frame) in p[start..].iter_mut().zip(samples.chunks_exact(channels)) {
-                    *d = frame[c];
-                }
-            }
+        DecodedPlanar::Audio(channels) => {
+            extend_planar(&mut planar, channels);
             if expected > 0 {
                 progress((planar[0].len() as f32 / expected as f32).min(1.0));
             }
@@ -356,8 +398,8 @@ pub fn analyze_file(
         let full = std::mem::replace(chunk, vec![Vec::with_capacity(ANALYSIS_CHUNK); chunk.len()]);
         a.push_channels(full);
     };
-    decode(path, |event| match event {
-        Decoded::Info(info) => {
+    decode_planar(path, |event| match event {
+        DecodedPlanar::Info(info) => {
             rate = info.sample_rate_hz;
             channels = info.channels.max(1);
             expected = info.expected_frames.unwrap_or(0).min(1 << 28) as usize;
@@ -367,17 +409,12 @@ pub fn analyze_file(
             chunk = vec![Vec::with_capacity(ANALYSIS_CHUNK); channels];
             analyzer = Some(StreamAnalyzer::with_roles(rate as f64, &info.roles));
         }
-        Decoded::Audio(samples) => {
+        DecodedPlanar::Audio(planes) => {
             let Some(a) = analyzer.as_mut() else {
                 return;
             };
-            // One channel at a time (a strided copy), not a push per sample.
-            let n = samples.len() / channels;
-            for (k, c) in chunk.iter_mut().enumerate() {
-                let from = samples.get(k..).unwrap_or_default();
-                c.extend(from.iter().step_by(channels).take(n));
-            }
-            frames += n;
+            extend_planar(&mut chunk, planes);
+            frames += planes.first().map_or(0, |p| p.len());
             if chunk[0].len() >= ANALYSIS_CHUNK {
                 hand_over(a, &mut chunk, &mut kept);
             }
@@ -576,6 +613,72 @@ impl StreamResampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The planar decode hands on exactly the samples the interleaved one does, packet for
+    /// packet, with the same gapless trimming (MP3's LAME header, AAC's MP4 edit list, Ogg
+    /// granules) and the same frame count, for every codec the fixtures hold.
+    #[test]
+    fn planar_decoding_is_the_interleaved_decoding_taken_apart() {
+        let fixtures =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/tests/fixtures");
+        // And PCM: a 24-bit stereo WAV of an odd length, written out here byte by byte.
+        let frames = 10_001u32;
+        let mut wav = Vec::new();
+        wav.extend_from_slice(b"RIFF");
+        wav.extend_from_slice(&(36 + 6 * frames).to_le_bytes());
+        wav.extend_from_slice(b"WAVEfmt ");
+        // Chunk size, PCM + 2 channels, rate, bytes per second, block align + 24 bits.
+        for v in [16u32, 0x0002_0001, 44_100, 44_100 * 6, 0x0018_0006] {
+            wav.extend_from_slice(&v.to_le_bytes());
+        }
+        wav.extend_from_slice(b"data");
+        wav.extend_from_slice(&(6 * frames).to_le_bytes());
+        for i in 0..2 * frames {
+            let v = ((i as i64 * 7919) % 16_000_000 - 8_000_000) as i32;
+            wav.extend_from_slice(&v.to_le_bytes()[..3]);
+        }
+        let dir = std::env::temp_dir().join(format!("lathe-planar-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("pcm24.wav"), &wav).unwrap();
+        for path in [
+            dir.join("pcm24.wav"),
+            fixtures.join("tone-23.flac"),
+            fixtures.join("tone-23.mp3"),
+            fixtures.join("tone-23.ogg"),
+            fixtures.join("tone-23.m4a"),
+            fixtures.join("tone-23-alac.m4a"),
+        ] {
+            let name = path.display().to_string();
+            let mut interleaved = Vec::new();
+            let mut channels = 0;
+            let frames = decode(&path, |e| match e {
+                Decoded::Info(i) => channels = i.channels,
+                Decoded::Audio(s) => interleaved.push(s.to_vec()),
+            })
+            .unwrap();
+            let mut planar = Vec::new();
+            let planar_frames = decode_planar(&path, |e| {
+                if let DecodedPlanar::Audio(planes) = e {
+                    assert_eq!(planes.len(), channels, "{name}");
+                    let n = planes[0].len();
+                    planar.push(
+                        (0..n * channels)
+                            .map(|k| planes[k % channels][k / channels])
+                            .collect::<Vec<f32>>(),
+                    );
+                }
+            })
+            .unwrap();
+            assert_eq!(planar_frames, frames, "{name}");
+            assert!(frames > 0, "{name}");
+            assert_eq!(planar.len(), interleaved.len(), "{name}: packets");
+            for (p, i) in planar.iter().zip(&interleaved) {
+                let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert!(bits(p) == bits(i), "{name}");
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     /// rubato's own whole-clip driver, as `at_rate` called it before it streamed.
     fn process_all(x: &[Vec<f32>], from: u32, to: u32) -> Vec<Vec<f32>> {
