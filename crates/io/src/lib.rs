@@ -377,8 +377,20 @@ const ANALYSIS_CHUNK: usize = 32_768;
 pub fn analyze_file(
     path: &Path,
     keep_audio: bool,
-    mut progress: impl FnMut(f32),
+    progress: impl FnMut(f32),
 ) -> Result<(lathe_dsp::analysis::reference::Analysis, Option<KeyFile>)> {
+    analyze_file_then(path, keep_audio, progress, |_, _| ()).map(|(a, f, ())| (a, f))
+}
+
+/// [`analyze_file`], running `meanwhile` on the decoded audio (every channel, empty without
+/// `keep_audio`) and its sample rate on this thread while the analysis threads finish, and
+/// returning its result.
+pub fn analyze_file_then<R>(
+    path: &Path,
+    keep_audio: bool,
+    mut progress: impl FnMut(f32),
+    meanwhile: impl FnOnce(&[Vec<f32>], u32) -> R,
+) -> Result<(lathe_dsp::analysis::reference::Analysis, Option<KeyFile>, R)> {
     use lathe_dsp::analysis::reference::StreamAnalyzer;
     let mut analyzer: Option<StreamAnalyzer> = None;
     let mut rate = 0;
@@ -428,12 +440,13 @@ pub fn analyze_file(
         bail!("no audio in the file");
     }
     hand_over(&mut a, &mut chunk, &mut kept);
+    let beside = meanwhile(&kept, rate);
     let analysis = a.finish().map_err(|e| anyhow!(e))?;
     let audio = keep_audio.then_some(KeyFile {
         sample_rate_hz: rate,
         planar: kept,
     });
-    Ok((analysis, audio))
+    Ok((analysis, audio, beside))
 }
 
 impl KeyFile {

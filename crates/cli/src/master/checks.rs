@@ -238,91 +238,122 @@ const FOLD_PIECE: usize = 16_384;
 
 /// The checks of `mix` (see [`Checks`]).
 pub fn check_mix(mix: &[Vec<f32>], sample_rate_hz: u32, before: &Measurement) -> Checks {
-    let mut notes = Vec::new();
-    let headroom_db = -before.true_peak_dbtp();
-    if headroom_db < 1.0 {
-        notes.push(format!(
-            "little headroom: the mix peaks at {:+.2} dBTP; a master needs the mix below about \
-             -1 dBTP to keep its limiter in control",
-            before.true_peak_dbtp()
-        ));
-    }
-    let clipped_runs: u64 = mix
-        .iter()
-        .map(|c| {
-            c.windows(2)
-                .filter(|w| w[0].abs() >= 0.9999 && w[1].abs() >= 0.9999)
-                .count() as u64
-        })
-        .sum();
-    if clipped_runs > 0 {
-        notes.push(format!(
-            "{clipped_runs} clipped sample pair(s) at full scale: the mix was clipped before \
-             mastering"
-        ));
-    }
-    let (correlation, mono_loss_lu) = match mix {
-        [l, r, ..] => {
-            let (mut lr, mut ll, mut rr) = (0.0f64, 0.0f64, 0.0f64);
-            for (&a, &b) in l.iter().zip(r) {
-                lr += a as f64 * b as f64;
-                ll += a as f64 * a as f64;
-                rr += b as f64 * b as f64;
-            }
-            let c = if ll > 0.0 && rr > 0.0 {
-                lr / (ll * rr).sqrt()
-            } else {
-                1.0
-            };
-            // The fold-down's loudness alone (no peaks: they cost a 4x oversampler), folded a
-            // piece at a time (the meter reads the same in any blocking).
-            let mut meter = LoudnessMeter::for_channels(sample_rate_hz as f64, 2);
-            meter.set_peaks_enabled(false);
-            let mut mono = vec![0.0f32; FOLD_PIECE];
-            for (l, r) in l.chunks(FOLD_PIECE).zip(r.chunks(FOLD_PIECE)) {
-                let mono = &mut mono[..l.len()];
-                for ((m, a), b) in mono.iter_mut().zip(l).zip(r) {
-                    *m = 0.5 * (a + b);
+    MixFigures::of(mix, sample_rate_hz).checks(sample_rate_hz, before)
+}
+
+/// What the checks measure on the mix's samples (the rest comes from its [`Measurement`]):
+/// taken before the tonal stage overwrites the mix.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MixFigures {
+    clipped_runs: u64,
+    correlation: f64,
+    /// Integrated loudness of the mono fold-down (stereo only), LUFS.
+    folded_lufs: Option<f64>,
+}
+
+impl MixFigures {
+    /// The figures of `mix`.
+    pub fn of(mix: &[Vec<f32>], sample_rate_hz: u32) -> Self {
+        let clipped_runs: u64 = mix
+            .iter()
+            .map(|c| {
+                c.windows(2)
+                    .filter(|w| w[0].abs() >= 0.9999 && w[1].abs() >= 0.9999)
+                    .count() as u64
+            })
+            .sum();
+        let (correlation, folded_lufs) = match mix {
+            [l, r, ..] => {
+                let (mut lr, mut ll, mut rr) = (0.0f64, 0.0f64, 0.0f64);
+                for (&a, &b) in l.iter().zip(r) {
+                    lr += a as f64 * b as f64;
+                    ll += a as f64 * a as f64;
+                    rr += b as f64 * b as f64;
                 }
-                meter.process(&[&*mono, &*mono]);
+                let c = if ll > 0.0 && rr > 0.0 {
+                    lr / (ll * rr).sqrt()
+                } else {
+                    1.0
+                };
+                // The fold-down's loudness alone (no peaks: they cost a 4x oversampler), folded a
+                // piece at a time (the meter reads the same in any blocking).
+                let mut meter = LoudnessMeter::for_channels(sample_rate_hz as f64, 2);
+                meter.set_peaks_enabled(false);
+                let mut mono = vec![0.0f32; FOLD_PIECE];
+                for (l, r) in l.chunks(FOLD_PIECE).zip(r.chunks(FOLD_PIECE)) {
+                    let mono = &mut mono[..l.len()];
+                    for ((m, a), b) in mono.iter_mut().zip(l).zip(r) {
+                        *m = 0.5 * (a + b);
+                    }
+                    meter.process(&[&*mono, &*mono]);
+                }
+                (c, Some(meter.integrated_lufs()))
             }
-            let folded = meter.integrated_lufs();
-            (c, before.integrated_lufs() - folded)
+            _ => (1.0, None),
+        };
+        Self {
+            clipped_runs,
+            correlation,
+            folded_lufs,
         }
-        _ => (1.0, 0.0),
-    };
-    // Uncorrelated channels (a very wide mix) read about 0: only a clearly negative average is
-    // a phase problem.
-    if correlation < OUT_OF_PHASE_CORRELATION {
-        notes.push(format!(
-            "the channels are out of phase on average (correlation {correlation:+.2}): check \
+    }
+
+    /// The checks these figures and the mix's `before` measurement give.
+    pub fn checks(&self, sample_rate_hz: u32, before: &Measurement) -> Checks {
+        let Self {
+            clipped_runs,
+            correlation,
+            folded_lufs,
+        } = *self;
+        let mut notes = Vec::new();
+        let headroom_db = -before.true_peak_dbtp();
+        if headroom_db < 1.0 {
+            notes.push(format!(
+                "little headroom: the mix peaks at {:+.2} dBTP; a master needs the mix below about \
+             -1 dBTP to keep its limiter in control",
+                before.true_peak_dbtp()
+            ));
+        }
+        if clipped_runs > 0 {
+            notes.push(format!(
+                "{clipped_runs} clipped sample pair(s) at full scale: the mix was clipped before \
+             mastering"
+            ));
+        }
+        let mono_loss_lu = folded_lufs.map_or(0.0, |f| before.integrated_lufs() - f);
+        // Uncorrelated channels (a very wide mix) read about 0: only a clearly negative average is
+        // a phase problem.
+        if correlation < OUT_OF_PHASE_CORRELATION {
+            notes.push(format!(
+                "the channels are out of phase on average (correlation {correlation:+.2}): check \
              the mix in mono"
-        ));
-    }
-    if mono_loss_lu > 3.0 {
-        notes.push(format!(
-            "the mono fold-down is {mono_loss_lu:.1} LU quieter than the stereo mix: wide or \
+            ));
+        }
+        if mono_loss_lu > 3.0 {
+            notes.push(format!(
+                "the mono fold-down is {mono_loss_lu:.1} LU quieter than the stereo mix: wide or \
              out-of-phase content disappears in mono"
-        ));
-    }
-    if before.duration_s < 10.0 {
-        notes.push(format!(
-            "the mix is only {:.1} s long: integrated loudness of so short a file is not a \
+            ));
+        }
+        if before.duration_s < 10.0 {
+            notes.push(format!(
+                "the mix is only {:.1} s long: integrated loudness of so short a file is not a \
              programme loudness",
-            before.duration_s
-        ));
-    }
-    if sample_rate_hz < 44_100 {
-        notes.push(format!(
-            "the mix is at {sample_rate_hz} Hz: below CD rate, its top octave is missing"
-        ));
-    }
-    Checks {
-        headroom_db,
-        clipped_runs,
-        correlation,
-        mono_loss_lu,
-        notes,
+                before.duration_s
+            ));
+        }
+        if sample_rate_hz < 44_100 {
+            notes.push(format!(
+                "the mix is at {sample_rate_hz} Hz: below CD rate, its top octave is missing"
+            ));
+        }
+        Checks {
+            headroom_db,
+            clipped_runs,
+            correlation,
+            mono_loss_lu,
+            notes,
+        }
     }
 }
 

@@ -366,9 +366,62 @@ pub(super) fn run_chain<C: Core, S: AsRef<[f32]>>(
     out
 }
 
+/// `x` through `chain` in place, latency removed: what [`run_chain`] returns, written over
+/// `x` (no second copy of the audio). Each piece of output is written behind the block being
+/// read (output sample `i` needs input up to `i + latency`), so no input is overwritten
+/// before it is read.
+pub(super) fn run_chain_in_place<C: Core>(chain: &mut PluginChain<C>, x: &mut [Vec<f32>]) {
+    let cells: Vec<Cells> = x
+        .iter_mut()
+        .map(|c| Cells(std::cell::Cell::from_mut(&mut c[..]).as_slice_of_cells()))
+        .collect();
+    let mut at = 0;
+    stream_chain(chain, &cells, PIECE, |piece| {
+        for (out, p) in cells.iter().zip(&piece) {
+            for (cell, &v) in out.0[at..].iter().zip(p) {
+                cell.set(v);
+            }
+        }
+        at += piece[0].len();
+    });
+}
+
+/// A channel a chain reads from and writes its output into ([`run_chain_in_place`]).
+struct Cells<'a>(&'a [std::cell::Cell<f32>]);
+
+/// A channel of input samples for [`blocks`].
+pub(super) trait Samples {
+    /// Its length, frames.
+    fn frames(&self) -> usize;
+    /// Copies `out.len()` samples from `from` on into `out`.
+    fn read(&self, from: usize, out: &mut [f32]);
+}
+
+impl<S: AsRef<[f32]>> Samples for S {
+    fn frames(&self) -> usize {
+        self.as_ref().len()
+    }
+
+    fn read(&self, from: usize, out: &mut [f32]) {
+        out.copy_from_slice(&self.as_ref()[from..from + out.len()]);
+    }
+}
+
+impl Samples for Cells<'_> {
+    fn frames(&self) -> usize {
+        self.0.len()
+    }
+
+    fn read(&self, from: usize, out: &mut [f32]) {
+        for (o, c) in out.iter_mut().zip(&self.0[from..]) {
+            *o = c.get();
+        }
+    }
+}
+
 /// [`run_chain`] handing its output on as it comes: `sink` gets consecutive pieces of the
 /// aligned output, `piece` frames each (the last may be shorter).
-pub(super) fn stream_chain<C: Core, S: AsRef<[f32]>>(
+pub(super) fn stream_chain<C: Core, S: Samples>(
     chain: &mut PluginChain<C>,
     x: &[S],
     piece: usize,
@@ -378,7 +431,7 @@ pub(super) fn stream_chain<C: Core, S: AsRef<[f32]>>(
 }
 
 /// [`stream_chain`] with `before` called on the chain before each block it processes.
-fn stream_chain_with<C: Core, S: AsRef<[f32]>>(
+fn stream_chain_with<C: Core, S: Samples>(
     chain: &mut PluginChain<C>,
     x: &[S],
     piece: usize,
@@ -386,7 +439,7 @@ fn stream_chain_with<C: Core, S: AsRef<[f32]>>(
     mut sink: impl FnMut(Vec<Vec<f32>>),
 ) {
     let channels = x.len();
-    let len = x[0].as_ref().len();
+    let len = x[0].frames();
     let latency = chain.latency() as usize;
     let fresh = || -> Vec<Vec<f32>> { (0..channels).map(|_| Vec::with_capacity(piece)).collect() };
     let mut pending = fresh();
@@ -416,17 +469,16 @@ fn stream_chain_with<C: Core, S: AsRef<[f32]>>(
 
 /// Calls `each` with the start and the samples of consecutive blocks of [`BLOCK`] frames
 /// (the last shorter): `x`, then `tail` frames of silence (a chain's latency).
-fn blocks<S: AsRef<[f32]>>(x: &[S], tail: usize, mut each: impl FnMut(usize, &mut [&mut [f32]])) {
-    let len = x[0].as_ref().len();
+fn blocks<S: Samples>(x: &[S], tail: usize, mut each: impl FnMut(usize, &mut [&mut [f32]])) {
+    let len = x[0].frames();
     let mut block = vec![vec![0.0f32; BLOCK]; x.len()];
     let mut start = 0;
     while start < len + tail {
         let n = BLOCK.min(len + tail - start);
         for (b, m) in block.iter_mut().zip(x) {
-            let m = m.as_ref();
-            let from = start.min(m.len());
-            let have = (m.len() - from).min(n);
-            b[..have].copy_from_slice(&m[from..from + have]);
+            let from = start.min(m.frames());
+            let have = (m.frames() - from).min(n);
+            m.read(from, &mut b[..have]);
             b[have..n].fill(0.0);
         }
         let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..n]).collect();
@@ -479,6 +531,16 @@ mod tests {
             });
             assert!(joined == whole, "pieces of {piece}");
             assert!(sizes[..sizes.len() - 1].iter().all(|&n| n == piece));
+        }
+        // In place: the same output written over the input, for lengths under, at and over
+        // the latency, a block and a piece.
+        let latency = limiter().latency() as usize;
+        for len in [1usize, latency - 1, latency + 1, BLOCK, PIECE + 3, 70_000] {
+            let cut: Vec<Vec<f32>> = x.iter().map(|c| c[..len].to_vec()).collect();
+            let want = run_chain(&mut limiter(), &cut);
+            let mut got = cut.clone();
+            run_chain_in_place(&mut limiter(), &mut got);
+            assert!(got == want, "in place, {len} frames");
         }
         let reference = metered(&whole, sr);
         for piece in [1_000usize, 22_050, 65_536] {

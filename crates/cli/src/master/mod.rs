@@ -38,7 +38,7 @@ mod plot;
 mod tonal;
 mod write;
 
-pub use checks::{Checks, Measurement, SERIES_HOP_S, check_mix, measure};
+pub use checks::{Checks, Measurement, MixFigures, SERIES_HOP_S, check_mix, measure};
 pub use loudness::LimiterReport;
 pub use tonal::{Correction, WIDEN_FROM_HZ, WIDTH_LIMIT_DB, WidthMatch, width_gains_db};
 pub use write::{Container, Tags, validate_isrc, validate_upc};
@@ -316,22 +316,34 @@ struct Loaded {
     /// Lathe Reference's analysis (with references only).
     analysis: Option<Analysis>,
     before: Measurement,
+    /// What the master-ready checks measured on the mix's samples.
+    figures: MixFigures,
 }
 
 /// Decodes `path` (and analyses it while it decodes when `analyse`) and refuses what cannot be
 /// mastered: no audio, more than two channels, NaN or infinite samples, silence.
 fn load(path: &Path, analyse: bool) -> Result<Loaded> {
     let shown = path.display();
-    let (analysis, file) = if analyse {
-        let (a, file) = lathe_io::analyze_file(path, true, |_| {})
-            .with_context(|| format!("cannot read {shown}"))?;
+    // The checks' figures of the mix's own samples are taken here, before the tonal stage
+    // overwrites them: beside the analysis threads, or beside the meter.
+    let (analysis, file, figures) = if analyse {
+        let (a, file, figures) = lathe_io::analyze_file_then(
+            path,
+            true,
+            |_| {},
+            |audio, rate_hz| {
+                (!audio.is_empty() && audio.len() <= 2).then(|| MixFigures::of(audio, rate_hz))
+            },
+        )
+        .with_context(|| format!("cannot read {shown}"))?;
         (
             Some(a),
             file.ok_or_else(|| anyhow::anyhow!("{shown}: no audio in the file"))?,
+            figures,
         )
     } else {
         let file = lathe_io::read_key(path).with_context(|| format!("cannot read {shown}"))?;
-        (None, file)
+        (None, file, None)
     };
     let sample_rate_hz = file.sample_rate_hz;
     let audio = file.planar;
@@ -350,14 +362,24 @@ fn load(path: &Path, analyse: bool) -> Result<Loaded> {
     }
     // The analysis measured the loudness and peaks as `measure` does (the same meter and
     // true-peak detector over every channel): take its figures rather than measure again.
-    let before = match &analysis {
-        Some(a) => Measurement {
-            sample_rate_hz,
-            channels: audio.len(),
-            duration_s: a.duration_s,
-            loudness: a.loudness,
-        },
-        None => measure(&audio, sample_rate_hz),
+    let (before, figures) = match (&analysis, figures) {
+        (Some(a), Some(figures)) => (
+            Measurement {
+                sample_rate_hz,
+                channels: audio.len(),
+                duration_s: a.duration_s,
+                loudness: a.loudness,
+            },
+            figures,
+        ),
+        _ => std::thread::scope(|scope| {
+            let figures = scope.spawn(|| MixFigures::of(&audio, sample_rate_hz));
+            let before = measure(&audio, sample_rate_hz);
+            figures
+                .join()
+                .map(|f| (before, f))
+                .map_err(|_| anyhow::anyhow!("the master-ready checks failed"))
+        })?,
     };
     if !before.integrated_lufs().is_finite() {
         bail!("{shown}: the mix is silent (no gated loudness); nothing to master");
@@ -368,6 +390,7 @@ fn load(path: &Path, analyse: bool) -> Result<Loaded> {
         audio,
         analysis,
         before,
+        figures,
     })
 }
 
@@ -470,7 +493,7 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
         (references, tracks)
     });
     let (references, reference_warnings) = references?;
-    let tracks = tracks?;
+    let mut tracks = tracks?;
     warnings.extend(reference_warnings);
     let references_lufs = energy_mean_lufs(
         references
@@ -519,18 +542,32 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
     let mut reports: Vec<Option<MasterReport>> = (0..n).map(|_| None).collect();
     let mut deliveries: Vec<Option<loudness::Delivery>> = (0..n).map(|_| None).collect();
     let mut album = None;
+    let mut before_album = None;
+    // The plot shows the mixes as they came: a copy is kept only for it, since the tonal
+    // stage works in place.
+    let tonal = !references.is_empty();
+    let plot_mixes: Vec<Option<Vec<Vec<f32>>>> = tracks
+        .iter()
+        .map(|t| (tonal && opts.plot.is_some()).then(|| t.audio.clone()))
+        .collect();
     for group in &groups {
-        let members: Vec<&Loaded> = group.iter().map(|&i| &tracks[i]).collect();
-        let plan = plan_for(&members)?;
+        let plan = {
+            let members: Vec<&Loaded> = group.iter().map(|&i| &tracks[i]).collect();
+            // The album's loudness before, on the mixes as they came.
+            if job.album {
+                before_album = Some(album_before(&members));
+            }
+            plan_for(&members)?
+        };
         let mut glue_reports = Vec::new();
         let mut processed: Vec<Option<Vec<Vec<f32>>>> = Vec::new();
-        for t in &members {
-            let matched = plan
-                .as_ref()
-                .map(|p| tonal::apply(p, &t.audio, t.sample_rate_hz))
-                .transpose()?;
+        for &k in group {
+            let t = &mut tracks[k];
+            if let Some(p) = plan.as_ref() {
+                tonal::apply(p, &mut t.audio, t.sample_rate_hz)?;
+            }
             let (glued, glue_report) = if opts.glue {
-                let (y, r) = glue(matched.as_deref().unwrap_or(&t.audio), t.sample_rate_hz)?;
+                let (y, r) = glue(&t.audio, t.sample_rate_hz)?;
                 (Some(y), Some(r))
             } else {
                 (None, None)
@@ -544,8 +581,9 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
                 ));
             }
             glue_reports.push(glue_report);
-            processed.push(glued.or(matched));
+            processed.push(glued);
         }
+        let members: Vec<&Loaded> = group.iter().map(|&i| &tracks[i]).collect();
         let programmes: Vec<Programme> = members
             .iter()
             .zip(&processed)
@@ -557,7 +595,7 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
                 keep_samples: containers[k] != Container::Wav || opts.plot.is_some(),
             })
             .collect();
-        let staged = processed.iter().any(Option::is_some);
+        let staged = plan.is_some() || opts.glue;
         // The checks and the limiter's input peaks on another thread beside the first guess's
         // measurement and the solve.
         let (checks, solved) = std::thread::scope(|scope| {
@@ -565,14 +603,13 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
                 members
                     .iter()
                     .zip(&programmes)
-                    .zip(&processed)
-                    .map(|((t, p), staged)| {
-                        let peak = if staged.is_some() {
+                    .map(|(t, p)| {
+                        let peak = if staged {
                             checks::peaks_db(p.samples, p.sample_rate_hz).0
                         } else {
                             t.before.true_peak_dbtp()
                         };
-                        (check_mix(&t.audio, t.sample_rate_hz, &t.before), peak)
+                        (t.figures.checks(t.sample_rate_hz, &t.before), peak)
                     })
                     .collect::<Vec<_>>()
             });
@@ -590,7 +627,9 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
         warnings.extend(solved.unreachable.clone());
         if job.album {
             album = Some(AlbumReport {
-                before: album_before(&members),
+                before: before_album
+                    .take()
+                    .ok_or_else(|| anyhow::anyhow!("the album was not measured"))?,
                 after: solved.loudness,
             });
         }
@@ -688,9 +727,10 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
         let inputs: Vec<plot::PlotTrack> = tracks
             .iter()
             .zip(&deliveries)
-            .map(|(t, d)| plot::PlotTrack {
+            .zip(&plot_mixes)
+            .map(|((t, d), mix)| plot::PlotTrack {
                 name: t.path.display().to_string(),
-                mix: &t.audio,
+                mix: mix.as_deref().unwrap_or(&t.audio),
                 mix_rate_hz: t.sample_rate_hz,
                 mix_analysis: t.analysis.as_ref(),
                 master: d,
@@ -773,7 +813,8 @@ mod tests {
     use super::*;
 
     /// With references the mix's figures come from its analysis instead of a second pass of
-    /// the meters: they must be exactly what [`measure`] reads, for stereo and mono.
+    /// the meters: they must be exactly what [`measure`] reads, for stereo and mono; and the
+    /// checks' figures are the same on both ways of loading.
     #[test]
     fn the_analysed_mix_reads_what_measure_reads() {
         let dir = std::env::temp_dir().join(format!("lathe-load-{}", std::process::id()));
@@ -813,6 +854,16 @@ mod tests {
             let loaded = load(&path, true).unwrap();
             assert!(loaded.analysis.is_some());
             assert_eq!(loaded.before, measure(&planar, sr), "{channels} channel(s)");
+            // The checks' figures, taken beside the analysis threads or beside the meter, are
+            // those of the samples (which the tonal stage later overwrites).
+            let plain = load(&path, false).unwrap();
+            assert_eq!(
+                loaded.figures,
+                MixFigures::of(&planar, sr),
+                "{channels} channel(s)"
+            );
+            assert_eq!(plain.figures, loaded.figures, "{channels} channel(s)");
+            assert_eq!(plain.before, loaded.before, "{channels} channel(s)");
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -12,7 +12,7 @@
 //! and are summed back to left and right. Without a width match each channel runs through its
 //! own chain with the tonal correction. Below [`WIDEN_FROM_HZ`] the width match only narrows.
 
-use super::loudness::run_chain;
+use super::loudness::run_chain_in_place;
 use crate::matching::Track;
 use anyhow::Result;
 use lathe_dsp::Block;
@@ -207,13 +207,13 @@ fn octaves_to_grid(bands_db: &[f64]) -> Vec<f32> {
         .collect()
 }
 
-/// `channels` through match-EQ chains, one mono chain per channel with its kernel, each on a
-/// thread of its own (nothing crosses between them), latency removed.
+/// `channels` through match-EQ chains in place, one mono chain per channel with its kernel,
+/// each on a thread of its own (nothing crosses between them), latency removed.
 fn filter_channels(
-    channels: &[&[f32]],
+    channels: &mut [&mut Vec<f32>],
     kernels: &[&KernelMessage],
     sample_rate_hz: u32,
-) -> Result<Vec<Vec<f32>>> {
+) -> Result<()> {
     let settings = ChainSettings {
         io: IoSettings::default(),
         core: ReferenceSettings {
@@ -224,7 +224,7 @@ fn filter_channels(
     };
     std::thread::scope(|scope| {
         let handles: Vec<_> = channels
-            .iter()
+            .iter_mut()
             .zip(kernels)
             .map(|(channel, kernel)| {
                 let settings = &settings;
@@ -233,24 +233,18 @@ fn filter_channels(
                     chain.set_settings(settings);
                     chain.core_mut().load_kernel(kernel);
                     chain.set_settings(settings);
-                    run_chain(&mut chain, &[*channel]).remove(0)
+                    run_chain_in_place(&mut chain, std::slice::from_mut(&mut **channel));
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join())
-            .collect::<std::thread::Result<Vec<Vec<f32>>>>()
+        handles.into_iter().try_for_each(|h| h.join())
     })
     .map_err(|_| anyhow::anyhow!("the match EQ failed"))
 }
 
-/// One track through the planned stage.
-pub(super) fn apply(
-    plan: &TonalPlan,
-    audio: &[Vec<f32>],
-    sample_rate_hz: u32,
-) -> Result<Vec<Vec<f32>>> {
+/// One track through the planned stage, in place (the mix's samples become the programme's:
+/// no second copy of the audio).
+pub(super) fn apply(plan: &TonalPlan, audio: &mut [Vec<f32>], sample_rate_hz: u32) -> Result<()> {
     // The curve the plan computed (what `design_kernel` would compute again per track), and
     // only the kernels this track runs.
     let sr = sample_rate_hz as f64;
@@ -262,20 +256,21 @@ pub(super) fn apply(
             };
             let kernel = curve_kernel(&plus(mid_db), MatchPhase::Linear, sr);
             let side_kernel = curve_kernel(&plus(side_db), MatchPhase::Linear, sr);
-            let mid: Vec<f32> = l.iter().zip(r).map(|(a, b)| 0.5 * (a + b)).collect();
-            let side: Vec<f32> = l.iter().zip(r).map(|(a, b)| 0.5 * (a - b)).collect();
-            let ms = filter_channels(&[&mid, &side], &[&kernel, &side_kernel], sample_rate_hz)?;
-            let (m, s) = (&ms[0], &ms[1]);
-            Ok(vec![
-                m.iter().zip(s).map(|(m, s)| m + s).collect(),
-                m.iter().zip(s).map(|(m, s)| m - s).collect(),
-            ])
+            // Left and right become mid and side, are filtered, and become left and right.
+            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                (*a, *b) = (0.5 * (*a + *b), 0.5 * (*a - *b));
+            }
+            filter_channels(&mut [l, r], &[&kernel, &side_kernel], sample_rate_hz)?;
+            for (m, s) in l.iter_mut().zip(r.iter_mut()) {
+                (*m, *s) = (*m + *s, *m - *s);
+            }
+            Ok(())
         }
-        _ => {
+        (_, audio) => {
             let kernel = curve_kernel(curve, MatchPhase::Linear, sr);
-            let channels: Vec<&[f32]> = audio.iter().map(|c| &c[..]).collect();
+            let mut channels: Vec<&mut Vec<f32>> = audio.iter_mut().collect();
             let kernels = vec![&kernel; channels.len()];
-            filter_channels(&channels, &kernels, sample_rate_hz)
+            filter_channels(&mut channels, &kernels, sample_rate_hz)
         }
     }
 }
