@@ -379,74 +379,94 @@ pub fn analyze_file(
     keep_audio: bool,
     progress: impl FnMut(f32),
 ) -> Result<(lathe_dsp::analysis::reference::Analysis, Option<KeyFile>)> {
-    analyze_file_then(path, keep_audio, progress, |_, _| ()).map(|(a, f, ())| (a, f))
+    analyze_file_with(path, keep_audio, progress, |_, _| {})
 }
 
-/// [`analyze_file`], running `meanwhile` on the decoded audio (every channel, empty without
-/// `keep_audio`) and its sample rate on this thread while the analysis threads finish, and
-/// returning its result.
-pub fn analyze_file_then<R>(
+/// [`analyze_file`], handing every chunk of the decoded audio (one `Vec` per channel, in
+/// order) with the sample rate to `each_chunk` as well, on a thread of its own that also
+/// gathers the kept audio: work on the samples that runs beside the decoding and the
+/// analysis instead of after them.
+pub fn analyze_file_with(
     path: &Path,
     keep_audio: bool,
     mut progress: impl FnMut(f32),
-    meanwhile: impl FnOnce(&[Vec<f32>], u32) -> R,
-) -> Result<(lathe_dsp::analysis::reference::Analysis, Option<KeyFile>, R)> {
-    use lathe_dsp::analysis::reference::StreamAnalyzer;
-    let mut analyzer: Option<StreamAnalyzer> = None;
-    let mut rate = 0;
-    let mut channels = 0;
-    let mut expected = 0usize;
-    let mut chunk: Vec<Vec<f32>> = Vec::new();
-    let mut kept: Vec<Vec<f32>> = Vec::new();
-    let mut frames = 0usize;
-    let hand_over = |a: &mut StreamAnalyzer,
-                     chunk: &mut Vec<Vec<f32>>,
-                     kept: &mut Vec<Vec<f32>>| {
-        if keep_audio {
-            for (k, c) in kept.iter_mut().zip(chunk.iter()) {
-                k.extend_from_slice(c);
+    mut each_chunk: impl FnMut(u32, &[Vec<f32>]) + Send,
+) -> Result<(lathe_dsp::analysis::reference::Analysis, Option<KeyFile>)> {
+    use lathe_dsp::analysis::reference::{Chunk, StreamAnalyzer};
+    // The rate and the announced length, set before the first chunk is sent.
+    let format: std::sync::OnceLock<(u32, usize)> = std::sync::OnceLock::new();
+    std::thread::scope(|scope| {
+        let (to_keeper, chunks) = std::sync::mpsc::sync_channel::<Chunk>(4);
+        let format = &format;
+        let keeper = scope.spawn(move || {
+            let mut kept: Vec<Vec<f32>> = Vec::new();
+            for chunk in chunks {
+                let &(rate, expected) = format.get().expect("the format comes before the audio");
+                if keep_audio {
+                    if kept.is_empty() {
+                        kept = (0..chunk.len())
+                            .map(|_| Vec::with_capacity(expected))
+                            .collect();
+                    }
+                    extend_planar(&mut kept, &chunk);
+                }
+                each_chunk(rate, &chunk);
             }
+            kept
+        });
+        let mut analyzer: Option<StreamAnalyzer> = None;
+        let mut rate = 0;
+        let mut channels = 0;
+        let mut expected = 0usize;
+        let mut chunk: Vec<Vec<f32>> = Vec::new();
+        let mut frames = 0usize;
+        let hand_over = move |a: &mut StreamAnalyzer, chunk: &mut Vec<Vec<f32>>| {
+            let fresh = vec![Vec::with_capacity(ANALYSIS_CHUNK); chunk.len()];
+            let full: Chunk = std::sync::Arc::new(std::mem::replace(chunk, fresh));
+            a.push_chunk(full.clone());
+            // The keeper only goes away when it failed, which its join reports.
+            let _ = to_keeper.send(full);
+        };
+        decode_planar(path, |event| match event {
+            DecodedPlanar::Info(info) => {
+                rate = info.sample_rate_hz;
+                channels = info.channels.max(1);
+                expected = info.expected_frames.unwrap_or(0).min(1 << 28) as usize;
+                let _ = format.set((rate, expected));
+                chunk = vec![Vec::with_capacity(ANALYSIS_CHUNK); channels];
+                analyzer = Some(StreamAnalyzer::with_roles(rate as f64, &info.roles));
+            }
+            DecodedPlanar::Audio(planes) => {
+                let Some(a) = analyzer.as_mut() else {
+                    return;
+                };
+                extend_planar(&mut chunk, planes);
+                frames += planes.first().map_or(0, |p| p.len());
+                if chunk[0].len() >= ANALYSIS_CHUNK {
+                    hand_over(a, &mut chunk);
+                }
+                if expected > 0 {
+                    progress((frames as f32 / expected as f32).min(1.0));
+                }
+            }
+        })?;
+        let mut a = analyzer.ok_or_else(|| anyhow!("no audio in the file"))?;
+        if frames == 0 {
+            bail!("no audio in the file");
         }
-        let full = std::mem::replace(chunk, vec![Vec::with_capacity(ANALYSIS_CHUNK); chunk.len()]);
-        a.push_channels(full);
-    };
-    decode_planar(path, |event| match event {
-        DecodedPlanar::Info(info) => {
-            rate = info.sample_rate_hz;
-            channels = info.channels.max(1);
-            expected = info.expected_frames.unwrap_or(0).min(1 << 28) as usize;
-            if keep_audio {
-                kept = vec![Vec::with_capacity(expected); channels];
-            }
-            chunk = vec![Vec::with_capacity(ANALYSIS_CHUNK); channels];
-            analyzer = Some(StreamAnalyzer::with_roles(rate as f64, &info.roles));
-        }
-        DecodedPlanar::Audio(planes) => {
-            let Some(a) = analyzer.as_mut() else {
-                return;
-            };
-            extend_planar(&mut chunk, planes);
-            frames += planes.first().map_or(0, |p| p.len());
-            if chunk[0].len() >= ANALYSIS_CHUNK {
-                hand_over(a, &mut chunk, &mut kept);
-            }
-            if expected > 0 {
-                progress((frames as f32 / expected as f32).min(1.0));
-            }
-        }
-    })?;
-    let mut a = analyzer.ok_or_else(|| anyhow!("no audio in the file"))?;
-    if frames == 0 {
-        bail!("no audio in the file");
-    }
-    hand_over(&mut a, &mut chunk, &mut kept);
-    let beside = meanwhile(&kept, rate);
-    let analysis = a.finish().map_err(|e| anyhow!(e))?;
-    let audio = keep_audio.then_some(KeyFile {
-        sample_rate_hz: rate,
-        planar: kept,
-    });
-    Ok((analysis, audio, beside))
+        hand_over(&mut a, &mut chunk);
+        // Its sender gone, the keeper finishes.
+        drop(hand_over);
+        let kept = keeper
+            .join()
+            .map_err(|_| anyhow!("the decoded audio could not be kept"))?;
+        let analysis = a.finish().map_err(|e| anyhow!(e))?;
+        let audio = keep_audio.then_some(KeyFile {
+            sample_rate_hz: rate,
+            planar: kept,
+        });
+        Ok((analysis, audio))
+    })
 }
 
 impl KeyFile {

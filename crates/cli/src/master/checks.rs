@@ -241,6 +241,94 @@ pub fn check_mix(mix: &[Vec<f32>], sample_rate_hz: u32, before: &Measurement) ->
     MixFigures::of(mix, sample_rate_hz).checks(sample_rate_hz, before)
 }
 
+/// [`MixFigures`] taken chunk by chunk as the mix decodes (the same figures as on the whole:
+/// the pairs across chunk boundaries counted, the sums taken in order, the fold-down metered
+/// in any blocking).
+pub struct MixFigureMeter {
+    clipped_runs: u64,
+    /// Each channel's last sample so far, for the pair across the next boundary.
+    last: Vec<f32>,
+    /// Left times right, left squared, right squared.
+    sums: (f64, f64, f64),
+    channels: usize,
+    /// The fold-down's loudness alone (no peaks: they cost a 4x oversampler).
+    fold: LoudnessMeter,
+    mono: Vec<f32>,
+}
+
+impl MixFigureMeter {
+    /// A meter for a mix at `sample_rate_hz`.
+    pub fn new(sample_rate_hz: u32) -> Self {
+        let mut fold = LoudnessMeter::for_channels(sample_rate_hz as f64, 2);
+        fold.set_peaks_enabled(false);
+        Self {
+            clipped_runs: 0,
+            last: Vec::new(),
+            sums: (0.0, 0.0, 0.0),
+            channels: 0,
+            fold,
+            mono: vec![0.0; FOLD_PIECE],
+        }
+    }
+
+    /// The next frames of the mix, one slice per channel (all of one length, the same
+    /// channels every time).
+    pub fn push<S: AsRef<[f32]>>(&mut self, mix: &[S]) {
+        let full = |x: f32| x.abs() >= 0.9999;
+        self.channels = mix.len();
+        self.last.resize(mix.len(), 0.0);
+        for (c, last) in mix.iter().zip(self.last.iter_mut()) {
+            let c = c.as_ref();
+            let Some(&first) = c.first() else {
+                continue;
+            };
+            // Before the first chunk `last` is 0.0, never at full scale.
+            if full(*last) && full(first) {
+                self.clipped_runs += 1;
+            }
+            self.clipped_runs += c.windows(2).filter(|w| full(w[0]) && full(w[1])).count() as u64;
+            *last = c[c.len() - 1];
+        }
+        if let [l, r, ..] = mix {
+            let (l, r) = (l.as_ref(), r.as_ref());
+            let (mut lr, mut ll, mut rr) = self.sums;
+            for (&a, &b) in l.iter().zip(r) {
+                lr += a as f64 * b as f64;
+                ll += a as f64 * a as f64;
+                rr += b as f64 * b as f64;
+            }
+            self.sums = (lr, ll, rr);
+            for (l, r) in l.chunks(FOLD_PIECE).zip(r.chunks(FOLD_PIECE)) {
+                let mono = &mut self.mono[..l.len()];
+                for ((m, a), b) in mono.iter_mut().zip(l).zip(r) {
+                    *m = 0.5 * (a + b);
+                }
+                self.fold.process(&[&*mono, &*mono]);
+            }
+        }
+    }
+
+    /// The figures of everything pushed.
+    pub fn finish(self) -> MixFigures {
+        let (lr, ll, rr) = self.sums;
+        let (correlation, folded_lufs) = if self.channels >= 2 {
+            let c = if ll > 0.0 && rr > 0.0 {
+                lr / (ll * rr).sqrt()
+            } else {
+                1.0
+            };
+            (c, Some(self.fold.integrated_lufs()))
+        } else {
+            (1.0, None)
+        };
+        MixFigures {
+            clipped_runs: self.clipped_runs,
+            correlation,
+            folded_lufs,
+        }
+    }
+}
+
 /// What the checks measure on the mix's samples (the rest comes from its [`Measurement`]):
 /// taken before the tonal stage overwrites the mix.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -254,48 +342,9 @@ pub struct MixFigures {
 impl MixFigures {
     /// The figures of `mix`.
     pub fn of(mix: &[Vec<f32>], sample_rate_hz: u32) -> Self {
-        let clipped_runs: u64 = mix
-            .iter()
-            .map(|c| {
-                c.windows(2)
-                    .filter(|w| w[0].abs() >= 0.9999 && w[1].abs() >= 0.9999)
-                    .count() as u64
-            })
-            .sum();
-        let (correlation, folded_lufs) = match mix {
-            [l, r, ..] => {
-                let (mut lr, mut ll, mut rr) = (0.0f64, 0.0f64, 0.0f64);
-                for (&a, &b) in l.iter().zip(r) {
-                    lr += a as f64 * b as f64;
-                    ll += a as f64 * a as f64;
-                    rr += b as f64 * b as f64;
-                }
-                let c = if ll > 0.0 && rr > 0.0 {
-                    lr / (ll * rr).sqrt()
-                } else {
-                    1.0
-                };
-                // The fold-down's loudness alone (no peaks: they cost a 4x oversampler), folded a
-                // piece at a time (the meter reads the same in any blocking).
-                let mut meter = LoudnessMeter::for_channels(sample_rate_hz as f64, 2);
-                meter.set_peaks_enabled(false);
-                let mut mono = vec![0.0f32; FOLD_PIECE];
-                for (l, r) in l.chunks(FOLD_PIECE).zip(r.chunks(FOLD_PIECE)) {
-                    let mono = &mut mono[..l.len()];
-                    for ((m, a), b) in mono.iter_mut().zip(l).zip(r) {
-                        *m = 0.5 * (a + b);
-                    }
-                    meter.process(&[&*mono, &*mono]);
-                }
-                (c, Some(meter.integrated_lufs()))
-            }
-            _ => (1.0, None),
-        };
-        Self {
-            clipped_runs,
-            correlation,
-            folded_lufs,
-        }
+        let mut meter = MixFigureMeter::new(sample_rate_hz);
+        meter.push(mix);
+        meter.finish()
     }
 
     /// The checks these figures and the mix's `before` measurement give.
@@ -360,6 +409,66 @@ impl MixFigures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Chunk by chunk, the figures are those of the whole mix computed directly: clipped
+    /// pairs across chunk boundaries counted once, the correlation's sums in order, the
+    /// fold-down's loudness in any blocking; mono has no fold-down.
+    #[test]
+    fn the_figures_in_chunks_are_the_figures_of_the_whole() {
+        let sr = 44_100u32;
+        let mut s = 7u32;
+        let mut noise = |n: usize, scale: f32| -> Vec<f32> {
+            (0..n)
+                .map(|_| {
+                    s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    (((s >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * scale).clamp(-1.0, 1.0)
+                })
+                .collect()
+        };
+        let frames = 100_003;
+        let (l, r) = (noise(frames, 3.0), noise(frames, 0.5));
+        for mix in [vec![l.clone(), r.clone()], vec![l.clone()]] {
+            let full = |x: f32| x.abs() >= 0.9999;
+            let clipped: u64 = mix
+                .iter()
+                .map(|c| c.windows(2).filter(|w| full(w[0]) && full(w[1])).count() as u64)
+                .sum();
+            assert!(clipped > 1000, "{clipped}");
+            let (correlation, folded) = if let [l, r] = &mix[..] {
+                let (mut lr, mut ll, mut rr) = (0.0f64, 0.0f64, 0.0f64);
+                for (&a, &b) in l.iter().zip(r) {
+                    lr += a as f64 * b as f64;
+                    ll += a as f64 * a as f64;
+                    rr += b as f64 * b as f64;
+                }
+                let mono: Vec<f32> = l.iter().zip(r).map(|(a, b)| 0.5 * (a + b)).collect();
+                let mut meter = LoudnessMeter::for_channels(sr as f64, 2);
+                meter.process(&[&mono, &mono]);
+                (lr / (ll * rr).sqrt(), Some(meter.integrated_lufs()))
+            } else {
+                (1.0, None)
+            };
+            let want = MixFigures {
+                clipped_runs: clipped,
+                correlation,
+                folded_lufs: folded,
+            };
+            for chunk in [1usize, 2, 7, 32_768, frames] {
+                let mut meter = MixFigureMeter::new(sr);
+                for at in (0..frames).step_by(chunk) {
+                    let end = (at + chunk).min(frames);
+                    let piece: Vec<&[f32]> = mix.iter().map(|c| &c[at..end]).collect();
+                    meter.push(&piece);
+                }
+                assert_eq!(
+                    meter.finish(),
+                    want,
+                    "{} channel(s), chunks of {chunk}",
+                    mix.len()
+                );
+            }
+        }
+    }
 
     /// Uncorrelated channels (correlation just under 0) are a wide mix, not a phase problem;
     /// inverted channels are. (With the old threshold of 0 the first case was flagged.)

@@ -38,7 +38,9 @@ mod plot;
 mod tonal;
 mod write;
 
-pub use checks::{Checks, Measurement, MixFigures, SERIES_HOP_S, check_mix, measure};
+pub use checks::{
+    Checks, Measurement, MixFigureMeter, MixFigures, SERIES_HOP_S, check_mix, measure,
+};
 pub use loudness::LimiterReport;
 pub use tonal::{Correction, WIDEN_FROM_HZ, WIDTH_LIMIT_DB, WidthMatch, width_gains_db};
 pub use write::{Container, Tags, validate_isrc, validate_upc};
@@ -325,21 +327,24 @@ struct Loaded {
 fn load(path: &Path, analyse: bool) -> Result<Loaded> {
     let shown = path.display();
     // The checks' figures of the mix's own samples are taken here, before the tonal stage
-    // overwrites them: beside the analysis threads, or beside the meter.
+    // overwrites them: chunk by chunk as the mix decodes, or beside the meter.
     let (analysis, file, figures) = if analyse {
-        let (a, file, figures) = lathe_io::analyze_file_then(
+        let mut figures: Option<MixFigureMeter> = None;
+        let (a, file) = lathe_io::analyze_file_with(
             path,
             true,
             |_| {},
-            |audio, rate_hz| {
-                (!audio.is_empty() && audio.len() <= 2).then(|| MixFigures::of(audio, rate_hz))
+            |rate_hz, chunk| {
+                figures
+                    .get_or_insert_with(|| MixFigureMeter::new(rate_hz))
+                    .push(chunk)
             },
         )
         .with_context(|| format!("cannot read {shown}"))?;
         (
             Some(a),
             file.ok_or_else(|| anyhow::anyhow!("{shown}: no audio in the file"))?,
-            figures,
+            figures.map(MixFigureMeter::finish),
         )
     } else {
         let file = lathe_io::read_key(path).with_context(|| format!("cannot read {shown}"))?;

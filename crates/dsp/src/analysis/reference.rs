@@ -622,7 +622,8 @@ pub fn analyze_stereo(sample_rate_hz: f64, left: &[f32], right: &[f32]) -> Analy
 }
 
 /// A chunk of audio, every channel, shared by the two analysis threads.
-type Chunk = std::sync::Arc<Vec<Vec<f32>>>;
+/// A chunk of audio shared by the analysis threads: one `Vec` per channel, equal lengths.
+pub type Chunk = std::sync::Arc<Vec<Vec<f32>>>;
 
 /// Analyses a recording while it is still being decoded: the caller pushes chunks as they come,
 /// and two threads analyse them as [`analyze_stereo`] splits the work, so decoding overlaps the
@@ -745,7 +746,12 @@ impl StreamAnalyzer {
         for c in &mut channels {
             c.truncate(n);
         }
-        let chunk: Chunk = std::sync::Arc::new(channels);
+        self.push_chunk(std::sync::Arc::new(channels));
+    }
+
+    /// Hands over the next chunk, shared (one `Vec` per channel in the order of the roles, of
+    /// equal lengths), so the caller can hand the same chunk on elsewhere without a copy.
+    pub fn push_chunk(&mut self, chunk: Chunk) {
         for to in &self.to {
             // A thread that died (a bug) is reported by `finish`.
             let _ = to.send(chunk.clone());
