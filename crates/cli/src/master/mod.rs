@@ -813,6 +813,14 @@ fn analyze_references(
     Ok(tracks)
 }
 
+/// A fresh folder for a test's files, named for the test and this process.
+#[cfg(test)]
+pub(super) fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lathe-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -822,8 +830,7 @@ mod tests {
     /// checks' figures are the same on both ways of loading.
     #[test]
     fn the_analysed_mix_reads_what_measure_reads() {
-        let dir = std::env::temp_dir().join(format!("lathe-load-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch("load");
         let sr = 44_100u32;
         for channels in [2u16, 1] {
             let planar: Vec<Vec<f32>> = (0..channels)

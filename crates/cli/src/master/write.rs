@@ -380,8 +380,7 @@ mod tests {
     /// lengths, each set of tags (INFO and ID3, ID3 alone).
     #[test]
     fn tags_appended_to_the_streamed_file_are_lofty_on_the_whole_file() {
-        let dir = std::env::temp_dir().join(format!("lathe-tag-wav-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = super::super::scratch("tag-wav");
         let path = dir.join("t.wav");
         let all = Tags {
             title: Some("Tïtle".into()),
