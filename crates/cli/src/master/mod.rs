@@ -482,6 +482,19 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
             t.validated()
         })
         .collect::<Result<_>>()?;
+    // The masters' staged files (moved into place at the very end; a WAV master is written
+    // into its own during the delivery), created now: an output that cannot be written fails
+    // before any work is done.
+    let outputs: Vec<StagedFile> = job
+        .outputs
+        .iter()
+        .map(|o| {
+            let file = StagedFile::new(o);
+            std::fs::File::create(file.path())
+                .with_context(|| format!("cannot write {}", o.display()))?;
+            Ok(file)
+        })
+        .collect::<Result<_>>()?;
     let mut warnings = Vec::new();
     // The references analysed on one thread while the mixes decode (and are analysed, when
     // there are references) on this one.
@@ -531,19 +544,6 @@ pub fn master_job(job: &Job, opts: &MasterOptions) -> Result<MasterRun> {
     } else {
         (0..n).map(|i| vec![i]).collect()
     };
-    // The masters' staged files (moved into place at the very end): a WAV master is written
-    // into its own during the delivery.
-    // Created now, so an output that cannot be written fails before any work is done.
-    let outputs: Vec<StagedFile> = job
-        .outputs
-        .iter()
-        .map(|o| {
-            let file = StagedFile::new(o);
-            std::fs::File::create(file.path())
-                .with_context(|| format!("cannot write {}", o.display()))?;
-            Ok(file)
-        })
-        .collect::<Result<_>>()?;
     let mut reports: Vec<Option<MasterReport>> = (0..n).map(|_| None).collect();
     let mut deliveries: Vec<Option<loudness::Delivery>> = (0..n).map(|_| None).collect();
     let mut album = None;

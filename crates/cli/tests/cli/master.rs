@@ -474,6 +474,19 @@ fn bad_input_is_refused_and_nothing_is_written() {
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(!output.exists(), "{args:?} wrote a file");
     }
+    // A folder that takes no new file (even for root): refused with the output's name, at
+    // once (the staged file is made before the mix is read).
+    if cfg!(target_os = "linux") {
+        let unwritable = Path::new("/proc/lathe-master-test.wav");
+        let out = master(&input, unwritable, &[]);
+        let (_, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("cannot write /proc/lathe-master-test.wav"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
     let flac = dir.join("out.flac");
     let out = master(&input, &flac, &["--bits", "32"]);
     assert_eq!(out.status.code(), Some(1));
