@@ -246,11 +246,11 @@ pub fn check_mix(mix: &[Vec<f32>], sample_rate_hz: u32, before: &Measurement) ->
 /// in any blocking).
 pub struct MixFigureMeter {
     clipped_runs: u64,
-    /// Each channel's last sample so far, for the pair across the next boundary.
+    /// Each channel's last sample so far, for the pair across the next boundary (one per
+    /// channel: it also tells how many channels the mix has).
     last: Vec<f32>,
     /// Left times right, left squared, right squared.
     sums: (f64, f64, f64),
-    channels: usize,
     /// The fold-down's loudness alone (no peaks: they cost a 4x oversampler).
     fold: LoudnessMeter,
     mono: Vec<f32>,
@@ -265,7 +265,6 @@ impl MixFigureMeter {
             clipped_runs: 0,
             last: Vec::new(),
             sums: (0.0, 0.0, 0.0),
-            channels: 0,
             fold,
             mono: vec![0.0; FOLD_PIECE],
         }
@@ -275,7 +274,6 @@ impl MixFigureMeter {
     /// channels every time).
     pub fn push<S: AsRef<[f32]>>(&mut self, mix: &[S]) {
         let full = |x: f32| x.abs() >= 0.9999;
-        self.channels = mix.len();
         self.last.resize(mix.len(), 0.0);
         for (c, last) in mix.iter().zip(self.last.iter_mut()) {
             let c = c.as_ref();
@@ -311,7 +309,7 @@ impl MixFigureMeter {
     /// The figures of everything pushed.
     pub fn finish(self) -> MixFigures {
         let (lr, ll, rr) = self.sums;
-        let (correlation, folded_lufs) = if self.channels >= 2 {
+        let (correlation, folded_lufs) = if self.last.len() >= 2 {
             let c = if ll > 0.0 && rr > 0.0 {
                 lr / (ll * rr).sqrt()
             } else {
@@ -359,14 +357,14 @@ impl MixFigures {
         if headroom_db < 1.0 {
             notes.push(format!(
                 "little headroom: the mix peaks at {:+.2} dBTP; a master needs the mix below about \
-             -1 dBTP to keep its limiter in control",
+                 -1 dBTP to keep its limiter in control",
                 before.true_peak_dbtp()
             ));
         }
         if clipped_runs > 0 {
             notes.push(format!(
                 "{clipped_runs} clipped sample pair(s) at full scale: the mix was clipped before \
-             mastering"
+                 mastering"
             ));
         }
         let mono_loss_lu = folded_lufs.map_or(0.0, |f| before.integrated_lufs() - f);
@@ -375,19 +373,19 @@ impl MixFigures {
         if correlation < OUT_OF_PHASE_CORRELATION {
             notes.push(format!(
                 "the channels are out of phase on average (correlation {correlation:+.2}): check \
-             the mix in mono"
+                 the mix in mono"
             ));
         }
         if mono_loss_lu > 3.0 {
             notes.push(format!(
                 "the mono fold-down is {mono_loss_lu:.1} LU quieter than the stereo mix: wide or \
-             out-of-phase content disappears in mono"
+                 out-of-phase content disappears in mono"
             ));
         }
         if before.duration_s < 10.0 {
             notes.push(format!(
                 "the mix is only {:.1} s long: integrated loudness of so short a file is not a \
-             programme loudness",
+                 programme loudness",
                 before.duration_s
             ));
         }

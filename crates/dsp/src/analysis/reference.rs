@@ -621,7 +621,6 @@ pub fn analyze_stereo(sample_rate_hz: f64, left: &[f32], right: &[f32]) -> Analy
     combine(&analyzer, &meter, pl, pr)
 }
 
-/// A chunk of audio, every channel, shared by the two analysis threads.
 /// A chunk of audio shared by the analysis threads: one `Vec` per channel, equal lengths.
 pub type Chunk = std::sync::Arc<Vec<Vec<f32>>>;
 
